@@ -1,0 +1,76 @@
+/**
+ * `npm run demo`: starts the emulator of Entra ID, ARM and Azure DevOps, runs the bundled task as the
+ * agent would with the README's YAML example, and shows what it created, the output variables, and that a
+ * later pipeline can use the new connection.
+ */
+import { Emulator } from '../tests/emulator';
+import { runTask, useConnection } from '../tests/e2e/harness';
+
+const INPUTS = {
+  bootstrapConnection: 'platform-bootstrap',
+  connectionName: 'app1-dev',
+  identityResourceGroup: 'rg-identities',
+  resourceGroup: 'rg-app1-dev',
+  roleDefinitionName: 'Contributor',
+};
+
+async function main(): Promise<void> {
+  const emulator = await Emulator.start();
+  try {
+    const { world } = emulator;
+    console.log('Emulated world (HTTPS on loopback, throwaway CA):');
+    console.log(`  Entra ID       ${emulator.urls.login}  tenant ${world.tenantId}`);
+    console.log(`  ARM            ${emulator.urls.arm}  subscription '${world.subscriptionName}' ${world.subscriptionId}`);
+    console.log(`  Azure DevOps   ${world.organization.url}  project '${world.project.name}'`);
+    console.log(`  bootstrap      service connection '${world.bootstrap.connectionName}' (workload identity federation)`);
+    console.log('\nRunning the task with:');
+    for (const [name, value] of Object.entries(INPUTS)) console.log(`  ${name}: ${value}`);
+
+    const run = await runTask(emulator, INPUTS);
+    const requestsSent = emulator.requests.length;
+    console.log('\nTask log:');
+    for (const line of run.stdout.split('\n')) {
+      if (line && !line.startsWith('##vso[')) console.log(`  ${line}`);
+    }
+    if (run.result !== 'Succeeded') {
+      console.log(`\nThe task failed: ${run.message}`);
+      process.exitCode = 1;
+      return;
+    }
+
+    const state = emulator.state() as {
+      identities: { id: string; properties: { clientId: string; principalId: string } }[];
+      roleAssignments: { properties: { principalId: string; scope: string; roleDefinitionId: string } }[];
+      serviceConnections: { id: string; name: string }[];
+      federatedCredentials: { name: string; properties: { issuer: string; subject: string } }[];
+    };
+    const identity = state.identities.find((i) => i.properties.clientId === run.outputs.clientId);
+    const grant = state.roleAssignments.find((a) => a.properties.principalId === run.outputs.principalId);
+    const credential = state.federatedCredentials.find((c) => c.properties.subject === run.outputs.workloadIdentitySubject);
+    console.log('\nCreated:');
+    console.log(`  managed identity       ${identity?.id}`);
+    console.log(`  role assignment        Contributor at ${grant?.properties.scope}`);
+    console.log(`  service connection     '${run.outputs.serviceConnectionName}' (${run.outputs.serviceConnectionId}) in project '${world.project.name}'`);
+    console.log(`  federated credential   ${credential?.name}: issuer and subject copied from the connection`);
+
+    console.log('\nOutput variables:');
+    for (const [name, value] of Object.entries(run.outputs)) console.log(`  ${name} = ${value}`);
+
+    const used = await useConnection(emulator, run.outputs.serviceConnectionId);
+    console.log(
+      `\nA later pipeline using '${run.outputs.serviceConnectionName}': OIDC token exchanged at Entra ID, ARM answered ${used.status} at ${used.scope}.`,
+    );
+    console.log(`\nThe run took ${(run.durationMs / 1000).toFixed(2)} s and sent ${requestsSent} HTTP requests.`);
+
+    const again = await runTask(emulator, INPUTS);
+    const kept = again.stdout.split('\n').filter((line) => line.startsWith('Kept:')).length;
+    console.log(`Re-run: ${again.result}, ${kept} resources kept, nothing created (${(again.durationMs / 1000).toFixed(2)} s).`);
+  } finally {
+    await emulator.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,77 @@
+/**
+ * The cloud the bootstrap connection lives in. Everything cloud-specific (ARM URL, authority, Graph URL,
+ * token audience, the environment name written into the new connection) comes from the bootstrap
+ * endpoint's URL and data; the table below only fills keys an endpoint leaves out.
+ */
+
+export interface Cloud {
+  /** Azure DevOps environment name: AzureCloud, AzureUSGovernment, AzureChinaCloud, … */
+  environment: string;
+  /** ARM base URL with a trailing slash. */
+  resourceManagerUrl: string;
+  /** ARM token audience (the resource id), e.g. https://management.core.windows.net/ */
+  resourceManagerAudience: string;
+  /** Entra authority host with a trailing slash. */
+  authorityHost: string;
+  /** Microsoft Graph base URL with a trailing slash. */
+  graphUrl: string;
+}
+
+/** Public endpoints of the well-known clouds (the values `az cloud show` prints). */
+const KNOWN_CLOUDS: Record<string, Cloud> = {
+  azurecloud: {
+    environment: 'AzureCloud',
+    resourceManagerUrl: 'https://management.azure.com/',
+    resourceManagerAudience: 'https://management.core.windows.net/',
+    authorityHost: 'https://login.microsoftonline.com/',
+    graphUrl: 'https://graph.microsoft.com/',
+  },
+  azureusgovernment: {
+    environment: 'AzureUSGovernment',
+    resourceManagerUrl: 'https://management.usgovcloudapi.net/',
+    resourceManagerAudience: 'https://management.core.usgovcloudapi.net/',
+    authorityHost: 'https://login.microsoftonline.us/',
+    graphUrl: 'https://graph.microsoft.us/',
+  },
+  azurechinacloud: {
+    environment: 'AzureChinaCloud',
+    resourceManagerUrl: 'https://management.chinacloudapi.cn/',
+    resourceManagerAudience: 'https://management.core.chinacloudapi.cn/',
+    authorityHost: 'https://login.chinacloudapi.cn/',
+    graphUrl: 'https://microsoftgraph.chinacloudapi.cn/',
+  },
+};
+
+/** What the agent hands over for an AzureRM endpoint: its URL and its data keys (any may be missing). */
+export interface EndpointCloudData {
+  url?: string;
+  environment?: string;
+  resourceManagerUrl?: string;
+  activeDirectoryAuthority?: string;
+  environmentAuthorityUrl?: string;
+  microsoftGraphUrl?: string;
+  activeDirectoryServiceEndpointResourceId?: string;
+}
+
+export function cloudFromEndpoint(data: EndpointCloudData): Cloud {
+  const known = KNOWN_CLOUDS[(data.environment ?? 'AzureCloud').toLowerCase()] ?? KNOWN_CLOUDS.azurecloud;
+  return {
+    environment: data.environment || known.environment,
+    resourceManagerUrl: withSlash(data.resourceManagerUrl || data.url || known.resourceManagerUrl),
+    resourceManagerAudience: withSlash(data.activeDirectoryServiceEndpointResourceId || known.resourceManagerAudience),
+    authorityHost: withSlash(data.activeDirectoryAuthority || data.environmentAuthorityUrl || known.authorityHost),
+    graphUrl: withSlash(data.microsoftGraphUrl || known.graphUrl),
+  };
+}
+
+/**
+ * The scope to ask Entra for. The audience keeps its trailing slash, so the public cloud's scope is
+ * `https://management.core.windows.net//.default` (double slash), as Microsoft's own tasks request it.
+ */
+export function scopeFor(audience: string): string {
+  return `${audience}/.default`;
+}
+
+export function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}

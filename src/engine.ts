@@ -1,0 +1,56 @@
+/**
+ * A small engine that runs a plan: every step starts as soon as the steps it needs are done, so
+ * independent steps run at the same time. After the first failure no further step starts; steps
+ * already running finish, and the first failure is raised.
+ */
+
+export interface EngineStep<Id extends string> {
+  id: Id;
+  needs: readonly Id[];
+}
+
+export type Runners<R> = { [K in keyof R]: (done: R) => Promise<R[K]> };
+
+export async function runPlan<R extends object>(
+  steps: readonly EngineStep<Extract<keyof R, string>>[],
+  runners: Partial<Runners<R>>,
+  onStep?: (id: Extract<keyof R, string>, result: unknown) => void,
+): Promise<R> {
+  const done = {} as R;
+  const started = new Map<string, Promise<void>>();
+  let firstFailure: { error: unknown } | undefined;
+
+  const start = (step: EngineStep<Extract<keyof R, string>>, path: string[]): Promise<void> => {
+    const existing = started.get(step.id);
+    if (existing) return existing;
+    if (path.includes(step.id)) throw new Error(`plan has a cycle: ${[...path, step.id].join(' → ')}`);
+    const run = runners[step.id];
+    if (!run) throw new Error(`plan step '${step.id}' has no runner`);
+    const needs = step.needs.map((id) => {
+      const need = steps.find((s) => s.id === id);
+      if (!need) throw new Error(`plan step '${step.id}' needs the unknown step '${id}'`);
+      return start(need, [...path, step.id]);
+    });
+    const promise = Promise.all(needs).then(async () => {
+      if (firstFailure) throw new Skipped();
+      try {
+        const result = await run(done);
+        done[step.id] = result as R[typeof step.id];
+        onStep?.(step.id, result);
+      } catch (error) {
+        firstFailure ??= { error };
+        throw error;
+      }
+    });
+    started.set(step.id, promise);
+    return promise;
+  };
+
+  const all = steps.map((step) => start(step, []));
+  await Promise.allSettled(all);
+  if (firstFailure) throw firstFailure.error;
+  return done;
+}
+
+/** A step that did not start because an earlier one failed. */
+class Skipped extends Error {}

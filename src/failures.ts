@@ -1,0 +1,49 @@
+/**
+ * Turns what the SDKs throw into our error family. Each SDK has its own shape:
+ * - @azure/core-rest-pipeline RestError: statusCode, code (ARM `error.code`), response headers;
+ * - @azure/identity / MSAL: the AADSTS code only inside the message ("AADSTS70021: No matching …");
+ * - azure-devops-node-api (typed-rest-client): statusCode and the parsed body in `result`
+ *   (`{message, typeKey}`), no headers.
+ */
+import { ConflictError, ServiceError, TaskError, hintFor } from './errors';
+
+export type Service = 'arm' | 'entra' | 'devops' | 'graph';
+
+interface LooseError {
+  name?: string;
+  message?: string;
+  statusCode?: number;
+  code?: string;
+  result?: { message?: string; typeKey?: string; typeName?: string } | null;
+  response?: { headers?: { get?(name: string): string | undefined }; bodyAsText?: string | null };
+  request?: { headers?: { get?(name: string): string | undefined } };
+}
+
+export function toTaskError(service: Service, operation: string, error: unknown): TaskError {
+  if (error instanceof TaskError) return error;
+  const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as LooseError;
+  const status = e.statusCode;
+  const aadsts = /AADSTS(\d+)/.exec(e.message ?? '');
+  const code = aadsts ? `AADSTS${aadsts[1]}` : e.code ?? e.result?.typeKey ?? undefined;
+  const headers = e.response?.headers;
+  const correlationId =
+    headers?.get?.('x-ms-correlation-request-id') ?? headers?.get?.('request-id') ?? headers?.get?.('x-vss-e2eid') ?? undefined;
+  const message = firstSentence(e.result?.message ?? e.message ?? 'unknown error');
+  const facts = { operation, status, code, correlationId, hint: hintFor(code, status, service) };
+  return status === 409 ? new ConflictError(message, facts) : new ServiceError(message, facts);
+}
+
+/** SDK messages can run to pages (MSAL appends trace ids and timestamps); the first sentence carries the meaning. */
+function firstSentence(message: string): string {
+  const line = message.split(/\r?\n/).find((l) => l.trim() !== '') ?? message;
+  const aadsts = /(AADSTS\d+:[^.]*\.)/.exec(line);
+  return (aadsts ? aadsts[1] : line).trim().replace(/\.$/, '');
+}
+
+export function statusOf(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null ? (error as LooseError).statusCode : undefined;
+}
+
+export function codeOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? (error as LooseError).code ?? undefined : undefined;
+}

@@ -1,0 +1,26 @@
+/**
+ * WorkloadIdentityConnection: provisions an Azure Resource Manager service connection that signs in
+ * with workload identity federation, and the managed identity behind it.
+ */
+import { agent } from './agent';
+import { createClients } from './clients';
+import { TaskError } from './errors';
+import { planFor } from './plan';
+import { provision } from './provision';
+import { parseRequest } from './request';
+import { report, summarize } from './report';
+
+async function main(): Promise<void> {
+  try {
+    const request = parseRequest(agent.readTask());
+    const plan = planFor(request);
+    const clients = createClients(request, (secret) => agent.secret(secret));
+    const provisioned = await provision(request, plan, clients, (step, result) => agent.info(summarize(step, result)));
+    report(request, provisioned, agent);
+    agent.succeed(`Service connection '${provisioned.connection.value.name}' is ready.`);
+  } catch (error) {
+    agent.fail(error instanceof TaskError ? error.describe() : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`);
+  }
+}
+
+void main();

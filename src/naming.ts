@@ -1,0 +1,53 @@
+/**
+ * Names the task derives, so that a re-run finds what an earlier run made. All pure.
+ */
+import { createHash } from 'node:crypto';
+
+/** Tag keys written on resources this task creates; they say which connection a resource belongs to. */
+export const CREATED_BY_TAG = 'created-by';
+export const CREATED_BY_VALUE = 'WorkloadIdentityConnection';
+export const CONNECTION_TAG = 'azure-devops-connection';
+
+/**
+ * Default managed identity name: `id-<connection name>` with the characters ARM refuses replaced.
+ * ARM: 3–128 characters, alphanumerics, hyphens and underscores, starting with an alphanumeric
+ * (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftmanagedidentity).
+ */
+export function defaultIdentityName(connectionName: string): string {
+  const slug = connectionName
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-|-$/g, '');
+  return `id-${slug || 'connection'}`.slice(0, 128).replace(/-+$/, '');
+}
+
+/**
+ * The federated credential is named after the connection's id: unique per connection, stable across
+ * re-runs, and valid under the credential name rule `^[a-zA-Z0-9][a-zA-Z0-9-_]{2,119}$`.
+ */
+export function federatedCredentialName(connectionId: string): string {
+  return `azure-devops-${connectionId.toLowerCase()}`;
+}
+
+/** The value of the connection tag: the organization, project id and connection name own a resource. */
+export function connectionTagValue(organization: string, projectId: string, connectionName: string): string {
+  return `${organization}/${projectId}/${connectionName}`.toLowerCase();
+}
+
+/** Fixed namespace for role assignment names, so the same grant always gets the same GUID. */
+const ROLE_ASSIGNMENT_NAMESPACE = '8e0f1f2b-5c7a-4f55-9d3e-3f7b0c2a6d41';
+
+/** Role assignment name: UUID v5 of scope, principal and role definition (case-insensitive, as ARM ids are). */
+export function roleAssignmentName(scope: string, principalId: string, roleDefinitionId: string): string {
+  return uuidV5(`${scope}|${principalId}|${roleDefinitionId}`.toLowerCase(), ROLE_ASSIGNMENT_NAMESPACE);
+}
+
+/** RFC 4122 §4.3 name-based UUID (SHA-1). */
+export function uuidV5(name: string, namespace: string): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

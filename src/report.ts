@@ -1,0 +1,42 @@
+/**
+ * What the task tells the pipeline: a line per finished step, and the output variables.
+ */
+import type { Agent } from './agent';
+import type { Step } from './plan';
+import type { Provisioned } from './provision';
+import type { ProvisioningRequest } from './request';
+import type { Outcome } from './resources/outcome';
+
+/** Output variables in the order later steps and templates chain on them; declared in task.json. */
+export function outputs(request: ProvisioningRequest, provisioned: Provisioned): [string, string][] {
+  const identity = provisioned.identity.value;
+  const connection = provisioned.connection.value;
+  return [
+    ['serviceConnectionName', connection.name || request.connectionName],
+    ['serviceConnectionId', connection.id],
+    ['clientId', identity.clientId],
+    ['principalId', identity.principalId],
+    ['tenantId', identity.tenantId || connection.tenantId],
+    ['workloadIdentityIssuer', connection.issuer],
+    ['workloadIdentitySubject', connection.subject],
+  ];
+}
+
+export function report(request: ProvisioningRequest, provisioned: Provisioned, agent: Agent): void {
+  for (const [name, value] of outputs(request, provisioned)) agent.output(name, value);
+}
+
+/** One log line for a finished step: writes say what they did, reads what they found. */
+export function summarize(step: Step, result: unknown): string {
+  if (isOutcome(result)) return `${capitalize(result.action)}: ${step.summary.replace(/^ensure /, '')}.`;
+  if (result === null) return `Not found yet: ${step.summary.replace(/^look for /, '')}.`;
+  return `Checked: ${step.summary.replace(/^(read|find|look for) /, '')}.`;
+}
+
+function isOutcome(value: unknown): value is Outcome<unknown> {
+  return typeof value === 'object' && value !== null && 'action' in value && 'value' in value;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,207 @@
+/**
+ * The task's inputs become one typed, validated request here, before the first network call.
+ * Pure: the agent module reads the raw values, this module only judges them.
+ */
+import { Cloud, cloudFromEndpoint, withSlash } from './cloud';
+import { InputError } from './errors';
+import { defaultIdentityName } from './naming';
+
+/** Raw values as the agent hands them over (task-lib reads them). */
+export interface RawTask {
+  inputs: Record<string, string | undefined>;
+  bootstrap: {
+    id: string;
+    url?: string;
+    scheme?: string;
+    parameters: Record<string, string | undefined>;
+    data: Record<string, string | undefined>;
+  };
+  /** The job's Azure DevOps access token (endpoint SYSTEMVSSCONNECTION). */
+  accessToken?: string;
+  /** System.OidcRequestUri: where the job asks Azure DevOps for a pipeline OIDC token. */
+  oidcRequestUri?: string;
+}
+
+export type BootstrapAuth =
+  | { scheme: 'WorkloadIdentityFederation'; tenantId: string; clientId: string; oidcRequestUri: string }
+  | { scheme: 'ServicePrincipal'; tenantId: string; clientId: string; clientSecret: string };
+
+export interface ProvisioningRequest {
+  connectionName: string;
+  connectionDescription: string;
+  identityType: 'managedIdentity';
+  existingConnection: 'reuse' | 'fail';
+  bootstrap: { endpointId: string; cloud: Cloud; auth: BootstrapAuth };
+  azure: {
+    subscriptionId: string;
+    /** Looked up when not given. */
+    subscriptionName?: string;
+    /** When set, the role is granted on it and the connection is scoped to it. */
+    resourceGroup?: string;
+    roleDefinitionName: string;
+    /** ARM id of the role scope: the subscription or the resource group. */
+    scope: string;
+  };
+  identity: { resourceGroup: string; name: string; location?: string };
+  devops: { organizationUrl: string; organization: string; project: string; accessToken: string };
+}
+
+export const SUPPORTED_SCHEMES = ['WorkloadIdentityFederation', 'ServicePrincipal'] as const;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftresources */
+const RESOURCE_GROUP = /^[-\w.()\p{L}\p{N}]{1,90}$/u;
+/** https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftmanagedidentity */
+const IDENTITY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$/;
+
+export function parseRequest(raw: RawTask): ProvisioningRequest {
+  const input = (name: string): string => (raw.inputs[name] ?? '').trim();
+  const required = (name: string): string => {
+    const value = input(name);
+    if (!value) throw new InputError(name, 'is required.');
+    return value;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const value = input(name) || fallback;
+    const match = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
+    if (!match) throw new InputError(name, `has the unsupported value '${value}'. Supported values are: ${allowed.join(', ')}.`);
+    return match;
+  };
+
+  const connectionName = required('connectionName');
+  if (connectionName.length > 256 || /[\u0000-\u001f]/.test(connectionName)) {
+    throw new InputError('connectionName', 'must be at most 256 printable characters.');
+  }
+
+  const bootstrap = parseBootstrap(raw);
+
+  const subscriptionId = input('subscriptionId') || raw.bootstrap.data.subscriptionId || '';
+  if (!GUID.test(subscriptionId)) {
+    throw new InputError(
+      'subscriptionId',
+      subscriptionId
+        ? `'${subscriptionId}' is not a subscription id; use its GUID, e.g. 00000000-0000-0000-0000-000000000000.`
+        : 'is required: the bootstrap connection names no subscription.',
+    );
+  }
+  const resourceGroup = optionalResourceGroup('resourceGroup', input('resourceGroup'));
+  const identityResourceGroup = optionalResourceGroup('identityResourceGroup', required('identityResourceGroup'))!;
+
+  const identityName = input('identityName') || defaultIdentityName(connectionName);
+  if (!IDENTITY_NAME.test(identityName)) {
+    throw new InputError(
+      'identityName',
+      `'${identityName}' is not a valid managed identity name: use 3-128 letters, digits, hyphens and underscores, starting with a letter or digit.`,
+    );
+  }
+  const location = input('identityLocation').replace(/\s+/g, '').toLowerCase() || undefined;
+  if (location && !/^[a-z0-9]+$/.test(location)) {
+    throw new InputError('identityLocation', `'${location}' is not an Azure location name, e.g. westeurope.`);
+  }
+
+  const organizationUrl = parseOrganizationUrl(required('organizationUrl'));
+  const accessToken = raw.accessToken ?? '';
+  if (!accessToken) {
+    throw new InputError(
+      'organizationUrl',
+      'cannot be reached: the job has no access token. In a YAML pipeline the token is always available; in the classic editor enable "Allow scripts to access the OAuth token".',
+    );
+  }
+
+  return {
+    connectionName,
+    connectionDescription: input('connectionDescription'),
+    identityType: oneOf('identityType', ['managedIdentity'] as const, 'managedIdentity'),
+    existingConnection: oneOf('existingConnection', ['reuse', 'fail'] as const, 'reuse'),
+    bootstrap,
+    azure: {
+      subscriptionId: subscriptionId.toLowerCase(),
+      subscriptionName: input('subscriptionName') || undefined,
+      resourceGroup,
+      roleDefinitionName: input('roleDefinitionName') || 'Contributor',
+      scope: resourceGroup
+        ? `/subscriptions/${subscriptionId.toLowerCase()}/resourceGroups/${resourceGroup}`
+        : `/subscriptions/${subscriptionId.toLowerCase()}`,
+    },
+    identity: { resourceGroup: identityResourceGroup, name: identityName, location },
+    devops: {
+      organizationUrl: organizationUrl.url,
+      organization: organizationUrl.name,
+      project: required('project'),
+      accessToken,
+    },
+  };
+}
+
+function optionalResourceGroup(name: string, value: string): string | undefined {
+  if (!value) return undefined;
+  if (!RESOURCE_GROUP.test(value) || value.endsWith('.')) {
+    throw new InputError(
+      name,
+      `'${value}' is not a valid resource group name: use 1-90 letters, digits, underscores, hyphens, periods and parentheses, not ending in a period.`,
+    );
+  }
+  return value;
+}
+
+function parseBootstrap(raw: RawTask): ProvisioningRequest['bootstrap'] {
+  const endpointId = raw.bootstrap.id;
+  if (!endpointId) throw new InputError('bootstrapConnection', 'is required: name an Azure Resource Manager service connection.');
+  const p = raw.bootstrap.parameters;
+  const tenantId = p.tenantid ?? '';
+  const clientId = p.serviceprincipalid ?? '';
+  const scheme = raw.bootstrap.scheme ?? '';
+  if (!tenantId || !clientId) {
+    throw new InputError('bootstrapConnection', 'has no tenant id or service principal id; pick an Azure Resource Manager service connection.');
+  }
+  const cloud = cloudFromEndpoint({ url: raw.bootstrap.url, ...raw.bootstrap.data });
+  if (!cloud.authorityHost.startsWith('https:')) {
+    throw new InputError('bootstrapConnection', `has the authority '${cloud.authorityHost}'; Entra ID is only reached over https.`);
+  }
+  switch (scheme.toLowerCase()) {
+    case 'workloadidentityfederation': {
+      if (!raw.oidcRequestUri) {
+        throw new InputError(
+          'bootstrapConnection',
+          'uses workload identity federation, but the job has no System.OidcRequestUri; run the task in an Azure Pipelines job.',
+        );
+      }
+      return { endpointId, cloud, auth: { scheme: 'WorkloadIdentityFederation', tenantId, clientId, oidcRequestUri: raw.oidcRequestUri } };
+    }
+    case 'serviceprincipal': {
+      const authenticationType = (p.authenticationType ?? 'spnKey').toLowerCase();
+      if (authenticationType !== 'spnkey' || !p.serviceprincipalkey) {
+        throw new InputError(
+          'bootstrapConnection',
+          `uses a service principal with authentication type '${p.authenticationType}'; supported: a client secret (spnKey).`,
+        );
+      }
+      return { endpointId, cloud, auth: { scheme: 'ServicePrincipal', tenantId, clientId, clientSecret: p.serviceprincipalkey } };
+    }
+    default:
+      throw new InputError(
+        'bootstrapConnection',
+        `uses the authentication scheme '${scheme}'. Supported schemes are: ${SUPPORTED_SCHEMES.join(', ')}.`,
+      );
+  }
+}
+
+/**
+ * Accepts https://dev.azure.com/{org}/, https://{org}.visualstudio.com/ and Azure DevOps Server
+ * collection URLs; the organization name is used only in tags.
+ */
+export function parseOrganizationUrl(value: string): { url: string; name: string } {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError('organizationUrl', `'${value}' is not a URL; use https://dev.azure.com/<organization>/.`);
+  }
+  if (url.protocol !== 'https:' || url.search || url.hash) {
+    throw new InputError('organizationUrl', `'${value}' is not an https organization URL; use https://dev.azure.com/<organization>/.`);
+  }
+  const segments = url.pathname.split('/').filter(Boolean);
+  const visualStudio = /^([^.]+)\.visualstudio\.com$/i.exec(url.hostname);
+  const name = visualStudio ? visualStudio[1] : segments[segments.length - 1] ?? url.hostname;
+  return { url: withSlash(`${url.origin}${url.pathname}`), name: name.toLowerCase() };
+}

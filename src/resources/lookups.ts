@@ -1,0 +1,97 @@
+/**
+ * Reads that validate the request against the world before anything is written: the project, the
+ * subscription, the resource groups and the role. Each missing thing fails naming the input.
+ */
+import type { Clients, ArmResponse } from '../clients';
+import { InputError, ServiceError } from '../errors';
+import { toTaskError } from '../failures';
+import { devops } from './devops';
+
+export interface Project {
+  id: string;
+  name: string;
+}
+
+export async function lookupProject(clients: Clients, project: string): Promise<Project> {
+  const found = await devops(`read the project '${project}'`, () => clients.core.getProject(project));
+  if (!found?.id || !found.name) {
+    throw new InputError('project', `names '${project}', which does not exist in the organization or is not visible to the pipeline's identity.`);
+  }
+  return { id: found.id, name: found.name };
+}
+
+export interface Subscription {
+  id: string;
+  name: string;
+}
+
+/** GET /subscriptions/{id}, api-version 2022-12-01 (Microsoft.Resources subscriptions). */
+export async function lookupSubscription(clients: Clients, subscriptionId: string): Promise<Subscription> {
+  const response = await clients.armGet(`/subscriptions/${subscriptionId}`, '2022-12-01');
+  if (response.status === 404) {
+    throw new InputError('subscriptionId', `'${subscriptionId}' is not a subscription the bootstrap connection's identity can read.`);
+  }
+  const body = armBody(response, `read the subscription '${subscriptionId}'`);
+  return { id: subscriptionId, name: String(body.displayName ?? subscriptionId) };
+}
+
+export interface ResourceGroup {
+  name: string;
+  location: string;
+}
+
+/** GET /subscriptions/{id}/resourcegroups/{name}, api-version 2021-04-01. */
+export async function lookupResourceGroup(
+  clients: Clients,
+  input: string,
+  subscriptionId: string,
+  name: string,
+): Promise<ResourceGroup> {
+  const response = await clients.armGet(`/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(name)}`, '2021-04-01');
+  if (response.status === 404) {
+    throw new InputError(input, `names the resource group '${name}', which does not exist in subscription ${subscriptionId}; create it first.`);
+  }
+  const body = armBody(response, `read the resource group '${name}'`);
+  return { name: String(body.name ?? name), location: String(body.location ?? '') };
+}
+
+export interface RoleDefinition {
+  /** Full ARM id: /subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}. */
+  id: string;
+  name: string;
+}
+
+/** Resolves a role by its name (built-in or custom), or by its GUID. */
+export async function lookupRoleDefinition(clients: Clients, scope: string, role: string): Promise<RoleDefinition> {
+  const operation = `find the role '${role}' at ${scope}`;
+  // @azure/arm-authorization's path template is `/{scope}/providers/…`: the scope goes without its leading slash.
+  const armScope = scope.replace(/^\//, '');
+  try {
+    if (/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(role)) {
+      const definition = await clients.authorization.roleDefinitions.get(armScope, role);
+      if (definition.id) return { id: definition.id, name: definition.roleName ?? role };
+    } else {
+      // OData string literals escape a quote by doubling it.
+      const filter = `roleName eq '${role.replace(/'/g, "''")}'`;
+      for await (const definition of clients.authorization.roleDefinitions.list(armScope, { filter })) {
+        if (definition.id && definition.roleName?.toLowerCase() === role.toLowerCase()) {
+          return { id: definition.id, name: definition.roleName };
+        }
+      }
+    }
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 404) throw toTaskError('arm', operation, error);
+  }
+  throw new InputError('roleDefinitionName', `names '${role}', which is not a role that can be assigned at ${scope}; use a role name such as Contributor or Reader.`);
+}
+
+function armBody(response: ArmResponse, operation: string): Record<string, unknown> {
+  if (response.status >= 200 && response.status < 300 && response.body) return response.body;
+  const error = (response.body?.error ?? {}) as { code?: string; message?: string };
+  throw new ServiceError(error.message ?? 'unexpected answer from Azure Resource Manager', {
+    operation,
+    status: response.status,
+    code: error.code,
+    correlationId: response.correlationId,
+  });
+}

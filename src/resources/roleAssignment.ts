@@ -1,0 +1,71 @@
+/**
+ * The role assignment that lets the connection's identity act at its scope
+ * (Microsoft.Authorization 2022-04-01 through @azure/arm-authorization).
+ */
+import type { RoleAssignmentCreateParameters } from '@azure/arm-authorization';
+import type { Clients } from '../clients';
+import { TaskError } from '../errors';
+import { toTaskError } from '../failures';
+import { roleAssignmentName } from '../naming';
+import { REPLICATION, waitFor } from '../retry';
+import type { Outcome } from './outcome';
+
+export interface DesiredRoleAssignment {
+  scope: string;
+  principalId: string;
+  roleDefinitionId: string;
+  roleName: string;
+}
+
+export interface RoleAssignment {
+  name: string;
+  scope: string;
+  roleDefinitionId: string;
+  principalId: string;
+}
+
+export function toWire(desired: DesiredRoleAssignment): RoleAssignmentCreateParameters {
+  // principalType lets ARM skip its directory lookup, Microsoft's documented cure for PrincipalNotFound
+  // right after the principal was created (https://learn.microsoft.com/azure/role-based-access-control/role-assignments-template#new-service-principal).
+  return { roleDefinitionId: desired.roleDefinitionId, principalId: desired.principalId, principalType: 'ServicePrincipal' };
+}
+
+/**
+ * Grants the role under a deterministic name. `knownAbsent` skips the read when the principal was
+ * created in this run and so cannot hold the assignment yet.
+ */
+export async function ensureRoleAssignment(
+  clients: Clients,
+  desired: DesiredRoleAssignment,
+  knownAbsent: boolean,
+): Promise<Outcome<RoleAssignment>> {
+  const name = roleAssignmentName(desired.scope, desired.principalId, desired.roleDefinitionId);
+  const value: RoleAssignment = { name, scope: desired.scope, roleDefinitionId: desired.roleDefinitionId, principalId: desired.principalId };
+  const armScope = desired.scope.replace(/^\//, '');
+  const operation = `assign the role '${desired.roleName}' to ${desired.principalId} at ${desired.scope}`;
+  if (!knownAbsent) {
+    try {
+      await clients.authorization.roleAssignments.get(armScope, name);
+      return { action: 'kept', value };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw toTaskError('arm', operation, error);
+    }
+  }
+  try {
+    await waitFor(
+      `the identity ${desired.principalId} to replicate to Azure Resource Manager`,
+      () =>
+        clients.authorization.roleAssignments
+          .create(armScope, name, toWire(desired))
+          .catch((error: unknown) => Promise.reject(toTaskError('arm', operation, error))),
+      // Some tenants still report PrincipalNotFound with principalType set: it clears as the principal replicates.
+      (error) => ((error as TaskError).code === 'PrincipalNotFound' ? 'policy' : undefined),
+      REPLICATION,
+    );
+    return { action: 'created', value };
+  } catch (error) {
+    // The same principal, role and scope under another name (or a concurrent run's PUT): the grant exists.
+    if ((error as TaskError).code === 'RoleAssignmentExists') return { action: 'kept', value };
+    throw error;
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The Azure DevOps AzureRM service connection (scheme WorkloadIdentityFederation, creationMode Manual),
+ * through azure-devops-node-api's ServiceEndpointApi.
+ */
+import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
+import type { Clients } from '../clients';
+import { ConflictError, ServiceError, TaskError } from '../errors';
+import { TRANSIENT, waitFor } from '../retry';
+import { devops } from './devops';
+import type { Outcome } from './outcome';
+
+export interface DesiredConnection {
+  name: string;
+  description: string;
+  project: { id: string; name: string };
+  environment: string;
+  resourceManagerUrl: string;
+  tenantId: string;
+  clientId: string;
+  subscriptionId: string;
+  subscriptionName: string;
+  /** ARM id of a resource group when the connection is scoped to one. */
+  resourceGroupScope?: string;
+}
+
+export interface Connection {
+  id: string;
+  name: string;
+  tenantId: string;
+  clientId: string;
+  issuer: string;
+  subject: string;
+  ready: boolean;
+  failed?: string;
+}
+
+const SCHEME = 'WorkloadIdentityFederation';
+
+export function toWire(desired: DesiredConnection): ServiceEndpoint {
+  return {
+    name: desired.name,
+    type: 'AzureRM',
+    url: desired.resourceManagerUrl,
+    owner: 'library',
+    description: desired.description,
+    authorization: {
+      scheme: SCHEME,
+      parameters: {
+        tenantid: desired.tenantId,
+        serviceprincipalid: desired.clientId,
+        // Resource-group scope lives in the authorization parameters; scopeLevel stays Subscription (WIRE.md).
+        ...(desired.resourceGroupScope ? { scope: desired.resourceGroupScope } : {}),
+      },
+    },
+    data: {
+      environment: desired.environment,
+      scopeLevel: 'Subscription',
+      subscriptionId: desired.subscriptionId,
+      subscriptionName: desired.subscriptionName,
+      creationMode: 'Manual',
+    },
+    isShared: false,
+    serviceEndpointProjectReferences: [
+      { projectReference: { id: desired.project.id, name: desired.project.name }, name: desired.name, description: desired.description },
+    ],
+  };
+}
+
+export function fromWire(wire: ServiceEndpoint): Connection {
+  const parameters = wire.authorization?.parameters ?? {};
+  const state = (wire.operationStatus as { state?: string; statusMessage?: string } | undefined) ?? {};
+  return {
+    id: wire.id ?? '',
+    name: wire.name ?? '',
+    tenantId: parameters.tenantid ?? '',
+    clientId: parameters.serviceprincipalid ?? '',
+    issuer: parameters.workloadIdentityFederationIssuer ?? '',
+    subject: parameters.workloadIdentityFederationSubject ?? '',
+    ready: wire.isReady !== false && (state.state ?? 'Ready').toLowerCase() === 'ready',
+    failed: (state.state ?? '').toLowerCase() === 'failed' ? state.statusMessage || 'the connection failed' : undefined,
+  };
+}
+
+/** How an existing connection relates to the one we want. */
+export function compare(desired: DesiredConnection, existing: ServiceEndpoint): 'same' | 'update' | 'foreign' {
+  if (!usesIdentity(existing, desired.tenantId, desired.clientId)) return 'foreign';
+  const parameters = existing.authorization?.parameters ?? {};
+  const data = existing.data ?? {};
+  const same =
+    (data.subscriptionId ?? '').toLowerCase() === desired.subscriptionId.toLowerCase() &&
+    (parameters.scope ?? '').toLowerCase() === (desired.resourceGroupScope ?? '').toLowerCase() &&
+    (data.environment ?? '').toLowerCase() === desired.environment.toLowerCase() &&
+    (existing.description ?? '') === desired.description;
+  return same ? 'same' : 'update';
+}
+
+/** Whether a connection signs in with workload identity federation as this identity. */
+function usesIdentity(existing: ServiceEndpoint, tenantId: string, clientId: string): boolean {
+  const parameters = existing.authorization?.parameters ?? {};
+  return (
+    existing.type?.toLowerCase() === 'azurerm' &&
+    existing.authorization?.scheme?.toLowerCase() === SCHEME.toLowerCase() &&
+    parameters.serviceprincipalid?.toLowerCase() === clientId.toLowerCase() &&
+    parameters.tenantid?.toLowerCase() === tenantId.toLowerCase()
+  );
+}
+
+/** The connection of that name in the project, if any (names are unique per project, case-insensitively). */
+export async function findConnection(clients: Clients, project: string, name: string): Promise<ServiceEndpoint | null> {
+  const found = await devops(`look up the service connection '${name}' in project '${project}'`, () =>
+    clients.serviceEndpoints.getServiceEndpointsByNames(project, [name]),
+  );
+  return (found ?? []).find((endpoint) => endpoint.name?.toLowerCase() === name.toLowerCase()) ?? null;
+}
+
+export async function ensureConnection(
+  clients: Clients,
+  desired: DesiredConnection,
+  existing: ServiceEndpoint | null,
+  whenExists: 'reuse' | 'fail',
+): Promise<Outcome<Connection>> {
+  if (existing) return reuse(clients, desired, existing, whenExists);
+  let created: ServiceEndpoint;
+  try {
+    created = await devops(`create the service connection '${desired.name}'`, () =>
+      clients.serviceEndpoints.createServiceEndpoint(toWire(desired)),
+    );
+  } catch (error) {
+    // Another run created the same name a moment ago: converge on that one instead of failing.
+    if ((error as TaskError).code !== 'DuplicateServiceConnectionException') throw error;
+    const raced = await findConnection(clients, desired.project.id, desired.name);
+    if (!raced) throw error;
+    return reuse(clients, desired, raced, whenExists);
+  }
+  return { action: 'created', value: await untilReady(clients, desired.project.id, fromWire(created)) };
+}
+
+/**
+ * Refuses an existing connection that this run may not take over: any, when the user said `fail`; one
+ * that signs in as another identity otherwise. `clientId` is the identity's client id, or undefined when
+ * the identity does not exist yet (then no existing connection can be using it). Called before the
+ * first write, and again when a concurrent run created the connection.
+ */
+export function assertReusable(
+  existing: ServiceEndpoint,
+  wanted: { name: string; projectName: string; tenantId: string; clientId: string | undefined },
+  whenExists: 'reuse' | 'fail',
+): void {
+  const where = `in project '${wanted.projectName}'`;
+  if (whenExists === 'fail') {
+    throw new ConflictError(`a service connection named '${wanted.name}' already exists ${where}`, {
+      operation: `create the service connection '${wanted.name}'`,
+      hint: "Set existingConnection to 'reuse' to keep it, or pick another connectionName",
+    });
+  }
+  const parameters = existing.authorization?.parameters ?? {};
+  if (!wanted.clientId || !usesIdentity(existing, wanted.tenantId, wanted.clientId)) {
+    throw new ConflictError(
+      `the service connection '${wanted.name}' ${where} uses ${existing.authorization?.scheme ?? 'another scheme'} with client id '${parameters.serviceprincipalid ?? 'unknown'}', not the identity ${wanted.clientId ? `'${wanted.clientId}'` : 'this task provisions'}`,
+      {
+        operation: `reuse the service connection '${wanted.name}'`,
+        hint: 'Pick another connectionName; this task never changes a connection that belongs to another identity',
+      },
+    );
+  }
+}
+
+async function reuse(
+  clients: Clients,
+  desired: DesiredConnection,
+  existing: ServiceEndpoint,
+  whenExists: 'reuse' | 'fail',
+): Promise<Outcome<Connection>> {
+  assertReusable(
+    existing,
+    { name: desired.name, projectName: desired.project.name, tenantId: desired.tenantId, clientId: desired.clientId },
+    whenExists,
+  );
+  if (compare(desired, existing) === 'same') {
+    return { action: 'kept', value: await untilReady(clients, desired.project.id, fromWire(existing)) };
+  }
+  const wanted = toWire(desired);
+  const merged: ServiceEndpoint = {
+    ...existing,
+    description: wanted.description,
+    url: wanted.url,
+    authorization: {
+      scheme: SCHEME,
+      // Keep what Azure DevOps generated (issuer, subject) and change only what we own.
+      parameters: { ...stripScope(existing.authorization?.parameters), ...wanted.authorization?.parameters },
+    },
+    data: { ...existing.data, ...wanted.data },
+  };
+  const updated = await devops(`update the service connection '${desired.name}'`, () =>
+    clients.serviceEndpoints.updateServiceEndpoint(merged, existing.id ?? ''),
+  );
+  return { action: 'updated', value: await untilReady(clients, desired.project.id, fromWire({ ...existing, ...updated })) };
+}
+
+function stripScope(parameters: Record<string, string> | undefined): Record<string, string> {
+  const { scope: _scope, ...rest } = parameters ?? {};
+  return rest;
+}
+
+/** Manual connections are ready at once; should one report InProgress, wait a bounded time for it. */
+async function untilReady(clients: Clients, project: string, connection: Connection): Promise<Connection> {
+  const check = (current: Connection): Connection => {
+    if (current.failed) {
+      throw new ServiceError(current.failed, { operation: `prepare the service connection '${current.name}'` });
+    }
+    if (!current.ready || !current.issuer || !current.subject) {
+      throw new ServiceError('it is not ready and has no workload identity issuer and subject yet', {
+        operation: `read the service connection '${current.name}'`,
+        code: 'ConnectionNotReady',
+      });
+    }
+    return current;
+  };
+  try {
+    return check(connection);
+  } catch (notYet) {
+    if ((notYet as TaskError).code !== 'ConnectionNotReady') throw notYet;
+  }
+  return waitFor(
+    `the service connection '${connection.name}' to become ready`,
+    async () => {
+      const current = await devops(`read the service connection '${connection.name}'`, () =>
+        clients.serviceEndpoints.getServiceEndpointDetails(project, connection.id),
+      );
+      return check(fromWire(current ?? {}));
+    },
+    (error) => ((error as TaskError).code === 'ConnectionNotReady' ? 'policy' : undefined),
+    TRANSIENT,
+  );
+}

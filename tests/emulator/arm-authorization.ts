@@ -1,0 +1,247 @@
+/**
+ * Microsoft.Authorization 2022-04-01: built-in role definitions and role assignments at any scope
+ * (contracts/arm-authorization-2022-04-01). Role assignment rules as Azure enforces them:
+ * - the name is a GUID (InvalidRoleAssignmentId);
+ * - the principal must exist; without principalType ARM looks it up in a replica that lags behind the
+ *   directory, so a principal created moments ago is PrincipalNotFound until it replicates
+ *   (https://aka.ms/docs-principaltype);
+ * - one assignment per (principal, role, scope): another name answers 409 RoleAssignmentExists;
+ * - a name cannot be re-pointed at another principal, role or scope (RoleAssignmentUpdateNotPermitted);
+ *   re-sending the identical assignment under its own name is idempotent, which is what makes
+ *   deterministic names (Bicep's guid(scope, principal, role)) safe to redeploy.
+ */
+import { armError, checkApiVersion, isWithinScope, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
+import { jsonResponse, parseJsonBody, type EmulatorRequest, type EmulatorResponse } from './http';
+import { BUILT_IN_ROLES, findRoleById, roleDefinitionResource } from './roles';
+import { roleAssignmentResource, type EmulatorState, type RoleAssignmentResource } from './world';
+
+const ROLE_ASSIGNMENT_API_VERSIONS = [
+  '2015-07-01', '2017-10-01-preview', '2018-01-01-preview', '2018-09-01-preview', '2020-03-01-preview', '2020-04-01-preview',
+  '2020-08-01-preview', '2020-10-01-preview', '2022-01-01-preview', '2022-04-01',
+];
+const ROLE_DEFINITION_API_VERSIONS = ['2015-07-01', '2018-01-01-preview', '2022-04-01', '2022-05-01-preview'];
+const PRINCIPAL_TYPES = ['User', 'Group', 'ServicePrincipal', 'ForeignGroup', 'Device'];
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PROVIDER = '/providers/microsoft.authorization/';
+
+export class AuthorizationProvider {
+  constructor(
+    private readonly state: EmulatorState,
+    private readonly arm: ArmGate,
+  ) {}
+
+  handle(request: EmulatorRequest, caller: ArmCaller, path: string): EmulatorResponse {
+    const at = path.toLowerCase().lastIndexOf(PROVIDER);
+    const scope = path.slice(0, at);
+    const [collection, name, ...extra] = path.slice(at + PROVIDER.length).split('/');
+    if (extra.length > 0) return this.arm.noRoute(request);
+    const scopeProblem = this.checkScope(scope, collection.toLowerCase() === 'roledefinitions');
+    if (scopeProblem) return scopeProblem;
+
+    if (collection.toLowerCase() === 'roledefinitions' && request.method === 'GET') {
+      const badVersion = checkApiVersion(request, ROLE_DEFINITION_API_VERSIONS);
+      if (badVersion) return badVersion;
+      if (scope !== '') {
+        const denied = this.arm.authorize(caller, 'Microsoft.Authorization/roleDefinitions/read', path);
+        if (denied) return denied;
+      }
+      return name === undefined ? this.listRoleDefinitions(request, scope) : this.getRoleDefinition(scope, name);
+    }
+    if (collection.toLowerCase() !== 'roleassignments' || scope === '') return this.arm.noRoute(request);
+
+    const badVersion = checkApiVersion(request, ROLE_ASSIGNMENT_API_VERSIONS);
+    if (badVersion) return badVersion;
+    if (name === undefined) {
+      if (request.method !== 'GET') return this.arm.noRoute(request);
+      return this.arm.authorize(caller, 'Microsoft.Authorization/roleAssignments/read', path) ?? this.listRoleAssignments(request, scope);
+    }
+    switch (request.method) {
+      case 'GET':
+        return this.arm.authorize(caller, 'Microsoft.Authorization/roleAssignments/read', path) ?? this.getRoleAssignment(scope, name);
+      case 'PUT':
+        return this.putRoleAssignment(request, caller, path, scope, name);
+      case 'DELETE':
+        return this.arm.authorize(caller, 'Microsoft.Authorization/roleAssignments/delete', path) ?? this.deleteRoleAssignment(scope, name);
+      default:
+        return this.arm.noRoute(request);
+    }
+  }
+
+  /** The scope must exist: the tenant root (role definitions only), the subscription, a group, a resource. */
+  private checkScope(scope: string, tenantRootAllowed: boolean): EmulatorResponse | undefined {
+    if (scope === '') return tenantRootAllowed ? undefined : armError(400, 'InvalidScope', "The scope '/' is not valid for this request.");
+    const segments = scope.split('/');
+    if (segments[0] !== '' || segments[1]?.toLowerCase() !== 'subscriptions' || !segments[2]) {
+      return armError(400, 'InvalidScope', `The scope '${scope}' is not valid.`);
+    }
+    if (segments[2].toLowerCase() !== this.state.subscription.id) {
+      return armError(404, 'SubscriptionNotFound', `The subscription '${segments[2]}' could not be found.`);
+    }
+    if (segments.length >= 4) {
+      if (segments[3].toLowerCase() !== 'resourcegroups' || !segments[4]) return armError(400, 'InvalidScope', `The scope '${scope}' is not valid.`);
+      if (!this.state.findResourceGroup(segments[4])) return resourceGroupNotFound(segments[4]);
+    }
+    if (/\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i.test(scope) && !this.state.identities.has(scope.toLowerCase())) {
+      const name = segments[segments.length - 1];
+      return armError(
+        404,
+        'ResourceNotFound',
+        `The Resource 'Microsoft.ManagedIdentity/userAssignedIdentities/${name}' under resource group '${segments[4]}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+      );
+    }
+    return undefined;
+  }
+
+  private subscriptionOf(scope: string): string | undefined {
+    return scope === '' ? undefined : this.state.subscription.id;
+  }
+
+  private listRoleDefinitions(request: EmulatorRequest, scope: string): EmulatorResponse {
+    const filter = request.query.get('$filter');
+    let roles = [...BUILT_IN_ROLES];
+    if (filter) {
+      const byName = /^\s*roleName\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(filter);
+      const byType = /^\s*type\s+eq\s+'([^']*)'\s*$/i.exec(filter);
+      if (byName) {
+        const wanted = byName[1].replace(/''/g, "'").toLowerCase();
+        roles = roles.filter((r) => r.roleName.toLowerCase() === wanted);
+      } else if (byType) {
+        roles = byType[1].toLowerCase() === 'builtinrole' ? roles : [];
+      } else {
+        return armError(400, 'BadRequest', `The filter '${filter}' is not supported. Supported filters are roleName eq '{value}' and type eq 'BuiltInRole' | 'CustomRole'.`);
+      }
+    }
+    return jsonResponse(200, { value: roles.map((r) => roleDefinitionResource(r, this.subscriptionOf(scope))) });
+  }
+
+  private getRoleDefinition(scope: string, id: string): EmulatorResponse {
+    const builtIn = findRoleById(id);
+    if (!builtIn) return armError(404, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${id}' does not exist.`);
+    return jsonResponse(200, roleDefinitionResource(builtIn, this.subscriptionOf(scope)));
+  }
+
+  private assignmentId(scope: string, name: string): string {
+    return `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`.toLowerCase();
+  }
+
+  private getRoleAssignment(scope: string, name: string): EmulatorResponse {
+    const assignment = this.state.roleAssignments.get(this.assignmentId(scope, name));
+    return assignment ? jsonResponse(200, assignment) : armError(404, 'RoleAssignmentNotFound', `The role assignment '${name}' is not found.`);
+  }
+
+  private deleteRoleAssignment(scope: string, name: string): EmulatorResponse {
+    const key = this.assignmentId(scope, name);
+    const assignment = this.state.roleAssignments.get(key);
+    if (!assignment) return { status: 204 };
+    this.state.roleAssignments.delete(key);
+    return jsonResponse(200, assignment);
+  }
+
+  /**
+   * Supported filters (2022-04-01): atScope(), principalId eq '{id}', assignedTo('{id}'), joined by 'and'.
+   * Without atScope() the list covers the scope, its ancestors and its descendants.
+   */
+  private listRoleAssignments(request: EmulatorRequest, scope: string): EmulatorResponse {
+    const filter = request.query.get('$filter') ?? '';
+    let atScopeOnly = false;
+    let principalId: string | undefined;
+    for (const clause of filter.split(/\s+and\s+/i).map((c) => c.trim()).filter(Boolean)) {
+      let m: RegExpExecArray | null;
+      if (/^atScope\(\)$/i.test(clause)) atScopeOnly = true;
+      else if ((m = /^principalId\s+eq\s+'([^']*)'$/i.exec(clause)) || (m = /^assignedTo\('([^']*)'\)$/i.exec(clause))) principalId = m[1].toLowerCase();
+      else return armError(400, 'UnsupportedQuery', `The filter '${filter}' is not supported.`);
+    }
+    const value = [...this.state.roleAssignments.values()].filter((a) => {
+      const above = isWithinScope(scope, a.properties.scope);
+      const below = isWithinScope(a.properties.scope, scope);
+      if (atScopeOnly ? !above : !above && !below) return false;
+      return principalId === undefined || a.properties.principalId.toLowerCase() === principalId;
+    });
+    return jsonResponse(200, { value });
+  }
+
+  private putRoleAssignment(request: EmulatorRequest, caller: ArmCaller, path: string, scope: string, name: string): EmulatorResponse {
+    if (!GUID.test(name)) {
+      return armError(400, 'InvalidRoleAssignmentId', `The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`);
+    }
+    const denied = this.arm.authorize(caller, 'Microsoft.Authorization/roleAssignments/write', path);
+    if (denied) return denied;
+
+    let body: unknown;
+    try {
+      body = parseJsonBody(request);
+    } catch (error) {
+      return armError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${error instanceof Error ? error.message : String(error)}'.`);
+    }
+    const properties = isObject(body) && isObject(body.properties) ? body.properties : undefined;
+    for (const required of ['roleDefinitionId', 'principalId']) {
+      if (!properties || typeof properties[required] !== 'string' || properties[required] === '') {
+        return armError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: 'Required property '${required}' not found in JSON. Path 'properties'.'.`);
+      }
+    }
+    const roleDefinitionId = String(properties?.roleDefinitionId);
+    const principalId = String(properties?.principalId).toLowerCase();
+    const principalType = typeof properties?.principalType === 'string' ? properties.principalType : undefined;
+
+    const roleMatch = /^(?:\/subscriptions\/([^/]+))?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)$/i.exec(roleDefinitionId);
+    const builtIn = roleMatch ? findRoleById(roleMatch[2]) : undefined;
+    if (!roleMatch || !builtIn || (roleMatch[1] !== undefined && roleMatch[1].toLowerCase() !== this.state.subscription.id)) {
+      return armError(400, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${roleDefinitionId.split('/').pop()}' does not exist.`);
+    }
+
+    const principal = this.state.principals.get(principalId);
+    const replicated = principal !== undefined && Date.now() >= principal.createdAt + this.state.settings.principalReplicationMs;
+    if (!principal || (principalType === undefined && !replicated)) {
+      return armError(
+        400,
+        'PrincipalNotFound',
+        `Principal ${principalId.replace(/-/g, '')} does not exist in the directory ${this.state.world.tenantId}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype`,
+      );
+    }
+    // Every principal in this directory is a service principal (apps and managed identities).
+    if (principalType !== undefined && principalType !== 'ServicePrincipal') {
+      if (!PRINCIPAL_TYPES.includes(principalType)) {
+        return armError(400, 'InvalidPrincipalType', `The principal type '${principalType}' is not valid. Valid values are ${PRINCIPAL_TYPES.join(', ')}.`);
+      }
+      return armError(
+        400,
+        'UnmatchedPrincipalType',
+        `The PrincipalId '${principalId.replace(/-/g, '')}' has type 'ServicePrincipal' , which is different from specified PrincipalType '${principalType}'.`,
+      );
+    }
+
+    const canonicalRoleId = `/subscriptions/${this.state.subscription.id}/providers/Microsoft.Authorization/roleDefinitions/${builtIn.id}`;
+    const key = this.assignmentId(scope, name);
+    const sameName = this.state.roleAssignments.get(key);
+    if (sameName) {
+      const identical = sameName.properties.principalId.toLowerCase() === principalId && findRoleById(sameName.properties.roleDefinitionId)?.id === builtIn.id;
+      if (!identical) return armError(400, 'RoleAssignmentUpdateNotPermitted', 'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.');
+      return jsonResponse(200, sameName);
+    }
+    const duplicate = [...this.state.roleAssignments.values()].find(
+      (a: RoleAssignmentResource) =>
+        a.properties.principalId.toLowerCase() === principalId &&
+        findRoleById(a.properties.roleDefinitionId)?.id === builtIn.id &&
+        a.properties.scope.toLowerCase() === scope.toLowerCase(),
+    );
+    if (duplicate) return armError(409, 'RoleAssignmentExists', 'The role assignment already exists.');
+
+    const assignment = roleAssignmentResource({
+      scope,
+      name,
+      roleDefinitionId: canonicalRoleId,
+      principalId,
+      principalType: 'ServicePrincipal',
+      createdBy: caller.objectId,
+      description: typeof properties?.description === 'string' ? properties.description : null,
+      condition: typeof properties?.condition === 'string' ? properties.condition : null,
+      conditionVersion: typeof properties?.conditionVersion === 'string' ? properties.conditionVersion : null,
+    });
+    this.state.roleAssignments.set(key, assignment);
+    return jsonResponse(201, assignment);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,228 @@
+/**
+ * Azure Resource Manager front door: bearer-token authentication, subscription and resource-group
+ * routes, api-version checks, Azure RBAC authorization and the ARM error envelope. Resource providers
+ * live in arm-msi.ts (Microsoft.ManagedIdentity) and arm-authorization.ts (Microsoft.Authorization).
+ */
+import { randomUUID } from 'node:crypto';
+import { header, jsonResponse, matchPath, type EmulatorRequest, type EmulatorResponse } from './http';
+import { decodeJwt, epochSeconds, timeProblem } from './jwt';
+import { findRoleById, rolesAllow, type BuiltInRole } from './roles';
+import { ManagedIdentityProvider } from './arm-msi';
+import { AuthorizationProvider } from './arm-authorization';
+import { armError, checkApiVersion, isWithinScope, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
+import type { EmulatorState } from './world';
+
+/**
+ * Audiences ARM accepts, verbatim from its InvalidAuthenticationTokenAudience message ("It should exactly
+ * match with one of the allowed audiences 'https://management.core.windows.net/',
+ * 'https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'").
+ */
+const ARM_AUDIENCES = [
+  'https://management.core.windows.net/',
+  'https://management.core.windows.net',
+  'https://management.azure.com/',
+  'https://management.azure.com',
+];
+
+/** Microsoft.Resources api-versions accepted for subscriptions and resource groups. */
+const RESOURCES_API_VERSIONS = [
+  '2014-04-01', '2015-01-01', '2016-06-01', '2018-05-01', '2019-05-01', '2019-06-01', '2019-10-01', '2019-11-01',
+  '2020-01-01', '2020-06-01', '2020-10-01', '2021-01-01', '2021-04-01', '2022-01-01', '2022-09-01', '2022-12-01',
+  '2023-07-01', '2024-03-01', '2024-07-01', '2024-11-01', '2025-04-01',
+];
+
+export class ArmService implements ArmGate {
+  private readonly msi: ManagedIdentityProvider;
+  private readonly authorization: AuthorizationProvider;
+
+  constructor(private readonly state: EmulatorState) {
+    this.msi = new ManagedIdentityProvider(state, this);
+    this.authorization = new AuthorizationProvider(state, this);
+  }
+
+  handle = async (request: EmulatorRequest): Promise<EmulatorResponse> => {
+    const response = await this.route(request);
+    response.headers = { ...this.standardHeaders(request), ...(response.headers ?? {}) };
+    return response;
+  };
+
+  /**
+   * Answers 403 AuthorizationFailed unless one of the caller's role assignments at the scope or an
+   * ancestor (subscription > resource group > resource) allows the action.
+   */
+  authorize(caller: ArmCaller, action: string, resourceId: string): EmulatorResponse | undefined {
+    const roles: BuiltInRole[] = [];
+    for (const assignment of this.state.roleAssignments.values()) {
+      if (assignment.properties.principalId.toLowerCase() !== caller.objectId.toLowerCase()) continue;
+      if (!isWithinScope(resourceId, assignment.properties.scope)) continue;
+      const builtIn = findRoleById(assignment.properties.roleDefinitionId);
+      if (builtIn) roles.push(builtIn);
+    }
+    if (rolesAllow(roles, action)) return undefined;
+    return armError(
+      403,
+      'AuthorizationFailed',
+      `The client '${caller.appId}' with object id '${caller.objectId}' does not have authorization to perform action '${action}' over scope '${resourceId}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+    );
+  }
+
+  private async route(request: EmulatorRequest): Promise<EmulatorResponse> {
+    const authentication = this.authenticate(request);
+    if ('status' in authentication) return authentication;
+    const caller = authentication;
+    request.callerId = caller.objectId;
+
+    // The SDKs' own documented calls can produce '//' (arm-authorization getById('/subscriptions/...')
+    // builds https://host//subscriptions/...), and ARM serves them; collapse repeated slashes.
+    const pathname = request.pathname.replace(/\/{2,}/g, '/');
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      return armError(400, 'InvalidRequestUri', `The request URI '${request.rawPath}' is not valid.`);
+    }
+
+    if (/\/providers\/microsoft\.authorization\//i.test(decoded)) return this.authorization.handle(request, caller, decoded);
+
+    const subscription = matchPath('/subscriptions/:subscriptionId', decoded.split('/').slice(0, 3).join('/'));
+    if (!subscription) return this.noRoute(request);
+    if (subscription.subscriptionId.toLowerCase() !== this.state.subscription.id) {
+      return armError(404, 'SubscriptionNotFound', `The subscription '${subscription.subscriptionId}' could not be found.`);
+    }
+
+    if (/\/providers\/microsoft\.managedidentity\//i.test(decoded)) return this.msi.handle(request, caller, decoded);
+
+    if (matchPath('/subscriptions/:s', decoded) && request.method === 'GET') return this.getSubscription(request, caller, decoded);
+    if (matchPath('/subscriptions/:s/resourcegroups', decoded) && request.method === 'GET') return this.listResourceGroups(request, caller, decoded);
+    const rg = matchPath('/subscriptions/:s/resourcegroups/:rg', decoded);
+    if (rg && (request.method === 'GET' || request.method === 'HEAD')) return this.getResourceGroup(request, caller, decoded, rg.rg);
+    return this.noRoute(request);
+  }
+
+  /**
+   * Bearer token checks in ARM's order, with its codes and messages: missing header (AuthenticationFailed),
+   * unreadable or badly signed token (InvalidAuthenticationToken), wrong audience
+   * (InvalidAuthenticationTokenAudience), other tenant (InvalidAuthenticationTokenTenant), expired
+   * (ExpiredAuthenticationToken). The WWW-Authenticate challenge points at the login server.
+   */
+  private authenticate(request: EmulatorRequest): ArmCaller | EmulatorResponse {
+    const authorization = header(request, 'authorization');
+    if (!authorization) {
+      return this.unauthorized('AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", "The authentication failed because of missing 'Authorization' header.");
+    }
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (!match) {
+      return this.unauthorized('AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.", "The authentication failed because of invalid 'Authorization' header.");
+    }
+    const token = decodeJwt(match[1]);
+    if (!token || !this.state.entraKey.verifies(token)) {
+      return this.unauthorized('InvalidAuthenticationToken', 'The access token is invalid.', 'The access token is invalid.');
+    }
+    const audience = typeof token.payload.aud === 'string' ? token.payload.aud : '';
+    if (!ARM_AUDIENCES.includes(audience)) {
+      const message = `The access token has been obtained for wrong audience or resource '${audience}'. It should exactly match with one of the allowed audiences ${ARM_AUDIENCES.map((a) => `'${a}'`).join(',')}.`;
+      return this.unauthorized('InvalidAuthenticationTokenAudience', message, message);
+    }
+    const expectedIssuer = `https://sts.windows.net/${this.state.world.tenantId}/`;
+    if (token.payload.iss !== expectedIssuer) {
+      const message = `The access token is from the wrong issuer '${String(token.payload.iss)}'. It must match the tenant '${expectedIssuer}' associated with this subscription. Please use the authority (URL) '${this.state.urls.login}${this.state.world.tenantId}' to get the token.`;
+      return this.unauthorized('InvalidAuthenticationTokenTenant', message, message);
+    }
+    if (timeProblem(token.payload, epochSeconds(), 300) === 'expired') {
+      const message = `The access token expiry UTC time '${dotNetUtc(Number(token.payload.exp) * 1000)}' is earlier than current UTC time '${dotNetUtc(Date.now())}'.`;
+      return this.unauthorized('ExpiredAuthenticationToken', message, message);
+    }
+    const objectId = typeof token.payload.oid === 'string' ? token.payload.oid : '';
+    const appId = typeof token.payload.appid === 'string' ? token.payload.appid : '';
+    if (!objectId) {
+      const message = "The received access token is not valid: at least one of the claims 'puid' or 'altsecid' or 'oid' should be present.";
+      return this.unauthorized('InvalidAuthenticationToken', message, message);
+    }
+    return { objectId, appId };
+  }
+
+  private unauthorized(code: string, message: string, challengeDescription: string): EmulatorResponse {
+    return armError(401, code, message, {
+      'WWW-Authenticate': `Bearer authorization_uri="${this.state.urls.login}", error="invalid_token", error_description="${challengeDescription}"`,
+    });
+  }
+
+  private getSubscription(request: EmulatorRequest, caller: ArmCaller, resourceId: string): EmulatorResponse {
+    const denied = this.authorize(caller, 'Microsoft.Resources/subscriptions/read', resourceId);
+    if (denied) return denied;
+    const badVersion = checkApiVersion(request, RESOURCES_API_VERSIONS);
+    if (badVersion) return badVersion;
+    const { id, displayName } = this.state.subscription;
+    return jsonResponse(200, {
+      id: `/subscriptions/${id}`,
+      authorizationSource: 'RoleBased',
+      managedByTenants: [],
+      subscriptionId: id,
+      tenantId: this.state.world.tenantId,
+      displayName,
+      state: 'Enabled',
+      subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'PayAsYouGo_2014-09-01', spendingLimit: 'Off' },
+    });
+  }
+
+  private listResourceGroups(request: EmulatorRequest, caller: ArmCaller, resourceId: string): EmulatorResponse {
+    const badVersion = checkApiVersion(request, RESOURCES_API_VERSIONS);
+    if (badVersion) return badVersion;
+    const visible = this.state.resourceGroups.filter(
+      (rg) => !this.authorize(caller, 'Microsoft.Resources/subscriptions/resourceGroups/read', `${resourceId}/resourceGroups/${rg.name}`),
+    );
+    return jsonResponse(200, { value: visible.map((rg) => this.resourceGroupBody(rg)) });
+  }
+
+  private getResourceGroup(request: EmulatorRequest, caller: ArmCaller, resourceId: string, name: string): EmulatorResponse {
+    const denied = this.authorize(caller, 'Microsoft.Resources/subscriptions/resourceGroups/read', resourceId);
+    if (denied) return denied;
+    const badVersion = checkApiVersion(request, RESOURCES_API_VERSIONS);
+    if (badVersion) return badVersion;
+    const rg = this.state.findResourceGroup(name);
+    if (!rg) return request.method === 'HEAD' ? { status: 404 } : resourceGroupNotFound(name);
+    return request.method === 'HEAD' ? { status: 204 } : jsonResponse(200, this.resourceGroupBody(rg));
+  }
+
+  private resourceGroupBody(rg: { name: string; location: string }): Record<string, unknown> {
+    return {
+      id: `/subscriptions/${this.state.subscription.id}/resourceGroups/${rg.name}`,
+      name: rg.name,
+      type: 'Microsoft.Resources/resourceGroups',
+      location: rg.location,
+      properties: { provisioningState: 'Succeeded' },
+    };
+  }
+
+  noRoute(request: EmulatorRequest): EmulatorResponse {
+    return armError(404, 'NotFound', `The emulator has no route for '${request.method} ${request.pathname}'.`);
+  }
+
+  /** Headers every ARM answer carries; the client request id is echoed, as ARM does. */
+  private standardHeaders(request: EmulatorRequest): Record<string, string> {
+    const requestId = randomUUID();
+    const headers: Record<string, string> = {
+      'Cache-Control': 'no-cache',
+      Pragma: 'no-cache',
+      Expires: '-1',
+      'x-ms-request-id': requestId,
+      'x-ms-correlation-request-id': header(request, 'x-ms-correlation-request-id') ?? requestId,
+      'x-ms-routing-request-id': `WESTEUROPE:${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z:${requestId}`,
+      'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+      'X-Content-Type-Options': 'nosniff',
+    };
+    const clientRequestId = header(request, 'x-ms-client-request-id');
+    if (clientRequestId) headers['x-ms-client-request-id'] = clientRequestId;
+    const kind = request.method === 'GET' || request.method === 'HEAD' ? 'reads' : request.method === 'DELETE' ? 'deletes' : 'writes';
+    headers[`x-ms-ratelimit-remaining-subscription-${kind}`] = kind === 'reads' ? '11999' : '1199';
+    return headers;
+  }
+}
+
+/** DateTime.ToString() in the invariant culture, as ARM prints token times ('5/14/2023 3:04:05 PM'). */
+function dotNetUtc(ms: number): string {
+  const d = new Date(ms);
+  const hours = d.getUTCHours() % 12 === 0 ? 12 : d.getUTCHours() % 12;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()} ${hours}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${d.getUTCHours() < 12 ? 'AM' : 'PM'}`;
+}

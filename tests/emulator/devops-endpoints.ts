@@ -1,0 +1,388 @@
+/**
+ * Azure DevOps service endpoints ("service connections"), contracts/ado-serviceendpoint-7.2.
+ *
+ * Security model (https://learn.microsoft.com/azure/devops/pipelines/library/service-endpoints, "Manage
+ * security"): creating needs the Creator role in the project; updating, sharing and deleting need
+ * Administrator on the connection, which project administrators have and which the creator of a
+ * connection receives for the connection it created (decompiled ServiceEndpointShareService /
+ * PlatformServiceEndpointService: CheckCreatePermissions, then InitializeServiceEndpointSecurity with the
+ * caller). Denials are AccessCheckException, 403; the create message is the service's own text as quoted
+ * in microsoft/terraform-provider-azuredevops#723.
+ *
+ * A duplicate name answers DuplicateServiceConnectionException with HTTP 500: the 7.x controller
+ * (ServiceEndpoints4Controller) maps no status for it, unlike the deprecated controllers (409), and
+ * clients in the wild test for "status_code == 500 and DuplicateServiceConnectionException". The message
+ * is the service's (quoted by terraform-provider-azuredevops' RequiresImportError).
+ */
+import { Rejection, jsonResponse, parseJsonBody, type EmulatorRequest, type EmulatorResponse } from './http';
+import { ADO_TYPES, adoError, hasRole, projectNotFound, projectRole, type DevOpsCaller } from './devops-common';
+import {
+  identityReference,
+  newGuid,
+  workloadIdentityParameters,
+  workloadIdentitySubject,
+  type EmulatorState,
+  type ProjectRecord,
+  type ServiceEndpoint,
+  type ServiceEndpointProjectReference,
+  type StoredEndpoint,
+} from './world';
+
+/** Authorization parameters Azure DevOps never returns (it answers them as null). */
+const CONFIDENTIAL_PARAMETERS = ['serviceprincipalkey', 'serviceprincipalcertificate', 'password', 'apitoken', 'accesstoken'];
+/** Parameters the service owns for workload identity connections; clients cannot set them. */
+const SERVER_OWNED_PARAMETERS = ['workloadidentityfederationissuer', 'workloadidentityfederationissuertype', 'workloadidentityfederationsubject'];
+
+export class ServiceEndpointsResource {
+  constructor(private readonly state: EmulatorState) {}
+
+  // ---- reads (project level, location e85f1c62) ---------------------------------------------------
+
+  get(caller: DevOpsCaller, project: ProjectRecord, endpointId: string): EmulatorResponse {
+    const stored = this.state.serviceEndpoints.get(endpointId.toLowerCase());
+    if (!stored || !inProject(stored.endpoint, project) || !this.canRead(caller, project)) {
+      // Azure DevOps answers an unknown or invisible id with 200 and no endpoint, which the SDKs turn into
+      // null (terraform-provider-azuredevops isServiceEndpointDeleted: "Service response 200 but service
+      // endpoint is null").
+      return { status: 200 };
+    }
+    return jsonResponse(200, this.read(stored));
+  }
+
+  list(request: EmulatorRequest, caller: DevOpsCaller, project: ProjectRecord): EmulatorResponse {
+    if (!this.canRead(caller, project)) return jsonResponse(200, { count: 0, value: [] });
+    const names = splitList(request.query.get('endpointNames'));
+    const ids = splitList(request.query.get('endpointIds')).map((id) => id.toLowerCase());
+    const type = request.query.get('type');
+    const schemes = splitList(request.query.get('authSchemes')).map((s) => s.toLowerCase());
+    const owner = request.query.get('owner');
+    const includeFailed = request.query.get('includeFailed')?.toLowerCase() === 'true';
+
+    const value: ServiceEndpoint[] = [];
+    for (const stored of this.state.serviceEndpoints.values()) {
+      const reference = referenceIn(stored.endpoint, project);
+      if (!reference) continue;
+      if (names.length > 0 && !names.some((n) => n.toLowerCase() === reference.name.toLowerCase())) continue;
+      if (ids.length > 0 && !ids.includes(stored.endpoint.id)) continue;
+      if (type && stored.endpoint.type.toLowerCase() !== type.toLowerCase()) continue;
+      if (schemes.length > 0 && !schemes.includes(stored.endpoint.authorization.scheme.toLowerCase())) continue;
+      if (owner && stored.endpoint.owner.toLowerCase() !== owner.toLowerCase()) continue;
+      const endpoint = this.read(stored);
+      if (endpoint.operationStatus.state === 'Failed' && !includeFailed) continue;
+      value.push(endpoint);
+    }
+    return jsonResponse(200, { count: value.length, value });
+  }
+
+  // ---- writes (organization level, location 14e48fdc) ---------------------------------------------
+
+  create(request: EmulatorRequest, caller: DevOpsCaller): EmulatorResponse {
+    const body = readBody(request);
+    if (body instanceof Rejection) return body.response;
+    const references = this.resolveReferences(body.serviceEndpointProjectReferences, body.name);
+    if (references instanceof Rejection) return references.response;
+    for (const { project } of references) {
+      if (!hasRole(projectRole(this.state, caller, project), 'Creator')) {
+        return adoError(403, ADO_TYPES.accessCheck, 'You do not have permission to create a service connection. You need to be a Creator for service connections in this project.');
+      }
+    }
+    const invalid = validateEndpoint(body);
+    if (invalid) return invalid;
+    for (const { project, reference } of references) {
+      const duplicate = this.findByName(project, reference.name);
+      if (duplicate) return duplicateName(reference.name);
+    }
+
+    const id = newGuid();
+    const { parameters, secrets } = splitSecrets(asStringRecord(asObject(body.authorization)?.parameters));
+    const scheme = String(asObject(body.authorization)?.scheme);
+    if (scheme === 'WorkloadIdentityFederation') this.addWorkloadIdentity(parameters, id);
+    const readiness = this.state.settings.connectionReadiness;
+    const stored: StoredEndpoint = {
+      endpoint: {
+        id,
+        name: String(body.name),
+        type: String(body.type),
+        url: String(body.url),
+        description: typeof body.description === 'string' ? body.description : '',
+        data: asStringRecord(body.data),
+        authorization: { scheme, parameters },
+        createdBy: identityReference(caller.identity, this.state.world.organization.url),
+        isShared: references.length > 1,
+        isReady: true,
+        isOutdated: false,
+        owner: typeof body.owner === 'string' && body.owner ? body.owner : 'library',
+        operationStatus: { state: 'Ready', statusMessage: '' },
+        serviceEndpointProjectReferences: references.map((r) => r.reference),
+      },
+      secrets,
+      creatorId: caller.identity.id,
+      inProgressReadsLeft: readiness.inProgressReads,
+      finalState: readiness.finalState ?? 'Ready',
+      finalStatusMessage: readiness.statusMessage ?? '',
+    };
+    this.state.serviceEndpoints.set(id, stored);
+    return jsonResponse(200, this.present(stored));
+  }
+
+  update(request: EmulatorRequest, caller: DevOpsCaller, endpointId: string): EmulatorResponse {
+    const stored = this.state.serviceEndpoints.get(endpointId.toLowerCase());
+    if (!stored) return endpointNotFound(endpointId);
+    const denied = this.requireAdministrator(caller, stored, 'update');
+    if (denied) return denied;
+    const body = readBody(request);
+    if (body instanceof Rejection) return body.response;
+    const invalid = validateEndpoint(body);
+    if (invalid) return invalid;
+    if (String(body.type).toLowerCase() !== stored.endpoint.type.toLowerCase()) {
+      return adoError(400, ADO_TYPES.argument, `The type of service connection '${stored.endpoint.name}' cannot be updated from '${stored.endpoint.type}' to '${String(body.type)}'.`);
+    }
+    const newName = String(body.name);
+    if (newName.toLowerCase() !== stored.endpoint.name.toLowerCase()) {
+      for (const reference of stored.endpoint.serviceEndpointProjectReferences) {
+        const project = this.state.findProject(reference.projectReference.id);
+        const clash = project && this.findByName(project, newName);
+        if (clash && clash !== stored) return duplicateName(newName);
+      }
+    }
+
+    const { parameters, secrets } = splitSecrets(asStringRecord(asObject(body.authorization)?.parameters));
+    const scheme = String(asObject(body.authorization)?.scheme);
+    if (scheme === 'WorkloadIdentityFederation') {
+      // Issuer and subject belong to the connection, not to the request: keep them (or mint them when a
+      // connection is converted to workload identity federation).
+      const old = stored.endpoint.authorization.parameters;
+      if (old.workloadIdentityFederationSubject) {
+        Object.assign(parameters, workloadIdentityParameters(String(old.workloadIdentityFederationIssuer), old.workloadIdentityFederationSubject));
+      } else {
+        this.addWorkloadIdentity(parameters, stored.endpoint.id);
+      }
+    }
+    for (const [key, value] of Object.entries(stored.secrets)) if (!(key in secrets) && key in parameters) secrets[key] = value;
+
+    const endpoint = stored.endpoint;
+    endpoint.name = newName;
+    endpoint.url = String(body.url);
+    endpoint.description = typeof body.description === 'string' ? body.description : endpoint.description;
+    endpoint.data = asStringRecord(body.data);
+    endpoint.authorization = { scheme, parameters };
+    stored.secrets = secrets;
+    const requested = Array.isArray(body.serviceEndpointProjectReferences) ? body.serviceEndpointProjectReferences : [];
+    for (const reference of endpoint.serviceEndpointProjectReferences) {
+      const match = requested.map(asObject).find((r) => asObject(r?.projectReference)?.id === reference.projectReference.id);
+      if (match && typeof match.name === 'string') reference.name = match.name;
+      if (match && typeof match.description === 'string') reference.description = match.description;
+    }
+    if (endpoint.serviceEndpointProjectReferences.length === 1) endpoint.serviceEndpointProjectReferences[0].name = newName;
+    return jsonResponse(200, this.present(stored));
+  }
+
+  share(request: EmulatorRequest, caller: DevOpsCaller, endpointId: string): EmulatorResponse {
+    const stored = this.state.serviceEndpoints.get(endpointId.toLowerCase());
+    if (!stored) return endpointNotFound(endpointId);
+    const denied = this.requireAdministrator(caller, stored, 'share');
+    if (denied) return denied;
+    let body: unknown;
+    try {
+      body = parseJsonBody(request);
+    } catch {
+      return adoError(400, ADO_TYPES.argumentNull, 'Value cannot be null.\r\nParameter name: endpointProjectReferences');
+    }
+    if (!Array.isArray(body)) return adoError(400, ADO_TYPES.argumentNull, 'Value cannot be null.\r\nParameter name: endpointProjectReferences');
+    const references = this.resolveReferences(body, stored.endpoint.name);
+    if (references instanceof Rejection) return references.response;
+    for (const { project, reference } of references) {
+      if (!hasRole(projectRole(this.state, caller, project), 'Creator')) {
+        return adoError(403, ADO_TYPES.accessCheck, 'You do not have permission to create a service connection. You need to be a Creator for service connections in this project.');
+      }
+      if (inProject(stored.endpoint, project)) continue;
+      if (this.findByName(project, reference.name)) return duplicateName(reference.name);
+      stored.endpoint.serviceEndpointProjectReferences.push(reference);
+    }
+    stored.endpoint.isShared = stored.endpoint.serviceEndpointProjectReferences.length > 1;
+    return { status: 204 };
+  }
+
+  delete(request: EmulatorRequest, caller: DevOpsCaller, endpointId: string): EmulatorResponse {
+    const projectIds = splitList(request.query.get('projectIds')).map((id) => id.toLowerCase());
+    if (projectIds.length === 0) return adoError(400, ADO_TYPES.argumentNull, 'Value cannot be null.\r\nParameter name: projectIds');
+    const stored = this.state.serviceEndpoints.get(endpointId.toLowerCase());
+    if (!stored) return endpointNotFound(endpointId);
+    const denied = this.requireAdministrator(caller, stored, 'delete');
+    if (denied) return denied;
+    stored.endpoint.serviceEndpointProjectReferences = stored.endpoint.serviceEndpointProjectReferences.filter(
+      (r) => !projectIds.includes(r.projectReference.id.toLowerCase()),
+    );
+    if (stored.endpoint.serviceEndpointProjectReferences.length === 0) this.state.serviceEndpoints.delete(stored.endpoint.id);
+    else stored.endpoint.isShared = stored.endpoint.serviceEndpointProjectReferences.length > 1;
+    return { status: 204 };
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------------
+
+  private canRead(caller: DevOpsCaller, project: ProjectRecord): boolean {
+    return hasRole(projectRole(this.state, caller, project), 'Reader');
+  }
+
+  private requireAdministrator(caller: DevOpsCaller, stored: StoredEndpoint, verb: string): EmulatorResponse | undefined {
+    if (stored.creatorId === caller.identity.id) return undefined;
+    const isAdministrator = stored.endpoint.serviceEndpointProjectReferences.some((r) => {
+      const project = this.state.findProject(r.projectReference.id);
+      return project !== undefined && projectRole(this.state, caller, project) === 'Administrator';
+    });
+    if (isAdministrator) return undefined;
+    return adoError(
+      403,
+      ADO_TYPES.accessCheck,
+      `You do not have permission to ${verb} the service connection '${stored.endpoint.name}'. You need to be an Administrator for this service connection.`,
+    );
+  }
+
+  private findByName(project: ProjectRecord, name: string): StoredEndpoint | undefined {
+    for (const stored of this.state.serviceEndpoints.values()) {
+      const reference = referenceIn(stored.endpoint, project);
+      if (reference && reference.name.toLowerCase() === name.toLowerCase()) return stored;
+    }
+    return undefined;
+  }
+
+  private resolveReferences(raw: unknown, defaultName: unknown): Array<{ project: ProjectRecord; reference: ServiceEndpointProjectReference }> | Rejection {
+    if (!Array.isArray(raw) || raw.length === 0) {
+      return new Rejection(adoError(400, ADO_TYPES.argument, 'The service connection must be associated with at least one project: serviceEndpointProjectReferences is empty.'));
+    }
+    const resolved: Array<{ project: ProjectRecord; reference: ServiceEndpointProjectReference }> = [];
+    for (const entry of raw.map(asObject)) {
+      const projectId = asObject(entry?.projectReference)?.id;
+      if (typeof projectId !== 'string' || !projectId) {
+        return new Rejection(adoError(400, ADO_TYPES.argumentNull, 'Value cannot be null.\r\nParameter name: projectReference.id'));
+      }
+      const project = this.state.findProject(projectId);
+      if (!project) return new Rejection(projectNotFound(projectId));
+      const name = typeof entry?.name === 'string' && entry.name ? entry.name : String(defaultName);
+      const description = typeof entry?.description === 'string' ? entry.description : '';
+      resolved.push({ project, reference: { projectReference: { id: project.id, name: project.name }, name, description } });
+    }
+    return resolved;
+  }
+
+  private addWorkloadIdentity(parameters: Record<string, string | null>, endpointId: string): void {
+    const tenantId = String(parameters.tenantid);
+    Object.assign(
+      parameters,
+      workloadIdentityParameters(this.state.entraIssuer(tenantId), workloadIdentitySubject(tenantId, this.state.world.organization.id, endpointId)),
+    );
+  }
+
+  /** A read: consumes one "in progress" read of the readiness knob, then shows the settled state. */
+  private read(stored: StoredEndpoint): ServiceEndpoint {
+    const endpoint = this.present(stored);
+    if (stored.inProgressReadsLeft > 0) {
+      stored.inProgressReadsLeft -= 1;
+      this.present(stored);
+    }
+    return endpoint;
+  }
+
+  /** The endpoint as the service shows it now; the stored copy follows, so state() agrees. */
+  private present(stored: StoredEndpoint): ServiceEndpoint {
+    const inProgress = stored.inProgressReadsLeft > 0;
+    stored.endpoint.isReady = !inProgress && stored.finalState === 'Ready';
+    stored.endpoint.operationStatus = inProgress
+      ? { state: 'InProgress', statusMessage: 'Creating the service connection.' }
+      : { state: stored.finalState, statusMessage: stored.finalStatusMessage };
+    return structuredClone(stored.endpoint);
+  }
+}
+
+function validateEndpoint(body: Record<string, unknown>): EmulatorResponse | undefined {
+  for (const field of ['name', 'type', 'url']) {
+    if (typeof body[field] !== 'string' || String(body[field]).trim() === '') {
+      return adoError(400, ADO_TYPES.argumentNull, `Value cannot be null.\r\nParameter name: endpoint.${field[0].toUpperCase()}${field.slice(1)}`);
+    }
+  }
+  try {
+    new URL(String(body.url));
+  } catch {
+    return adoError(400, 'System.UriFormatException, System', `Invalid URI: The format of the URI could not be determined. ${String(body.url)}`);
+  }
+  const authorization = asObject(body.authorization);
+  if (!authorization || typeof authorization.scheme !== 'string' || !authorization.scheme) {
+    return adoError(400, ADO_TYPES.argumentNull, 'Value cannot be null.\r\nParameter name: endpoint.Authorization');
+  }
+  if (String(body.type).toLowerCase() !== 'azurerm') return undefined;
+  const parameters = asStringRecord(authorization.parameters);
+  const data = asStringRecord(body.data);
+  if (data.creationMode?.toLowerCase() === 'automatic') {
+    return adoError(400, ADO_TYPES.argument, 'The emulator supports only creationMode Manual: automatic creation would need Azure DevOps to create an app registration.');
+  }
+  const scheme = authorization.scheme;
+  if (!['WorkloadIdentityFederation', 'ServicePrincipal', 'ManagedServiceIdentity', 'PublishProfile'].includes(scheme)) {
+    return adoError(400, ADO_TYPES.argument, `Authorization scheme '${scheme}' is not supported for service connection type 'azurerm'.`);
+  }
+  if (scheme === 'WorkloadIdentityFederation' || scheme === 'ServicePrincipal') {
+    if (!parameters.tenantid) return adoError(400, ADO_TYPES.argument, "Expected a value for authorization parameter 'tenantid'.");
+    if (!parameters.serviceprincipalid) {
+      return adoError(400, ADO_TYPES.argument, "Expected a value for authorization parameter 'serviceprincipalid', or set 'creationMode' to 'Automatic'.");
+    }
+  }
+  return undefined;
+}
+
+function readBody(request: EmulatorRequest): Record<string, unknown> | Rejection {
+  let body: unknown;
+  try {
+    body = parseJsonBody(request);
+  } catch {
+    body = undefined;
+  }
+  const object = asObject(body);
+  return object ?? new Rejection(adoError(400, ADO_TYPES.argumentNull, 'Value cannot be null.\r\nParameter name: endpoint'));
+}
+
+function splitSecrets(raw: Record<string, string>): { parameters: Record<string, string | null>; secrets: Record<string, string> } {
+  const parameters: Record<string, string | null> = {};
+  const secrets: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (SERVER_OWNED_PARAMETERS.includes(key.toLowerCase())) continue;
+    if (CONFIDENTIAL_PARAMETERS.includes(key.toLowerCase())) {
+      parameters[key] = null;
+      if (value) secrets[key] = value;
+    } else {
+      parameters[key] = value;
+    }
+  }
+  return { parameters, secrets };
+}
+
+function duplicateName(name: string): EmulatorResponse {
+  return adoError(
+    500,
+    ADO_TYPES.duplicateConnection,
+    `Service connection with name ${name} already exists. Only a user having Administrator/User role permissions on service connection ${name} can see it.`,
+  );
+}
+
+function endpointNotFound(endpointId: string): EmulatorResponse {
+  return adoError(404, ADO_TYPES.endpointNotFound, `Service connection with id ${endpointId} not found.`);
+}
+
+function referenceIn(endpoint: ServiceEndpoint, project: ProjectRecord): ServiceEndpointProjectReference | undefined {
+  return endpoint.serviceEndpointProjectReferences.find((r) => r.projectReference.id === project.id);
+}
+
+function inProject(endpoint: ServiceEndpoint, project: ProjectRecord): boolean {
+  return referenceIn(endpoint, project) !== undefined;
+}
+
+function splitList(value: string | null): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function asStringRecord(value: unknown): Record<string, string> {
+  const object = asObject(value) ?? {};
+  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)]));
+}

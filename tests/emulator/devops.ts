@@ -1,0 +1,243 @@
+/**
+ * Azure DevOps Services for organization "contoso": resource-location discovery, projects, service
+ * endpoints (devops-endpoints.ts) and the pipeline OIDC token. Authentication is the job's access token
+ * as a bearer token (or as the password of Basic auth, which Azure DevOps accepts too).
+ */
+import { randomUUID } from 'node:crypto';
+import { header, jsonResponse, matchPath, parseJsonBody, type EmulatorRequest, type EmulatorResponse } from './http';
+import { decodeJwt, epochSeconds, timeProblem } from './jwt';
+import { ADO_TYPES, adoError, projectNotFound, type DevOpsCaller } from './devops-common';
+import { ServiceEndpointsResource } from './devops-endpoints';
+import { LOCATIONS, checkApiVersion, locationsOfArea, type ApiResourceLocation } from './devops-locations';
+import { TOKEN_EXCHANGE_AUDIENCE, type EmulatorState, type ProjectRecord } from './world';
+
+const OIDC_TOKEN_LIFETIME_SECONDS = 600;
+const HUBS = ['build', 'release', 'rm', 'checks'];
+
+export class DevOpsService {
+  private readonly endpoints: ServiceEndpointsResource;
+
+  constructor(private readonly state: EmulatorState) {
+    this.endpoints = new ServiceEndpointsResource(state);
+  }
+
+  handle = (request: EmulatorRequest): EmulatorResponse => {
+    const response = this.route(request);
+    response.headers = { ...this.standardHeaders(request), ...(response.headers ?? {}) };
+    return response;
+  };
+
+  private route(request: EmulatorRequest): EmulatorResponse {
+    const org = `/${this.state.world.organization.name}`;
+    const { pathname, method } = request;
+    if (!pathname.toLowerCase().startsWith(`${org}/`)) {
+      return adoError(404, 'Microsoft.VisualStudio.Services.Organization.OrganizationNotFoundException, Microsoft.VisualStudio.Services.WebApi', `VS800075: The organization of '${pathname.split('/')[1] ?? ''}' could not be found.`);
+    }
+    const path = pathname.slice(org.length);
+
+    // Resource location discovery is served to anonymous callers.
+    const area = matchPath('/_apis/:area', path);
+    if (method === 'OPTIONS' && area) return this.options(area.area);
+
+    const caller = this.authenticate(request);
+    if ('status' in caller) return caller;
+    request.callerId = caller.identity.id;
+
+    let p: Record<string, string> | undefined;
+    if (method === 'GET' && matchPath('/_apis/ResourceAreas', path)) {
+      // What an organization without separate resource-area hosts answers; azure-devops-node-api's
+      // WebApi._getResourceAreaUrl then keeps the organization URL.
+      return this.versioned(request, LOCATIONS.resourceAreas, () => jsonResponse(200, { count: 0, value: null }));
+    }
+    if (method === 'GET' && matchPath('/_apis/projects', path)) return this.versioned(request, LOCATIONS.projects, () => this.listProjects());
+    if (method === 'GET' && (p = matchPath('/_apis/projects/:project', path))) return this.versioned(request, LOCATIONS.projects, () => this.getProject(p!.project));
+
+    const collection = LOCATIONS.serviceEndpointsCollection;
+    if (method === 'POST' && matchPath('/_apis/serviceendpoint/endpoints', path)) return this.versioned(request, collection, () => this.endpoints.create(request, caller));
+    if ((p = matchPath('/_apis/serviceendpoint/endpoints/:id', path))) {
+      const id = p.id;
+      if (method === 'PUT') return this.versioned(request, collection, () => this.endpoints.update(request, caller, id));
+      if (method === 'PATCH') return this.versioned(request, collection, () => this.endpoints.share(request, caller, id));
+      if (method === 'DELETE') return this.versioned(request, collection, () => this.endpoints.delete(request, caller, id));
+    }
+
+    const projectScoped = LOCATIONS.serviceEndpointsProject;
+    if (method === 'GET' && (p = matchPath('/:project/_apis/serviceendpoint/endpoints', path))) {
+      const project = this.state.findProject(p.project);
+      return project ? this.versioned(request, projectScoped, () => this.endpoints.list(request, caller, project)) : projectNotFound(p.project);
+    }
+    if (method === 'GET' && (p = matchPath('/:project/_apis/serviceendpoint/endpoints/:id', path))) {
+      const project = this.state.findProject(p.project);
+      const id = p.id;
+      return project ? this.versioned(request, projectScoped, () => this.endpoints.get(caller, project, id)) : projectNotFound(p.project);
+    }
+    if ((p = matchPath('/:scope/_apis/distributedtask/hubs/:hub/plans/:plan/jobs/:job/oidctoken', path))) {
+      if (method !== 'POST') return this.methodNotAllowed(request);
+      const params = p;
+      return this.versioned(request, LOCATIONS.oidcToken, () => this.oidcToken(request, caller, params));
+    }
+    return adoError(404, 'Microsoft.VisualStudio.Services.WebApi.VssResourceNotFoundException, Microsoft.VisualStudio.Services.WebApi', `The emulator has no route for '${method} ${pathname}'.`);
+  }
+
+  private options(area: string): EmulatorResponse {
+    const value: ApiResourceLocation[] = locationsOfArea(area);
+    return jsonResponse(200, { count: value.length, value });
+  }
+
+  private versioned(request: EmulatorRequest, location: ApiResourceLocation, answer: () => EmulatorResponse): EmulatorResponse {
+    const problem = checkApiVersion(request, location);
+    return problem ? adoError(400, problem.typeName, problem.message) : answer();
+  }
+
+  /**
+   * Accepts the job token as Bearer, or as the password of Basic auth. A missing or unusable token answers
+   * 401 with the challenges Azure DevOps sends (Bearer via Entra, Basic, TFS-Federated).
+   */
+  private authenticate(request: EmulatorRequest): DevOpsCaller | EmulatorResponse {
+    const authorization = header(request, 'authorization');
+    if (!authorization) {
+      return this.unauthorized("TF400813: Resource not available for anonymous access. Client authentication required.");
+    }
+    let token: string | undefined;
+    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
+    const basic = /^Basic\s+(\S+)$/i.exec(authorization);
+    if (bearer) token = bearer[1];
+    else if (basic) token = Buffer.from(basic[1], 'base64').toString('utf8').split(':').slice(1).join(':');
+    const decoded = token ? decodeJwt(token) : undefined;
+    const organizationId = this.state.world.organization.id;
+    const valid =
+      decoded !== undefined &&
+      this.state.devopsKey.verifies(decoded) &&
+      typeof decoded.payload.aud === 'string' &&
+      decoded.payload.aud.split('|').includes(`vso:${organizationId}`) &&
+      timeProblem(decoded.payload, epochSeconds(), 0) === undefined;
+    const identity = valid ? this.state.devopsIdentities.get(String(decoded.payload.nameid)) : undefined;
+    if (!decoded || !identity) {
+      return this.unauthorized(`VS30063: You are not authorized to access ${this.state.world.organization.url.replace(/\/$/, '')}.`);
+    }
+    const [planId, jobId] = String(decoded.payload.orchid ?? '').split('.');
+    return { identity, planId, jobId };
+  }
+
+  private unauthorized(message: string): EmulatorResponse {
+    const response = adoError(401, ADO_TYPES.unauthorized, message);
+    response.headers = {
+      'WWW-Authenticate': [`Bearer authorization_uri=${this.state.urls.login}${this.state.world.tenantId}`, `Basic realm="${this.state.urls.devops}"`, 'TFS-Federated'],
+      'X-TFS-FedAuthRealm': this.state.urls.devops,
+      'X-VSS-ResourceTenant': this.state.world.tenantId,
+    };
+    return response;
+  }
+
+  private methodNotAllowed(request: EmulatorRequest): EmulatorResponse {
+    return adoError(405, 'System.Web.Http.HttpResponseException, System.Web.Http', `The requested resource does not support http method '${request.method}'.`);
+  }
+
+  // ---- core: projects -------------------------------------------------------------------------------
+
+  private projectBody(project: ProjectRecord): Record<string, unknown> {
+    const org = this.state.world.organization.url;
+    return {
+      id: project.id,
+      name: project.name,
+      description: project.description,
+      url: `${org}_apis/projects/${project.id}`,
+      state: 'wellFormed',
+      revision: project.revision,
+      _links: {
+        self: { href: `${org}_apis/projects/${project.id}` },
+        collection: { href: `${org}_apis/projectCollections/${this.state.world.organization.id}` },
+        web: { href: `${org}${encodeURIComponent(project.name)}` },
+      },
+      visibility: 'private',
+      defaultTeam: { id: project.id.replace(/^.{8}/, 'a0000000'), name: `${project.name} Team`, url: `${org}_apis/projects/${project.id}/teams` },
+      lastUpdateTime: project.lastUpdateTime,
+    };
+  }
+
+  private listProjects(): EmulatorResponse {
+    const value = this.state.projects.map((p) => {
+      const { id, name, description, url, state, revision, visibility, lastUpdateTime } = this.projectBody(p);
+      return { id, name, description, url, state, revision, visibility, lastUpdateTime };
+    });
+    return jsonResponse(200, { count: value.length, value });
+  }
+
+  private getProject(idOrName: string): EmulatorResponse {
+    const project = this.state.findProject(idOrName);
+    return project ? jsonResponse(200, this.projectBody(project)) : projectNotFound(idOrName);
+  }
+
+  // ---- distributedtask: pipeline OIDC token ---------------------------------------------------------
+
+  /**
+   * POST {org}/{projectId}/_apis/distributedtask/hubs/{hub}/plans/{planId}/jobs/{jobId}/oidctoken
+   * (contracts/ado-distributedtask-7.2/task.json, Oidctoken_Create). The body is optional:
+   * AzurePipelinesCredential sends none, TaskApi.createOidcToken sends {}. The token carries the
+   * connection's issuer and subject, audience api://AzureADTokenExchange, and lives ten minutes.
+   */
+  private oidcToken(request: EmulatorRequest, caller: DevOpsCaller, params: Record<string, string>): EmulatorResponse {
+    const project = this.state.findProject(params.scope);
+    if (!project || project.id !== params.scope.toLowerCase()) return projectNotFound(params.scope);
+    if (!HUBS.includes(params.hub.toLowerCase())) return adoError(404, ADO_TYPES.planNotFound, `Hub '${params.hub}' does not exist.`);
+    if (params.plan.toLowerCase() !== caller.planId || params.job.toLowerCase() !== caller.jobId) {
+      return adoError(404, ADO_TYPES.planNotFound, `Could not find a job ${params.job} in plan ${params.plan} for the access token presented.`);
+    }
+    try {
+      const body = parseJsonBody(request);
+      if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) throw new TypeError('claims');
+    } catch {
+      return adoError(400, ADO_TYPES.argument, 'The request body must be a JSON object of string claims.');
+    }
+
+    const issuedAt = epochSeconds();
+    const connectionId = request.query.get('serviceConnectionId');
+    let issuer: string;
+    let subject: string;
+    if (!connectionId) {
+      // Without a connection Azure DevOps issues the pipeline's own ID token.
+      issuer = `https://vstoken.dev.azure.com/${this.state.world.organization.id}`;
+      subject = `p://${this.state.world.organization.name}/${project.name}/pipeline`;
+    } else {
+      const stored = this.state.serviceEndpoints.get(connectionId.toLowerCase());
+      if (!stored || !stored.endpoint.serviceEndpointProjectReferences.some((r) => r.projectReference.id === project.id)) {
+        return adoError(404, ADO_TYPES.endpointNotFound, `Service connection with id ${connectionId} not found in project ${project.name}.`);
+      }
+      const parameters = stored.endpoint.authorization.parameters;
+      if (stored.endpoint.authorization.scheme !== 'WorkloadIdentityFederation' || !parameters.workloadIdentityFederationSubject) {
+        return adoError(
+          400,
+          ADO_TYPES.invalidOperation,
+          `Service connection '${stored.endpoint.name}' does not use scheme WorkloadIdentityFederation; an OIDC token is issued only for workload identity federation connections.`,
+        );
+      }
+      issuer = String(parameters.workloadIdentityFederationIssuer);
+      subject = parameters.workloadIdentityFederationSubject;
+    }
+    const oidcToken = this.state.devopsKey.sign({
+      iss: issuer,
+      sub: subject,
+      aud: TOKEN_EXCHANGE_AUDIENCE,
+      iat: issuedAt,
+      nbf: issuedAt,
+      exp: issuedAt + OIDC_TOKEN_LIFETIME_SECONDS,
+      jti: randomUUID(),
+    });
+    return jsonResponse(200, { oidcToken });
+  }
+
+  private standardHeaders(request: EmulatorRequest): Record<string, string> {
+    const activityId = randomUUID();
+    const headers: Record<string, string> = {
+      'Cache-Control': 'no-cache',
+      'x-vss-e2eid': activityId,
+      ActivityId: activityId,
+      'x-msedge-ref': `Ref A: ${activityId.replace(/-/g, '').toUpperCase()} Ref B: AMS Ref C: ${new Date().toISOString()}`,
+      'X-TFS-ProcessId': randomUUID(),
+      'X-Content-Type-Options': 'nosniff',
+    };
+    const identity = request.callerId ? this.state.devopsIdentities.get(request.callerId) : undefined;
+    if (identity) headers['X-VSS-UserData'] = `${identity.id}:${identity.uniqueName}`;
+    return headers;
+  }
+}

@@ -1,0 +1,336 @@
+/**
+ * Microsoft Entra ID (login.microsoftonline.com) as far as a confidential client needs it: OpenID
+ * discovery, instance discovery, signing keys and the v2.0 token endpoint with client_credentials
+ * (client secret or federated client assertion).
+ *
+ * MSAL (msal-common Authority.ts) with @azure/identity's disableInstanceDiscovery: true puts the authority
+ * host in knownAuthorities, so it skips /common/discovery/instance and only GETs
+ * {authority}/{tenant}/v2.0/.well-known/openid-configuration. It then requires authorization_endpoint,
+ * token_endpoint, issuer and jwks_uri, and validateIssuer() requires the issuer's scheme, host and port to
+ * equal the authority's; the issuer below is therefore on this server.
+ */
+import { randomUUID } from 'node:crypto';
+import { header, jsonResponse, matchPath, type EmulatorRequest, type EmulatorResponse } from './http';
+import { decodeJwt, epochSeconds, timeProblem, type DecodedJwt } from './jwt';
+import type { DirectoryPrincipal, EmulatorState } from './world';
+
+const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const ACCESS_TOKEN_LIFETIME_SECONDS = 3599;
+
+/**
+ * Resources this tenant can issue tokens for. ARM accepts both of its app id URIs, with or without the
+ * trailing slash (see the allowed audiences in ARM's InvalidAuthenticationTokenAudience message).
+ */
+const KNOWN_RESOURCES = [
+  'https://management.core.windows.net/',
+  'https://management.core.windows.net',
+  'https://management.azure.com/',
+  'https://management.azure.com',
+  'https://graph.microsoft.com/',
+  'https://graph.microsoft.com',
+  '499b84ac-1321-427f-aa17-267ca6975798',
+];
+
+export class EntraService {
+  constructor(private readonly state: EmulatorState) {}
+
+  handle = (request: EmulatorRequest): EmulatorResponse => {
+    const { pathname, method } = request;
+    let params: Record<string, string> | undefined;
+    if (method === 'GET' && (params = matchPath('/:tenant/v2.0/.well-known/openid-configuration', pathname))) {
+      return this.openIdConfiguration(params.tenant);
+    }
+    if (method === 'GET' && (params = matchPath('/:tenant/.well-known/openid-configuration', pathname))) {
+      return this.openIdConfiguration(params.tenant);
+    }
+    if (method === 'GET' && matchPath('/common/discovery/instance', pathname)) return this.instanceDiscovery(request);
+    if (method === 'GET' && (params = matchPath('/:tenant/discovery/v2.0/keys', pathname))) return this.keys(params.tenant);
+    if (method === 'GET' && (params = matchPath('/:tenant/discovery/keys', pathname))) return this.keys(params.tenant);
+    if (method === 'POST' && (params = matchPath('/:tenant/oauth2/v2.0/token', pathname))) return this.token(request, params.tenant);
+    return jsonResponse(404, { error: 'not_found', error_description: `The emulator has no route for '${method} ${pathname}'.` });
+  };
+
+  private knowsTenant(tenant: string): boolean {
+    return tenant.toLowerCase() === this.state.world.tenantId;
+  }
+
+  private openIdConfiguration(tenant: string): EmulatorResponse {
+    if (!this.knowsTenant(tenant)) return this.tenantNotFound(tenant);
+    const base = `${this.state.urls.login}${this.state.world.tenantId}`;
+    return jsonResponse(200, {
+      token_endpoint: `${base}/oauth2/v2.0/token`,
+      token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+      jwks_uri: `${this.state.urls.login}${this.state.world.tenantId}/discovery/v2.0/keys`,
+      response_modes_supported: ['query', 'fragment', 'form_post'],
+      subject_types_supported: ['pairwise'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+      issuer: this.state.entraIssuer(this.state.world.tenantId),
+      request_uri_parameter_supported: false,
+      authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+      device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
+      http_logout_supported: true,
+      frontchannel_logout_supported: true,
+      end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'tid', 'ver', 'oid'],
+      tenant_region_scope: 'EU',
+      cloud_instance_name: 'microsoftonline.com',
+      msgraph_host: 'graph.microsoft.com',
+    });
+  }
+
+  /** What MSAL would get from instance discovery (only asked when instance discovery is not disabled). */
+  private instanceDiscovery(request: EmulatorRequest): EmulatorResponse {
+    const host = new URL(this.state.urls.login).host;
+    const authorize = request.query.get('authorization_endpoint') ?? `${this.state.urls.login}common/oauth2/v2.0/authorize`;
+    return jsonResponse(200, {
+      tenant_discovery_endpoint: authorize.replace(/oauth2\/v2\.0\/authorize$/, 'v2.0/.well-known/openid-configuration'),
+      'api-version': '1.1',
+      metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
+    });
+  }
+
+  /**
+   * Published signing keys. Entra's own key signs access tokens; the pipeline OIDC tokens carry this
+   * tenant's v2.0 issuer (new Azure DevOps connections use the Entra issuer), so their key is here too.
+   */
+  private keys(tenant: string): EmulatorResponse {
+    if (!this.knowsTenant(tenant)) return this.tenantNotFound(tenant);
+    return jsonResponse(200, { keys: [this.state.entraKey.jwk(), this.state.devopsKey.jwk()] });
+  }
+
+  private token(request: EmulatorRequest, tenant: string): EmulatorResponse {
+    if (!this.knowsTenant(tenant)) return this.tenantNotFound(tenant);
+    const form = new URLSearchParams(request.body.toString('utf8'));
+    const clientId = form.get('client_id') ?? '';
+    request.callerId = clientId || undefined;
+
+    const grantType = form.get('grant_type');
+    if (!grantType) return this.missingParameter('grant_type', request);
+    if (grantType !== 'client_credentials') {
+      return this.error(400, 'unsupported_grant_type', 70003, `AADSTS70003: The app requested an unsupported grant type '${grantType}'.`, request);
+    }
+    if (!clientId) return this.missingParameter('client_id', request);
+
+    const scope = (form.get('scope') ?? '').split(' ').filter((s) => s && !['openid', 'profile', 'offline_access'].includes(s));
+    if (scope.length === 0) return this.missingParameter('scope', request);
+    const resourceScope = scope.find((s) => s.endsWith('/.default'));
+    if (!resourceScope || scope.length > 1) {
+      return this.error(
+        400,
+        'invalid_scope',
+        1002012,
+        `AADSTS1002012: The provided value for scope ${scope.join(' ')} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+        request,
+      );
+    }
+    const resource = resourceScope.slice(0, -'/.default'.length);
+
+    const principal = this.state.findPrincipalByAppId(clientId);
+    if (!principal) {
+      return this.error(
+        400,
+        'unauthorized_client',
+        700016,
+        `AADSTS700016: Application with identifier '${clientId}' was not found in the directory '${this.state.world.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+        request,
+      );
+    }
+
+    const secret = form.get('client_secret');
+    const assertion = form.get('client_assertion');
+    let authenticationMethod: '1' | '2';
+    if (secret !== null) {
+      if (!principal.secrets.includes(secret)) {
+        return this.error(
+          401,
+          'invalid_client',
+          7000215,
+          `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${principal.appId}'.`,
+          request,
+        );
+      }
+      authenticationMethod = '1';
+    } else if (assertion !== null) {
+      const assertionType = form.get('client_assertion_type');
+      if (assertionType !== JWT_BEARER) {
+        return this.error(400, 'invalid_request', 50027, `AADSTS50027: JWT token is invalid or malformed. client_assertion_type must be '${JWT_BEARER}'.`, request);
+      }
+      const failure = this.checkFederatedAssertion(principal, assertion, request);
+      if (failure) return failure;
+      authenticationMethod = '2';
+    } else {
+      return this.error(
+        401,
+        'invalid_client',
+        7000218,
+        "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        request,
+      );
+    }
+
+    if (!KNOWN_RESOURCES.includes(resource)) {
+      return this.error(
+        400,
+        'invalid_resource',
+        500011,
+        `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${this.state.world.tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+        request,
+      );
+    }
+
+    return jsonResponse(200, {
+      token_type: 'Bearer',
+      expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+      ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+      access_token: this.issueAccessToken(principal, resource, authenticationMethod),
+    }, this.standardHeaders(request));
+  }
+
+  /**
+   * Federated credential check, in Entra's order: find the credential by issuer, then subject, then
+   * audience (subjects compare case-sensitively since 2024, see
+   * https://learn.microsoft.com/entra/identity-platform/reference-breaking-changes), then validate the
+   * token's signature against the issuer's keys and its time window.
+   */
+  private checkFederatedAssertion(principal: DirectoryPrincipal, assertion: string, request: EmulatorRequest): EmulatorResponse | undefined {
+    const token = decodeJwt(assertion);
+    if (!token) return this.error(400, 'invalid_request', 50027, 'AADSTS50027: JWT token is invalid or malformed.', request);
+    const issuer = stringClaim(token, 'iss');
+    const subject = stringClaim(token, 'sub');
+    const audience = Array.isArray(token.payload.aud) ? String(token.payload.aud[0]) : stringClaim(token, 'aud');
+
+    const credentials = this.usableFederatedCredentials(principal);
+    const byIssuer = credentials.filter((c) => c.issuer === issuer);
+    if (byIssuer.length === 0) {
+      return this.error(
+        401,
+        'invalid_client',
+        70021,
+        `AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: '${issuer}'. Assertion Subject: '${subject}'. Assertion Audience: '${audience}'. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
+        request,
+      );
+    }
+    const bySubject = byIssuer.filter((c) => c.subject === subject);
+    if (bySubject.length === 0) {
+      return this.error(
+        401,
+        'invalid_client',
+        700213,
+        `AADSTS700213: No matching federated identity record found for presented assertion subject '${subject}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
+        request,
+      );
+    }
+    if (!bySubject.some((c) => c.audiences.includes(audience))) {
+      return this.error(
+        401,
+        'invalid_client',
+        700212,
+        `AADSTS700212: No matching federated identity record found for presented assertion audience '${audience}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
+        request,
+      );
+    }
+    if (issuer !== this.state.entraIssuer(this.state.world.tenantId) || !this.state.devopsKey.verifies(token)) {
+      return this.error(401, 'invalid_client', 50013, 'AADSTS50013: Assertion failed signature validation. [Reason - The key was not found.]', request);
+    }
+    const problem = timeProblem(token.payload, epochSeconds(), 0);
+    if (problem) {
+      const fmt = (seconds: unknown): string => (typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : 'unspecified');
+      return this.error(
+        401,
+        'invalid_client',
+        700024,
+        `AADSTS700024: Client assertion is not within its valid time range. Current time: ${new Date().toISOString()}, assertion valid from ${fmt(token.payload.nbf)}, expiry time of assertion ${fmt(token.payload.exp)}.`,
+        request,
+      );
+    }
+    return undefined;
+  }
+
+  /** App registrations carry their credentials; a managed identity's are the ARM child resources. */
+  private usableFederatedCredentials(principal: DirectoryPrincipal): Array<{ issuer: string; subject: string; audiences: string[] }> {
+    if (principal.kind === 'Application') return principal.federatedCredentials;
+    const byName = this.state.federatedCredentials.get(principal.managedIdentityResourceId?.toLowerCase() ?? '');
+    if (!byName) return [];
+    const propagatedBefore = Date.now() - this.state.settings.federatedCredentialPropagationMs;
+    return [...byName.values()].filter((c) => c.createdAt <= propagatedBefore).map((c) => c.resource.properties);
+  }
+
+  private issueAccessToken(principal: DirectoryPrincipal, resource: string, appidacr: '1' | '2'): string {
+    const tenantId = this.state.world.tenantId;
+    const issuedAt = epochSeconds();
+    const claims: Record<string, unknown> = {
+      aud: resource,
+      iss: `https://sts.windows.net/${tenantId}/`,
+      iat: issuedAt,
+      nbf: issuedAt,
+      exp: issuedAt + ACCESS_TOKEN_LIFETIME_SECONDS,
+      aio: Buffer.from(randomUUID()).toString('base64url'),
+      appid: principal.appId,
+      azp: principal.appId,
+      appidacr,
+      idp: `https://sts.windows.net/${tenantId}/`,
+      idtyp: 'app',
+      oid: principal.objectId,
+      rh: '0.AAAA.',
+      sub: principal.objectId,
+      tid: tenantId,
+      uti: Buffer.from(randomUUID()).toString('base64url').slice(0, 22),
+      ver: '1.0',
+    };
+    if (principal.managedIdentityResourceId) claims.xms_mirid = principal.managedIdentityResourceId;
+    return this.state.entraKey.sign(claims);
+  }
+
+  private tenantNotFound(tenant: string): EmulatorResponse {
+    return this.error(
+      400,
+      'invalid_tenant',
+      90002,
+      `AADSTS90002: Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+    );
+  }
+
+  private missingParameter(name: string, request: EmulatorRequest): EmulatorResponse {
+    return this.error(400, 'invalid_request', 900144, `AADSTS900144: The request body must contain the following parameter: '${name}'.`, request);
+  }
+
+  /** Entra's error envelope: error, error_description (with trace footer), error_codes, ids, error_uri. */
+  private error(status: number, error: string, code: number, description: string, request?: EmulatorRequest): EmulatorResponse {
+    const traceId = randomUUID();
+    const correlationId = (request && header(request, 'client-request-id')) || randomUUID();
+    const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+    return jsonResponse(
+      status,
+      {
+        error,
+        error_description: `${description} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
+        error_codes: [code],
+        timestamp,
+        trace_id: traceId,
+        correlation_id: correlationId,
+        error_uri: `${this.state.urls.login}error?code=${code}`,
+      },
+      request ? this.standardHeaders(request) : {},
+    );
+  }
+
+  private standardHeaders(request: EmulatorRequest): Record<string, string> {
+    const headers: Record<string, string> = {
+      'Cache-Control': 'no-store, no-cache',
+      Pragma: 'no-cache',
+      'x-ms-request-id': randomUUID(),
+      'x-ms-ests-server': '2.1.emulator',
+    };
+    const clientRequestId = header(request, 'client-request-id');
+    if (clientRequestId) headers['client-request-id'] = clientRequestId;
+    return headers;
+  }
+}
+
+function stringClaim(token: DecodedJwt, name: string): string {
+  const value = token.payload[name];
+  return typeof value === 'string' ? value : '';
+}
+

@@ -1,0 +1,258 @@
+/**
+ * HTTPS plumbing shared by the three emulated services: one TLS server per service, a request log,
+ * fault injection, global latency and small JSON helpers. Service logic lives in entra.ts, arm*.ts and
+ * devops*.ts; this module knows nothing about Azure.
+ */
+import * as https from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type ServiceName = 'login' | 'arm' | 'devops';
+
+export interface RequestLogEntry {
+  service: ServiceName;
+  method: string;
+  /** Path with query string, exactly as the client sent it. */
+  path: string;
+  /** HTTP status answered; 0 when a fault rule dropped the socket. */
+  status: number;
+  /** Epoch milliseconds with sub-millisecond precision (performance.timeOrigin + performance.now()). */
+  startedAt: number;
+  endedAt: number;
+  /** Who called: token oid for ARM, client_id for login, identity id for DevOps. */
+  callerId?: string;
+}
+
+/**
+ * A fault answers instead of the handler (status/headers/body), drops the socket (drop), or only delays
+ * the request (latencyMs alone) and lets the handler answer.
+ */
+export interface FaultRule {
+  service: ServiceName;
+  method?: string;
+  /** Tested against the path with query string. */
+  path?: RegExp;
+  /** How many matching requests the rule applies to; default 1, Infinity for all. */
+  times?: number;
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  drop?: boolean;
+  latencyMs?: number;
+}
+
+export interface EmulatorRequest {
+  method: string;
+  /** Path without query, not decoded. */
+  pathname: string;
+  /** Path with query, as sent. */
+  rawPath: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** Set by handlers so the request log can say who called. */
+  callerId?: string;
+}
+
+export interface EmulatorResponse {
+  status: number;
+  headers?: Record<string, string | string[]>;
+  /** Objects are serialised as JSON; strings and Buffers are sent as they are; undefined sends no body. */
+  body?: unknown;
+}
+
+export type Handler = (request: EmulatorRequest) => Promise<EmulatorResponse> | EmulatorResponse;
+
+/** A validation step's refusal: the response to send instead of going on. */
+export class Rejection {
+  constructor(readonly response: EmulatorResponse) {}
+}
+
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+export function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): EmulatorResponse {
+  return { status, body, headers };
+}
+
+/** Parses a JSON body; returns undefined for an empty body and throws SyntaxError for bad JSON. */
+export function parseJsonBody(request: EmulatorRequest): unknown {
+  const text = request.body.toString('utf8').replace(/^\uFEFF/, '');
+  return text.trim() === '' ? undefined : JSON.parse(text);
+}
+
+export function header(request: EmulatorRequest, name: string): string | undefined {
+  const value = request.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Matches `pattern` ('/a/:x/b') against a path segment by segment; literals compare case-insensitively. */
+export function matchPath(pattern: string, pathname: string): Record<string, string> | undefined {
+  const patternParts = pattern.split('/');
+  const pathParts = pathname.split('/');
+  if (patternParts.length !== pathParts.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < patternParts.length; i++) {
+    const expected = patternParts[i];
+    const actual = pathParts[i];
+    if (expected.startsWith(':')) {
+      if (actual === '') return undefined;
+      try {
+        params[expected.slice(1)] = decodeURIComponent(actual);
+      } catch {
+        return undefined;
+      }
+    } else if (expected.toLowerCase() !== actual.toLowerCase()) {
+      return undefined;
+    }
+  }
+  return params;
+}
+
+export interface TlsMaterial {
+  keyPem: string;
+  certPem: string;
+}
+
+/** The per-service knobs the HTTPS front end applies before any handler runs. */
+export interface TrafficControl {
+  latencyMs: number;
+  takeFault(service: ServiceName, method: string, path: string): FaultRule | undefined;
+  record(entry: RequestLogEntry): void;
+}
+
+/** One HTTPS listener on 127.0.0.1 with its own ephemeral port. */
+export class ServiceServer {
+  private readonly server: https.Server;
+  private readonly sockets = new Set<Socket>();
+  private listening = false;
+
+  constructor(
+    readonly service: ServiceName,
+    tls: TlsMaterial,
+    private readonly traffic: TrafficControl,
+    private readonly handler: Handler,
+  ) {
+    this.server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
+      void this.handle(req, res);
+    });
+    // Keep-alive sockets would hold stop() open; track them so stop() can end them.
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.listening = true;
+    const { port } = this.server.address() as AddressInfo;
+    return `https://127.0.0.1:${port}/`;
+  }
+
+  async close(): Promise<void> {
+    if (!this.listening) return;
+    this.listening = false;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAt = now();
+    const method = (req.method ?? 'GET').toUpperCase();
+    const rawPath = req.url ?? '/';
+    const log = (status: number, callerId?: string): void =>
+      this.traffic.record({ service: this.service, method, path: rawPath, status, startedAt, endedAt: now(), callerId });
+
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch {
+      log(0);
+      return;
+    }
+
+    const fault = this.traffic.takeFault(this.service, method, rawPath);
+    if (fault?.latencyMs) await sleep(fault.latencyMs);
+    if (fault?.drop) {
+      req.socket.destroy();
+      log(0);
+      return;
+    }
+    await sleep(this.traffic.latencyMs);
+
+    // Split by hand: new URL('//subscriptions/...', base) would read '//subscriptions' as a host.
+    const queryAt = rawPath.indexOf('?');
+    const request: EmulatorRequest = {
+      method,
+      pathname: queryAt < 0 ? rawPath : rawPath.slice(0, queryAt),
+      rawPath,
+      query: new URLSearchParams(queryAt < 0 ? '' : rawPath.slice(queryAt + 1)),
+      headers: req.headers,
+      body,
+    };
+
+    let response: EmulatorResponse;
+    if (fault && fault.status !== undefined) {
+      response = { status: fault.status, headers: fault.headers, body: fault.body };
+    } else {
+      try {
+        response = await this.handler(request);
+      } catch (error) {
+        // A bug in the emulator must be loud, never a silent success.
+        response = jsonResponse(500, {
+          error: { code: 'EmulatorInternalError', message: error instanceof Error ? error.stack ?? error.message : String(error) },
+        });
+      }
+    }
+    // Log once, when the answer has left (or the client went away first).
+    let logged = false;
+    const logOnce = (): void => {
+      if (!logged) log(response.status, request.callerId);
+      logged = true;
+    };
+    res.once('finish', logOnce);
+    res.once('close', logOnce);
+    writeResponse(res, method, response);
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function writeResponse(res: ServerResponse, method: string, response: EmulatorResponse): void {
+  const headers: Record<string, string | string[]> = { ...(response.headers ?? {}) };
+  let payload: Buffer | undefined;
+  if (Buffer.isBuffer(response.body)) {
+    payload = response.body;
+  } else if (typeof response.body === 'string') {
+    payload = Buffer.from(response.body, 'utf8');
+  } else if (response.body !== undefined) {
+    payload = Buffer.from(JSON.stringify(response.body), 'utf8');
+    if (!hasHeader(headers, 'content-type')) headers['Content-Type'] = JSON_CONTENT_TYPE;
+  }
+  headers['Content-Length'] = String(payload?.length ?? 0);
+  res.writeHead(response.status, headers);
+  res.end(method === 'HEAD' ? undefined : payload);
+}
+
+function hasHeader(headers: Record<string, unknown>, name: string): boolean {
+  return Object.keys(headers).some((key) => key.toLowerCase() === name);
+}

@@ -1,0 +1,461 @@
+/**
+ * Everything the three services know, in one place: the seeded facts (World) and the mutable state
+ * (directory principals, ARM resources, Azure DevOps projects and service connections). Resources are
+ * stored in the wire shape their service answers with, so state() can hand them out as they are.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { JwtSigningKey, epochSeconds } from './jwt';
+import { findRoleByName } from './roles';
+
+export type BuildServiceRole = 'Reader' | 'User' | 'Creator' | 'Administrator';
+export type BootstrapScheme = 'WorkloadIdentityFederation' | 'ServicePrincipal';
+
+export interface ServiceUrls {
+  login: string;
+  arm: string;
+  devops: string;
+}
+
+export interface ProjectFacts {
+  name: string;
+  id: string;
+}
+
+export interface World {
+  tenantId: string;
+  subscriptionId: string;
+  subscriptionName: string;
+  resourceGroups: Array<{ name: string; location: string; id: string }>;
+  organization: { name: string; id: string; url: string };
+  project: ProjectFacts;
+  secondProject: ProjectFacts;
+  bootstrap: { connectionId: string; connectionName: string; clientId: string; objectId: string; clientSecret: string };
+  /** The identity the job token stands for ("Project Collection Build Service (contoso)"). */
+  buildService: { id: string; displayName: string };
+  jobAccessToken: string;
+  planId: string;
+  jobId: string;
+}
+
+// ---- Entra directory -------------------------------------------------------------------------------
+
+export interface AppFederatedCredential {
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+}
+
+export interface DirectoryPrincipal {
+  objectId: string;
+  /** The client id a token request names. */
+  appId: string;
+  displayName: string;
+  kind: 'Application' | 'ManagedIdentity';
+  /** When the principal was created (epoch ms); drives the role-assignment replication window. */
+  createdAt: number;
+  secrets: string[];
+  /** Federated credentials of an app registration; a managed identity's live in ARM state instead. */
+  federatedCredentials: AppFederatedCredential[];
+  /** ARM id of the user-assigned identity behind a managed-identity principal (token claim xms_mirid). */
+  managedIdentityResourceId?: string;
+}
+
+// ---- ARM wire shapes (contracts/arm-msi-2024-11-30, contracts/arm-authorization-2022-04-01) ----------
+
+export interface UserAssignedIdentityResource {
+  id: string;
+  name: string;
+  type: 'Microsoft.ManagedIdentity/userAssignedIdentities';
+  location: string;
+  tags: Record<string, string>;
+  properties: { tenantId: string; principalId: string; clientId: string; isolationScope: 'None' | 'Regional' };
+}
+
+export interface FederatedIdentityCredentialResource {
+  id: string;
+  name: string;
+  type: 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials';
+  properties: { issuer: string; subject: string; audiences: string[] };
+}
+
+export interface RoleAssignmentResource {
+  id: string;
+  name: string;
+  type: 'Microsoft.Authorization/roleAssignments';
+  properties: {
+    roleDefinitionId: string;
+    principalId: string;
+    principalType: string;
+    scope: string;
+    condition: string | null;
+    conditionVersion: string | null;
+    description: string | null;
+    createdOn: string;
+    updatedOn: string;
+    createdBy: string | null;
+    updatedBy: string | null;
+    delegatedManagedIdentityResourceId: string | null;
+  };
+}
+
+// ---- Azure DevOps ----------------------------------------------------------------------------------
+
+export interface DevOpsIdentity {
+  id: string;
+  displayName: string;
+  uniqueName: string;
+  descriptor: string;
+}
+
+export interface ProjectRecord {
+  id: string;
+  name: string;
+  description: string;
+  revision: number;
+  lastUpdateTime: string;
+}
+
+export interface ServiceEndpointProjectReference {
+  projectReference: { id: string; name: string };
+  name: string;
+  description?: string;
+}
+
+/** A service connection in the wire shape of contracts/ado-serviceendpoint-7.2 (secrets masked). */
+export interface ServiceEndpoint {
+  id: string;
+  name: string;
+  type: string;
+  url: string;
+  description: string;
+  data: Record<string, string>;
+  authorization: { scheme: string; parameters: Record<string, string | null> };
+  createdBy: Record<string, unknown>;
+  isShared: boolean;
+  isReady: boolean;
+  isOutdated: boolean;
+  owner: string;
+  operationStatus: { state: string; statusMessage: string };
+  serviceEndpointProjectReferences: ServiceEndpointProjectReference[];
+}
+
+export interface StoredEndpoint {
+  endpoint: ServiceEndpoint;
+  /** Confidential authorization parameters; the service never returns them. */
+  secrets: Record<string, string>;
+  /** The creator becomes Administrator of the connection it created. */
+  creatorId: string;
+  /** Reads left that answer isReady false / InProgress (the readiness knob). */
+  inProgressReadsLeft: number;
+  finalState: 'Ready' | 'Failed';
+  finalStatusMessage: string;
+}
+
+export interface ConnectionReadiness {
+  /** How many reads of a new connection answer isReady false / InProgress; default 0. */
+  inProgressReads: number;
+  /** What the connection settles to afterwards; default Ready. */
+  finalState?: 'Ready' | 'Failed';
+  statusMessage?: string;
+}
+
+export interface Snapshot {
+  identities: UserAssignedIdentityResource[];
+  federatedCredentials: FederatedIdentityCredentialResource[];
+  roleAssignments: RoleAssignmentResource[];
+  serviceConnections: ServiceEndpoint[];
+}
+
+export interface Settings {
+  bootstrapScheme: BootstrapScheme;
+  buildServiceRole: BuildServiceRole;
+  principalReplicationMs: number;
+  federatedCredentialPropagationMs: number;
+  ficWriteWindowMs: number;
+  connectionReadiness: ConnectionReadiness;
+}
+
+/** Azure DevOps' own first-party app id; it appears, encoded, in the subjects of Entra-issued OIDC tokens. */
+export const AZURE_DEVOPS_APP_ID = '499b84ac-1321-427f-aa17-267ca6975798';
+export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
+
+export class EmulatorState {
+  readonly principals = new Map<string, DirectoryPrincipal>();
+  readonly identities = new Map<string, UserAssignedIdentityResource>();
+  /** Keyed by lower-cased identity id, then lower-cased credential name. */
+  readonly federatedCredentials = new Map<string, Map<string, { resource: FederatedIdentityCredentialResource; createdAt: number }>>();
+  readonly roleAssignments = new Map<string, RoleAssignmentResource>();
+  readonly projects: ProjectRecord[] = [];
+  readonly serviceEndpoints = new Map<string, StoredEndpoint>();
+  readonly devopsIdentities = new Map<string, DevOpsIdentity>();
+
+  constructor(
+    readonly world: World,
+    readonly urls: ServiceUrls,
+    readonly settings: Settings,
+    /** Signs Entra access tokens. */
+    readonly entraKey: JwtSigningKey,
+    /** Signs Azure DevOps job tokens and pipeline OIDC tokens. */
+    readonly devopsKey: JwtSigningKey,
+    readonly subscription: { id: string; displayName: string },
+    readonly resourceGroups: Array<{ name: string; location: string }>,
+  ) {}
+
+  findPrincipalByAppId(appId: string): DirectoryPrincipal | undefined {
+    const wanted = appId.toLowerCase();
+    for (const principal of this.principals.values()) if (principal.appId.toLowerCase() === wanted) return principal;
+    return undefined;
+  }
+
+  findResourceGroup(name: string): { name: string; location: string } | undefined {
+    return this.resourceGroups.find((rg) => rg.name.toLowerCase() === name.toLowerCase());
+  }
+
+  findProject(idOrName: string): ProjectRecord | undefined {
+    const wanted = idOrName.toLowerCase();
+    return this.projects.find((p) => p.id.toLowerCase() === wanted || p.name.toLowerCase() === wanted);
+  }
+
+  entraIssuer(tenantId: string): string {
+    return `${this.urls.login}${tenantId}/v2.0`;
+  }
+
+  snapshot(): Snapshot {
+    const credentials = [...this.federatedCredentials.values()].flatMap((byName) => [...byName.values()].map((c) => c.resource));
+    return structuredClone({
+      identities: [...this.identities.values()],
+      federatedCredentials: credentials,
+      roleAssignments: [...this.roleAssignments.values()],
+      serviceConnections: [...this.serviceEndpoints.values()].map((stored) => stored.endpoint),
+    });
+  }
+}
+
+export function newGuid(): string {
+  return randomUUID();
+}
+
+/**
+ * Base64url of a GUID in .NET byte order (Guid.ToByteArray: the first three groups little-endian), the
+ * encoding Entra uses inside subjects such as /eid1/c/pub/t/v4j5cvGGr0GRqy180BHbRw/... (that segment is
+ * tenant 72f988bf-86f1-41af-91ab-2d7cd011db47).
+ */
+export function guidToDotNetBase64Url(guid: string): string {
+  const bytes = Buffer.from(guid.replace(/-/g, ''), 'hex');
+  const reordered = Buffer.concat([
+    Buffer.from(bytes.subarray(0, 4)).reverse(),
+    Buffer.from(bytes.subarray(4, 6)).reverse(),
+    Buffer.from(bytes.subarray(6, 8)).reverse(),
+    bytes.subarray(8),
+  ]);
+  return reordered.toString('base64url');
+}
+
+/** The opaque subject Azure DevOps gives a new workload identity connection (WIRE.md: ends /sc/{orgId}/{endpointId}). */
+export function workloadIdentitySubject(tenantId: string, organizationId: string, endpointId: string): string {
+  return `/eid1/c/pub/t/${guidToDotNetBase64Url(tenantId)}/a/${guidToDotNetBase64Url(AZURE_DEVOPS_APP_ID)}/sc/${organizationId}/${endpointId}`;
+}
+
+/** An Entra-style client secret value: 40 characters with the "~" marker at position 4. */
+export function newClientSecret(): string {
+  const raw = randomBytes(30).toString('base64').replace(/[+/=]/g, 'x');
+  return `${raw.slice(0, 3)}8Q~${raw.slice(3, 37)}`;
+}
+
+export interface SeedOptions {
+  bootstrapRoles: string[];
+}
+
+/** Builds the seeded world: tenant, subscription, resource groups, organization, projects, bootstrap. */
+export function seedWorld(urls: ServiceUrls, settings: Settings, options: SeedOptions): EmulatorState {
+  const entraKey = new JwtSigningKey();
+  const devopsKey = new JwtSigningKey();
+  const tenantId = newGuid();
+  const subscriptionId = newGuid();
+  const organization = { name: 'contoso', id: newGuid(), url: `${urls.devops}contoso/` };
+  const project = { name: 'platform', id: newGuid() };
+  const secondProject = { name: 'app1', id: newGuid() };
+  const buildService: DevOpsIdentity = {
+    id: newGuid(),
+    displayName: `Project Collection Build Service (${organization.name})`,
+    uniqueName: `Build\\${organization.id}`,
+    descriptor: `svc.${Buffer.from(`${organization.id}:Build:${organization.id}`).toString('base64url')}`,
+  };
+  const platformAdmin: DevOpsIdentity = {
+    id: newGuid(),
+    displayName: 'Platform Admin',
+    uniqueName: 'platform.admin@contoso.example',
+    descriptor: `aad.${Buffer.from(newGuid()).toString('base64url')}`,
+  };
+  const planId = newGuid();
+  const jobId = newGuid();
+  const bootstrap = {
+    connectionId: newGuid(),
+    connectionName: 'platform-bootstrap',
+    clientId: newGuid(),
+    objectId: newGuid(),
+    clientSecret: newClientSecret(),
+  };
+  const issuedAt = epochSeconds();
+  // Shaped like a real System.AccessToken (iss/aud app.vstoken.visualstudio.com, nameid = identity id).
+  const jobAccessToken = devopsKey.sign({
+    nameid: buildService.id,
+    scp: 'app_token',
+    aui: newGuid(),
+    appid: newGuid(),
+    iss: 'app.vstoken.visualstudio.com',
+    aud: `app.vstoken.visualstudio.com|vso:${organization.id}`,
+    orchid: `${planId}.${jobId}.__default`,
+    nbf: issuedAt,
+    exp: issuedAt + 6 * 3600,
+  });
+  const resourceGroups = [
+    { name: 'rg-identities', location: 'westeurope' },
+    { name: 'rg-app1-dev', location: 'westeurope' },
+  ];
+  const world: World = {
+    tenantId,
+    subscriptionId,
+    subscriptionName: 'Platform Dev',
+    resourceGroups: resourceGroups.map((rg) => ({ ...rg, id: `/subscriptions/${subscriptionId}/resourceGroups/${rg.name}` })),
+    organization,
+    project,
+    secondProject,
+    bootstrap,
+    buildService: { id: buildService.id, displayName: buildService.displayName },
+    jobAccessToken,
+    planId,
+    jobId,
+  };
+
+  const state = new EmulatorState(world, urls, settings, entraKey, devopsKey, { id: subscriptionId, displayName: 'Platform Dev' }, resourceGroups);
+  state.devopsIdentities.set(buildService.id, buildService);
+  state.devopsIdentities.set(platformAdmin.id, platformAdmin);
+  const seededAt = new Date().toISOString();
+  state.projects.push(
+    { id: project.id, name: project.name, description: 'Platform team', revision: 11, lastUpdateTime: seededAt },
+    { id: secondProject.id, name: secondProject.name, description: 'Application 1', revision: 12, lastUpdateTime: seededAt },
+  );
+
+  const bootstrapIssuer = state.entraIssuer(tenantId);
+  const bootstrapSubject = workloadIdentitySubject(tenantId, organization.id, bootstrap.connectionId);
+  state.principals.set(bootstrap.objectId, {
+    objectId: bootstrap.objectId,
+    appId: bootstrap.clientId,
+    displayName: 'contoso-platform-bootstrap',
+    kind: 'Application',
+    createdAt: Date.now() - 30 * 24 * 3600_000,
+    secrets: [bootstrap.clientSecret],
+    federatedCredentials: [{ name: 'platform-bootstrap', issuer: bootstrapIssuer, subject: bootstrapSubject, audiences: [TOKEN_EXCHANGE_AUDIENCE] }],
+  });
+
+  const subscriptionScope = `/subscriptions/${subscriptionId}`;
+  for (const roleName of options.bootstrapRoles) {
+    const builtIn = findRoleByName(roleName);
+    if (!builtIn) throw new Error(`Emulator: unknown bootstrap role '${roleName}'`);
+    const assignment = roleAssignmentResource({
+      scope: subscriptionScope,
+      name: newGuid(),
+      roleDefinitionId: `${subscriptionScope}/providers/Microsoft.Authorization/roleDefinitions/${builtIn.id}`,
+      principalId: bootstrap.objectId,
+      principalType: 'ServicePrincipal',
+      createdBy: null,
+    });
+    state.roleAssignments.set(assignment.id.toLowerCase(), assignment);
+  }
+
+  const parameters: Record<string, string | null> = { tenantid: tenantId, serviceprincipalid: bootstrap.clientId };
+  const secrets: Record<string, string> = {};
+  if (settings.bootstrapScheme === 'WorkloadIdentityFederation') {
+    Object.assign(parameters, workloadIdentityParameters(bootstrapIssuer, bootstrapSubject));
+  } else {
+    parameters.authenticationType = 'spnKey';
+    parameters.serviceprincipalkey = null;
+    secrets.serviceprincipalkey = bootstrap.clientSecret;
+  }
+  state.serviceEndpoints.set(bootstrap.connectionId, {
+    endpoint: {
+      id: bootstrap.connectionId,
+      name: bootstrap.connectionName,
+      type: 'AzureRM',
+      url: urls.arm,
+      description: '',
+      data: {
+        environment: 'AzureCloud',
+        scopeLevel: 'Subscription',
+        subscriptionId,
+        subscriptionName: world.subscriptionName,
+        creationMode: 'Manual',
+      },
+      authorization: { scheme: settings.bootstrapScheme, parameters },
+      createdBy: identityReference(platformAdmin, organization.url),
+      isShared: false,
+      isReady: true,
+      isOutdated: false,
+      owner: 'library',
+      operationStatus: { state: 'Ready', statusMessage: '' },
+      serviceEndpointProjectReferences: [{ projectReference: { ...project }, name: bootstrap.connectionName, description: '' }],
+    },
+    secrets,
+    creatorId: platformAdmin.id,
+    inProgressReadsLeft: 0,
+    finalState: 'Ready',
+    finalStatusMessage: '',
+  });
+  return state;
+}
+
+export function workloadIdentityParameters(issuer: string, subject: string): Record<string, string> {
+  return { workloadIdentityFederationIssuer: issuer, workloadIdentityFederationIssuerType: 'EntraID', workloadIdentityFederationSubject: subject };
+}
+
+/** IdentityRef as Azure DevOps embeds it in createdBy (contracts/.../CreateAzureRMEndpoint.json). */
+export function identityReference(identity: DevOpsIdentity, organizationUrl: string): Record<string, unknown> {
+  const avatar = `${organizationUrl}_apis/GraphProfile/MemberAvatars/${identity.descriptor}`;
+  return {
+    displayName: identity.displayName,
+    url: `${organizationUrl}_apis/Identities/${identity.id}`,
+    _links: { avatar: { href: avatar } },
+    id: identity.id,
+    uniqueName: identity.uniqueName,
+    imageUrl: avatar,
+    descriptor: identity.descriptor,
+  };
+}
+
+export interface RoleAssignmentInput {
+  scope: string;
+  name: string;
+  roleDefinitionId: string;
+  principalId: string;
+  principalType: string;
+  createdBy: string | null;
+  description?: string | null;
+  condition?: string | null;
+  conditionVersion?: string | null;
+}
+
+/** A role assignment as 2022-04-01 answers (contracts/.../RoleAssignments_CreateForSubscription.json). */
+export function roleAssignmentResource(input: RoleAssignmentInput): RoleAssignmentResource {
+  const at = new Date().toISOString();
+  return {
+    id: `${input.scope}/providers/Microsoft.Authorization/roleAssignments/${input.name}`,
+    name: input.name,
+    type: 'Microsoft.Authorization/roleAssignments',
+    properties: {
+      roleDefinitionId: input.roleDefinitionId,
+      principalId: input.principalId,
+      principalType: input.principalType,
+      scope: input.scope,
+      condition: input.condition ?? null,
+      conditionVersion: input.conditionVersion ?? null,
+      description: input.description ?? null,
+      createdOn: at,
+      updatedOn: at,
+      createdBy: input.createdBy,
+      updatedBy: input.createdBy,
+      delegatedManagedIdentityResourceId: null,
+    },
+  };
+}

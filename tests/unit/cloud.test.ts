@@ -1,0 +1,46 @@
+import { strict as assert } from 'node:assert';
+import { cloudFromEndpoint, scopeFor } from '../../src/cloud';
+
+describe('cloudFromEndpoint', () => {
+  it('fills the public cloud when the endpoint says nothing', () => {
+    assert.deepEqual(cloudFromEndpoint({}), {
+      environment: 'AzureCloud',
+      resourceManagerUrl: 'https://management.azure.com/',
+      resourceManagerAudience: 'https://management.core.windows.net/',
+      authorityHost: 'https://login.microsoftonline.com/',
+      graphUrl: 'https://graph.microsoft.com/',
+    });
+  });
+
+  it('takes every URL from the endpoint data when present', () => {
+    const cloud = cloudFromEndpoint({
+      url: 'https://ignored.example',
+      environment: 'AzureStack',
+      resourceManagerUrl: 'https://arm.local',
+      activeDirectoryAuthority: 'https://login.local',
+      microsoftGraphUrl: 'https://graph.local',
+      activeDirectoryServiceEndpointResourceId: 'https://arm-audience.local/',
+    });
+    assert.deepEqual(cloud, {
+      environment: 'AzureStack',
+      resourceManagerUrl: 'https://arm.local/',
+      resourceManagerAudience: 'https://arm-audience.local/',
+      authorityHost: 'https://login.local/',
+      graphUrl: 'https://graph.local/',
+    });
+  });
+
+  it('uses the endpoint URL as the ARM URL when resourceManagerUrl is missing', () => {
+    assert.equal(cloudFromEndpoint({ url: 'https://management.usgovcloudapi.net' }).resourceManagerUrl, 'https://management.usgovcloudapi.net/');
+  });
+
+  it('fills a sovereign cloud\'s defaults from its environment name', () => {
+    const cloud = cloudFromEndpoint({ environment: 'AzureUSGovernment' });
+    assert.equal(cloud.authorityHost, 'https://login.microsoftonline.us/');
+    assert.equal(cloud.resourceManagerAudience, 'https://management.core.usgovcloudapi.net/');
+  });
+
+  it('asks Entra for the audience\'s .default scope, keeping its trailing slash', () => {
+    assert.equal(scopeFor('https://management.core.windows.net/'), 'https://management.core.windows.net//.default');
+  });
+});

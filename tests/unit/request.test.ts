@@ -1,0 +1,127 @@
+import { strict as assert } from 'node:assert';
+import { InputError } from '../../src/errors';
+import { parseRequest, RawTask } from '../../src/request';
+
+const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
+
+function raw(inputs: Record<string, string> = {}, overrides: Partial<RawTask> = {}): RawTask {
+  return {
+    inputs: {
+      bootstrapConnection: 'e1e1e1e1-0000-0000-0000-000000000001',
+      connectionName: 'app1-dev',
+      identityResourceGroup: 'rg-identities',
+      organizationUrl: 'https://dev.azure.com/contoso/',
+      project: 'platform',
+      ...inputs,
+    },
+    bootstrap: {
+      id: 'e1e1e1e1-0000-0000-0000-000000000001',
+      url: 'https://management.azure.com/',
+      scheme: 'WorkloadIdentityFederation',
+      parameters: { tenantid: 'tenant-guid', serviceprincipalid: 'client-guid' },
+      data: { subscriptionId: SUBSCRIPTION, environment: 'AzureCloud' },
+    },
+    accessToken: 'job-token',
+    oidcRequestUri: 'https://dev.azure.com/contoso/p/_apis/distributedtask/hubs/build/plans/1/jobs/2/oidctoken',
+    ...overrides,
+  };
+}
+
+function failsOn(input: string, task: RawTask, mentions?: RegExp): void {
+  assert.throws(
+    () => parseRequest(task),
+    (error: unknown) => {
+      assert.ok(error instanceof InputError, `expected an InputError, got ${String(error)}`);
+      assert.equal(error.input, input);
+      assert.doesNotMatch(error.describe(), /\n/);
+      if (mentions) assert.match(error.describe(), mentions);
+      return true;
+    },
+  );
+}
+
+describe('parseRequest', () => {
+  it('turns the minimal YAML example into a typed request with every default applied', () => {
+    const request = parseRequest(raw());
+    assert.equal(request.connectionName, 'app1-dev');
+    assert.equal(request.identityType, 'managedIdentity');
+    assert.equal(request.existingConnection, 'reuse');
+    assert.equal(request.azure.subscriptionId, SUBSCRIPTION, 'the subscription defaults to the bootstrap connection\'s');
+    assert.equal(request.azure.roleDefinitionName, 'Contributor');
+    assert.equal(request.azure.scope, `/subscriptions/${SUBSCRIPTION}`);
+    assert.deepEqual(request.identity, { resourceGroup: 'rg-identities', name: 'id-app1-dev', location: undefined });
+    assert.deepEqual(request.devops, {
+      organizationUrl: 'https://dev.azure.com/contoso/',
+      organization: 'contoso',
+      project: 'platform',
+      accessToken: 'job-token',
+    });
+    assert.equal(request.bootstrap.cloud.resourceManagerAudience, 'https://management.core.windows.net/');
+    assert.deepEqual(request.bootstrap.auth, {
+      scheme: 'WorkloadIdentityFederation',
+      tenantId: 'tenant-guid',
+      clientId: 'client-guid',
+      oidcRequestUri: 'https://dev.azure.com/contoso/p/_apis/distributedtask/hubs/build/plans/1/jobs/2/oidctoken',
+    });
+  });
+
+  it('scopes the role to the resource group when one is given', () => {
+    const request = parseRequest(raw({ resourceGroup: 'rg-app1-dev' }));
+    assert.equal(request.azure.scope, `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-app1-dev`);
+  });
+
+  it('normalizes a display-name location and the organization URL', () => {
+    const request = parseRequest(raw({ identityLocation: 'West Europe', organizationUrl: 'https://contoso.visualstudio.com' }));
+    assert.equal(request.identity.location, 'westeurope');
+    assert.equal(request.devops.organizationUrl, 'https://contoso.visualstudio.com/');
+    assert.equal(request.devops.organization, 'contoso');
+  });
+
+  it('accepts pick-list values in any case and returns them in canonical form', () => {
+    assert.equal(parseRequest(raw({ existingConnection: 'FAIL' })).existingConnection, 'fail');
+  });
+
+  it('reads a service principal bootstrap connection with a secret', () => {
+    const task = raw();
+    task.bootstrap.scheme = 'ServicePrincipal';
+    task.bootstrap.parameters = { tenantid: 't', serviceprincipalid: 'c', authenticationType: 'spnKey', serviceprincipalkey: 's3cret' };
+    assert.deepEqual(parseRequest(task).bootstrap.auth, { scheme: 'ServicePrincipal', tenantId: 't', clientId: 'c', clientSecret: 's3cret' });
+  });
+
+  describe('refuses, naming the input and what is allowed', () => {
+    it('a missing connection name', () => failsOn('connectionName', raw({ connectionName: '  ' }), /required/));
+    it('a connection name with control characters', () => failsOn('connectionName', raw({ connectionName: 'a\u0007b' })));
+    it('a subscription id that is not a GUID', () => failsOn('subscriptionId', raw({ subscriptionId: 'my-sub' }), /GUID/));
+    it('a missing subscription when the bootstrap connection names none', () => {
+      const task = raw();
+      task.bootstrap.data = {};
+      failsOn('subscriptionId', task, /required/);
+    });
+    it('a resource group name with characters Azure refuses', () => failsOn('resourceGroup', raw({ resourceGroup: 'rg/app' }), /1-90/));
+    it('a resource group name ending in a period', () => failsOn('identityResourceGroup', raw({ identityResourceGroup: 'rg.' })));
+    it('a resource group name longer than 90 characters', () => failsOn('resourceGroup', raw({ resourceGroup: 'r'.repeat(91) })));
+    it('a missing identity resource group', () => failsOn('identityResourceGroup', raw({ identityResourceGroup: '' })));
+    it('an identity name that is too short', () => failsOn('identityName', raw({ identityName: 'ab' }), /3-128/));
+    it('an identity name starting with a hyphen', () => failsOn('identityName', raw({ identityName: '-abc' })));
+    it('a location that is not a region name', () => failsOn('identityLocation', raw({ identityLocation: 'west/europe' })));
+    it('an organization URL that is not a URL', () => failsOn('organizationUrl', raw({ organizationUrl: 'contoso' }), /dev\.azure\.com/));
+    it('an organization URL over plain http', () => failsOn('organizationUrl', raw({ organizationUrl: 'http://dev.azure.com/contoso' })));
+    it('an unknown identity type', () =>
+      failsOn('identityType', raw({ identityType: 'user' }), /Supported values are: managedIdentity/));
+    it('an unknown existingConnection value', () =>
+      failsOn('existingConnection', raw({ existingConnection: 'replace' }), /reuse, fail/));
+    it('an unsupported bootstrap scheme, listing the supported ones', () => {
+      const task = raw();
+      task.bootstrap.scheme = 'UsernamePassword';
+      failsOn('bootstrapConnection', task, /WorkloadIdentityFederation, ServicePrincipal/);
+    });
+    it('a federated bootstrap connection outside a pipeline job (no OIDC request URI)', () =>
+      failsOn('bootstrapConnection', raw({}, { oidcRequestUri: undefined }), /System\.OidcRequestUri/));
+    it('a job without an access token', () => failsOn('organizationUrl', raw({}, { accessToken: undefined }), /OAuth token/));
+    it('a bootstrap connection whose authority is not https', () => {
+      const task = raw();
+      task.bootstrap.data.activeDirectoryAuthority = 'http://login.example/';
+      failsOn('bootstrapConnection', task, /https/);
+    });
+  });
+});
