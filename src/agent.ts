@@ -21,6 +21,8 @@ const INPUTS = [
   'project',
   'connectionDescription',
   'existingConnection',
+  'dryRun',
+  'replicationWaitSeconds',
 ] as const;
 
 const ENDPOINT_PARAMETERS = ['tenantid', 'serviceprincipalid', 'authenticationType', 'serviceprincipalkey'] as const;

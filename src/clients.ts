@@ -38,6 +38,11 @@ export interface Clients {
   armGet(path: string, apiVersion: string): Promise<ArmResponse>;
   serviceEndpoints: ServiceEndpointApi;
   core: CoreApi;
+  /**
+   * Plain Azure DevOps reads the SDK has no client for (the security namespace's HasPermissions), with the
+   * job token; `path` is relative to the organization URL. Null for 404, as the SDK answers.
+   */
+  devopsGet<T>(path: string, apiVersion: string): Promise<T | null>;
 }
 
 /** `register` is called with every secret the clients obtain (OIDC tokens, access tokens). */
@@ -51,8 +56,11 @@ export function createClients(request: ProvisioningRequest, register: (secret: s
     userAgentOptions: { userAgentPrefix: USER_AGENT },
   };
   const devopsHandlers = [new BearerCredentialHandler(request.devops.accessToken)];
-  const devopsOptions = { allowRetries: true, maxRetries: 3 };
+  // typed-rest-client's own retries (GETs on 502-504 and dropped connections, 10-40 ms apart) ignore
+  // Retry-After and would multiply ours; resources/devops.ts retries every call instead.
+  const devopsOptions = { allowRetries: false };
   const armClient = new ServiceClient({ ...arm, credential });
+  const serviceEndpoints = new ServiceEndpointApi(request.devops.organizationUrl, devopsHandlers, devopsOptions, USER_AGENT);
   return {
     armGet: async (path, apiVersion) => {
       const url = new URL(path.replace(/^\//, ''), cloud.resourceManagerUrl);
@@ -68,8 +76,14 @@ export function createClients(request: ProvisioningRequest, register: (secret: s
     authorization: new AuthorizationManagementClient(credential, request.azure.subscriptionId, arm),
     // Built directly rather than through WebApi: WebApi loads every API module of the package and asks
     // for ResourceAreas, which for these two areas resolves to the organization URL anyway.
-    serviceEndpoints: new ServiceEndpointApi(request.devops.organizationUrl, devopsHandlers, devopsOptions, USER_AGENT),
+    serviceEndpoints,
     core: new CoreApi(request.devops.organizationUrl, devopsHandlers, devopsOptions, USER_AGENT),
+    devopsGet: async <T>(path: string, apiVersion: string) => {
+      const url = new URL(path.replace(/^\//, ''), request.devops.organizationUrl);
+      url.searchParams.set('api-version', apiVersion);
+      const response = await serviceEndpoints.rest.get<T>(url.toString());
+      return response.result;
+    },
   };
 }
 

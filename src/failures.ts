@@ -1,9 +1,11 @@
 /**
  * Turns what the SDKs throw into our error family. Each SDK has its own shape:
- * - @azure/core-rest-pipeline RestError: statusCode, code (ARM `error.code`), response headers;
+ * - @azure/core-rest-pipeline RestError: statusCode, code (ARM `error.code`, or the system error code of
+ *   a failed connection), response headers;
  * - @azure/identity / MSAL: the AADSTS code only inside the message ("AADSTS70021: No matching …");
- * - azure-devops-node-api (typed-rest-client): statusCode and the parsed body in `result`
- *   (`{message, typeKey}`), no headers.
+ * - azure-devops-node-api (typed-rest-client 3): statusCode, the parsed body in `result`
+ *   (`{message, typeKey}`) and the response headers in `responseHeaders` (RestClient.processResponse);
+ *   a failed connection is Node's own error with `code` (ECONNRESET, …).
  */
 import { ConflictError, ServiceError, TaskError, hintFor } from './errors';
 
@@ -16,8 +18,18 @@ interface LooseError {
   code?: string;
   result?: { message?: string; typeKey?: string; typeName?: string } | null;
   response?: { headers?: { get?(name: string): string | undefined }; bodyAsText?: string | null };
+  responseHeaders?: Record<string, string | string[] | undefined>;
   request?: { headers?: { get?(name: string): string | undefined } };
 }
+
+/** Connection failures worth another try: the request may not have reached the service, or its answer was lost. */
+const NETWORK_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'ESOCKETTIMEDOUT']);
+
+/**
+ * Errors no wait will clear even though their status says 5xx: Azure DevOps reports a duplicate connection
+ * name as 500 DuplicateServiceConnectionException.
+ */
+const PERMANENT_CODES = new Set(['DuplicateServiceConnectionException']);
 
 export function toTaskError(service: Service, operation: string, error: unknown): TaskError {
   if (error instanceof TaskError) return error;
@@ -26,11 +38,33 @@ export function toTaskError(service: Service, operation: string, error: unknown)
   const aadsts = /AADSTS(\d+)/.exec(e.message ?? '');
   const code = aadsts ? `AADSTS${aadsts[1]}` : e.code ?? e.result?.typeKey ?? undefined;
   const headers = e.response?.headers;
+  const devopsHeader = (name: string): string | undefined => [e.responseHeaders?.[name]].flat()[0];
   const correlationId =
-    headers?.get?.('x-ms-correlation-request-id') ?? headers?.get?.('request-id') ?? headers?.get?.('x-vss-e2eid') ?? undefined;
-  const message = firstSentence(e.result?.message ?? e.message ?? 'unknown error');
-  const facts = { operation, status, code, correlationId, hint: hintFor(code, status, service) };
+    headers?.get?.('x-ms-correlation-request-id') ?? headers?.get?.('request-id') ?? headers?.get?.('x-vss-e2eid') ?? devopsHeader('x-vss-e2eid') ?? undefined;
+  const retryAfterMs = parseRetryAfter(headers?.get?.('retry-after') ?? devopsHeader('retry-after'));
+  const message = code && NETWORK_CODES.has(code) && status === undefined ? `the connection failed (${e.message ?? code})` : firstSentence(e.result?.message ?? e.message ?? 'unknown error');
+  const facts = { operation, status, code, correlationId, retryAfterMs, hint: hintFor(code, status, service) };
   return status === 409 ? new ConflictError(message, facts) : new ServiceError(message, facts);
+}
+
+/**
+ * Whether waiting may clear a failure: throttling, the statuses @azure/core-rest-pipeline retries for ARM
+ * (408, 5xx but 501 and 505), and a connection that failed before an answer arrived.
+ */
+export function isTransient(error: TaskError): boolean {
+  const { status, code } = error;
+  if (code && PERMANENT_CODES.has(code)) return false;
+  if (status === undefined) return code !== undefined && NETWORK_CODES.has(code);
+  return status === 429 || status === 408 || (status >= 500 && status !== 501 && status !== 505);
+}
+
+/** Retry-After in seconds or as an HTTP date (RFC 9110 §10.2.3), in ms; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
 }
 
 /** SDK messages can run to pages (MSAL appends trace ids and timestamps); the first sentence carries the meaning. */

@@ -3,8 +3,10 @@
  * printed before the run, executed by the engine.
  *
  * Reads come first and run side by side; no write starts before every read has validated the request,
- * so a request naming a missing project, resource group or role writes nothing. The critical path is
- * identity → connection → federated credential; the role assignment runs beside the connection.
+ * so a request naming a missing project, resource group or role writes nothing. The permission preflight
+ * is among those reads (its Azure DevOps half needs the project's id, and runs while the Azure half still
+ * waits for its token). The critical path is identity → connection → federated credential; the role
+ * assignment runs beside the connection.
  */
 import type { ProvisioningRequest } from './request';
 
@@ -16,6 +18,9 @@ export type StepId =
   | 'scopeResourceGroup'
   | 'existingIdentity'
   | 'existingConnection'
+  | 'identityLocation'
+  | 'azurePermissions'
+  | 'devopsPermissions'
   | 'identity'
   | 'roleAssignment'
   | 'connection'
@@ -37,13 +42,16 @@ const READS: readonly StepId[] = [
   'scopeResourceGroup',
   'existingIdentity',
   'existingConnection',
+  'identityLocation',
+  'azurePermissions',
+  'devopsPermissions',
 ];
 
 export function planFor(request: ProvisioningRequest): Step[] {
   const { azure, identity, devops, connectionName } = request;
   const read = (id: StepId, summary: string): Step => ({ id, needs: [], writes: false, summary });
   const write = (id: StepId, needs: StepId[], summary: string): Step => ({ id, needs, writes: true, summary });
-  const allReads = READS.filter((id) => id !== 'scopeResourceGroup' || azure.resourceGroup);
+  const allReads = READS.filter((id) => (id !== 'scopeResourceGroup' || azure.resourceGroup) && (id !== 'identityLocation' || identity.location));
   const identityRef = `managed identity '${identity.name}' in resource group '${identity.resourceGroup}'`;
   return [
     read('project', `read project '${devops.project}' in ${devops.organizationUrl}`),
@@ -53,6 +61,12 @@ export function planFor(request: ProvisioningRequest): Step[] {
     ...(azure.resourceGroup ? [read('scopeResourceGroup', `read resource group '${azure.resourceGroup}'`)] : []),
     read('existingIdentity', `look for ${identityRef}`),
     read('existingConnection', `look for service connection '${connectionName}' in project '${devops.project}'`),
+    ...(identity.location ? [read('identityLocation', `check that region '${identity.location}' offers user-assigned managed identities`)] : []),
+    read('azurePermissions', `check the bootstrap identity's permissions at ${azure.scope} and on resource group '${identity.resourceGroup}'`),
+    {
+      ...read('devopsPermissions', `check the pipeline's permissions on service connections in project '${devops.project}'`),
+      needs: ['project', 'existingConnection'],
+    },
     write('identity', allReads, `ensure ${identityRef}`),
     write('roleAssignment', ['identity'], `ensure role '${azure.roleDefinitionName}' for the identity at ${azure.scope}`),
     write('connection', ['identity'], `ensure service connection '${connectionName}' (workload identity federation)`),

@@ -26,11 +26,27 @@ export function report(request: ProvisioningRequest, provisioned: Provisioned, a
   for (const [name, value] of outputs(request, provisioned)) agent.output(name, value);
 }
 
-/** One log line for a finished step: writes say what they did, reads what they found. */
-export function summarize(step: Step, result: unknown): string {
-  if (isOutcome(result)) return `${capitalize(result.action)}: ${step.summary.replace(/^ensure /, '')}.`;
+/**
+ * One log line for a finished step: writes say what they did (in a dry run, what they would do), reads
+ * what they found.
+ */
+export function summarize(step: Step, result: unknown, dryRun = false): string {
+  if (isOutcome(result)) {
+    const verb = dryRun ? `Would ${WOULD[result.action]}` : capitalize(result.action);
+    return `${verb}: ${step.summary.replace(/^ensure /, '')}.`;
+  }
   if (result === null) return `Not found yet: ${step.summary.replace(/^look for /, '')}.`;
   return `Checked: ${step.summary.replace(/^(read|find|look for) /, '')}.`;
+}
+
+const WOULD: Record<Outcome<unknown>['action'], string> = { created: 'create', updated: 'update', kept: 'keep' };
+
+/** The closing line of a dry run: how many writes the run would make. */
+export function dryRunSummary(provisioned: Provisioned): string {
+  const outcomes = [provisioned.identity, provisioned.roleAssignment, provisioned.connection, provisioned.federatedCredential];
+  const count = (action: Outcome<unknown>['action']): number => outcomes.filter((o) => o.action === action).length;
+  const changes = count('created') + count('updated');
+  return `Dry run: nothing was written. A run would create ${count('created')}, update ${count('updated')} and keep ${count('kept')} of ${outcomes.length} resources${changes === 0 ? ': everything is in place' : ''}.`;
 }
 
 function isOutcome(value: unknown): value is Outcome<unknown> {

@@ -44,7 +44,14 @@ export interface ProvisioningRequest {
   };
   identity: { resourceGroup: string; name: string; location?: string };
   devops: { organizationUrl: string; organization: string; project: string; accessToken: string };
+  /** Read and decide, print the plan, write nothing. */
+  dryRun: boolean;
+  /** How long to wait, at most, for a new identity to replicate (PrincipalNotFound), in seconds. */
+  replicationWaitSeconds: number;
 }
+
+/** Default and bounds of replicationWaitSeconds: Entra replication takes "up to several minutes". */
+export const REPLICATION_WAIT_SECONDS = { default: 120, min: 1, max: 3600 } as const;
 
 export const SUPPORTED_SCHEMES = ['WorkloadIdentityFederation', 'ServicePrincipal'] as const;
 
@@ -108,6 +115,17 @@ export function parseRequest(raw: RawTask): ProvisioningRequest {
     );
   }
 
+  const dryRun = input('dryRun').toLowerCase();
+  if (!['', 'true', 'false'].includes(dryRun)) throw new InputError('dryRun', `has the value '${input('dryRun')}'; use true or false.`);
+  const replicationWait = input('replicationWaitSeconds') || String(REPLICATION_WAIT_SECONDS.default);
+  const replicationWaitSeconds = Number(replicationWait);
+  if (!/^\d+$/.test(replicationWait) || replicationWaitSeconds < REPLICATION_WAIT_SECONDS.min || replicationWaitSeconds > REPLICATION_WAIT_SECONDS.max) {
+    throw new InputError(
+      'replicationWaitSeconds',
+      `has the value '${replicationWait}'; use a whole number of seconds from ${REPLICATION_WAIT_SECONDS.min} to ${REPLICATION_WAIT_SECONDS.max} (default ${REPLICATION_WAIT_SECONDS.default}).`,
+    );
+  }
+
   return {
     connectionName,
     connectionDescription: input('connectionDescription'),
@@ -130,6 +148,8 @@ export function parseRequest(raw: RawTask): ProvisioningRequest {
       project: required('project'),
       accessToken,
     },
+    dryRun: dryRun === 'true',
+    replicationWaitSeconds,
   };
 }
 

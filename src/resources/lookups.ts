@@ -1,10 +1,11 @@
 /**
  * Reads that validate the request against the world before anything is written: the project, the
- * subscription, the resource groups and the role. Each missing thing fails naming the input.
+ * subscription, the resource groups, the role and the identity's region. Each missing thing fails naming
+ * the input.
  */
 import type { Clients, ArmResponse } from '../clients';
-import { InputError, ServiceError } from '../errors';
-import { toTaskError } from '../failures';
+import { InputError, ServiceError, TaskError } from '../errors';
+import { arm, isNotFound } from './arm';
 import { devops } from './devops';
 
 export interface Project {
@@ -12,12 +13,32 @@ export interface Project {
   name: string;
 }
 
-export async function lookupProject(clients: Clients, project: string): Promise<Project> {
-  const found = await devops(`read the project '${project}'`, () => clients.core.getProject(project));
+export async function lookupProject(clients: Clients, project: string, organizationUrl: string): Promise<Project> {
+  let found: Awaited<ReturnType<Clients['core']['getProject']>>;
+  try {
+    found = await devops(`read the project '${project}'`, () => clients.core.getProject(project));
+  } catch (error) {
+    throw unknownOrganization(error, organizationUrl) ?? error;
+  }
   if (!found?.id || !found.name) {
     throw new InputError('project', `names '${project}', which does not exist in the organization or is not visible to the pipeline's identity.`);
   }
   return { id: found.id, name: found.name };
+}
+
+/**
+ * An organization URL the job cannot use: no organization answers there (azure-devops-node-api finds no
+ * API locations, VsoClient.getVersioningData), or the job's token, issued for another organization, is
+ * refused there.
+ */
+function unknownOrganization(error: unknown, organizationUrl: string): InputError | undefined {
+  const failure = error as TaskError;
+  const noOrganization = /Failed to find api location/i.test(failure.message ?? '') || failure.code === 'OrganizationNotFoundException';
+  if (!noOrganization && failure.status !== 401) return undefined;
+  return new InputError(
+    'organizationUrl',
+    `'${organizationUrl}' is not an Azure DevOps organization this job can reach${failure.status === 401 ? ' (its access token was refused there)' : ''}; use this pipeline's organization, $(System.CollectionUri).`,
+  );
 }
 
 export interface Subscription {
@@ -27,11 +48,11 @@ export interface Subscription {
 
 /** GET /subscriptions/{id}, api-version 2022-12-01 (Microsoft.Resources subscriptions). */
 export async function lookupSubscription(clients: Clients, subscriptionId: string): Promise<Subscription> {
-  const response = await clients.armGet(`/subscriptions/${subscriptionId}`, '2022-12-01');
-  if (response.status === 404) {
+  const operation = `read the subscription '${subscriptionId}'`;
+  const body = await arm(operation, async () => armBody(await clients.armGet(`/subscriptions/${subscriptionId}`, '2022-12-01'), operation));
+  if (!body) {
     throw new InputError('subscriptionId', `'${subscriptionId}' is not a subscription the bootstrap connection's identity can read.`);
   }
-  const body = armBody(response, `read the subscription '${subscriptionId}'`);
   return { id: subscriptionId, name: String(body.displayName ?? subscriptionId) };
 }
 
@@ -47,11 +68,12 @@ export async function lookupResourceGroup(
   subscriptionId: string,
   name: string,
 ): Promise<ResourceGroup> {
-  const response = await clients.armGet(`/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(name)}`, '2021-04-01');
-  if (response.status === 404) {
+  const operation = `read the resource group '${name}'`;
+  const path = `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(name)}`;
+  const body = await arm(operation, async () => armBody(await clients.armGet(path, '2021-04-01'), operation));
+  if (!body) {
     throw new InputError(input, `names the resource group '${name}', which does not exist in subscription ${subscriptionId}; create it first.`);
   }
-  const body = armBody(response, `read the resource group '${name}'`);
   return { name: String(body.name ?? name), location: String(body.location ?? '') };
 }
 
@@ -66,26 +88,53 @@ export async function lookupRoleDefinition(clients: Clients, scope: string, role
   const operation = `find the role '${role}' at ${scope}`;
   // @azure/arm-authorization's path template is `/{scope}/providers/…`: the scope goes without its leading slash.
   const armScope = scope.replace(/^\//, '');
-  try {
+  const found = await arm(operation, async (): Promise<RoleDefinition | undefined> => {
     if (/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(role)) {
       const definition = await clients.authorization.roleDefinitions.get(armScope, role);
-      if (definition.id) return { id: definition.id, name: definition.roleName ?? role };
-    } else {
-      // OData string literals escape a quote by doubling it.
-      const filter = `roleName eq '${role.replace(/'/g, "''")}'`;
-      for await (const definition of clients.authorization.roleDefinitions.list(armScope, { filter })) {
-        if (definition.id && definition.roleName?.toLowerCase() === role.toLowerCase()) {
-          return { id: definition.id, name: definition.roleName };
-        }
+      return definition.id ? { id: definition.id, name: definition.roleName ?? role } : undefined;
+    }
+    // OData string literals escape a quote by doubling it.
+    const filter = `roleName eq '${role.replace(/'/g, "''")}'`;
+    for await (const definition of clients.authorization.roleDefinitions.list(armScope, { filter })) {
+      if (definition.id && definition.roleName?.toLowerCase() === role.toLowerCase()) {
+        return { id: definition.id, name: definition.roleName };
       }
     }
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 404) throw toTaskError('arm', operation, error);
-  }
+    return undefined;
+  }).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+  if (found) return found;
   throw new InputError('roleDefinitionName', `names '${role}', which is not a role that can be assigned at ${scope}; use a role name such as Contributor or Reader.`);
 }
 
-function armBody(response: ArmResponse, operation: string): Record<string, unknown> {
+/**
+ * Checks that user-assigned identities can be created in a region, from the resource types the
+ * Microsoft.ManagedIdentity provider lists for the subscription (GET /subscriptions/{id}/providers/
+ * Microsoft.ManagedIdentity, 2021-04-01; locations as display names, 'West Europe' for westeurope). When
+ * the provider cannot be read the identity write itself will say.
+ */
+export async function lookupIdentityLocation(clients: Clients, subscriptionId: string, location: string): Promise<string> {
+  const operation = 'read the regions of Microsoft.ManagedIdentity';
+  let response: ArmResponse;
+  try {
+    response = await arm(operation, () => clients.armGet(`/subscriptions/${subscriptionId}/providers/Microsoft.ManagedIdentity`, '2021-04-01'));
+  } catch {
+    return location;
+  }
+  const types = response.status === 200 && Array.isArray(response.body?.resourceTypes) ? (response.body?.resourceTypes as unknown[]) : undefined;
+  const identities = types?.find((t) => (t as { resourceType?: string }).resourceType?.toLowerCase() === 'userassignedidentities') as
+    | { locations?: string[] }
+    | undefined;
+  const regions = (identities?.locations ?? []).map((display) => display.replace(/\s+/g, '').toLowerCase());
+  if (regions.length === 0 || regions.includes(location)) return location;
+  throw new InputError(
+    'identityLocation',
+    `'${location}' is not a region where subscription ${subscriptionId} offers user-assigned managed identities; use one of ${regions.slice(0, 5).join(', ')}, … or leave it empty for the resource group's region.`,
+  );
+}
+
+/** The body of a successful answer, null for 404; any other answer becomes a ServiceError. */
+function armBody(response: ArmResponse, operation: string): Record<string, unknown> | null {
+  if (response.status === 404) return null;
   if (response.status >= 200 && response.status < 300 && response.body) return response.body;
   const error = (response.body?.error ?? {}) as { code?: string; message?: string };
   throw new ServiceError(error.message ?? 'unexpected answer from Azure Resource Manager', {

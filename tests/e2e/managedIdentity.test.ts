@@ -195,11 +195,12 @@ describe('managed identity connection, end to end', function () {
     }
   });
 
-  it('explains a bootstrap identity without the right to assign roles, in one actionable line', async () => {
+  it('explains a bootstrap identity without the right to assign roles, in one actionable line, before writing', async () => {
     await emulator.stop();
     emulator = await Emulator.start({ bootstrapRoles: ['Contributor'] });
     const run = await runTask(emulator, APP1_DEV);
-    failed(run, /AuthorizationFailed.*Role Based Access Control Administrator or User Access Administrator/);
+    failed(run, /roleAssignments\/write at .*rg-app1-dev \(assign it Role Based Access Control Administrator, User Access Administrator or Owner/);
+    assert.deepEqual(emulator.writes(), [], 'the preflight stops the run before its first write');
   });
 
   it('runs from the bundle alone on Node 24', async function () {

@@ -20,6 +20,7 @@ const ROLE_ASSIGNMENT_API_VERSIONS = [
   '2020-08-01-preview', '2020-10-01-preview', '2022-01-01-preview', '2022-04-01',
 ];
 const ROLE_DEFINITION_API_VERSIONS = ['2015-07-01', '2018-01-01-preview', '2022-04-01', '2022-05-01-preview'];
+const PERMISSIONS_API_VERSIONS = ['2015-07-01', '2018-01-01-preview', '2022-04-01'];
 const PRINCIPAL_TYPES = ['User', 'Group', 'ServicePrincipal', 'ForeignGroup', 'Device'];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PROVIDER = '/providers/microsoft.authorization/';
@@ -46,6 +47,10 @@ export class AuthorizationProvider {
         if (denied) return denied;
       }
       return name === undefined ? this.listRoleDefinitions(request, scope) : this.getRoleDefinition(scope, name);
+    }
+    if (collection.toLowerCase() === 'permissions' && name === undefined && request.method === 'GET' && scope !== '') {
+      const badVersion = checkApiVersion(request, PERMISSIONS_API_VERSIONS);
+      return badVersion ?? this.listPermissions(caller, scope);
     }
     if (collection.toLowerCase() !== 'roleassignments' || scope === '') return this.arm.noRoute(request);
 
@@ -120,6 +125,22 @@ export class AuthorizationProvider {
     return jsonResponse(200, roleDefinitionResource(builtIn, this.subscriptionOf(scope)));
   }
 
+  /**
+   * GET {scope}/providers/Microsoft.Authorization/permissions: what the caller may do at the scope, one
+   * entry per role it holds there or above (Permissions_ListForResourceGroup in the 2022-04-01 spec, which
+   * ARM also serves at subscription scope). Anyone may read their own permissions.
+   */
+  private listPermissions(caller: ArmCaller, scope: string): EmulatorResponse {
+    const value: Record<string, unknown>[] = [];
+    for (const assignment of this.state.roleAssignments.values()) {
+      if (assignment.properties.principalId.toLowerCase() !== caller.objectId.toLowerCase()) continue;
+      if (!isWithinScope(scope, assignment.properties.scope)) continue;
+      const role = findRoleById(assignment.properties.roleDefinitionId);
+      for (const permission of role?.permissions ?? []) value.push({ ...structuredClone(permission), condition: null, conditionVersion: null });
+    }
+    return jsonResponse(200, { value });
+  }
+
   private assignmentId(scope: string, name: string): string {
     return `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`.toLowerCase();
   }
@@ -191,7 +212,8 @@ export class AuthorizationProvider {
 
     const principal = this.state.principals.get(principalId);
     const replicated = principal !== undefined && Date.now() >= principal.createdAt + this.state.settings.principalReplicationMs;
-    if (!principal || (principalType === undefined && !replicated)) {
+    const looksUp = principalType === undefined || !this.state.settings.principalTypeSkipsReplication;
+    if (!principal || (looksUp && !replicated)) {
       return armError(
         400,
         'PrincipalNotFound',

@@ -67,6 +67,17 @@ export const LOCATIONS = {
     maxVersion: '7.2',
     releasedVersion: '7.1',
   },
+  /** Security "Permissions - Has Permissions": evaluates the caller's own permissions on tokens. */
+  permissions: {
+    id: 'dd3b8bd6-c7fc-4cbd-929a-933d9c011c9d',
+    area: 'Security',
+    resourceName: 'Permissions',
+    routeTemplate: '_apis/{resource}/{securityNamespaceId}/{permissions}',
+    resourceVersion: 2,
+    minVersion: '2.0',
+    maxVersion: '7.2',
+    releasedVersion: '7.1',
+  },
   resourceAreas: {
     id: 'e81700f7-3be2-46de-8624-2eb35882fcaa',
     area: 'Location',

@@ -140,6 +140,8 @@ export class EntraService {
 
     const secret = form.get('client_secret');
     const assertion = form.get('client_assertion');
+    this.state.noteSecret(secret);
+    this.state.noteSecret(assertion);
     let authenticationMethod: '1' | '2';
     if (secret !== null) {
       if (!principal.secrets.includes(secret)) {
@@ -180,11 +182,13 @@ export class EntraService {
       );
     }
 
+    const accessToken = this.issueAccessToken(principal, resource, authenticationMethod);
+    this.state.noteSecret(accessToken);
     return jsonResponse(200, {
       token_type: 'Bearer',
       expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
       ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
-      access_token: this.issueAccessToken(principal, resource, authenticationMethod),
+      access_token: accessToken,
     }, this.standardHeaders(request));
   }
 

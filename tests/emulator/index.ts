@@ -17,6 +17,7 @@ import { EntraService } from './entra';
 import { ServiceServer, type FaultRule, type Handler, type RequestLogEntry, type ServiceName, type TrafficControl } from './http';
 import { createPki } from './pki';
 import {
+  identityReference,
   seedWorld,
   type BootstrapScheme,
   type BuildServiceRole,
@@ -45,13 +46,18 @@ export interface EmulatorOptions {
   federatedCredentialPropagationMs?: number;
   /** How long a federated credential write holds its identity; overlapping writes answer 409. Default 50. */
   ficWriteWindowMs?: number;
+  /** False: PrincipalNotFound lasts the replication window even when principalType is sent. Default true. */
+  principalTypeSkipsReplication?: boolean;
+  /** How long a new Microsoft Graph object stays invisible to dependent writes; default 0. */
+  graphReplicationMs?: number;
 }
 
 const WRITE_METHODS = ['PUT', 'POST', 'PATCH', 'DELETE'];
 
 export class Emulator {
   readonly requests: RequestLogEntry[] = [];
-  readonly faults: { add(rule: FaultRule): void; clear(): void };
+  /** Fault rules: add one, clear them all, or list those that have not fired as often as they may. */
+  readonly faults: { add(rule: FaultRule): void; clear(): void; pending(): FaultRule[] };
 
   private readonly faultRules: FaultRule[] = [];
   private readonly traffic: TrafficControl;
@@ -69,16 +75,29 @@ export class Emulator {
     this.faults = {
       add: (rule) => rules.push({ ...rule, times: rule.times ?? 1 }),
       clear: () => rules.splice(0, rules.length),
+      pending: () => [...rules],
     };
     this.traffic = {
       latencyMs,
       takeFault: (service, method, path) => {
-        const index = rules.findIndex((r) => r.service === service && (!r.method || r.method.toUpperCase() === method) && (!r.path || r.path.test(path)));
-        if (index < 0) return undefined;
-        const rule = rules[index];
-        rule.times = (rule.times ?? 1) - 1;
-        if (rule.times <= 0) rules.splice(index, 1);
-        return rule;
+        const matches = (r: FaultRule): boolean =>
+          r.service === service &&
+          (!r.method || r.method.toUpperCase() === method) &&
+          (!r.path || r.path.test(path)) &&
+          (!r.writesOnly || isWrite(service, method, path));
+        for (let index = 0; index < rules.length; index++) {
+          const rule = rules[index];
+          if (!matches(rule)) continue;
+          if ((rule.skip ?? 0) > 0) {
+            // Counted, and let through: the rule waits for a later request.
+            rule.skip = (rule.skip ?? 0) - 1;
+            continue;
+          }
+          rule.times = (rule.times ?? 1) - 1;
+          if (rule.times <= 0) rules.splice(index, 1);
+          return rule;
+        }
+        return undefined;
       },
       record: (entry) => this.requests.push(entry),
     };
@@ -113,6 +132,8 @@ export class Emulator {
         federatedCredentialPropagationMs: options.federatedCredentialPropagationMs ?? 0,
         ficWriteWindowMs: options.ficWriteWindowMs ?? 50,
         connectionReadiness: { inProgressReads: 0 },
+        principalTypeSkipsReplication: options.principalTypeSkipsReplication ?? true,
+        graphReplicationMs: options.graphReplicationMs ?? 0,
       };
       emulator.core = seedWorld(urls, settings, { bootstrapRoles: options.bootstrapRoles ?? ['Contributor', 'Role Based Access Control Administrator'] });
       services.login = new EntraService(emulator.core).handle;
@@ -135,9 +156,15 @@ export class Emulator {
 
   /** Mutating requests to ARM and Azure DevOps resources; token requests and OIDC token POSTs excluded. */
   writes(): RequestLogEntry[] {
-    return this.requests.filter(
-      (r) => r.service !== 'login' && WRITE_METHODS.includes(r.method) && !/\/oidctoken(\?|$)/i.test(r.path),
-    );
+    return this.requests.filter((r) => isWrite(r.service, r.method, r.path));
+  }
+
+  /**
+   * Every credential the emulator issued or received: client secrets, job access tokens, pipeline OIDC
+   * tokens, client assertions and access tokens. None of them may ever appear in what the task prints.
+   */
+  secrets(): string[] {
+    return [...this.core.secrets];
   }
 
   state(): Snapshot {
@@ -156,9 +183,42 @@ export class Emulator {
     this.core.settings.buildServiceRole = role;
   }
 
+  /**
+   * Whether a role assignment that names principalType skips the directory lookup (Microsoft's documented
+   * cure, the default) or still answers PrincipalNotFound during the replication window, as some tenants do.
+   */
+  setPrincipalTypeSkipsReplication(skips: boolean): void {
+    this.core.settings.principalTypeSkipsReplication = skips;
+  }
+
+  /** How long a new Microsoft Graph object stays invisible to dependent writes (Request_ResourceNotFound). */
+  setGraphReplicationMs(ms: number): void {
+    this.core.settings.graphReplicationMs = ms;
+  }
+
+  /**
+   * Makes another identity the creator of a connection, as when a person made it in the portal: the job
+   * identity then needs the Administrator role to change it.
+   */
+  setConnectionCreator(connectionId: string, creator: 'buildService' | 'platformAdmin'): void {
+    const stored = this.core.serviceEndpoints.get(connectionId.toLowerCase());
+    if (!stored) throw new Error(`Emulator: no service connection ${connectionId}`);
+    const identity = [...this.core.devopsIdentities.values()].find((i) =>
+      creator === 'buildService' ? i.id === this.world.buildService.id : i.id !== this.world.buildService.id,
+    );
+    if (!identity) throw new Error(`Emulator: no identity for ${creator}`);
+    stored.creatorId = identity.id;
+    stored.endpoint.createdBy = identityReference(identity, this.world.organization.url);
+  }
+
   /** Connections created from now on answer isReady false / InProgress for their first N reads. */
   setConnectionReadiness(readiness: ConnectionReadiness): void {
     this.core.settings.connectionReadiness = { ...readiness };
+  }
+
+  /** How long a federated credential write holds its identity; overlapping writes answer 409. */
+  setFicWriteWindowMs(ms: number): void {
+    this.core.settings.ficWriteWindowMs = ms;
   }
 
   setLatencyMs(ms: number): void {
@@ -229,6 +289,11 @@ export class Emulator {
     await Promise.all(this.servers.map((s) => s.close()));
     rmSync(this.directory, { recursive: true, force: true });
   }
+}
+
+/** A request that changes something: token requests and pipeline OIDC token POSTs do not count. */
+function isWrite(service: ServiceName, method: string, path: string): boolean {
+  return service !== 'login' && WRITE_METHODS.includes(method) && !/\/oidctoken(\?|$)/i.test(path);
 }
 
 /** The agent's VarUtil.ConvertToEnvVariableFormat: upper-case, '.' and ' ' become '_'. */

@@ -174,6 +174,10 @@ export interface Settings {
   federatedCredentialPropagationMs: number;
   ficWriteWindowMs: number;
   connectionReadiness: ConnectionReadiness;
+  /** Whether principalType on a role assignment skips the directory lookup (no PrincipalNotFound). */
+  principalTypeSkipsReplication: boolean;
+  /** How long a new Microsoft Graph object stays invisible to dependent writes (Request_ResourceNotFound). */
+  graphReplicationMs: number;
 }
 
 /** Azure DevOps' own first-party app id; it appears, encoded, in the subjects of Entra-issued OIDC tokens. */
@@ -189,6 +193,8 @@ export class EmulatorState {
   readonly projects: ProjectRecord[] = [];
   readonly serviceEndpoints = new Map<string, StoredEndpoint>();
   readonly devopsIdentities = new Map<string, DevOpsIdentity>();
+  /** Every credential issued or received (secrets, tokens, assertions), for the "nothing printed" checks. */
+  readonly secrets = new Set<string>();
 
   constructor(
     readonly world: World,
@@ -215,6 +221,11 @@ export class EmulatorState {
   findProject(idOrName: string): ProjectRecord | undefined {
     const wanted = idOrName.toLowerCase();
     return this.projects.find((p) => p.id.toLowerCase() === wanted || p.name.toLowerCase() === wanted);
+  }
+
+  /** Remembers a credential the emulator issued or was sent. */
+  noteSecret(value: string | null | undefined): void {
+    if (value) this.secrets.add(value);
   }
 
   entraIssuer(tenantId: string): string {
@@ -330,6 +341,8 @@ export function seedWorld(urls: ServiceUrls, settings: Settings, options: SeedOp
   };
 
   const state = new EmulatorState(world, urls, settings, entraKey, devopsKey, { id: subscriptionId, displayName: 'Platform Dev' }, resourceGroups);
+  state.noteSecret(jobAccessToken);
+  state.noteSecret(bootstrap.clientSecret);
   state.devopsIdentities.set(buildService.id, buildService);
   state.devopsIdentities.set(platformAdmin.id, platformAdmin);
   const seededAt = new Date().toISOString();

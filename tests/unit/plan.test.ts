@@ -27,15 +27,29 @@ describe('planFor', () => {
     const [reads, ...rest] = levels(planFor(request({ resourceGroup: 'rg-app1-dev' })));
     assert.deepEqual(
       reads.map((s) => s.id),
-      ['project', 'subscription', 'roleDefinition', 'identityResourceGroup', 'scopeResourceGroup', 'existingIdentity', 'existingConnection'],
+      ['project', 'subscription', 'roleDefinition', 'identityResourceGroup', 'scopeResourceGroup', 'existingIdentity', 'existingConnection', 'azurePermissions'],
     );
     assert.ok(reads.every((s) => !s.writes));
-    assert.ok(rest.flat().every((s) => s.writes));
+    const firstWrite = rest.findIndex((level) => level.some((s) => s.writes));
+    assert.ok(rest.slice(0, firstWrite).flat().every((s) => !s.writes), 'no write beside a read');
+    assert.ok(rest.slice(firstWrite).flat().every((s) => s.writes), 'no read after a write');
+  });
+
+  it('checks the pipeline\'s service connection permissions once the project id is known, before any write', () => {
+    const plan = planFor(request());
+    assert.deepEqual(plan.find((s) => s.id === 'devopsPermissions')?.needs, ['project', 'existingConnection']);
+    assert.ok(plan.find((s) => s.id === 'identity')?.needs.includes('devopsPermissions'));
+  });
+
+  it('checks a requested region only when one is given', () => {
+    assert.ok(!planFor(request()).some((s) => s.id === 'identityLocation'));
+    assert.ok(planFor(request({ identityLocation: 'northeurope' })).find((s) => s.id === 'identity')?.needs.includes('identityLocation'));
   });
 
   it('puts identity → connection → federated credential on the critical path, the role assignment beside the connection', () => {
     const byLevel = levels(planFor(request())).map((level) => level.map((s) => s.id));
-    assert.deepEqual(byLevel.slice(1), [['identity'], ['roleAssignment', 'connection'], ['federatedCredential']]);
+    const writes = byLevel.slice(byLevel.findIndex((level) => level.includes('identity')));
+    assert.deepEqual(writes, [['identity'], ['roleAssignment', 'connection'], ['federatedCredential']]);
   });
 
   it('reads the scope resource group only when the role is scoped to one', () => {
