@@ -70,7 +70,7 @@ export function planFor(request: ProvisioningRequest): Step[] {
     write('identity', allReads, `ensure ${identityRef}`),
     write('roleAssignment', ['identity'], `ensure role '${azure.roleDefinitionName}' for the identity at ${azure.scope}`),
     write('connection', ['identity'], `ensure service connection '${connectionName}' (workload identity federation)`),
-    write('federatedCredential', ['identity', 'connection'], `ensure the identity trusts the connection's issuer and subject`),
+    write('federatedCredential', ['identity', 'connection'], `ensure federated credential on managed identity '${identity.name}' for the connection's issuer and subject`),
   ];
 }
 

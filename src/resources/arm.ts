@@ -4,7 +4,7 @@
  * backoff); what still fails here failed after those retries. Every call goes through here so that such a
  * failure says what was awaited and for how long, and every other one names its operation.
  */
-import type { TaskError } from '../errors';
+import { InputError, type TaskError } from '../errors';
 import { isTransient, toTaskError } from '../failures';
 import { gaveUp } from '../retry';
 
@@ -14,6 +14,11 @@ export async function arm<T>(operation: string, call: () => Promise<T>): Promise
     return await call();
   } catch (error) {
     const failure: TaskError = toTaskError('arm', operation, error);
+    // Every read of a request naming a subscription the identity cannot see fails alike; whichever
+    // fails first, the line names the input.
+    if (failure.code === 'SubscriptionNotFound') {
+      throw new InputError('subscriptionId', `names a subscription the bootstrap connection's identity cannot see (${failure.message}); check the id, and the identity's access to it.`);
+    }
     if (!isTransient(failure)) throw failure;
     throw gaveUp('Azure Resource Manager', Date.now() - started, failure, "its client's own retries did not clear it");
   }

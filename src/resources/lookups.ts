@@ -50,9 +50,7 @@ export interface Subscription {
 export async function lookupSubscription(clients: Clients, subscriptionId: string): Promise<Subscription> {
   const operation = `read the subscription '${subscriptionId}'`;
   const body = await arm(operation, async () => armBody(await clients.armGet(`/subscriptions/${subscriptionId}`, '2022-12-01'), operation));
-  if (!body) {
-    throw new InputError('subscriptionId', `'${subscriptionId}' is not a subscription the bootstrap connection's identity can read.`);
-  }
+  if (!body) throw new InputError('subscriptionId', `names a subscription the bootstrap connection's identity cannot see; check the id, and the identity's access to it.`);
   return { id: subscriptionId, name: String(body.displayName ?? subscriptionId) };
 }
 
@@ -134,9 +132,9 @@ export async function lookupIdentityLocation(clients: Clients, subscriptionId: s
 
 /** The body of a successful answer, null for 404; any other answer becomes a ServiceError. */
 function armBody(response: ArmResponse, operation: string): Record<string, unknown> | null {
-  if (response.status === 404) return null;
-  if (response.status >= 200 && response.status < 300 && response.body) return response.body;
   const error = (response.body?.error ?? {}) as { code?: string; message?: string };
+  if (response.status === 404 && error.code !== 'SubscriptionNotFound') return null;
+  if (response.status >= 200 && response.status < 300 && response.body) return response.body;
   throw new ServiceError(error.message ?? 'unexpected answer from Azure Resource Manager', {
     operation,
     status: response.status,
