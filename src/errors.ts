@@ -119,6 +119,7 @@ const HINTS: Record<string, string> = {
   ECONNRESET: 'The connection kept being cut; check the agent\'s network or proxy, then re-run the task: it picks up from what exists',
   ETIMEDOUT: 'The service did not answer in time; check the agent\'s network or proxy, then re-run the task: it picks up from what exists',
   ECONNREFUSED: 'The service refused the connection; check the URL, the agent\'s network or proxy, then re-run the task',
+  network_error: 'Entra ID could not be reached; check the agent\'s network or proxy and the bootstrap connection\'s authority, then re-run the task',
 };
 
 export function hintFor(code?: string, status?: number, service?: string): string | undefined {

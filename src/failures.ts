@@ -36,7 +36,9 @@ export function toTaskError(service: Service, operation: string, error: unknown)
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as LooseError;
   const status = e.statusCode;
   const aadsts = /AADSTS(\d+)/.exec(e.message ?? '');
-  const code = aadsts ? `AADSTS${aadsts[1]}` : e.code ?? e.result?.typeKey ?? undefined;
+  // MSAL's own failures (no AADSTS from Entra) lead their message with a code: "network_error: …".
+  const msal = /^([a-z]+(?:_[a-z]+)*_error):/.exec(e.message ?? '');
+  const code = aadsts ? `AADSTS${aadsts[1]}` : e.code ?? e.result?.typeKey ?? msal?.[1] ?? undefined;
   const headers = e.response?.headers;
   const devopsHeader = (name: string): string | undefined => [e.responseHeaders?.[name]].flat()[0];
   const correlationId =

@@ -113,7 +113,7 @@ export function provision(
   return runPlan<Provisioned>(
     plan,
     {
-      project: () => lookupProject(clients, devops.project, devops.organizationUrl),
+      project: () => lookupProject(clients, devops.project),
       subscription: () => lookupSubscription(clients, azure.subscriptionId),
       roleDefinition: () => lookupRoleDefinition(clients, azure.scope, azure.roleDefinitionName),
       identityResourceGroup: () =>

@@ -9,7 +9,7 @@
  * answer was lost comes back as DuplicateServiceConnectionException, which the connection module resolves
  * by reading the connection that now exists.
  */
-import type { TaskError } from '../errors';
+import { InputError, type TaskError } from '../errors';
 import { isTransient, toTaskError } from '../failures';
 import { TRANSIENT, waitFor } from '../retry';
 
@@ -23,5 +23,20 @@ export function devops<T>(operation: string, call: () => Promise<T>): Promise<T>
       return failure.retryAfterMs ?? 'policy';
     },
     TRANSIENT,
+  );
+}
+
+/**
+ * An organization URL the job cannot use: no organization answers there (azure-devops-node-api finds no
+ * API locations, VsoClient.getVersioningData), or the job's token, issued for another organization, is
+ * refused there. Every Azure DevOps read of the run meets it; each names the same input.
+ */
+export function unknownOrganization(error: unknown, organizationUrl: string): InputError | undefined {
+  const failure = error as TaskError;
+  const noOrganization = /Failed to find api location/i.test(failure.message ?? '') || failure.code === 'OrganizationNotFoundException';
+  if (!noOrganization && failure.status !== 401) return undefined;
+  return new InputError(
+    'organizationUrl',
+    `'${organizationUrl}' is not an Azure DevOps organization this job can reach${failure.status === 401 ? ' (its access token was refused there)' : ''}; use this pipeline's organization, $(System.CollectionUri), and let scripts use the job's OAuth token.`,
   );
 }

@@ -6,39 +6,24 @@
 import type { Clients, ArmResponse } from '../clients';
 import { InputError, ServiceError, TaskError } from '../errors';
 import { arm, isNotFound } from './arm';
-import { devops } from './devops';
+import { devops, unknownOrganization } from './devops';
 
 export interface Project {
   id: string;
   name: string;
 }
 
-export async function lookupProject(clients: Clients, project: string, organizationUrl: string): Promise<Project> {
+export async function lookupProject(clients: Clients, project: string): Promise<Project> {
   let found: Awaited<ReturnType<Clients['core']['getProject']>>;
   try {
     found = await devops(`read the project '${project}'`, () => clients.core.getProject(project));
   } catch (error) {
-    throw unknownOrganization(error, organizationUrl) ?? error;
+    throw unknownOrganization(error, clients.core.baseUrl) ?? error;
   }
   if (!found?.id || !found.name) {
     throw new InputError('project', `names '${project}', which does not exist in the organization or is not visible to the pipeline's identity.`);
   }
   return { id: found.id, name: found.name };
-}
-
-/**
- * An organization URL the job cannot use: no organization answers there (azure-devops-node-api finds no
- * API locations, VsoClient.getVersioningData), or the job's token, issued for another organization, is
- * refused there.
- */
-function unknownOrganization(error: unknown, organizationUrl: string): InputError | undefined {
-  const failure = error as TaskError;
-  const noOrganization = /Failed to find api location/i.test(failure.message ?? '') || failure.code === 'OrganizationNotFoundException';
-  if (!noOrganization && failure.status !== 401) return undefined;
-  return new InputError(
-    'organizationUrl',
-    `'${organizationUrl}' is not an Azure DevOps organization this job can reach${failure.status === 401 ? ' (its access token was refused there)' : ''}; use this pipeline's organization, $(System.CollectionUri).`,
-  );
 }
 
 export interface Subscription {
@@ -69,10 +54,12 @@ export async function lookupResourceGroup(
   const operation = `read the resource group '${name}'`;
   const path = `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(name)}`;
   const body = await arm(operation, async () => armBody(await clients.armGet(path, '2021-04-01'), operation));
-  if (!body) {
-    throw new InputError(input, `names the resource group '${name}', which does not exist in subscription ${subscriptionId}; create it first.`);
-  }
+  if (!body) throw resourceGroupMissing(input, name, subscriptionId);
   return { name: String(body.name ?? name), location: String(body.location ?? '') };
+}
+
+function resourceGroupMissing(input: string, name: string, subscriptionId: string): InputError {
+  return new InputError(input, `names the resource group '${name}', which does not exist in subscription ${subscriptionId}; create it first.`);
 }
 
 export interface RoleDefinition {
@@ -99,7 +86,13 @@ export async function lookupRoleDefinition(clients: Clients, scope: string, role
       }
     }
     return undefined;
-  }).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+  }).catch((error: unknown) => {
+    // The role is looked up at its scope, beside the read of that scope's resource group: whichever fails
+    // first must name the same input.
+    const group = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(scope);
+    if ((error as TaskError).code === 'ResourceGroupNotFound' && group) throw resourceGroupMissing('resourceGroup', group[2], group[1]);
+    return isNotFound(error) ? undefined : Promise.reject(error);
+  });
   if (found) return found;
   throw new InputError('roleDefinitionName', `names '${role}', which is not a role that can be assigned at ${scope}; use a role name such as Contributor or Reader.`);
 }

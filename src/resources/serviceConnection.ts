@@ -6,7 +6,7 @@ import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEn
 import type { Clients } from '../clients';
 import { ConflictError, ServiceError, TaskError } from '../errors';
 import { TRANSIENT, waitFor } from '../retry';
-import { devops } from './devops';
+import { devops, unknownOrganization } from './devops';
 import type { Outcome, WriteOptions } from './outcome';
 
 export interface DesiredConnection {
@@ -109,7 +109,7 @@ function usesIdentity(existing: ServiceEndpoint, tenantId: string, clientId: str
 export async function findConnection(clients: Clients, project: string, name: string): Promise<ServiceEndpoint | null> {
   const found = await devops(`look up the service connection '${name}' in project '${project}'`, () =>
     clients.serviceEndpoints.getServiceEndpointsByNames(project, [name]),
-  );
+  ).catch((error: unknown) => Promise.reject(unknownOrganization(error, clients.serviceEndpoints.baseUrl) ?? error));
   return (found ?? []).find((endpoint) => endpoint.name?.toLowerCase() === name.toLowerCase()) ?? null;
 }
 

@@ -30,6 +30,12 @@ describe('toTaskError, for waiting', () => {
     assert.equal(error.code, 'ECONNRESET');
     assert.match(error.describe(), /^Could not read the project: the connection failed \(socket hang up\) \(ECONNRESET\)\. The connection kept being cut/);
   });
+
+  it("reads MSAL's own code when Entra ID could not be reached at all", () => {
+    const error = toTaskError('arm', 'read the subscription', { name: 'AuthenticationError', message: 'network_error: See https://aka.ms/msal.js.errors#network_error for details' });
+    assert.equal(error.code, 'network_error');
+    assert.match(error.describe(), /Entra ID could not be reached/);
+  });
 });
 
 describe('isTransient', () => {
