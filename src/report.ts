@@ -36,14 +36,14 @@ export function summarize(step: Step, result: unknown, dryRun = false): string {
     return `${verb}: ${step.summary.replace(/^ensure /, '')}.`;
   }
   if (result === null) return `Not found yet: ${step.summary.replace(/^look for /, '')}.`;
-  return `Checked: ${step.summary.replace(/^(read|find|look for) /, '')}.`;
+  return `Checked: ${step.summary.replace(/^(read|find|look for|check) /, '')}.`;
 }
 
 const WOULD: Record<Outcome<unknown>['action'], string> = { created: 'create', updated: 'update', kept: 'keep' };
 
-/** The closing line of a dry run: how many writes the run would make. */
+/** The closing line of a dry run: what a run would do with each resource it ensures. */
 export function dryRunSummary(provisioned: Provisioned): string {
-  const outcomes = [provisioned.identity, provisioned.roleAssignment, provisioned.connection, provisioned.federatedCredential];
+  const outcomes = Object.values(provisioned).filter(isOutcome);
   const count = (action: Outcome<unknown>['action']): number => outcomes.filter((o) => o.action === action).length;
   const changes = count('created') + count('updated');
   return `Dry run: nothing was written. A run would create ${count('created')}, update ${count('updated')} and keep ${count('kept')} of ${outcomes.length} resources${changes === 0 ? ': everything is in place' : ''}.`;

@@ -3,7 +3,8 @@
  * its HTTP layer's own retries ignore Retry-After, so the clients are built without them and every call
  * goes through here: failures become TaskErrors naming the operation, and transient ones are retried
  * with bounded backoff, waiting as long as Retry-After asks (typed-rest-client 3 hands the response
- * headers over as `responseHeaders` on the error).
+ * headers over as `responseHeaders` on the error, RestClient.processResponse; it does so when the body
+ * is JSON or empty, as Azure DevOps' API errors are, and otherwise the policy's delays apply).
  *
  * Retrying a write is safe for the calls this task makes: an update is a full PUT, and a create whose
  * answer was lost comes back as DuplicateServiceConnectionException, which the connection module resolves
