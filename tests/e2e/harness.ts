@@ -22,6 +22,8 @@ export interface TaskRun {
   outputs: Record<string, string>;
   secrets: string[];
   durationMs: number;
+  /** When the task process was spawned, in epoch milliseconds (the clock of the emulator's request log). */
+  startedAt: number;
 }
 
 export interface RunOptions {
@@ -75,6 +77,7 @@ export async function runTask(emu: Emulator, inputs: Record<string, string>, opt
   );
   const env = { ...inherited, ...agentEnv, ...variableEnv, ...(options.env ?? {}), ...inputEnv };
 
+  const startedAt = performance.timeOrigin + performance.now();
   const started = performance.now();
   const child = spawn(options.nodePath ?? process.execPath, [resolve(root, options.entry ?? DEFAULT_ENTRY)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: Buffer[] = [];
@@ -87,7 +90,7 @@ export async function runTask(emu: Emulator, inputs: Record<string, string>, opt
   });
   const durationMs = performance.now() - started;
   const out = Buffer.concat(stdout).toString('utf8');
-  return { exitCode, stdout: out, stderr: Buffer.concat(stderr).toString('utf8'), durationMs, ...parseLoggingCommands(out) };
+  return { exitCode, stdout: out, stderr: Buffer.concat(stderr).toString('utf8'), durationMs, startedAt, ...parseLoggingCommands(out) };
 }
 
 export interface ConnectionUse {
