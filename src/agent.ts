@@ -17,6 +17,7 @@ const INPUTS = [
   'identityResourceGroup',
   'identityName',
   'identityLocation',
+  'applicationName',
   'organizationUrl',
   'project',
   'connectionDescription',

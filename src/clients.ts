@@ -13,10 +13,11 @@ import {
 import { ClientAssertionCredential, ClientSecretCredential } from '@azure/identity';
 import { ManagedServiceIdentityClient } from '@azure/arm-msi';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
+import type { Client as GraphClient } from '@microsoft/microsoft-graph-client';
 import { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
 import { CoreApi } from 'azure-devops-node-api/CoreApi';
 import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
-import { scopeFor } from './cloud';
+import { graphHost, graphScope, scopeFor } from './cloud';
 import { ServiceError } from './errors';
 import { toTaskError } from './failures';
 import type { ProvisioningRequest } from './request';
@@ -38,6 +39,12 @@ export interface Clients {
   armGet(path: string, apiVersion: string): Promise<ArmResponse>;
   serviceEndpoints: ServiceEndpointApi;
   core: CoreApi;
+  /**
+   * Microsoft Graph v1.0 for the app-registration variant, built on first use: the managed-identity path
+   * never loads the Graph client. Resolves once a Graph token is in hand, so a sign-in failure surfaces
+   * here as an Entra error rather than inside the Graph client's wrapping.
+   */
+  graph(): Promise<GraphClient>;
 }
 
 /** `register` is called with every secret the clients obtain (OIDC tokens, access tokens). */
@@ -53,6 +60,7 @@ export function createClients(request: ProvisioningRequest, register: (secret: s
   const devopsHandlers = [new BearerCredentialHandler(request.devops.accessToken)];
   const devopsOptions = { allowRetries: true, maxRetries: 3 };
   const armClient = new ServiceClient({ ...arm, credential });
+  let graph: Promise<GraphClient> | undefined;
   return {
     armGet: async (path, apiVersion) => {
       const url = new URL(path.replace(/^\//, ''), cloud.resourceManagerUrl);
@@ -70,7 +78,37 @@ export function createClients(request: ProvisioningRequest, register: (secret: s
     // for ResourceAreas, which for these two areas resolves to the organization URL anyway.
     serviceEndpoints: new ServiceEndpointApi(request.devops.organizationUrl, devopsHandlers, devopsOptions, USER_AGENT),
     core: new CoreApi(request.devops.organizationUrl, devopsHandlers, devopsOptions, USER_AGENT),
+    graph: () => (graph ??= graphClient(request, credential)),
   };
+}
+
+async function graphClient(request: ProvisioningRequest, credential: TokenCredential): Promise<GraphClient> {
+  const { cloud } = request.bootstrap;
+  const scope = graphScope(cloud);
+  const token = () =>
+    credential.getToken(scope).catch((error: unknown) => Promise.reject(toTaskError('entra', 'get a Microsoft Graph token for the bootstrap connection', error)));
+  // Loaded here, not at the top: only the app-registration path pays for the Graph client's code.
+  const [{ Client, MiddlewareFactory }] = await Promise.all([import('@microsoft/microsoft-graph-client'), token()]);
+  // The shared credential caches the token fetched above; every Graph call reuses it.
+  const middleware = MiddlewareFactory.getDefaultMiddlewareChain({ getAccessToken: async () => (await token())?.token ?? '' });
+  // The default chain ends in a bare fetch, whose failure says only "fetch failed": keep the reason
+  // (refused connection, untrusted certificate, …) in the message the task reports.
+  middleware[middleware.length - 1] = {
+    execute: async (context) => {
+      context.response = await fetch(context.request as string, context.options as RequestInit).catch((error: unknown) =>
+        Promise.reject(withCause(error)),
+      );
+    },
+  };
+  return Client.initWithMiddleware({ middleware, baseUrl: cloud.graphUrl, defaultVersion: 'v1.0', customHosts: new Set([graphHost(cloud)]) });
+}
+
+/** A fetch failure with its cause in the message: "fetch failed (ECONNREFUSED: connect ECONNREFUSED …)". */
+function withCause(error: unknown): Error {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  const cause = (failure as { cause?: { code?: string; message?: string } }).cause;
+  if (!cause?.message) return failure;
+  return new Error(`${failure.message} (${cause.code ? `${cause.code}: ` : ''}${cause.message})`);
 }
 
 function bootstrapCredential(request: ProvisioningRequest, register: (secret: string) => void): TokenCredential {

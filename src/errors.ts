@@ -83,6 +83,9 @@ const HINTS: Record<string, string> = {
   AADSTS500011: 'The resource is not known in this tenant; check the cloud (environment) of the bootstrap connection',
   InvalidAuthenticationToken: 'The token was issued for another cloud or audience; check the bootstrap connection\'s environment',
   PrincipalNotFound: 'The new identity has not replicated in Entra ID yet; re-run the task in a few minutes',
+  Authorization_RequestDenied:
+    'Grant the bootstrap connection\'s application the Microsoft Graph application permission Application.ReadWrite.OwnedBy (it then manages the applications it creates) or Application.ReadWrite.All, with admin consent; with OwnedBy alone, an application someone else created must list it as an owner',
+  Request_ResourceNotFound: 'Microsoft Graph has not replicated the new application yet; re-run the task in a few minutes',
   RoleDefinitionNotFound: 'Use the exact name of a built-in or custom role that is assignable at this scope, e.g. Contributor',
   ResourceGroupNotFound: 'Create the resource group first, or correct its name',
   SubscriptionNotFound: 'Check the subscription id, and that the bootstrap connection\'s identity can read that subscription',

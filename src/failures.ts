@@ -3,7 +3,9 @@
  * - @azure/core-rest-pipeline RestError: statusCode, code (ARM `error.code`), response headers;
  * - @azure/identity / MSAL: the AADSTS code only inside the message ("AADSTS70021: No matching …");
  * - azure-devops-node-api (typed-rest-client): statusCode and the parsed body in `result`
- *   (`{message, typeKey}`), no headers.
+ *   (`{message, typeKey}`), no headers;
+ * - @microsoft/microsoft-graph-client GraphError: statusCode (-1 when no response arrived), code (Graph's
+ *   `error.code`), requestId (`innerError.request-id`).
  */
 import { ConflictError, ServiceError, TaskError, hintFor } from './errors';
 
@@ -14,6 +16,7 @@ interface LooseError {
   message?: string;
   statusCode?: number;
   code?: string;
+  requestId?: string | null;
   result?: { message?: string; typeKey?: string; typeName?: string } | null;
   response?: { headers?: { get?(name: string): string | undefined }; bodyAsText?: string | null };
   request?: { headers?: { get?(name: string): string | undefined } };
@@ -22,12 +25,17 @@ interface LooseError {
 export function toTaskError(service: Service, operation: string, error: unknown): TaskError {
   if (error instanceof TaskError) return error;
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as LooseError;
-  const status = e.statusCode;
+  const status = e.statusCode !== undefined && e.statusCode > 0 ? e.statusCode : undefined;
   const aadsts = /AADSTS(\d+)/.exec(e.message ?? '');
-  const code = aadsts ? `AADSTS${aadsts[1]}` : e.code ?? e.result?.typeKey ?? undefined;
+  // A Graph client error without an answer (statusCode -1) carries the JavaScript error's name as its code.
+  const code = aadsts ? `AADSTS${aadsts[1]}` : e.statusCode === -1 ? undefined : e.code ?? e.result?.typeKey ?? undefined;
   const headers = e.response?.headers;
   const correlationId =
-    headers?.get?.('x-ms-correlation-request-id') ?? headers?.get?.('request-id') ?? headers?.get?.('x-vss-e2eid') ?? undefined;
+    headers?.get?.('x-ms-correlation-request-id') ??
+    headers?.get?.('request-id') ??
+    headers?.get?.('x-vss-e2eid') ??
+    e.requestId ??
+    undefined;
   const message = firstSentence(e.result?.message ?? e.message ?? 'unknown error');
   const facts = { operation, status, code, correlationId, hint: hintFor(code, status, service) };
   return status === 409 ? new ConflictError(message, facts) : new ServiceError(message, facts);

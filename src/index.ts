@@ -1,6 +1,6 @@
 /**
  * WorkloadIdentityConnection: provisions an Azure Resource Manager service connection that signs in
- * with workload identity federation, and the managed identity behind it.
+ * with workload identity federation, and the managed identity or app registration behind it.
  */
 import { agent } from './agent';
 import { createClients } from './clients';

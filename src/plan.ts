@@ -5,8 +5,10 @@
  * Reads come first and run side by side; no write starts before every read has validated the request,
  * so a request naming a missing project, resource group or role writes nothing. The critical path is
  * identity → connection → federated credential; the role assignment runs beside the connection.
+ * An app registration has the same shape: application → connection → federated credential, with the
+ * service principal and its role assignment beside the connection.
  */
-import type { ProvisioningRequest } from './request';
+import type { AppRegistrationRequest, ManagedIdentityRequest, ProvisioningRequest } from './request';
 
 export type StepId =
   | 'project'
@@ -16,7 +18,10 @@ export type StepId =
   | 'scopeResourceGroup'
   | 'existingIdentity'
   | 'existingConnection'
+  | 'existingApplication'
   | 'identity'
+  | 'application'
+  | 'servicePrincipal'
   | 'roleAssignment'
   | 'connection'
   | 'federatedCredential';
@@ -40,6 +45,10 @@ const READS: readonly StepId[] = [
 ];
 
 export function planFor(request: ProvisioningRequest): Step[] {
+  return request.identityType === 'appRegistration' ? appRegistrationPlan(request) : managedIdentityPlan(request);
+}
+
+function managedIdentityPlan(request: ManagedIdentityRequest): Step[] {
   const { azure, identity, devops, connectionName } = request;
   const read = (id: StepId, summary: string): Step => ({ id, needs: [], writes: false, summary });
   const write = (id: StepId, needs: StepId[], summary: string): Step => ({ id, needs, writes: true, summary });
@@ -57,6 +66,29 @@ export function planFor(request: ProvisioningRequest): Step[] {
     write('roleAssignment', ['identity'], `ensure role '${azure.roleDefinitionName}' for the identity at ${azure.scope}`),
     write('connection', ['identity'], `ensure service connection '${connectionName}' (workload identity federation)`),
     write('federatedCredential', ['identity', 'connection'], `ensure the identity trusts the connection's issuer and subject`),
+  ];
+}
+
+function appRegistrationPlan(request: AppRegistrationRequest): Step[] {
+  const { azure, application, devops, connectionName } = request;
+  const read = (id: StepId, summary: string, needs: StepId[] = []): Step => ({ id, needs, writes: false, summary });
+  const write = (id: StepId, needs: StepId[], summary: string): Step => ({ id, needs, writes: true, summary });
+  const reads: Step[] = [
+    read('project', `read project '${devops.project}' in ${devops.organizationUrl}`),
+    read('subscription', `read subscription ${azure.subscriptionId}`),
+    read('roleDefinition', `find role '${azure.roleDefinitionName}' at ${azure.scope}`),
+    ...(azure.resourceGroup ? [read('scopeResourceGroup', `read resource group '${azure.resourceGroup}'`)] : []),
+    read('existingConnection', `look for service connection '${connectionName}' in project '${devops.project}'`),
+    // Its uniqueName is made from the project's id, which the project read supplies.
+    read('existingApplication', `look for the application of connection '${connectionName}'`, ['project']),
+  ];
+  return [
+    ...reads,
+    write('application', reads.map((s) => s.id), `ensure application '${application.displayName}' (single tenant)`),
+    write('servicePrincipal', ['application'], `ensure the service principal of application '${application.displayName}'`),
+    write('roleAssignment', ['servicePrincipal'], `ensure role '${azure.roleDefinitionName}' for the service principal at ${azure.scope}`),
+    write('connection', ['application'], `ensure service connection '${connectionName}' (workload identity federation)`),
+    write('federatedCredential', ['application', 'connection'], `ensure the application trusts the connection's issuer and subject`),
   ];
 }
 

@@ -9,9 +9,12 @@ import type { Outcome } from './resources/outcome';
 
 /** Output variables in the order later steps and templates chain on them; declared in task.json. */
 export function outputs(request: ProvisioningRequest, provisioned: Provisioned): [string, string][] {
-  const identity = provisioned.identity.value;
   const connection = provisioned.connection.value;
-  return [
+  const identity =
+    'application' in provisioned
+      ? { clientId: provisioned.application.value.appId, principalId: provisioned.servicePrincipal.value.id, tenantId: connection.tenantId }
+      : provisioned.identity.value;
+  const common: [string, string][] = [
     ['serviceConnectionName', connection.name || request.connectionName],
     ['serviceConnectionId', connection.id],
     ['clientId', identity.clientId],
@@ -20,6 +23,8 @@ export function outputs(request: ProvisioningRequest, provisioned: Provisioned):
     ['workloadIdentityIssuer', connection.issuer],
     ['workloadIdentitySubject', connection.subject],
   ];
+  // Declared after the others in task.json: set only when there is an application.
+  return 'application' in provisioned ? [...common, ['applicationObjectId', provisioned.application.value.id]] : common;
 }
 
 export function report(request: ProvisioningRequest, provisioned: Provisioned, agent: Agent): void {

@@ -4,7 +4,7 @@
  */
 import { Cloud, cloudFromEndpoint, withSlash } from './cloud';
 import { InputError } from './errors';
-import { defaultIdentityName } from './naming';
+import { defaultApplicationName, defaultIdentityName } from './naming';
 
 /** Raw values as the agent hands them over (task-lib reads them). */
 export interface RawTask {
@@ -26,10 +26,13 @@ export type BootstrapAuth =
   | { scheme: 'WorkloadIdentityFederation'; tenantId: string; clientId: string; oidcRequestUri: string }
   | { scheme: 'ServicePrincipal'; tenantId: string; clientId: string; clientSecret: string };
 
-export interface ProvisioningRequest {
+export const IDENTITY_TYPES = ['managedIdentity', 'appRegistration'] as const;
+export type IdentityType = (typeof IDENTITY_TYPES)[number];
+
+/** What every request carries, whatever the identity behind the connection. */
+interface RequestCommon {
   connectionName: string;
   connectionDescription: string;
-  identityType: 'managedIdentity';
   existingConnection: 'reuse' | 'fail';
   bootstrap: { endpointId: string; cloud: Cloud; auth: BootstrapAuth };
   azure: {
@@ -42,9 +45,22 @@ export interface ProvisioningRequest {
     /** ARM id of the role scope: the subscription or the resource group. */
     scope: string;
   };
-  identity: { resourceGroup: string; name: string; location?: string };
   devops: { organizationUrl: string; organization: string; project: string; accessToken: string };
 }
+
+/** A user-assigned managed identity in a resource group. */
+export interface ManagedIdentityRequest extends RequestCommon {
+  identityType: 'managedIdentity';
+  identity: { resourceGroup: string; name: string; location?: string };
+}
+
+/** An Entra application registration with its service principal, through Microsoft Graph. */
+export interface AppRegistrationRequest extends RequestCommon {
+  identityType: 'appRegistration';
+  application: { displayName: string };
+}
+
+export type ProvisioningRequest = ManagedIdentityRequest | AppRegistrationRequest;
 
 export const SUPPORTED_SCHEMES = ['WorkloadIdentityFederation', 'ServicePrincipal'] as const;
 
@@ -53,6 +69,11 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RESOURCE_GROUP = /^[-\w.()\p{L}\p{N}]{1,90}$/u;
 /** https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftmanagedidentity */
 const IDENTITY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$/;
+/**
+ * Graph publishes no length limit for an application's display name (*uncertain*); 256 keeps a typo'd
+ * paste out, and a longer name Graph refuses still fails with Graph's own message.
+ */
+const APPLICATION_NAME_MAX = 256;
 
 export function parseRequest(raw: RawTask): ProvisioningRequest {
   const input = (name: string): string => (raw.inputs[name] ?? '').trim();
@@ -85,19 +106,7 @@ export function parseRequest(raw: RawTask): ProvisioningRequest {
     );
   }
   const resourceGroup = optionalResourceGroup('resourceGroup', input('resourceGroup'));
-  const identityResourceGroup = optionalResourceGroup('identityResourceGroup', required('identityResourceGroup'))!;
-
-  const identityName = input('identityName') || defaultIdentityName(connectionName);
-  if (!IDENTITY_NAME.test(identityName)) {
-    throw new InputError(
-      'identityName',
-      `'${identityName}' is not a valid managed identity name: use 3-128 letters, digits, hyphens and underscores, starting with a letter or digit.`,
-    );
-  }
-  const location = input('identityLocation').replace(/\s+/g, '').toLowerCase() || undefined;
-  if (location && !/^[a-z0-9]+$/.test(location)) {
-    throw new InputError('identityLocation', `'${location}' is not an Azure location name, e.g. westeurope.`);
-  }
+  const identityType = oneOf('identityType', IDENTITY_TYPES, 'managedIdentity');
 
   const organizationUrl = parseOrganizationUrl(required('organizationUrl'));
   const accessToken = raw.accessToken ?? '';
@@ -108,10 +117,9 @@ export function parseRequest(raw: RawTask): ProvisioningRequest {
     );
   }
 
-  return {
+  const common: RequestCommon = {
     connectionName,
     connectionDescription: input('connectionDescription'),
-    identityType: oneOf('identityType', ['managedIdentity'] as const, 'managedIdentity'),
     existingConnection: oneOf('existingConnection', ['reuse', 'fail'] as const, 'reuse'),
     bootstrap,
     azure: {
@@ -123,7 +131,6 @@ export function parseRequest(raw: RawTask): ProvisioningRequest {
         ? `/subscriptions/${subscriptionId.toLowerCase()}/resourceGroups/${resourceGroup}`
         : `/subscriptions/${subscriptionId.toLowerCase()}`,
     },
-    identity: { resourceGroup: identityResourceGroup, name: identityName, location },
     devops: {
       organizationUrl: organizationUrl.url,
       organization: organizationUrl.name,
@@ -131,6 +138,39 @@ export function parseRequest(raw: RawTask): ProvisioningRequest {
       accessToken,
     },
   };
+  if (identityType === 'appRegistration') {
+    return { ...common, identityType, application: { displayName: parseApplicationName(input('applicationName'), connectionName) } };
+  }
+  return { ...common, identityType, identity: parseManagedIdentity(input, required, connectionName) };
+}
+
+/** The managed identity inputs; only the managed identity needs a resource group of its own. */
+function parseManagedIdentity(
+  input: (name: string) => string,
+  required: (name: string) => string,
+  connectionName: string,
+): ManagedIdentityRequest['identity'] {
+  const resourceGroup = optionalResourceGroup('identityResourceGroup', required('identityResourceGroup'))!;
+  const name = input('identityName') || defaultIdentityName(connectionName);
+  if (!IDENTITY_NAME.test(name)) {
+    throw new InputError(
+      'identityName',
+      `'${name}' is not a valid managed identity name: use 3-128 letters, digits, hyphens and underscores, starting with a letter or digit.`,
+    );
+  }
+  const location = input('identityLocation').replace(/\s+/g, '').toLowerCase() || undefined;
+  if (location && !/^[a-z0-9]+$/.test(location)) {
+    throw new InputError('identityLocation', `'${location}' is not an Azure location name, e.g. westeurope.`);
+  }
+  return { resourceGroup, name, location };
+}
+
+function parseApplicationName(value: string, connectionName: string): string {
+  const name = value || defaultApplicationName(connectionName);
+  if (name.length > APPLICATION_NAME_MAX || /[\u0000-\u001f]/.test(name)) {
+    throw new InputError('applicationName', `must be at most ${APPLICATION_NAME_MAX} printable characters.`);
+  }
+  return name;
 }
 
 function optionalResourceGroup(name: string, value: string): string | undefined {

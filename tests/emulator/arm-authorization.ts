@@ -4,7 +4,8 @@
  * - the name is a GUID (InvalidRoleAssignmentId);
  * - the principal must exist; without principalType ARM looks it up in a replica that lags behind the
  *   directory, so a principal created moments ago is PrincipalNotFound until it replicates
- *   (https://aka.ms/docs-principaltype);
+ *   (https://aka.ms/docs-principaltype); some tenants do so even with principalType (the
+ *   principalTypeSkipsReplication knob, WIRE.md);
  * - one assignment per (principal, role, scope): another name answers 409 RoleAssignmentExists;
  * - a name cannot be re-pointed at another principal, role or scope (RoleAssignmentUpdateNotPermitted);
  *   re-sending the identical assignment under its own name is idempotent, which is what makes
@@ -191,7 +192,8 @@ export class AuthorizationProvider {
 
     const principal = this.state.principals.get(principalId);
     const replicated = principal !== undefined && Date.now() >= principal.createdAt + this.state.settings.principalReplicationMs;
-    if (!principal || (principalType === undefined && !replicated)) {
+    const spared = principalType !== undefined && this.state.settings.principalTypeSkipsReplication;
+    if (!principal || (!replicated && !spared)) {
       return armError(
         400,
         'PrincipalNotFound',

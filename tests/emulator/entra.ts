@@ -20,16 +20,22 @@ const ACCESS_TOKEN_LIFETIME_SECONDS = 3599;
 /**
  * Resources this tenant can issue tokens for. ARM accepts both of its app id URIs, with or without the
  * trailing slash (see the allowed audiences in ARM's InvalidAuthenticationTokenAudience message).
+ * Microsoft Graph is known by its app id, its public URI and (as every cloud's Graph is) its own URL.
  */
 const KNOWN_RESOURCES = [
   'https://management.core.windows.net/',
   'https://management.core.windows.net',
   'https://management.azure.com/',
   'https://management.azure.com',
-  'https://graph.microsoft.com/',
-  'https://graph.microsoft.com',
   '499b84ac-1321-427f-aa17-267ca6975798',
 ];
+export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+
+/** The resource names of Microsoft Graph in this emulated cloud: what Graph accepts as a token audience. */
+export function graphResources(graphUrl: string): string[] {
+  const own = graphUrl.replace(/\/+$/, '');
+  return [MICROSOFT_GRAPH_APP_ID, 'https://graph.microsoft.com', 'https://graph.microsoft.com/', own, `${own}/`];
+}
 
 export class EntraService {
   constructor(private readonly state: EmulatorState) {}
@@ -128,6 +134,15 @@ export class EntraService {
     const resource = resourceScope.slice(0, -'/.default'.length);
 
     const principal = this.state.findPrincipalByAppId(clientId);
+    if (!principal && this.state.findApplicationByAppId(clientId)) {
+      return this.error(
+        400,
+        'unauthorized_client',
+        7000229,
+        `AADSTS7000229: The client application ${clientId} is missing service principal in the tenant ${this.state.world.tenantId}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`,
+        request,
+      );
+    }
     if (!principal) {
       return this.error(
         400,
@@ -170,7 +185,7 @@ export class EntraService {
       );
     }
 
-    if (!KNOWN_RESOURCES.includes(resource)) {
+    if (!KNOWN_RESOURCES.includes(resource) && !graphResources(this.state.urls.graph).includes(resource)) {
       return this.error(
         400,
         'invalid_resource',
@@ -234,6 +249,12 @@ export class EntraService {
     if (issuer !== this.state.entraIssuer(this.state.world.tenantId) || !this.state.devopsKey.verifies(token)) {
       return this.error(401, 'invalid_client', 50013, 'AADSTS50013: Assertion failed signature validation. [Reason - The key was not found.]', request);
     }
+    // Tokens from the Entra issuer are honoured only for single-tenant apps (Azure DevOps' troubleshooting
+    // page for workload identity connections: multitenant app registrations are not supported).
+    const application = principal.applicationObjectId ? this.state.applications.get(principal.applicationObjectId.toLowerCase()) : undefined;
+    if (application && application.resource.signInAudience !== 'AzureADMyOrg') {
+      return this.error(400, 'invalid_request', 70052, 'AADSTS70052: The identity must be a managed identity, a single tenant app, or a service account.', request);
+    }
     const problem = timeProblem(token.payload, epochSeconds(), 0);
     if (problem) {
       const fmt = (seconds: unknown): string => (typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : 'unspecified');
@@ -248,13 +269,20 @@ export class EntraService {
     return undefined;
   }
 
-  /** App registrations carry their credentials; a managed identity's are the ARM child resources. */
+  /**
+   * An app registration's credentials live on its Graph application, a managed identity's are ARM child
+   * resources; either becomes usable once it has propagated.
+   */
   private usableFederatedCredentials(principal: DirectoryPrincipal): Array<{ issuer: string; subject: string; audiences: string[] }> {
-    if (principal.kind === 'Application') return principal.federatedCredentials;
-    const byName = this.state.federatedCredentials.get(principal.managedIdentityResourceId?.toLowerCase() ?? '');
-    if (!byName) return [];
     const propagatedBefore = Date.now() - this.state.settings.federatedCredentialPropagationMs;
-    return [...byName.values()].filter((c) => c.createdAt <= propagatedBefore).map((c) => c.resource.properties);
+    const application = principal.applicationObjectId ? this.state.applications.get(principal.applicationObjectId.toLowerCase()) : undefined;
+    const credentials = application
+      ? [...application.federatedCredentials.values()].map((c) => ({ createdAt: c.createdAt, ...c.resource }))
+      : [...(this.state.federatedCredentials.get(principal.managedIdentityResourceId?.toLowerCase() ?? '')?.values() ?? [])].map((c) => ({
+          createdAt: c.createdAt,
+          ...c.resource.properties,
+        }));
+    return credentials.filter((c) => c.createdAt <= propagatedBefore);
   }
 
   private issueAccessToken(principal: DirectoryPrincipal, resource: string, appidacr: '1' | '2'): string {
@@ -280,6 +308,8 @@ export class EntraService {
       ver: '1.0',
     };
     if (principal.managedIdentityResourceId) claims.xms_mirid = principal.managedIdentityResourceId;
+    // App-only Graph tokens carry the admin-consented Graph application permissions as roles.
+    if (graphResources(this.state.urls.graph).includes(resource) && principal.graphPermissions?.length) claims.roles = [...principal.graphPermissions];
     return this.state.entraKey.sign(claims);
   }
 

@@ -1,13 +1,13 @@
 /**
- * HTTPS plumbing shared by the three emulated services: one TLS server per service, a request log,
- * fault injection, global latency and small JSON helpers. Service logic lives in entra.ts, arm*.ts and
- * devops*.ts; this module knows nothing about Azure.
+ * HTTPS plumbing shared by the emulated services: one TLS server per service, a request log,
+ * fault injection, global latency and small JSON helpers. Service logic lives in entra.ts, arm*.ts,
+ * graph.ts and devops*.ts; this module knows nothing about Azure.
  */
 import * as https from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type ServiceName = 'login' | 'arm' | 'devops';
+export type ServiceName = 'login' | 'arm' | 'devops' | 'graph';
 
 export interface RequestLogEntry {
   service: ServiceName;
@@ -19,7 +19,7 @@ export interface RequestLogEntry {
   /** Epoch milliseconds with sub-millisecond precision (performance.timeOrigin + performance.now()). */
   startedAt: number;
   endedAt: number;
-  /** Who called: token oid for ARM, client_id for login, identity id for DevOps. */
+  /** Who called: token oid for ARM and Graph, client_id for login, identity id for DevOps. */
   callerId?: string;
 }
 

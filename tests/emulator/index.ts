@@ -1,5 +1,5 @@
 /**
- * The test emulator of Microsoft Entra ID, Azure Resource Manager and Azure DevOps. Each service listens
+ * The test emulator of Microsoft Entra ID, Microsoft Graph, Azure Resource Manager and Azure DevOps. Each service listens
  * on its own HTTPS port of 127.0.0.1 with a certificate from a throwaway CA; the code under test reaches
  * it through URLs only (endpoint data, SYSTEM_OIDCREQUESTURI, the collection URI), exactly as it reaches
  * Azure, and trusts the CA through NODE_EXTRA_CA_CERTS.
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { ArmService } from './arm';
 import { DevOpsService } from './devops';
 import { EntraService } from './entra';
+import { GraphService } from './graph';
 import { ServiceServer, type FaultRule, type Handler, type RequestLogEntry, type ServiceName, type TrafficControl } from './http';
 import { createPki } from './pki';
 import {
@@ -22,6 +23,7 @@ import {
   type BuildServiceRole,
   type ConnectionReadiness,
   type EmulatorState,
+  type GraphPermission,
   type ServiceUrls,
   type Settings,
   type Snapshot,
@@ -29,7 +31,7 @@ import {
 } from './world';
 
 export type { FaultRule, RequestLogEntry, ServiceName } from './http';
-export type { BuildServiceRole, ConnectionReadiness, Snapshot, World } from './world';
+export type { ApplicationSnapshot, BuildServiceRole, ConnectionReadiness, GraphPermission, Snapshot, World } from './world';
 
 export interface EmulatorOptions {
   bootstrapScheme?: BootstrapScheme;
@@ -45,6 +47,16 @@ export interface EmulatorOptions {
   federatedCredentialPropagationMs?: number;
   /** How long a federated credential write holds its identity; overlapping writes answer 409. Default 50. */
   ficWriteWindowMs?: number;
+  /**
+   * Microsoft Graph application permissions of the bootstrap application (the `roles` of its Graph
+   * tokens); default ['Application.ReadWrite.All']. ['Application.ReadWrite.OwnedBy'] plays a bootstrap
+   * that may manage only the applications it owns.
+   */
+  graphPermissions?: GraphPermission[];
+  /** How long a new application or service principal stays invisible to other Graph requests; default 0. */
+  graphReplicationMs?: number;
+  /** Whether principalType spares a role assignment the replication window (default true, as documented). */
+  principalTypeSkipsReplication?: boolean;
 }
 
 const WRITE_METHODS = ['PUT', 'POST', 'PATCH', 'DELETE'];
@@ -95,7 +107,7 @@ export class Emulator {
     // the servers with late-bound handlers, then seed the state and build the services.
     const services: Partial<Record<ServiceName, Handler>> = {};
     const tls = { keyPem: pki.serverKeyPem, certPem: pki.serverCertPem };
-    emulator.servers = (['login', 'arm', 'devops'] as const).map(
+    emulator.servers = (['login', 'arm', 'devops', 'graph'] as const).map(
       (service) =>
         new ServiceServer(service, tls, emulator.traffic, (request) => {
           const handler = services[service];
@@ -104,8 +116,8 @@ export class Emulator {
         }),
     );
     try {
-      const [login, arm, devops] = await Promise.all(emulator.servers.map((s) => s.listen()));
-      const urls: ServiceUrls = { login, arm, devops };
+      const [login, arm, devops, graph] = await Promise.all(emulator.servers.map((s) => s.listen()));
+      const urls: ServiceUrls = { login, arm, devops, graph };
       const settings: Settings = {
         bootstrapScheme: options.bootstrapScheme ?? 'WorkloadIdentityFederation',
         buildServiceRole: options.buildServiceRole ?? 'Creator',
@@ -113,11 +125,17 @@ export class Emulator {
         federatedCredentialPropagationMs: options.federatedCredentialPropagationMs ?? 0,
         ficWriteWindowMs: options.ficWriteWindowMs ?? 50,
         connectionReadiness: { inProgressReads: 0 },
+        principalTypeSkipsReplication: options.principalTypeSkipsReplication ?? true,
+        graphReplicationMs: options.graphReplicationMs ?? 0,
       };
-      emulator.core = seedWorld(urls, settings, { bootstrapRoles: options.bootstrapRoles ?? ['Contributor', 'Role Based Access Control Administrator'] });
+      emulator.core = seedWorld(urls, settings, {
+        bootstrapRoles: options.bootstrapRoles ?? ['Contributor', 'Role Based Access Control Administrator'],
+        graphPermissions: options.graphPermissions ?? ['Application.ReadWrite.All'],
+      });
       services.login = new EntraService(emulator.core).handle;
       services.arm = new ArmService(emulator.core).handle;
       services.devops = new DevOpsService(emulator.core).handle;
+      services.graph = new GraphService(emulator.core).handle;
       return emulator;
     } catch (error) {
       await emulator.stop();
@@ -133,7 +151,7 @@ export class Emulator {
     return this.core.world;
   }
 
-  /** Mutating requests to ARM and Azure DevOps resources; token requests and OIDC token POSTs excluded. */
+  /** Mutating requests to ARM, Graph and Azure DevOps resources; token requests and OIDC token POSTs excluded. */
   writes(): RequestLogEntry[] {
     return this.requests.filter(
       (r) => r.service !== 'login' && WRITE_METHODS.includes(r.method) && !/\/oidctoken(\?|$)/i.test(r.path),
@@ -146,6 +164,21 @@ export class Emulator {
 
   setPrincipalReplicationMs(ms: number): void {
     this.core.settings.principalReplicationMs = ms;
+  }
+
+  /** Also whether PrincipalNotFound is answered during the window despite principalType (some tenants do). */
+  setPrincipalTypeSkipsReplication(skips: boolean): void {
+    this.core.settings.principalTypeSkipsReplication = skips;
+  }
+
+  setGraphReplicationMs(ms: number): void {
+    this.core.settings.graphReplicationMs = ms;
+  }
+
+  /** Changes the bootstrap application's Graph permissions for tokens issued from now on. */
+  setGraphPermissions(permissions: GraphPermission[]): void {
+    const principal = this.core.principals.get(this.world.bootstrap.objectId);
+    if (principal) principal.graphPermissions = [...permissions];
   }
 
   setFederatedCredentialPropagationMs(ms: number): void {
@@ -188,8 +221,7 @@ export class Emulator {
       resourceManagerUrl: urls.arm,
       activeDirectoryAuthority: urls.login,
       environmentAuthorityUrl: urls.login,
-      // Placeholder until the emulator serves Microsoft Graph.
-      microsoftGraphUrl: `${urls.login}graph/`,
+      microsoftGraphUrl: urls.graph,
       activeDirectoryServiceEndpointResourceId: 'https://management.core.windows.net/',
     };
     const workDirectory = join(this.directory, 'agent');

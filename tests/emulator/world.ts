@@ -1,6 +1,7 @@
 /**
- * Everything the three services know, in one place: the seeded facts (World) and the mutable state
- * (directory principals, ARM resources, Azure DevOps projects and service connections). Resources are
+ * Everything the services know, in one place: the seeded facts (World) and the mutable state
+ * (directory principals, Graph applications and service principals, ARM resources, Azure DevOps
+ * projects and service connections). Resources are
  * stored in the wire shape their service answers with, so state() can hand them out as they are.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -14,7 +15,16 @@ export interface ServiceUrls {
   login: string;
   arm: string;
   devops: string;
+  /** Microsoft Graph's base URL (the v1.0 segment follows it). */
+  graph: string;
 }
+
+/** Microsoft Graph application permissions (app roles) the emulator's Graph knows. */
+export type GraphPermission =
+  | 'Application.Read.All'
+  | 'Application.ReadWrite.OwnedBy'
+  | 'Application.ReadWrite.All'
+  | 'Directory.Read.All';
 
 export interface ProjectFacts {
   name: string;
@@ -29,7 +39,16 @@ export interface World {
   organization: { name: string; id: string; url: string };
   project: ProjectFacts;
   secondProject: ProjectFacts;
-  bootstrap: { connectionId: string; connectionName: string; clientId: string; objectId: string; clientSecret: string };
+  bootstrap: {
+    connectionId: string;
+    connectionName: string;
+    clientId: string;
+    /** Object id of the bootstrap application's service principal (the `oid` of its tokens). */
+    objectId: string;
+    /** Object id of the bootstrap application itself. */
+    applicationObjectId: string;
+    clientSecret: string;
+  };
   /** The identity the job token stands for ("Project Collection Build Service (contoso)"). */
   buildService: { id: string; displayName: string };
   jobAccessToken: string;
@@ -39,13 +58,11 @@ export interface World {
 
 // ---- Entra directory -------------------------------------------------------------------------------
 
-export interface AppFederatedCredential {
-  name: string;
-  issuer: string;
-  subject: string;
-  audiences: string[];
-}
-
+/**
+ * A service principal as Entra and ARM see it: what a token names (appId) and stands for (objectId).
+ * Federated credentials live with the object that owns them: an app registration's on its Graph
+ * application (applicationObjectId), a managed identity's in ARM state (managedIdentityResourceId).
+ */
 export interface DirectoryPrincipal {
   objectId: string;
   /** The client id a token request names. */
@@ -55,11 +72,80 @@ export interface DirectoryPrincipal {
   /** When the principal was created (epoch ms); drives the role-assignment replication window. */
   createdAt: number;
   secrets: string[];
-  /** Federated credentials of an app registration; a managed identity's live in ARM state instead. */
-  federatedCredentials: AppFederatedCredential[];
+  /** Object id of the Graph application behind an app registration's service principal. */
+  applicationObjectId?: string;
+  /** Microsoft Graph application permissions granted (with admin consent): the `roles` of its Graph tokens. */
+  graphPermissions?: GraphPermission[];
   /** ARM id of the user-assigned identity behind a managed-identity principal (token claim xms_mirid). */
   managedIdentityResourceId?: string;
 }
+
+// ---- Microsoft Graph wire shapes (contracts/graph-v1.0/NOTES.md) ------------------------------------
+
+export interface GraphApplication {
+  id: string;
+  deletedDateTime: null;
+  appId: string;
+  applicationTemplateId: null;
+  identifierUris: string[];
+  createdDateTime: string;
+  description: string | null;
+  displayName: string;
+  notes: string | null;
+  publisherDomain: string;
+  signInAudience: string;
+  tags: string[];
+  uniqueName: string | null;
+  requiredResourceAccess: unknown[];
+  keyCredentials: unknown[];
+  passwordCredentials: unknown[];
+}
+
+export interface GraphFederatedIdentityCredential {
+  id: string;
+  name: string;
+  issuer: string;
+  subject: string;
+  description: string | null;
+  audiences: string[];
+}
+
+export interface GraphServicePrincipal {
+  id: string;
+  deletedDateTime: null;
+  accountEnabled: boolean;
+  appDisplayName: string;
+  appId: string;
+  appOwnerOrganizationId: string;
+  appRoleAssignmentRequired: boolean;
+  displayName: string;
+  servicePrincipalNames: string[];
+  servicePrincipalType: 'Application';
+  signInAudience: string;
+  tags: string[];
+}
+
+export interface StoredApplication {
+  resource: GraphApplication;
+  /** Object ids of the owners (service principals or users). */
+  owners: string[];
+  /** When it was written to the directory (epoch ms); drives the Graph replication window. */
+  createdAt: number;
+  /** Keyed by lower-cased name. */
+  federatedCredentials: Map<string, { resource: GraphFederatedIdentityCredential; createdAt: number }>;
+}
+
+export interface StoredServicePrincipal {
+  resource: GraphServicePrincipal;
+  owners: string[];
+  createdAt: number;
+}
+
+/** An application as state() hands it out: as GET /applications/{id}?$expand=owners,federatedIdentityCredentials answers. */
+export type ApplicationSnapshot = GraphApplication & {
+  owners: Array<{ '@odata.type': string; id: string }>;
+  federatedIdentityCredentials: GraphFederatedIdentityCredential[];
+};
 
 // ---- ARM wire shapes (contracts/arm-msi-2024-11-30, contracts/arm-authorization-2022-04-01) ----------
 
@@ -165,6 +251,8 @@ export interface Snapshot {
   federatedCredentials: FederatedIdentityCredentialResource[];
   roleAssignments: RoleAssignmentResource[];
   serviceConnections: ServiceEndpoint[];
+  applications: ApplicationSnapshot[];
+  servicePrincipals: GraphServicePrincipal[];
 }
 
 export interface Settings {
@@ -174,6 +262,13 @@ export interface Settings {
   federatedCredentialPropagationMs: number;
   ficWriteWindowMs: number;
   connectionReadiness: ConnectionReadiness;
+  /**
+   * Whether principalType spares a role assignment the principal's replication window (Microsoft's
+   * documented cure); false plays the tenants that still answer PrincipalNotFound with it.
+   */
+  principalTypeSkipsReplication: boolean;
+  /** How long a new application or service principal stays invisible to other Graph requests. */
+  graphReplicationMs: number;
 }
 
 /** Azure DevOps' own first-party app id; it appears, encoded, in the subjects of Entra-issued OIDC tokens. */
@@ -189,6 +284,10 @@ export class EmulatorState {
   readonly projects: ProjectRecord[] = [];
   readonly serviceEndpoints = new Map<string, StoredEndpoint>();
   readonly devopsIdentities = new Map<string, DevOpsIdentity>();
+  /** Graph applications, keyed by lower-cased object id. */
+  readonly applications = new Map<string, StoredApplication>();
+  /** Graph service principals, keyed by lower-cased object id. */
+  readonly servicePrincipals = new Map<string, StoredServicePrincipal>();
 
   constructor(
     readonly world: World,
@@ -205,6 +304,12 @@ export class EmulatorState {
   findPrincipalByAppId(appId: string): DirectoryPrincipal | undefined {
     const wanted = appId.toLowerCase();
     for (const principal of this.principals.values()) if (principal.appId.toLowerCase() === wanted) return principal;
+    return undefined;
+  }
+
+  findApplicationByAppId(appId: string): StoredApplication | undefined {
+    const wanted = appId.toLowerCase();
+    for (const stored of this.applications.values()) if (stored.resource.appId.toLowerCase() === wanted) return stored;
     return undefined;
   }
 
@@ -228,6 +333,33 @@ export class EmulatorState {
       federatedCredentials: credentials,
       roleAssignments: [...this.roleAssignments.values()],
       serviceConnections: [...this.serviceEndpoints.values()].map((stored) => stored.endpoint),
+      applications: [...this.applications.values()].map((stored) => ({
+        ...stored.resource,
+        owners: stored.owners.map((id) => ({ '@odata.type': this.directoryObjectType(id), id })),
+        federatedIdentityCredentials: [...stored.federatedCredentials.values()].map((c) => c.resource),
+      })),
+      servicePrincipals: [...this.servicePrincipals.values()].map((stored) => stored.resource),
+    });
+  }
+
+  private directoryObjectType(objectId: string): string {
+    return this.servicePrincipals.has(objectId.toLowerCase()) ? '#microsoft.graph.servicePrincipal' : '#microsoft.graph.user';
+  }
+
+  /**
+   * Writes a service principal to the directory and registers it as the principal Entra signs in and
+   * ARM assigns roles to: one object, seen through three services.
+   */
+  addServicePrincipal(resource: GraphServicePrincipal, application: StoredApplication, owners: string[], createdAt = Date.now()): void {
+    this.servicePrincipals.set(resource.id.toLowerCase(), { resource, owners, createdAt });
+    this.principals.set(resource.id, {
+      objectId: resource.id,
+      appId: resource.appId,
+      displayName: resource.displayName,
+      kind: 'Application',
+      createdAt,
+      secrets: [],
+      applicationObjectId: application.resource.id,
     });
   }
 }
@@ -265,6 +397,8 @@ export function newClientSecret(): string {
 
 export interface SeedOptions {
   bootstrapRoles: string[];
+  /** Microsoft Graph application permissions of the bootstrap application. */
+  graphPermissions: GraphPermission[];
 }
 
 /** Builds the seeded world: tenant, subscription, resource groups, organization, projects, bootstrap. */
@@ -295,6 +429,7 @@ export function seedWorld(urls: ServiceUrls, settings: Settings, options: SeedOp
     connectionName: 'platform-bootstrap',
     clientId: newGuid(),
     objectId: newGuid(),
+    applicationObjectId: newGuid(),
     clientSecret: newClientSecret(),
   };
   const issuedAt = epochSeconds();
@@ -340,15 +475,35 @@ export function seedWorld(urls: ServiceUrls, settings: Settings, options: SeedOp
 
   const bootstrapIssuer = state.entraIssuer(tenantId);
   const bootstrapSubject = workloadIdentitySubject(tenantId, organization.id, bootstrap.connectionId);
-  state.principals.set(bootstrap.objectId, {
-    objectId: bootstrap.objectId,
-    appId: bootstrap.clientId,
-    displayName: 'contoso-platform-bootstrap',
-    kind: 'Application',
-    createdAt: Date.now() - 30 * 24 * 3600_000,
-    secrets: [bootstrap.clientSecret],
-    federatedCredentials: [{ name: 'platform-bootstrap', issuer: bootstrapIssuer, subject: bootstrapSubject, audiences: [TOKEN_EXCHANGE_AUDIENCE] }],
-  });
+  // The bootstrap connection's identity: an app registration made by an administrator a month ago, with
+  // a secret and a federated credential for the bootstrap connection, and admin-consented Graph permissions.
+  const monthAgo = Date.now() - 30 * 24 * 3600_000;
+  const bootstrapApplication: StoredApplication = {
+    resource: graphApplication({
+      id: bootstrap.applicationObjectId,
+      appId: bootstrap.clientId,
+      displayName: 'contoso-platform-bootstrap',
+      signInAudience: 'AzureADMyOrg',
+      uniqueName: null,
+      createdAt: monthAgo,
+    }),
+    owners: [platformAdmin.id],
+    createdAt: monthAgo,
+    federatedCredentials: new Map([
+      [
+        'platform-bootstrap',
+        {
+          resource: { id: newGuid(), name: 'platform-bootstrap', issuer: bootstrapIssuer, subject: bootstrapSubject, description: null, audiences: [TOKEN_EXCHANGE_AUDIENCE] },
+          createdAt: monthAgo,
+        },
+      ],
+    ]),
+  };
+  state.applications.set(bootstrap.applicationObjectId.toLowerCase(), bootstrapApplication);
+  state.addServicePrincipal(graphServicePrincipal(bootstrap.objectId, bootstrapApplication.resource, tenantId), bootstrapApplication, [], monthAgo);
+  const bootstrapPrincipal = state.principals.get(bootstrap.objectId)!;
+  bootstrapPrincipal.secrets.push(bootstrap.clientSecret);
+  bootstrapPrincipal.graphPermissions = [...options.graphPermissions];
 
   const subscriptionScope = `/subscriptions/${subscriptionId}`;
   for (const roleName of options.bootstrapRoles) {
@@ -404,6 +559,53 @@ export function seedWorld(urls: ServiceUrls, settings: Settings, options: SeedOp
     finalStatusMessage: '',
   });
   return state;
+}
+
+/** A new application as Graph answers it (contracts/graph-v1.0/NOTES.md §1-2). */
+export function graphApplication(input: {
+  id: string;
+  appId: string;
+  displayName: string;
+  signInAudience: string;
+  uniqueName: string | null;
+  createdAt: number;
+}): GraphApplication {
+  return {
+    id: input.id,
+    deletedDateTime: null,
+    appId: input.appId,
+    applicationTemplateId: null,
+    identifierUris: [],
+    createdDateTime: new Date(input.createdAt).toISOString().replace(/\.\d+Z$/, 'Z'),
+    description: null,
+    displayName: input.displayName,
+    notes: null,
+    publisherDomain: 'contoso.onmicrosoft.com',
+    signInAudience: input.signInAudience,
+    tags: [],
+    uniqueName: input.uniqueName,
+    requiredResourceAccess: [],
+    keyCredentials: [],
+    passwordCredentials: [],
+  };
+}
+
+/** A new service principal for an application, as Graph answers it (contracts/graph-v1.0/NOTES.md §3-4). */
+export function graphServicePrincipal(id: string, application: GraphApplication, tenantId: string): GraphServicePrincipal {
+  return {
+    id,
+    deletedDateTime: null,
+    accountEnabled: true,
+    appDisplayName: application.displayName,
+    appId: application.appId,
+    appOwnerOrganizationId: tenantId,
+    appRoleAssignmentRequired: false,
+    displayName: application.displayName,
+    servicePrincipalNames: [application.appId],
+    servicePrincipalType: 'Application',
+    signInAudience: application.signInAudience,
+    tags: [],
+  };
 }
 
 export function workloadIdentityParameters(issuer: string, subject: string): Record<string, string> {

@@ -53,3 +53,30 @@ describe('planFor', () => {
     );
   });
 });
+
+describe('planFor an app registration', () => {
+  const app = (inputs: Record<string, string> = {}) => planFor(request({ identityType: 'appRegistration', identityResourceGroup: '', ...inputs }));
+
+  it('reads first, the application once the project id is known, and writes nothing before every read', () => {
+    const plan = app({ resourceGroup: 'rg-app1-dev' });
+    const byLevel = levels(plan).map((level) => level.map((s) => s.id));
+    assert.deepEqual(byLevel[0], ['project', 'subscription', 'roleDefinition', 'scopeResourceGroup', 'existingConnection']);
+    assert.deepEqual(byLevel[1], ['existingApplication']);
+    assert.ok(plan.filter((s) => !s.writes).every((s) => ['project', 'subscription', 'roleDefinition', 'scopeResourceGroup', 'existingConnection', 'existingApplication'].includes(s.id)));
+    assert.deepEqual(plan.find((s) => s.id === 'application')?.needs, byLevel[0].concat(byLevel[1]));
+  });
+
+  it('puts application → connection → federated credential on the critical path, service principal and role beside', () => {
+    const byLevel = levels(app()).map((level) => level.map((s) => s.id));
+    assert.deepEqual(byLevel.slice(2), [['application'], ['servicePrincipal', 'connection'], ['roleAssignment', 'federatedCredential']]);
+  });
+
+  it('touches no managed identity or identity resource group', () => {
+    const ids = app().map((s) => s.id);
+    for (const id of ['identityResourceGroup', 'existingIdentity', 'identity'] as const) assert.ok(!ids.includes(id));
+  });
+
+  it('describes the application by its display name', () => {
+    assert.ok(app({ applicationName: 'App 1' }).some((s) => s.summary === "ensure application 'App 1' (single tenant)"));
+  });
+});

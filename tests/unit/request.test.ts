@@ -72,6 +72,7 @@ describe('parseRequest', () => {
 
   it('normalizes a display-name location and the organization URL', () => {
     const request = parseRequest(raw({ identityLocation: 'West Europe', organizationUrl: 'https://contoso.visualstudio.com' }));
+    assert.equal(request.identityType, 'managedIdentity');
     assert.equal(request.identity.location, 'westeurope');
     assert.equal(request.devops.organizationUrl, 'https://contoso.visualstudio.com/');
     assert.equal(request.devops.organization, 'contoso');
@@ -86,6 +87,26 @@ describe('parseRequest', () => {
     task.bootstrap.scheme = 'ServicePrincipal';
     task.bootstrap.parameters = { tenantid: 't', serviceprincipalid: 'c', authenticationType: 'spnKey', serviceprincipalkey: 's3cret' };
     assert.deepEqual(parseRequest(task).bootstrap.auth, { scheme: 'ServicePrincipal', tenantId: 't', clientId: 'c', clientSecret: 's3cret' });
+  });
+
+  describe('for an app registration', () => {
+    it('needs no identity resource group and names the application after the connection', () => {
+      const request = parseRequest(raw({ identityType: 'appRegistration', identityResourceGroup: '' }));
+      assert.equal(request.identityType, 'appRegistration');
+      assert.deepEqual(request.application, { displayName: 'azure-devops-app1-dev' });
+      assert.ok(!('identity' in request), 'no managed identity settings');
+    });
+
+    it('takes the application name from applicationName', () => {
+      const request = parseRequest(raw({ identityType: 'AppRegistration', applicationName: ' App 1 deployer ' }));
+      assert.equal(request.identityType, 'appRegistration');
+      assert.equal(request.application.displayName, 'App 1 deployer');
+    });
+
+    it('ignores the managed identity inputs, which the task editor hides for it', () => {
+      const request = parseRequest(raw({ identityType: 'appRegistration', identityName: 'x', identityLocation: 'west/europe' }));
+      assert.equal(request.identityType, 'appRegistration');
+    });
   });
 
   describe('refuses, naming the input and what is allowed', () => {
@@ -107,7 +128,11 @@ describe('parseRequest', () => {
     it('an organization URL that is not a URL', () => failsOn('organizationUrl', raw({ organizationUrl: 'contoso' }), /dev\.azure\.com/));
     it('an organization URL over plain http', () => failsOn('organizationUrl', raw({ organizationUrl: 'http://dev.azure.com/contoso' })));
     it('an unknown identity type', () =>
-      failsOn('identityType', raw({ identityType: 'user' }), /Supported values are: managedIdentity/));
+      failsOn('identityType', raw({ identityType: 'user' }), /Supported values are: managedIdentity, appRegistration/));
+    it('an application name with control characters', () =>
+      failsOn('applicationName', raw({ identityType: 'appRegistration', applicationName: 'a\nb' }), /printable/));
+    it('an application name longer than 256 characters', () =>
+      failsOn('applicationName', raw({ identityType: 'appRegistration', applicationName: 'a'.repeat(257) })));
     it('an unknown existingConnection value', () =>
       failsOn('existingConnection', raw({ existingConnection: 'replace' }), /reuse, fail/));
     it('an unsupported bootstrap scheme, listing the supported ones', () => {
