@@ -6,7 +6,7 @@
  * so a request naming a missing project, resource group or role writes nothing. The critical path is
  * identity → connection → federated credential; the role assignment runs beside the connection.
  */
-import type { ProvisioningRequest } from './request';
+import { describePipeline, type ProvisioningRequest } from './request';
 
 export type StepId =
   | 'project'
@@ -16,10 +16,14 @@ export type StepId =
   | 'scopeResourceGroup'
   | 'existingIdentity'
   | 'existingConnection'
+  | 'sharedProjects'
+  | 'pipelines'
   | 'identity'
   | 'roleAssignment'
   | 'connection'
-  | 'federatedCredential';
+  | 'federatedCredential'
+  | 'pipelinePermissions'
+  | 'sharing';
 
 export interface Step {
   id: StepId;
@@ -37,27 +41,50 @@ const READS: readonly StepId[] = [
   'scopeResourceGroup',
   'existingIdentity',
   'existingConnection',
+  'sharedProjects',
+  'pipelines',
 ];
 
 export function planFor(request: ProvisioningRequest): Step[] {
   const { azure, identity, devops, connectionName } = request;
-  const read = (id: StepId, summary: string): Step => ({ id, needs: [], writes: false, summary });
+  const read = (id: StepId, summary: string, needs: StepId[] = []): Step => ({ id, needs, writes: false, summary });
   const write = (id: StepId, needs: StepId[], summary: string): Step => ({ id, needs, writes: true, summary });
-  const allReads = READS.filter((id) => id !== 'scopeResourceGroup' || azure.resourceGroup);
+  const sharing = devops.shareWithProjects;
+  const pipelines = devops.authorizePipelines;
+  const authorizes = devops.authorizeAllPipelines || pipelines.length > 0;
+  const planned = new Set<StepId>([
+    ...(azure.resourceGroup ? (['scopeResourceGroup'] as const) : []),
+    ...(sharing.length > 0 ? (['sharedProjects', 'sharing'] as const) : []),
+    ...(pipelines.length > 0 ? (['pipelines'] as const) : []),
+    ...(authorizes ? (['pipelinePermissions'] as const) : []),
+  ]);
+  const optional: StepId[] = ['scopeResourceGroup', 'sharedProjects', 'sharing', 'pipelines', 'pipelinePermissions'];
+  const wanted = (id: StepId): boolean => !optional.includes(id) || planned.has(id);
+  const allReads = READS.filter(wanted);
   const identityRef = `managed identity '${identity.name}' in resource group '${identity.resourceGroup}'`;
+  const quoted = (names: string[]): string => names.map((name) => `'${name}'`).join(', ');
+  const granted = [
+    ...(devops.authorizeAllPipelines ? [`all pipelines of project '${devops.project}'`] : []),
+    ...(pipelines.length > 0 ? [`pipelines ${pipelines.map(describePipeline).join(', ')}`] : []),
+  ].join(' and ');
   return [
     read('project', `read project '${devops.project}' in ${devops.organizationUrl}`),
     read('subscription', `read subscription ${azure.subscriptionId}`),
     read('roleDefinition', `find role '${azure.roleDefinitionName}' at ${azure.scope}`),
     read('identityResourceGroup', `read resource group '${identity.resourceGroup}'`),
-    ...(azure.resourceGroup ? [read('scopeResourceGroup', `read resource group '${azure.resourceGroup}'`)] : []),
+    read('scopeResourceGroup', `read resource group '${azure.resourceGroup}'`),
     read('existingIdentity', `look for ${identityRef}`),
-    read('existingConnection', `look for service connection '${connectionName}' in project '${devops.project}'`),
+    // After the project: a project created a moment earlier answers project-level routes only once it is wellFormed.
+    read('existingConnection', `look for service connection '${connectionName}' in project '${devops.project}'`, ['project']),
+    read('sharedProjects', `read projects ${quoted(sharing)} to share the connection with`),
+    read('pipelines', `find pipelines ${pipelines.map(describePipeline).join(', ')} in project '${devops.project}'`, ['project']),
     write('identity', allReads, `ensure ${identityRef}`),
     write('roleAssignment', ['identity'], `ensure role '${azure.roleDefinitionName}' for the identity at ${azure.scope}`),
     write('connection', ['identity'], `ensure service connection '${connectionName}' (workload identity federation)`),
     write('federatedCredential', ['identity', 'connection'], `ensure the identity trusts the connection's issuer and subject`),
-  ];
+    write('pipelinePermissions', pipelines.length > 0 ? ['connection', 'pipelines'] : ['connection'], `ensure pipeline permissions on the connection: ${granted}`),
+    write('sharing', ['connection', 'sharedProjects'], `ensure the connection is shared with projects ${quoted(sharing)}`),
+  ].filter((step) => wanted(step.id));
 }
 
 /** Dependency levels: steps in one level run at the same time. */

@@ -20,8 +20,10 @@ import {
 } from './resources/lookups';
 import { ensureIdentity, ManagedIdentity, readIdentity } from './resources/managedIdentity';
 import type { Outcome } from './resources/outcome';
+import { ensurePipelinePermissions, PipelinePermissions, resolvePipelines, type Pipeline } from './resources/pipelinePermissions';
 import { ensureRoleAssignment, RoleAssignment } from './resources/roleAssignment';
 import { assertReusable, Connection, ensureConnection, findConnection } from './resources/serviceConnection';
+import { ensureShared, type Sharing } from './resources/sharing';
 
 export interface Provisioned {
   project: Project;
@@ -31,10 +33,14 @@ export interface Provisioned {
   scopeResourceGroup: ResourceGroup;
   existingIdentity: ManagedIdentity | null;
   existingConnection: ServiceEndpoint | null;
+  sharedProjects: Project[];
+  pipelines: Pipeline[];
   identity: Outcome<ManagedIdentity>;
   roleAssignment: Outcome<RoleAssignment>;
   connection: Outcome<Connection>;
   federatedCredential: Outcome<FederatedCredential>;
+  pipelinePermissions: Outcome<PipelinePermissions>;
+  sharing: Outcome<Sharing>;
 }
 
 export function provision(
@@ -54,7 +60,9 @@ export function provision(
         lookupResourceGroup(clients, 'identityResourceGroup', azure.subscriptionId, identity.resourceGroup),
       scopeResourceGroup: () => lookupResourceGroup(clients, 'resourceGroup', azure.subscriptionId, azure.resourceGroup ?? ''),
       existingIdentity: () => readIdentity(clients, identity.resourceGroup, identity.name),
-      existingConnection: () => findConnection(clients, devops.project, request.connectionName),
+      existingConnection: (done) => findConnection(clients, done.project.id, request.connectionName),
+      sharedProjects: () => Promise.all(devops.shareWithProjects.map((project) => lookupProject(clients, project, 'shareWithProjects'))),
+      pipelines: (done) => resolvePipelines(clients, done.project, devops.authorizePipelines),
 
       identity: (done) => {
         // An existing connection of that name must be reusable before anything is written.
@@ -123,6 +131,28 @@ export function provision(
             subject: done.connection.value.subject,
           },
           done.identity.action === 'created',
+        ),
+      pipelinePermissions: (done) =>
+        ensurePipelinePermissions(
+          clients,
+          {
+            project: done.project,
+            connectionId: done.connection.value.id,
+            allPipelines: devops.authorizeAllPipelines,
+            pipelineIds: (done.pipelines ?? []).map((p) => p.id),
+          },
+          done.connection.action === 'created',
+        ),
+      sharing: (done) =>
+        ensureShared(
+          clients,
+          {
+            connectionId: done.connection.value.id,
+            connectionName: done.connection.value.name || request.connectionName,
+            description: request.connectionDescription,
+            projects: done.sharedProjects,
+          },
+          done.connection.value.projectIds,
         ),
     },
     (id: StepId, result) => onStep(plan.find((s) => s.id === id)!, result),
