@@ -23,7 +23,7 @@ import type { Outcome } from './resources/outcome';
 import { ensurePipelinePermissions, PipelinePermissions, resolvePipelines, type Pipeline } from './resources/pipelinePermissions';
 import { ensureRoleAssignment, RoleAssignment } from './resources/roleAssignment';
 import { assertReusable, Connection, ensureConnection, findConnection } from './resources/serviceConnection';
-import { ensureShared, type Sharing } from './resources/sharing';
+import { assertShareable, ensureShared, readShareTargets, type ShareTarget, type Sharing } from './resources/sharing';
 
 export interface Provisioned {
   project: Project;
@@ -33,7 +33,7 @@ export interface Provisioned {
   scopeResourceGroup: ResourceGroup;
   existingIdentity: ManagedIdentity | null;
   existingConnection: ServiceEndpoint | null;
-  sharedProjects: Project[];
+  sharedProjects: ShareTarget[];
   pipelines: Pipeline[];
   identity: Outcome<ManagedIdentity>;
   roleAssignment: Outcome<RoleAssignment>;
@@ -61,7 +61,7 @@ export function provision(
       scopeResourceGroup: () => lookupResourceGroup(clients, 'resourceGroup', azure.subscriptionId, azure.resourceGroup ?? ''),
       existingIdentity: () => readIdentity(clients, identity.resourceGroup, identity.name),
       existingConnection: (done) => findConnection(clients, done.project.id, request.connectionName),
-      sharedProjects: () => Promise.all(devops.shareWithProjects.map((project) => lookupProject(clients, project, 'shareWithProjects'))),
+      sharedProjects: () => readShareTargets(clients, devops.shareWithProjects, request.connectionName),
       pipelines: (done) => resolvePipelines(clients, done.project, devops.authorizePipelines),
 
       identity: (done) => {
@@ -78,6 +78,7 @@ export function provision(
             request.existingConnection,
           );
         }
+        if (done.sharedProjects) assertShareable(done.sharedProjects, request.connectionName, done.existingConnection?.id);
         return ensureIdentity(
           clients,
           {
@@ -150,7 +151,7 @@ export function provision(
             connectionId: done.connection.value.id,
             connectionName: done.connection.value.name || request.connectionName,
             description: request.connectionDescription,
-            projects: done.sharedProjects,
+            projects: done.sharedProjects.map((target) => target.project),
           },
           done.connection.value.projectIds,
         ),

@@ -11,8 +11,44 @@ import type { ServiceEndpointProjectReference } from 'azure-devops-node-api/inte
 import type { Clients } from '../clients';
 import { ConflictError, TaskError } from '../errors';
 import { devops } from './devops';
-import type { Project } from './lookups';
+import { lookupProject, type Project } from './lookups';
 import type { Outcome } from './outcome';
+import { findConnection } from './serviceConnection';
+
+/** A project to share with, and the id of a connection of the same name already in it, if any. */
+export interface ShareTarget {
+  project: Project;
+  sameNameConnectionId?: string;
+}
+
+/**
+ * Reads each project (waiting while one is still being created) and looks for a connection of the
+ * same name in it, so a name clash is found before anything is written.
+ */
+export async function readShareTargets(clients: Clients, projects: string[], connectionName: string): Promise<ShareTarget[]> {
+  return Promise.all(
+    projects.map(async (name) => {
+      const project = await lookupProject(clients, name, 'shareWithProjects');
+      const sameName = await findConnection(clients, project.id, connectionName);
+      return { project, sameNameConnectionId: sameName?.id };
+    }),
+  );
+}
+
+/**
+ * Refuses to share into a project that has another connection of the same name: Azure DevOps would
+ * refuse it (DuplicateServiceConnectionException) after the connection was already made.
+ * `connectionId` is the existing connection's id, or undefined when it is yet to be created.
+ */
+export function assertShareable(targets: ShareTarget[], connectionName: string, connectionId: string | undefined): void {
+  const clash = targets.find((t) => t.sameNameConnectionId && t.sameNameConnectionId.toLowerCase() !== connectionId?.toLowerCase());
+  if (clash) {
+    throw new ConflictError(`project '${clash.project.name}' already has another service connection named '${connectionName}'`, {
+      operation: `share the service connection '${connectionName}' with '${clash.project.name}'`,
+      hint: 'Rename or remove that connection, or leave that project out of shareWithProjects',
+    });
+  }
+}
 
 export interface DesiredSharing {
   connectionId: string;
