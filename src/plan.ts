@@ -52,14 +52,14 @@ export function planFor(request: ProvisioningRequest): Step[] {
   const sharing = devops.shareWithProjects;
   const pipelines = devops.authorizePipelines;
   const authorizes = devops.authorizeAllPipelines || pipelines.length > 0;
-  const planned = new Set<StepId>([
-    ...(azure.resourceGroup ? (['scopeResourceGroup'] as const) : []),
-    ...(sharing.length > 0 ? (['sharedProjects', 'sharing'] as const) : []),
-    ...(pipelines.length > 0 ? (['pipelines'] as const) : []),
-    ...(authorizes ? (['pipelinePermissions'] as const) : []),
+  // Steps the request does not ask for.
+  const unasked = new Set<StepId>([
+    ...(azure.resourceGroup ? [] : (['scopeResourceGroup'] as const)),
+    ...(sharing.length > 0 ? [] : (['sharedProjects', 'sharing'] as const)),
+    ...(pipelines.length > 0 ? [] : (['pipelines'] as const)),
+    ...(authorizes ? [] : (['pipelinePermissions'] as const)),
   ]);
-  const optional: StepId[] = ['scopeResourceGroup', 'sharedProjects', 'sharing', 'pipelines', 'pipelinePermissions'];
-  const wanted = (id: StepId): boolean => !optional.includes(id) || planned.has(id);
+  const wanted = (id: StepId): boolean => !unasked.has(id);
   const allReads = READS.filter(wanted);
   const identityRef = `managed identity '${identity.name}' in resource group '${identity.resourceGroup}'`;
   const quoted = (names: string[]): string => names.map((name) => `'${name}'`).join(', ');
