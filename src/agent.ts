@@ -2,8 +2,10 @@
  * The only module that touches the agent (azure-pipelines-task-lib): it reads inputs, endpoints and
  * variables, masks secrets, writes outputs and log lines, and sets the result.
  */
+import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { oneLine } from './errors';
+import type { MessageKey } from './messages';
 import type { RawTask } from './request';
 
 const INPUTS = [
@@ -22,6 +24,9 @@ const INPUTS = [
   'project',
   'connectionDescription',
   'existingConnection',
+  'shareWithProjects',
+  'authorizeAllPipelines',
+  'authorizePipelines',
 ] as const;
 
 const ENDPOINT_PARAMETERS = ['tenantid', 'serviceprincipalid', 'authenticationType', 'serviceprincipalkey'] as const;
@@ -40,6 +45,8 @@ export interface Agent {
   readTask(): RawTask;
   /** Registers a value with the agent's masker; call it the moment a secret exists. */
   secret(value: string | undefined): void;
+  /** A line of task.json `messages`, formatted by tl.loc with `args` for its `%s` placeholders. */
+  message(key: MessageKey, ...args: string[]): string;
   output(name: string, value: string): void;
   info(line: string): void;
   debug(line: string): void;
@@ -62,6 +69,8 @@ function authorizationParameters(endpointId: string): (key: string) => string | 
   }
   return (key) => Object.entries(parameters).find(([name]) => name.toLowerCase() === key.toLowerCase())?.[1];
 }
+
+let resourcesLoaded = false;
 
 export const agent: Agent = {
   readTask() {
@@ -93,6 +102,15 @@ export const agent: Agent = {
   },
   secret(value) {
     if (value) tl.setSecret(value);
+  },
+  message(key, ...args) {
+    if (!resourcesLoaded) {
+      // The bundle copies task.json beside index.js; task-lib reads its `messages` (and any
+      // Strings/resources.resjson/<culture>) from there. Loaded on first use, once.
+      tl.setResourcePath(path.join(__dirname, 'task.json'), true);
+      resourcesLoaded = true;
+    }
+    return tl.loc(key, ...args);
   },
   output(name, value) {
     tl.setVariable(name, value, false, true);

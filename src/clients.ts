@@ -9,6 +9,7 @@ import {
   createHttpHeaders,
   createPipelineFromOptions,
   createPipelineRequest,
+  type HttpHeaders,
 } from '@azure/core-rest-pipeline';
 import { ClientAssertionCredential, ClientSecretCredential } from '@azure/identity';
 import { ManagedServiceIdentityClient } from '@azure/arm-msi';
@@ -45,6 +46,22 @@ export interface Clients {
    * here as an Entra error rather than inside the Graph client's wrapping.
    */
   graph(): Promise<GraphClient>;
+  /** Azure DevOps REST resources azure-devops-node-api has no client for. */
+  devopsRest: DevOpsRest;
+}
+
+/**
+ * Plain Azure DevOps REST calls with the job token. Answers are returned as parsed JSON (converters in
+ * src/resources/ read them); a failure throws a DevOpsHttpError, which failures.ts reads like an
+ * azure-devops-node-api error.
+ */
+export interface DevOpsRest {
+  /** GET {org}/{project}/_apis/pipelines/pipelinePermissions/{type}/{id} (contracts/ado-pipelinepermissions-7.2). */
+  getPipelinePermissions(project: string, resourceType: string, resourceId: string): Promise<unknown>;
+  /** PATCH of the same resource with a ResourcePipelinePermissions body; answers the permissions as they now are. */
+  updatePipelinePermissions(project: string, resourceType: string, resourceId: string, body: unknown): Promise<unknown>;
+  /** GET {org}/{project}/_apis/build/definitions (Definitions - List, 7.1): by exact name and folder, or by ids. */
+  listDefinitions(project: string, filter: { name?: string; path?: string; definitionIds?: number[] }): Promise<unknown>;
 }
 
 /** `register` is called with every secret the clients obtain (OIDC tokens, access tokens). */
@@ -79,6 +96,7 @@ export function createClients(request: ProvisioningRequest, register: (secret: s
     serviceEndpoints: new ServiceEndpointApi(request.devops.organizationUrl, devopsHandlers, devopsOptions, USER_AGENT),
     core: new CoreApi(request.devops.organizationUrl, devopsHandlers, devopsOptions, USER_AGENT),
     graph: () => (graph ??= graphClient(request, credential)),
+    devopsRest: devopsRestClient(request.devops.organizationUrl, request.devops.accessToken),
   };
 }
 
@@ -109,6 +127,73 @@ function withCause(error: unknown): Error {
   const cause = (failure as { cause?: { code?: string; message?: string } }).cause;
   if (!cause?.message) return failure;
   return new Error(`${failure.message} (${cause.code ? `${cause.code}: ` : ''}${cause.message})`);
+}
+
+/**
+ * Pipeline permissions are preview-only (7.2-preview.1 in the published spec; 7.1-preview.1 is served
+ * too and is what this task asks for); build definitions are released at 7.1.
+ */
+const PIPELINE_PERMISSIONS_API = '7.1-preview.1';
+const BUILD_API = '7.1';
+
+function devopsRestClient(organizationUrl: string, accessToken: string): DevOpsRest {
+  // Retries are left to src/resources/devops.ts, as for the SDK's calls, so a failure is retried once over.
+  const pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT }, retryOptions: { maxRetries: 0 } });
+  const httpClient = createDefaultHttpClient();
+  const send = async (method: 'GET' | 'PATCH', path: string, query: Record<string, string>, body?: unknown): Promise<unknown> => {
+    const url = new URL(path, organizationUrl);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    const response = await pipeline.sendRequest(
+      httpClient,
+      createPipelineRequest({
+        url: url.toString(),
+        method,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: createHttpHeaders({
+          authorization: `Bearer ${accessToken}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          // Without it Azure DevOps answers an unauthenticated call with a 302 to its sign-in page.
+          'x-tfs-fedauthredirect': 'Suppress',
+        }),
+      }),
+    );
+    const parsed = parseJson(response.bodyAsText);
+    if (response.status >= 200 && response.status < 300) return parsed;
+    throw new DevOpsHttpError(response.status, parsed, response.headers);
+  };
+  const permissionsPath = (project: string, type: string, id: string): string =>
+    `${encodeURIComponent(project)}/_apis/pipelines/pipelinePermissions/${encodeURIComponent(type)}/${encodeURIComponent(id)}`;
+  return {
+    getPipelinePermissions: (project, type, id) => send('GET', permissionsPath(project, type, id), { 'api-version': PIPELINE_PERMISSIONS_API }),
+    updatePipelinePermissions: (project, type, id, body) =>
+      send('PATCH', permissionsPath(project, type, id), { 'api-version': PIPELINE_PERMISSIONS_API }, body),
+    listDefinitions: (project, filter) => {
+      const query: Record<string, string> = { 'api-version': BUILD_API };
+      if (filter.name) query.name = filter.name;
+      if (filter.path) query.path = filter.path;
+      if (filter.definitionIds?.length) query.definitionIds = filter.definitionIds.join(',');
+      return send('GET', `${encodeURIComponent(project)}/_apis/build/definitions`, query);
+    },
+  };
+}
+
+/** A failed Azure DevOps REST call, shaped like azure-devops-node-api's errors (statusCode, result) for failures.ts. */
+export class DevOpsHttpError extends Error {
+  readonly result: { message?: string; typeKey?: string } | undefined;
+  readonly response: { headers: HttpHeaders };
+
+  constructor(
+    readonly statusCode: number,
+    body: Record<string, unknown> | undefined,
+    headers: HttpHeaders,
+  ) {
+    const message = typeof body?.message === 'string' ? body.message : `HTTP ${statusCode}`;
+    super(message);
+    this.name = 'DevOpsHttpError';
+    this.result = { message, typeKey: typeof body?.typeKey === 'string' ? body.typeKey : undefined };
+    this.response = { headers };
+  }
 }
 
 function bootstrapCredential(request: ProvisioningRequest, register: (secret: string) => void): TokenCredential {

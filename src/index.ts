@@ -15,11 +15,11 @@ async function main(): Promise<void> {
     const request = parseRequest(agent.readTask());
     const plan = planFor(request);
     const clients = createClients(request, (secret) => agent.secret(secret));
-    const provisioned = await provision(request, plan, clients, (step, result) => agent.info(summarize(step, result)));
+    const provisioned = await provision(request, plan, clients, (step, result) => agent.info(agent.message(...summarize(step, result))));
     report(request, provisioned, agent);
-    agent.succeed(`Service connection '${provisioned.connection.value.name}' is ready.`);
+    agent.succeed(agent.message('ConnectionReady', provisioned.connection.value.name));
   } catch (error) {
-    agent.fail(error instanceof TaskError ? error.describe() : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`);
+    agent.fail(error instanceof TaskError ? error.describe() : agent.message('UnexpectedFailure', (error as Error)?.stack ?? String(error)));
   }
 }
 

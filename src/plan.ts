@@ -8,7 +8,7 @@
  * An app registration has the same shape: application → connection → federated credential, with the
  * service principal and its role assignment beside the connection.
  */
-import type { AppRegistrationRequest, ManagedIdentityRequest, ProvisioningRequest } from './request';
+import { describePipeline, type ProvisioningRequest } from './request';
 
 export type StepId =
   | 'project'
@@ -19,12 +19,16 @@ export type StepId =
   | 'existingIdentity'
   | 'existingConnection'
   | 'existingApplication'
+  | 'sharedProjects'
+  | 'pipelines'
   | 'identity'
   | 'application'
   | 'servicePrincipal'
   | 'roleAssignment'
   | 'connection'
-  | 'federatedCredential';
+  | 'federatedCredential'
+  | 'pipelinePermissions'
+  | 'sharing';
 
 export interface Step {
   id: StepId;
@@ -34,61 +38,65 @@ export interface Step {
   summary: string;
 }
 
-const READS: readonly StepId[] = [
-  'project',
-  'subscription',
-  'roleDefinition',
-  'identityResourceGroup',
-  'scopeResourceGroup',
-  'existingIdentity',
-  'existingConnection',
-];
-
 export function planFor(request: ProvisioningRequest): Step[] {
-  return request.identityType === 'appRegistration' ? appRegistrationPlan(request) : managedIdentityPlan(request);
-}
-
-function managedIdentityPlan(request: ManagedIdentityRequest): Step[] {
-  const { azure, identity, devops, connectionName } = request;
-  const read = (id: StepId, summary: string): Step => ({ id, needs: [], writes: false, summary });
-  const write = (id: StepId, needs: StepId[], summary: string): Step => ({ id, needs, writes: true, summary });
-  const allReads = READS.filter((id) => id !== 'scopeResourceGroup' || azure.resourceGroup);
-  const identityRef = `managed identity '${identity.name}' in resource group '${identity.resourceGroup}'`;
-  return [
-    read('project', `read project '${devops.project}' in ${devops.organizationUrl}`),
-    read('subscription', `read subscription ${azure.subscriptionId}`),
-    read('roleDefinition', `find role '${azure.roleDefinitionName}' at ${azure.scope}`),
-    read('identityResourceGroup', `read resource group '${identity.resourceGroup}'`),
-    ...(azure.resourceGroup ? [read('scopeResourceGroup', `read resource group '${azure.resourceGroup}'`)] : []),
-    read('existingIdentity', `look for ${identityRef}`),
-    read('existingConnection', `look for service connection '${connectionName}' in project '${devops.project}'`),
-    write('identity', allReads, `ensure ${identityRef}`),
-    write('roleAssignment', ['identity'], `ensure role '${azure.roleDefinitionName}' for the identity at ${azure.scope}`),
-    write('connection', ['identity'], `ensure service connection '${connectionName}' (workload identity federation)`),
-    write('federatedCredential', ['identity', 'connection'], `ensure the identity trusts the connection's issuer and subject`),
-  ];
-}
-
-function appRegistrationPlan(request: AppRegistrationRequest): Step[] {
-  const { azure, application, devops, connectionName } = request;
+  const { azure, devops, connectionName } = request;
   const read = (id: StepId, summary: string, needs: StepId[] = []): Step => ({ id, needs, writes: false, summary });
   const write = (id: StepId, needs: StepId[], summary: string): Step => ({ id, needs, writes: true, summary });
+  const sharing = devops.shareWithProjects;
+  const pipelines = devops.authorizePipelines;
+  const quoted = (names: string[]): string => names.map((name) => `'${name}'`).join(', ');
+  const granted = [
+    ...(devops.authorizeAllPipelines ? [`all pipelines of project '${devops.project}'`] : []),
+    ...(pipelines.length > 0 ? [`pipelines ${pipelines.map(describePipeline).join(', ')}`] : []),
+  ].join(' and ');
+
   const reads: Step[] = [
     read('project', `read project '${devops.project}' in ${devops.organizationUrl}`),
     read('subscription', `read subscription ${azure.subscriptionId}`),
     read('roleDefinition', `find role '${azure.roleDefinitionName}' at ${azure.scope}`),
     ...(azure.resourceGroup ? [read('scopeResourceGroup', `read resource group '${azure.resourceGroup}'`)] : []),
-    read('existingConnection', `look for service connection '${connectionName}' in project '${devops.project}'`),
-    // Its uniqueName is made from the project's id, which the project read supplies.
-    read('existingApplication', `look for the application of connection '${connectionName}'`, ['project']),
+    // After the project: a project created a moment earlier answers project-level routes only once it is wellFormed.
+    read('existingConnection', `look for service connection '${connectionName}' in project '${devops.project}'`, ['project']),
+    ...(sharing.length > 0 ? [read('sharedProjects', `read projects ${quoted(sharing)} to share the connection with`)] : []),
+    ...(pipelines.length > 0
+      ? [read('pipelines', `find pipelines ${pipelines.map(describePipeline).join(', ')} in project '${devops.project}'`, ['project'])]
+      : []),
   ];
+  // The identity behind the connection: the step that makes it (the anchor of the critical path) and the
+  // step that yields the principal the role is granted to.
+  let anchor: StepId;
+  let principal: StepId;
+  const identitySteps: Step[] = [];
+  if (request.identityType === 'appRegistration') {
+    const { application } = request;
+    // Its uniqueName is made from the project's id, which the project read supplies.
+    reads.push(read('existingApplication', `look for the application of connection '${connectionName}'`, ['project']));
+    [anchor, principal] = ['application', 'servicePrincipal'];
+    identitySteps.push(
+      write('application', reads.map((s) => s.id), `ensure application '${application.displayName}' (single tenant)`),
+      write('servicePrincipal', ['application'], `ensure the service principal of application '${application.displayName}'`),
+    );
+  } else {
+    const { identity } = request;
+    const identityRef = `managed identity '${identity.name}' in resource group '${identity.resourceGroup}'`;
+    reads.push(
+      read('identityResourceGroup', `read resource group '${identity.resourceGroup}'`),
+      read('existingIdentity', `look for ${identityRef}`),
+    );
+    [anchor, principal] = ['identity', 'identity'];
+    identitySteps.push(write('identity', reads.map((s) => s.id), `ensure ${identityRef}`));
+  }
+  const holder = anchor === 'identity' ? 'the identity' : 'the application';
   return [
     ...reads,
-    write('application', reads.map((s) => s.id), `ensure application '${application.displayName}' (single tenant)`),
-    write('servicePrincipal', ['application'], `ensure the service principal of application '${application.displayName}'`),
-    write('roleAssignment', ['servicePrincipal'], `ensure role '${azure.roleDefinitionName}' for the service principal at ${azure.scope}`),
-    write('connection', ['application'], `ensure service connection '${connectionName}' (workload identity federation)`),
-    write('federatedCredential', ['application', 'connection'], `ensure the application trusts the connection's issuer and subject`),
+    ...identitySteps,
+    write('roleAssignment', [principal], `ensure role '${azure.roleDefinitionName}' for ${principal === 'identity' ? 'the identity' : 'the service principal'} at ${azure.scope}`),
+    write('connection', [anchor], `ensure service connection '${connectionName}' (workload identity federation)`),
+    write('federatedCredential', [anchor, 'connection'], `ensure ${holder} trusts the connection's issuer and subject`),
+    ...(granted
+      ? [write('pipelinePermissions', pipelines.length > 0 ? ['connection', 'pipelines'] : ['connection'], `ensure pipeline permissions on the connection: ${granted}`)]
+      : []),
+    ...(sharing.length > 0 ? [write('sharing', ['connection', 'sharedProjects'], `ensure the connection is shared with projects ${quoted(sharing)}`)] : []),
   ];
 }
 

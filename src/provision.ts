@@ -3,7 +3,7 @@
  */
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
 import type { Clients } from './clients';
-import { runPlan, type EngineStep } from './engine';
+import { runPlan, type EngineStep, type Runners } from './engine';
 import { applicationUniqueName, connectionTagValue, federatedCredentialName } from './naming';
 import type { Step, StepId } from './plan';
 import type { AppRegistrationRequest, ManagedIdentityRequest, ProvisioningRequest } from './request';
@@ -22,24 +22,34 @@ import {
 } from './resources/lookups';
 import { ensureIdentity, ManagedIdentity, readIdentity } from './resources/managedIdentity';
 import type { Outcome } from './resources/outcome';
+import { ensurePipelinePermissions, PipelinePermissions, resolvePipelines, type Pipeline } from './resources/pipelinePermissions';
 import { ensureRoleAssignment, RoleAssignment } from './resources/roleAssignment';
 import { assertReusable, Connection, DesiredConnection, ensureConnection, findConnection } from './resources/serviceConnection';
 import { ensureServicePrincipal, ServicePrincipal } from './resources/servicePrincipal';
+import { assertShareable, ensureShared, readShareTargets, type ShareTarget, type Sharing } from './resources/sharing';
 
 export type Provisioned = ManagedIdentityProvisioned | AppRegistrationProvisioned;
 
-export interface ManagedIdentityProvisioned {
+/** What both variants read and write besides their identity. */
+interface CommonProvisioned {
   project: Project;
   subscription: Subscription;
   roleDefinition: RoleDefinition;
-  identityResourceGroup: ResourceGroup;
   scopeResourceGroup: ResourceGroup;
-  existingIdentity: ManagedIdentity | null;
   existingConnection: ServiceEndpoint | null;
-  identity: Outcome<ManagedIdentity>;
+  sharedProjects: ShareTarget[];
+  pipelines: Pipeline[];
   roleAssignment: Outcome<RoleAssignment>;
   connection: Outcome<Connection>;
   federatedCredential: Outcome<FederatedCredential>;
+  pipelinePermissions: Outcome<PipelinePermissions>;
+  sharing: Outcome<Sharing>;
+}
+
+export interface ManagedIdentityProvisioned extends CommonProvisioned {
+  identityResourceGroup: ResourceGroup;
+  existingIdentity: ManagedIdentity | null;
+  identity: Outcome<ManagedIdentity>;
 }
 
 export function provision(
@@ -63,29 +73,16 @@ function provisionManagedIdentity(
   return runPlan<ManagedIdentityProvisioned>(
     stepsOf<ManagedIdentityProvisioned>(plan),
     {
-      project: () => lookupProject(clients, devops.project),
-      subscription: () => lookupSubscription(clients, azure.subscriptionId),
-      roleDefinition: () => lookupRoleDefinition(clients, azure.scope, azure.roleDefinitionName),
+      ...commonRunners(request, clients),
       identityResourceGroup: () =>
         lookupResourceGroup(clients, 'identityResourceGroup', azure.subscriptionId, identity.resourceGroup),
-      scopeResourceGroup: () => lookupResourceGroup(clients, 'resourceGroup', azure.subscriptionId, azure.resourceGroup ?? ''),
       existingIdentity: () => readIdentity(clients, identity.resourceGroup, identity.name),
-      existingConnection: () => findConnection(clients, devops.project, request.connectionName),
 
       identity: (done) => {
-        // An existing connection of that name must be reusable before anything is written.
-        if (done.existingConnection) {
-          assertReusable(
-            done.existingConnection,
-            {
-              name: request.connectionName,
-              projectName: done.project.name,
-              tenantId: done.existingIdentity?.tenantId || request.bootstrap.auth.tenantId,
-              clientId: done.existingIdentity?.clientId,
-            },
-            request.existingConnection,
-          );
-        }
+        refuseBeforeWriting(request, done, {
+          tenantId: done.existingIdentity?.tenantId || request.bootstrap.auth.tenantId,
+          clientId: done.existingIdentity?.clientId,
+        });
         return ensureIdentity(
           clients,
           {
@@ -135,18 +132,10 @@ function provisionManagedIdentity(
   );
 }
 
-export interface AppRegistrationProvisioned {
-  project: Project;
-  subscription: Subscription;
-  roleDefinition: RoleDefinition;
-  scopeResourceGroup: ResourceGroup;
-  existingConnection: ServiceEndpoint | null;
+export interface AppRegistrationProvisioned extends CommonProvisioned {
   existingApplication: Application | null;
   application: Outcome<Application>;
   servicePrincipal: Outcome<ServicePrincipal>;
-  roleAssignment: Outcome<RoleAssignment>;
-  connection: Outcome<Connection>;
-  federatedCredential: Outcome<FederatedCredential>;
 }
 
 function provisionAppRegistration(
@@ -155,28 +144,17 @@ function provisionAppRegistration(
   clients: Clients,
   onStep: (step: Step, result: unknown) => void,
 ): Promise<AppRegistrationProvisioned> {
-  const { azure, application, devops } = request;
+  const { application, devops } = request;
   const tenantId = request.bootstrap.auth.tenantId;
   return runPlan<AppRegistrationProvisioned>(
     stepsOf<AppRegistrationProvisioned>(plan),
     {
-      project: () => lookupProject(clients, devops.project),
-      subscription: () => lookupSubscription(clients, azure.subscriptionId),
-      roleDefinition: () => lookupRoleDefinition(clients, azure.scope, azure.roleDefinitionName),
-      scopeResourceGroup: () => lookupResourceGroup(clients, 'resourceGroup', azure.subscriptionId, azure.resourceGroup ?? ''),
-      existingConnection: () => findConnection(clients, devops.project, request.connectionName),
+      ...commonRunners(request, clients),
       existingApplication: (done) =>
         readApplication(clients, applicationUniqueName(devops.organization, done.project.id, request.connectionName)),
 
       application: (done) => {
-        // An existing connection of that name must be reusable before anything is written.
-        if (done.existingConnection) {
-          assertReusable(
-            done.existingConnection,
-            { name: request.connectionName, projectName: done.project.name, tenantId, clientId: done.existingApplication?.appId },
-            request.existingConnection,
-          );
-        }
+        refuseBeforeWriting(request, done, { tenantId, clientId: done.existingApplication?.appId });
         return ensureApplication(
           clients,
           {
@@ -220,6 +198,65 @@ function provisionAppRegistration(
     },
     (id: StepId, result) => onStep(plan.find((s) => s.id === id)!, result),
   );
+}
+
+/** The runners both variants share: the reads that validate the request, and what follows the connection. */
+function commonRunners(
+  request: ProvisioningRequest,
+  clients: Clients,
+): Omit<Runners<CommonProvisioned>, 'roleAssignment' | 'connection' | 'federatedCredential'> {
+  const { azure, devops } = request;
+  return {
+    project: () => lookupProject(clients, devops.project),
+    subscription: () => lookupSubscription(clients, azure.subscriptionId),
+    roleDefinition: () => lookupRoleDefinition(clients, azure.scope, azure.roleDefinitionName),
+    scopeResourceGroup: () => lookupResourceGroup(clients, 'resourceGroup', azure.subscriptionId, azure.resourceGroup ?? ''),
+    existingConnection: (done) => findConnection(clients, done.project.id, request.connectionName),
+    sharedProjects: () => readShareTargets(clients, devops.shareWithProjects, request.connectionName),
+    pipelines: (done) => resolvePipelines(clients, done.project, devops.authorizePipelines),
+    pipelinePermissions: (done) =>
+      ensurePipelinePermissions(
+        clients,
+        {
+          project: done.project,
+          connectionId: done.connection.value.id,
+          allPipelines: devops.authorizeAllPipelines,
+          pipelineIds: (done.pipelines ?? []).map((p) => p.id),
+        },
+        done.connection.action === 'created',
+      ),
+    sharing: (done) =>
+      ensureShared(
+        clients,
+        {
+          connectionId: done.connection.value.id,
+          connectionName: done.connection.value.name || request.connectionName,
+          description: request.connectionDescription,
+          projects: done.sharedProjects.map((target) => target.project),
+        },
+        done.connection.value.projectIds,
+      ),
+  };
+}
+
+/**
+ * Checks, before the first write, that an existing connection of that name may be reused by this identity
+ * (`clientId` undefined: the identity does not exist yet) and that the projects to share with have no other
+ * connection of that name.
+ */
+function refuseBeforeWriting(
+  request: ProvisioningRequest,
+  done: Pick<CommonProvisioned, 'project' | 'existingConnection' | 'sharedProjects'>,
+  identity: { tenantId: string; clientId: string | undefined },
+): void {
+  if (done.existingConnection) {
+    assertReusable(
+      done.existingConnection,
+      { name: request.connectionName, projectName: done.project.name, ...identity },
+      request.existingConnection,
+    );
+  }
+  if (done.sharedProjects) assertShareable(done.sharedProjects, request.connectionName, done.existingConnection?.id);
 }
 
 /**

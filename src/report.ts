@@ -2,6 +2,7 @@
  * What the task tells the pipeline: a line per finished step, and the output variables.
  */
 import type { Agent } from './agent';
+import type { Message } from './messages';
 import type { Step } from './plan';
 import type { Provisioned } from './provision';
 import type { ProvisioningRequest } from './request';
@@ -32,16 +33,14 @@ export function report(request: ProvisioningRequest, provisioned: Provisioned, a
 }
 
 /** One log line for a finished step: writes say what they did, reads what they found. */
-export function summarize(step: Step, result: unknown): string {
-  if (isOutcome(result)) return `${capitalize(result.action)}: ${step.summary.replace(/^ensure /, '')}.`;
-  if (result === null) return `Not found yet: ${step.summary.replace(/^look for /, '')}.`;
-  return `Checked: ${step.summary.replace(/^(read|find|look for) /, '')}.`;
+export function summarize(step: Step, result: unknown): Message {
+  if (isOutcome(result)) return [ACTION_MESSAGES[result.action], step.summary.replace(/^ensure /, '')];
+  if (result === null) return ['StepNotFound', step.summary.replace(/^look for /, '')];
+  return ['StepChecked', step.summary.replace(/^(read|find|look for) /, '')];
 }
+
+const ACTION_MESSAGES = { created: 'StepCreated', updated: 'StepUpdated', kept: 'StepKept' } as const;
 
 function isOutcome(value: unknown): value is Outcome<unknown> {
   return typeof value === 'object' && value !== null && 'action' in value && 'value' in value;
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -45,7 +45,18 @@ interface RequestCommon {
     /** ARM id of the role scope: the subscription or the resource group. */
     scope: string;
   };
-  devops: { organizationUrl: string; organization: string; project: string; accessToken: string };
+  devops: {
+    organizationUrl: string;
+    organization: string;
+    project: string;
+    accessToken: string;
+    /** Projects (names or ids) to share the connection with, besides its own. */
+    shareWithProjects: string[];
+    /** Authorize every pipeline of the connection's project ("open access"); off unless asked. */
+    authorizeAllPipelines: boolean;
+    /** Pipelines of the connection's project to authorize. */
+    authorizePipelines: PipelineReference[];
+  };
 }
 
 /** A user-assigned managed identity in a resource group. */
@@ -61,6 +72,9 @@ export interface AppRegistrationRequest extends RequestCommon {
 }
 
 export type ProvisioningRequest = ManagedIdentityRequest | AppRegistrationRequest;
+
+/** A pipeline definition as the user names it: by id, or by name with an optional folder (`\apps`). */
+export type PipelineReference = { id: number } | { name: string; folder?: string };
 
 export const SUPPORTED_SCHEMES = ['WorkloadIdentityFederation', 'ServicePrincipal'] as const;
 
@@ -136,6 +150,9 @@ export function parseRequest(raw: RawTask): ProvisioningRequest {
       organization: organizationUrl.name,
       project: required('project'),
       accessToken,
+      shareWithProjects: lines(input('shareWithProjects')).map((line) => checkedName('shareWithProjects', line)),
+      authorizeAllPipelines: parseBoolean('authorizeAllPipelines', input('authorizeAllPipelines')),
+      authorizePipelines: uniquePipelines(lines(input('authorizePipelines')).map(parsePipelineReference)),
     },
   };
   if (identityType === 'appRegistration') {
@@ -171,6 +188,58 @@ function parseApplicationName(value: string, connectionName: string): string {
     throw new InputError('applicationName', `must be at most ${APPLICATION_NAME_MAX} printable characters.`);
   }
   return name;
+}
+
+/** A multi-line input: one value per line, trimmed, empty lines dropped, repeats (ignoring case) dropped. */
+export function lines(value: string): string[] {
+  const seen = new Set<string>();
+  return value
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !seen.has(line.toLowerCase()) && seen.add(line.toLowerCase()));
+}
+
+/** The agent hands a boolean input over as text; task-lib's getBoolInput reads 'true' in any case. */
+function parseBoolean(name: string, value: string): boolean {
+  if (/^true$/i.test(value)) return true;
+  if (value === '' || /^false$/i.test(value)) return false;
+  throw new InputError(name, `has the value '${value}'. Supported values are: true, false.`);
+}
+
+function checkedName(input: string, value: string): string {
+  if (value.length > 260 || /[\u0000-\u001f]/.test(value)) {
+    throw new InputError(input, `has the line '${value.slice(0, 40)}', which is not a name or id.`);
+  }
+  return value;
+}
+
+/**
+ * One line of authorizePipelines: a definition id (digits), or a name, optionally in a folder written as
+ * Azure DevOps shows folders (`\apps\app1-deploy`; `/` is accepted as the separator too).
+ */
+export function parsePipelineReference(line: string): PipelineReference {
+  checkedName('authorizePipelines', line);
+  if (/^\d+$/.test(line)) {
+    const id = Number(line);
+    if (id < 1 || id > 2 ** 31 - 1) throw new InputError('authorizePipelines', `has the id ${line}, which is not a pipeline definition id.`);
+    return { id };
+  }
+  const segments = line.split(/[\\/]/).map((segment) => segment.trim());
+  const name = segments.pop() ?? '';
+  if (!name) throw new InputError('authorizePipelines', `has the line '${line}', which names a folder but no pipeline.`);
+  const folder = segments.filter(Boolean).join('\\');
+  return folder ? { name, folder: `\\${folder}` } : { name };
+}
+
+/** A pipeline reference as the log shows it: `12`, `'app1-deploy'`, `'\apps\app1-deploy'`. */
+export function describePipeline(reference: PipelineReference): string {
+  if ('id' in reference) return String(reference.id);
+  return `'${reference.folder ? `${reference.folder}\\` : ''}${reference.name}'`;
+}
+
+function uniquePipelines(references: PipelineReference[]): PipelineReference[] {
+  const key = (r: PipelineReference): string => ('id' in r ? `#${r.id}` : `${r.folder ?? ''}\\${r.name}`.toLowerCase());
+  return references.filter((reference, index) => references.findIndex((other) => key(other) === key(reference)) === index);
 }
 
 function optionalResourceGroup(name: string, value: string): string | undefined {

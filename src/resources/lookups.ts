@@ -3,8 +3,9 @@
  * subscription, the resource groups and the role. Each missing thing fails naming the input.
  */
 import type { Clients, ArmResponse } from '../clients';
-import { InputError, ServiceError } from '../errors';
+import { InputError, ServiceError, TaskError } from '../errors';
 import { toTaskError } from '../failures';
+import { PROJECT_CREATION, waitFor } from '../retry';
 import { devops } from './devops';
 
 export interface Project {
@@ -12,13 +13,37 @@ export interface Project {
   name: string;
 }
 
-export async function lookupProject(clients: Clients, project: string): Promise<Project> {
-  const found = await devops(`read the project '${project}'`, () => clients.core.getProject(project));
-  if (!found?.id || !found.name) {
-    throw new InputError('project', `names '${project}', which does not exist in the organization or is not visible to the pipeline's identity.`);
-  }
-  return { id: found.id, name: found.name };
+/**
+ * Reads a project by name or id. A project created a moment earlier (by this pipeline, say) reads as
+ * `new` or `createPending` until Azure DevOps has provisioned it, and its project-level routes do not
+ * answer yet: wait, bounded, until it is `wellFormed` (ProjectState, contracts/ado-core-7.2/core.json).
+ * `input` names the task input the project came from, for the error.
+ */
+export async function lookupProject(clients: Clients, project: string, input = 'project'): Promise<Project> {
+  return waitFor(
+    `the project '${project}' to become wellFormed`,
+    async () => {
+      const found = await devops(`read the project '${project}'`, () => clients.core.getProject(project));
+      if (!found?.id || !found.name) {
+        throw new InputError(input, `names '${project}', which does not exist in the organization or is not visible to the pipeline's identity.`);
+      }
+      const state = String(found.state ?? 'wellFormed');
+      if (state.toLowerCase() === 'wellformed') return { id: found.id, name: found.name };
+      if (/^(new|createpending)$/i.test(state)) {
+        throw new ServiceError(`it is ${state}`, {
+          operation: `use the project '${found.name}'`,
+          code: PROJECT_NOT_READY,
+          hint: 'Wait until the project has been created, then re-run',
+        });
+      }
+      throw new InputError(input, `names '${project}', which is ${state} and cannot hold a service connection.`);
+    },
+    (error) => ((error as TaskError).code === PROJECT_NOT_READY ? 'policy' : undefined),
+    PROJECT_CREATION,
+  );
 }
+
+const PROJECT_NOT_READY = 'ProjectNotWellFormed';
 
 export interface Subscription {
   id: string;

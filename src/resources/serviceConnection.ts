@@ -32,6 +32,8 @@ export interface Connection {
   subject: string;
   ready: boolean;
   failed?: string;
+  /** Ids of the projects the connection is in (its own, and those it is shared with). */
+  projectIds: string[];
 }
 
 const SCHEME = 'WorkloadIdentityFederation';
@@ -78,6 +80,7 @@ export function fromWire(wire: ServiceEndpoint): Connection {
     subject: parameters.workloadIdentityFederationSubject ?? '',
     ready: wire.isReady !== false && (state.state ?? 'Ready').toLowerCase() === 'ready',
     failed: (state.state ?? '').toLowerCase() === 'failed' ? state.statusMessage || 'the connection failed' : undefined,
+    projectIds: (wire.serviceEndpointProjectReferences ?? []).map((r) => r.projectReference?.id ?? '').filter(Boolean),
   };
 }
 

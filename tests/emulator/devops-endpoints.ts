@@ -224,7 +224,8 @@ export class ServiceEndpointsResource {
     return hasRole(projectRole(this.state, caller, project), 'Reader');
   }
 
-  private requireAdministrator(caller: DevOpsCaller, stored: StoredEndpoint, verb: string): EmulatorResponse | undefined {
+  /** The connection's Administrator role: its creator, or a project administrator of a project it is in. */
+  requireAdministrator(caller: DevOpsCaller, stored: StoredEndpoint, verb: string): EmulatorResponse | undefined {
     if (stored.creatorId === caller.identity.id) return undefined;
     const isAdministrator = stored.endpoint.serviceEndpointProjectReferences.some((r) => {
       const project = this.state.findProject(r.projectReference.id);
@@ -256,7 +257,7 @@ export class ServiceEndpointsResource {
       if (typeof projectId !== 'string' || !projectId) {
         return new Rejection(adoError(400, ADO_TYPES.argumentNull, 'Value cannot be null.\r\nParameter name: projectReference.id'));
       }
-      const project = this.state.findProject(projectId);
+      const project = this.state.findWellFormedProject(projectId);
       if (!project) return new Rejection(projectNotFound(projectId));
       const name = typeof entry?.name === 'string' && entry.name ? entry.name : String(defaultName);
       const description = typeof entry?.description === 'string' ? entry.description : '';

@@ -8,6 +8,7 @@ import { header, jsonResponse, matchPath, parseJsonBody, type EmulatorRequest, t
 import { decodeJwt, epochSeconds, timeProblem } from './jwt';
 import { ADO_TYPES, adoError, projectNotFound, type DevOpsCaller } from './devops-common';
 import { ServiceEndpointsResource } from './devops-endpoints';
+import { PIPELINE_PERMISSIONS_VERSIONS, PipelinesResource } from './devops-pipelines';
 import { LOCATIONS, checkApiVersion, locationsOfArea, type ApiResourceLocation } from './devops-locations';
 import { TOKEN_EXCHANGE_AUDIENCE, type EmulatorState, type ProjectRecord } from './world';
 
@@ -16,9 +17,11 @@ const HUBS = ['build', 'release', 'rm', 'checks'];
 
 export class DevOpsService {
   private readonly endpoints: ServiceEndpointsResource;
+  private readonly pipelines: PipelinesResource;
 
   constructor(private readonly state: EmulatorState) {
     this.endpoints = new ServiceEndpointsResource(state);
+    this.pipelines = new PipelinesResource(state, this.endpoints);
   }
 
   handle = (request: EmulatorRequest): EmulatorResponse => {
@@ -49,7 +52,7 @@ export class DevOpsService {
       // WebApi._getResourceAreaUrl then keeps the organization URL.
       return this.versioned(request, LOCATIONS.resourceAreas, () => jsonResponse(200, { count: 0, value: null }));
     }
-    if (method === 'GET' && matchPath('/_apis/projects', path)) return this.versioned(request, LOCATIONS.projects, () => this.listProjects());
+    if (method === 'GET' && matchPath('/_apis/projects', path)) return this.versioned(request, LOCATIONS.projects, () => this.listProjects(request));
     if (method === 'GET' && (p = matchPath('/_apis/projects/:project', path))) return this.versioned(request, LOCATIONS.projects, () => this.getProject(p!.project));
 
     const collection = LOCATIONS.serviceEndpointsCollection;
@@ -63,13 +66,25 @@ export class DevOpsService {
 
     const projectScoped = LOCATIONS.serviceEndpointsProject;
     if (method === 'GET' && (p = matchPath('/:project/_apis/serviceendpoint/endpoints', path))) {
-      const project = this.state.findProject(p.project);
+      const project = this.state.findWellFormedProject(p.project);
       return project ? this.versioned(request, projectScoped, () => this.endpoints.list(request, caller, project)) : projectNotFound(p.project);
     }
     if (method === 'GET' && (p = matchPath('/:project/_apis/serviceendpoint/endpoints/:id', path))) {
-      const project = this.state.findProject(p.project);
+      const project = this.state.findWellFormedProject(p.project);
       const id = p.id;
       return project ? this.versioned(request, projectScoped, () => this.endpoints.get(caller, project, id)) : projectNotFound(p.project);
+    }
+    if (method === 'GET' && (p = matchPath('/:project/_apis/build/definitions', path))) {
+      const project = this.state.findWellFormedProject(p.project);
+      return project ? this.versioned(request, LOCATIONS.buildDefinitions, () => this.pipelines.listDefinitions(request, caller, project)) : projectNotFound(p.project);
+    }
+    if ((p = matchPath('/:project/_apis/pipelines/pipelinePermissions/:type/:id', path))) {
+      const project = this.state.findWellFormedProject(p.project);
+      if (!project) return projectNotFound(p.project);
+      const { type, id } = p;
+      if (method === 'GET') return this.versioned(request, PIPELINE_PERMISSIONS_VERSIONS, () => this.pipelines.getPermissions(caller, project, type, id));
+      if (method === 'PATCH') return this.versioned(request, PIPELINE_PERMISSIONS_VERSIONS, () => this.pipelines.updatePermissions(request, caller, project, type, id));
+      return this.methodNotAllowed(request);
     }
     if ((p = matchPath('/:scope/_apis/distributedtask/hubs/:hub/plans/:plan/jobs/:job/oidctoken', path))) {
       if (method !== 'POST') return this.methodNotAllowed(request);
@@ -142,7 +157,7 @@ export class DevOpsService {
       name: project.name,
       description: project.description,
       url: `${org}_apis/projects/${project.id}`,
-      state: 'wellFormed',
+      state: project.state,
       revision: project.revision,
       _links: {
         self: { href: `${org}_apis/projects/${project.id}` },
@@ -155,17 +170,24 @@ export class DevOpsService {
     };
   }
 
-  private listProjects(): EmulatorResponse {
-    const value = this.state.projects.map((p) => {
+  /** stateFilter defaults to wellFormed, as the service's does (contracts/ado-core-7.2/core.json, Projects_List). */
+  private listProjects(request: EmulatorRequest): EmulatorResponse {
+    const filter = (request.query.get('stateFilter') ?? 'wellFormed').toLowerCase();
+    const listed = this.state.projects.filter((p) => filter === 'all' || this.state.findProject(p.id)?.state.toLowerCase() === filter);
+    const value = listed.map((p) => {
       const { id, name, description, url, state, revision, visibility, lastUpdateTime } = this.projectBody(p);
       return { id, name, description, url, state, revision, visibility, lastUpdateTime };
     });
     return jsonResponse(200, { count: value.length, value });
   }
 
+  /** A project being created answers with its state; each such read counts for the emulator's pending knob. */
   private getProject(idOrName: string): EmulatorResponse {
     const project = this.state.findProject(idOrName);
-    return project ? jsonResponse(200, this.projectBody(project)) : projectNotFound(idOrName);
+    if (!project) return projectNotFound(idOrName);
+    const answer = jsonResponse(200, this.projectBody(project));
+    this.state.countProjectRead(project);
+    return answer;
   }
 
   // ---- distributedtask: pipeline OIDC token ---------------------------------------------------------

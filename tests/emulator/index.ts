@@ -18,12 +18,15 @@ import { GraphService } from './graph';
 import { ServiceServer, type FaultRule, type Handler, type RequestLogEntry, type ServiceName, type TrafficControl } from './http';
 import { createPki } from './pki';
 import {
+  newGuid,
   seedWorld,
   type BootstrapScheme,
   type BuildServiceRole,
   type ConnectionReadiness,
   type EmulatorState,
   type GraphPermission,
+  type ProjectFacts,
+  type ProjectState,
   type ServiceUrls,
   type Settings,
   type Snapshot,
@@ -31,7 +34,17 @@ import {
 } from './world';
 
 export type { FaultRule, RequestLogEntry, ServiceName } from './http';
-export type { ApplicationSnapshot, BuildServiceRole, ConnectionReadiness, GraphPermission, Snapshot, World } from './world';
+export type { ApplicationSnapshot, BuildServiceRole, ConnectionReadiness, GraphPermission, ProjectState, Snapshot, World } from './world';
+
+export interface NewProject {
+  name: string;
+  /** Default createPending: a project created a moment ago. */
+  state?: ProjectState;
+  /** The project turns wellFormed after this many reads of it answered the pending state. */
+  wellFormedAfterReads?: number;
+  /** The project turns wellFormed this long after it was added. */
+  wellFormedAfterMs?: number;
+}
 
 export interface EmulatorOptions {
   bootstrapScheme?: BootstrapScheme;
@@ -192,6 +205,29 @@ export class Emulator {
   /** Connections created from now on answer isReady false / InProgress for their first N reads. */
   setConnectionReadiness(readiness: ConnectionReadiness): void {
     this.core.settings.connectionReadiness = { ...readiness };
+  }
+
+  /**
+   * Adds a project as if someone had just created it: pending (createPending by default) until the
+   * knob turns it wellFormed; neither knob set keeps it pending.
+   */
+  addProject(project: NewProject): ProjectFacts {
+    const facts = { name: project.name, id: newGuid() };
+    const pending = project.state === undefined || project.state === 'new' || project.state === 'createPending';
+    this.core.projects.push({
+      ...facts,
+      description: '',
+      revision: 1,
+      lastUpdateTime: new Date().toISOString(),
+      state: project.state ?? 'createPending',
+      pending: pending
+        ? {
+            readsLeft: project.wellFormedAfterReads,
+            wellFormedAt: project.wellFormedAfterMs === undefined ? undefined : Date.now() + project.wellFormedAfterMs,
+          }
+        : undefined,
+    });
+    return facts;
   }
 
   setLatencyMs(ms: number): void {

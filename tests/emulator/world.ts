@@ -31,6 +31,14 @@ export interface ProjectFacts {
   id: string;
 }
 
+export interface PipelineFacts {
+  id: number;
+  name: string;
+  /** `\` for the root folder, `\apps` below it. */
+  folder: string;
+  projectId: string;
+}
+
 export interface World {
   tenantId: string;
   subscriptionId: string;
@@ -39,6 +47,8 @@ export interface World {
   organization: { name: string; id: string; url: string };
   project: ProjectFacts;
   secondProject: ProjectFacts;
+  /** Pipeline definitions seeded in the projects (build definitions; the pipeline-permissions ids). */
+  pipelines: PipelineFacts[];
   bootstrap: {
     connectionId: string;
     connectionName: string;
@@ -194,12 +204,26 @@ export interface DevOpsIdentity {
   descriptor: string;
 }
 
+/** ProjectState (contracts/ado-core-7.2/core.json); `new` and `createPending` while it is being created. */
+export type ProjectState = 'new' | 'createPending' | 'wellFormed' | 'deleting';
+
 export interface ProjectRecord {
   id: string;
   name: string;
   description: string;
   revision: number;
   lastUpdateTime: string;
+  state: ProjectState;
+  /** While being created: wellFormed once this many reads have answered the pending state, or at this time. */
+  pending?: { readsLeft?: number; wellFormedAt?: number };
+}
+
+/** ResourcePipelinePermissions of one resource in one project (contracts/ado-pipelinepermissions-7.2). */
+export interface PipelinePermissionsRecord {
+  projectId: string;
+  resource: { type: string; id: string };
+  allPipelines?: { authorized: boolean; authorizedBy: Record<string, unknown>; authorizedOn: string };
+  pipelines: Array<{ id: number; authorized: boolean; authorizedBy: Record<string, unknown>; authorizedOn: string }>;
 }
 
 export interface ServiceEndpointProjectReference {
@@ -253,6 +277,9 @@ export interface Snapshot {
   serviceConnections: ServiceEndpoint[];
   applications: ApplicationSnapshot[];
   servicePrincipals: GraphServicePrincipal[];
+  /** Every project with its state (project references of connections name them by id). */
+  projects: Array<{ id: string; name: string; state: ProjectState }>;
+  pipelinePermissions: PipelinePermissionsRecord[];
 }
 
 export interface Settings {
@@ -282,6 +309,9 @@ export class EmulatorState {
   readonly federatedCredentials = new Map<string, Map<string, { resource: FederatedIdentityCredentialResource; createdAt: number }>>();
   readonly roleAssignments = new Map<string, RoleAssignmentResource>();
   readonly projects: ProjectRecord[] = [];
+  readonly pipelineDefinitions: PipelineFacts[] = [];
+  /** Keyed by `${projectId}/${resourceType}/${resourceId}`, lower-cased. */
+  readonly pipelinePermissions = new Map<string, PipelinePermissionsRecord>();
   readonly serviceEndpoints = new Map<string, StoredEndpoint>();
   readonly devopsIdentities = new Map<string, DevOpsIdentity>();
   /** Graph applications, keyed by lower-cased object id. */
@@ -317,9 +347,30 @@ export class EmulatorState {
     return this.resourceGroups.find((rg) => rg.name.toLowerCase() === name.toLowerCase());
   }
 
+  /** A project in any state, its pending state settled first when its time has come. */
   findProject(idOrName: string): ProjectRecord | undefined {
     const wanted = idOrName.toLowerCase();
-    return this.projects.find((p) => p.id.toLowerCase() === wanted || p.name.toLowerCase() === wanted);
+    const project = this.projects.find((p) => p.id.toLowerCase() === wanted || p.name.toLowerCase() === wanted);
+    const pending = project?.pending;
+    if (pending && ((pending.wellFormedAt !== undefined && Date.now() >= pending.wellFormedAt) || (pending.readsLeft ?? 1) <= 0)) settle(project!);
+    return project;
+  }
+
+  /**
+   * A project that project-level routes serve: wellFormed. While a project is being created Azure DevOps
+   * shows it through the projects API only (assumed: its project-scoped routes answer as for a missing
+   * project until it is wellFormed; the task waits for wellFormed before calling them).
+   */
+  findWellFormedProject(idOrName: string): ProjectRecord | undefined {
+    const project = this.findProject(idOrName);
+    return project?.state === 'wellFormed' ? project : undefined;
+  }
+
+  /** Counts a read of a pending project; the read after the last counted one sees it wellFormed. */
+  countProjectRead(project: ProjectRecord): void {
+    if (project.pending?.readsLeft === undefined) return;
+    project.pending.readsLeft -= 1;
+    if (project.pending.readsLeft <= 0) settle(project);
   }
 
   entraIssuer(tenantId: string): string {
@@ -333,6 +384,8 @@ export class EmulatorState {
       federatedCredentials: credentials,
       roleAssignments: [...this.roleAssignments.values()],
       serviceConnections: [...this.serviceEndpoints.values()].map((stored) => stored.endpoint),
+      projects: this.projects.map((p) => ({ id: p.id, name: p.name, state: this.findProject(p.id)!.state })),
+      pipelinePermissions: [...this.pipelinePermissions.values()],
       applications: [...this.applications.values()].map((stored) => ({
         ...stored.resource,
         owners: stored.owners.map((id) => ({ '@odata.type': this.directoryObjectType(id), id })),
@@ -362,6 +415,13 @@ export class EmulatorState {
       applicationObjectId: application.resource.id,
     });
   }
+}
+
+function settle(project: ProjectRecord): void {
+  project.state = 'wellFormed';
+  project.pending = undefined;
+  project.revision += 1;
+  project.lastUpdateTime = new Date().toISOString();
 }
 
 export function newGuid(): string {
@@ -449,6 +509,14 @@ export function seedWorld(urls: ServiceUrls, settings: Settings, options: SeedOp
     { name: 'rg-identities', location: 'westeurope' },
     { name: 'rg-app1-dev', location: 'westeurope' },
   ];
+  // Folders as Azure DevOps writes them; one name in two folders, for the ambiguous-name case.
+  const pipelines: PipelineFacts[] = [
+    { id: 1, name: 'platform-bootstrap', folder: '\\', projectId: project.id },
+    { id: 7, name: 'app1-deploy', folder: '\\apps', projectId: project.id },
+    { id: 8, name: 'app1-deploy', folder: '\\legacy', projectId: project.id },
+    { id: 12, name: 'app1-ci', folder: '\\', projectId: project.id },
+    { id: 21, name: 'app1-release', folder: '\\', projectId: secondProject.id },
+  ];
   const world: World = {
     tenantId,
     subscriptionId,
@@ -457,6 +525,7 @@ export function seedWorld(urls: ServiceUrls, settings: Settings, options: SeedOp
     organization,
     project,
     secondProject,
+    pipelines,
     bootstrap,
     buildService: { id: buildService.id, displayName: buildService.displayName },
     jobAccessToken,
@@ -469,9 +538,10 @@ export function seedWorld(urls: ServiceUrls, settings: Settings, options: SeedOp
   state.devopsIdentities.set(platformAdmin.id, platformAdmin);
   const seededAt = new Date().toISOString();
   state.projects.push(
-    { id: project.id, name: project.name, description: 'Platform team', revision: 11, lastUpdateTime: seededAt },
-    { id: secondProject.id, name: secondProject.name, description: 'Application 1', revision: 12, lastUpdateTime: seededAt },
+    { id: project.id, name: project.name, description: 'Platform team', revision: 11, lastUpdateTime: seededAt, state: 'wellFormed' },
+    { id: secondProject.id, name: secondProject.name, description: 'Application 1', revision: 12, lastUpdateTime: seededAt, state: 'wellFormed' },
   );
+  state.pipelineDefinitions.push(...pipelines.map((p) => ({ ...p })));
 
   const bootstrapIssuer = state.entraIssuer(tenantId);
   const bootstrapSubject = workloadIdentitySubject(tenantId, organization.id, bootstrap.connectionId);

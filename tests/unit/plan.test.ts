@@ -24,18 +24,45 @@ function request(inputs: Record<string, string> = {}) {
 
 describe('planFor', () => {
   it('runs every read first, side by side, so a bad request is refused before any write', () => {
-    const [reads, ...rest] = levels(planFor(request({ resourceGroup: 'rg-app1-dev' })));
+    const [reads, afterProject, ...rest] = levels(planFor(request({ resourceGroup: 'rg-app1-dev' })));
     assert.deepEqual(
       reads.map((s) => s.id),
-      ['project', 'subscription', 'roleDefinition', 'identityResourceGroup', 'scopeResourceGroup', 'existingIdentity', 'existingConnection'],
+      ['project', 'subscription', 'roleDefinition', 'scopeResourceGroup', 'identityResourceGroup', 'existingIdentity'],
     );
-    assert.ok(reads.every((s) => !s.writes));
+    assert.deepEqual(
+      afterProject.map((s) => s.id),
+      ['existingConnection'],
+      'the connection is looked up in the project once the project is known to be wellFormed',
+    );
+    assert.ok([...reads, ...afterProject].every((s) => !s.writes));
     assert.ok(rest.flat().every((s) => s.writes));
   });
 
   it('puts identity → connection → federated credential on the critical path, the role assignment beside the connection', () => {
     const byLevel = levels(planFor(request())).map((level) => level.map((s) => s.id));
-    assert.deepEqual(byLevel.slice(1), [['identity'], ['roleAssignment', 'connection'], ['federatedCredential']]);
+    assert.deepEqual(byLevel.slice(2), [['identity'], ['roleAssignment', 'connection'], ['federatedCredential']]);
+  });
+
+  it('plans no sharing and no pipeline permissions unless asked', () => {
+    const ids = planFor(request()).map((s) => s.id);
+    for (const id of ['sharedProjects', 'sharing', 'pipelines', 'pipelinePermissions'] as const) assert.ok(!ids.includes(id), id);
+  });
+
+  it('reads the projects to share with and the pipelines to authorize before any write, and writes both beside the federated credential', () => {
+    const plan = planFor(request({ shareWithProjects: 'app1', authorizePipelines: '12\napp1-deploy', authorizeAllPipelines: 'true' }));
+    const identity = plan.find((s) => s.id === 'identity')!;
+    assert.ok(identity.needs.includes('sharedProjects') && identity.needs.includes('pipelines'), 'no write before they are validated');
+    const byLevel = levels(plan).map((level) => level.map((s) => s.id));
+    assert.deepEqual(byLevel.at(-1), ['federatedCredential', 'pipelinePermissions', 'sharing']);
+    assert.deepEqual(plan.find((s) => s.id === 'pipelinePermissions')?.summary,
+      "ensure pipeline permissions on the connection: all pipelines of project 'platform' and pipelines 12, 'app1-deploy'");
+    assert.deepEqual(plan.find((s) => s.id === 'sharing')?.summary, "ensure the connection is shared with projects 'app1'");
+  });
+
+  it('authorizes all pipelines without resolving any when no pipeline is listed', () => {
+    const plan = planFor(request({ authorizeAllPipelines: 'true' }));
+    assert.deepEqual(plan.find((s) => s.id === 'pipelinePermissions')?.needs, ['connection']);
+    assert.ok(!plan.some((s) => s.id === 'pipelines'));
   });
 
   it('reads the scope resource group only when the role is scoped to one', () => {
@@ -60,8 +87,8 @@ describe('planFor an app registration', () => {
   it('reads first, the application once the project id is known, and writes nothing before every read', () => {
     const plan = app({ resourceGroup: 'rg-app1-dev' });
     const byLevel = levels(plan).map((level) => level.map((s) => s.id));
-    assert.deepEqual(byLevel[0], ['project', 'subscription', 'roleDefinition', 'scopeResourceGroup', 'existingConnection']);
-    assert.deepEqual(byLevel[1], ['existingApplication']);
+    assert.deepEqual(byLevel[0], ['project', 'subscription', 'roleDefinition', 'scopeResourceGroup']);
+    assert.deepEqual(byLevel[1], ['existingConnection', 'existingApplication']);
     assert.ok(plan.filter((s) => !s.writes).every((s) => ['project', 'subscription', 'roleDefinition', 'scopeResourceGroup', 'existingConnection', 'existingApplication'].includes(s.id)));
     assert.deepEqual(plan.find((s) => s.id === 'application')?.needs, byLevel[0].concat(byLevel[1]));
   });

@@ -55,6 +55,9 @@ describe('parseRequest', () => {
       organization: 'contoso',
       project: 'platform',
       accessToken: 'job-token',
+      shareWithProjects: [],
+      authorizeAllPipelines: false,
+      authorizePipelines: [],
     });
     assert.equal(request.bootstrap.cloud.resourceManagerAudience, 'https://management.core.windows.net/');
     assert.deepEqual(request.bootstrap.auth, {
@@ -76,6 +79,26 @@ describe('parseRequest', () => {
     assert.equal(request.identity.location, 'westeurope');
     assert.equal(request.devops.organizationUrl, 'https://contoso.visualstudio.com/');
     assert.equal(request.devops.organization, 'contoso');
+  });
+
+  it('reads pipeline permissions and sharing, one value per line, ids and names with folders, repeats dropped', () => {
+    const { devops } = parseRequest(
+      raw({
+        authorizeAllPipelines: 'True',
+        authorizePipelines: '12\r\n app1-deploy \n\n\\apps\\app1-deploy\napps/app1-deploy\nAPP1-DEPLOY\n12',
+        shareWithProjects: 'app1\n\n 0f1e2d3c-0000-4000-8000-000000000001 \nAPP1',
+      }),
+    );
+    assert.equal(devops.authorizeAllPipelines, true);
+    assert.deepEqual(devops.authorizePipelines, [{ id: 12 }, { name: 'app1-deploy' }, { name: 'app1-deploy', folder: '\\apps' }]);
+    assert.deepEqual(devops.shareWithProjects, ['app1', '0f1e2d3c-0000-4000-8000-000000000001']);
+  });
+
+  it('leaves pipeline permissions off and shares with no project by default', () => {
+    const { devops } = parseRequest(raw({ authorizeAllPipelines: 'false' }));
+    assert.equal(devops.authorizeAllPipelines, false);
+    assert.deepEqual(devops.authorizePipelines, []);
+    assert.deepEqual(devops.shareWithProjects, []);
   });
 
   it('accepts pick-list values in any case and returns them in canonical form', () => {
@@ -142,6 +165,11 @@ describe('parseRequest', () => {
     });
     it('a federated bootstrap connection outside a pipeline job (no OIDC request URI)', () =>
       failsOn('bootstrapConnection', raw({}, { oidcRequestUri: undefined }), /System\.OidcRequestUri/));
+    it('a boolean that is neither true nor false', () =>
+      failsOn('authorizeAllPipelines', raw({ authorizeAllPipelines: 'yes' }), /Supported values are: true, false/));
+    it('a pipeline id of zero', () => failsOn('authorizePipelines', raw({ authorizePipelines: '0' }), /not a pipeline definition id/));
+    it('a pipeline line that names only a folder', () => failsOn('authorizePipelines', raw({ authorizePipelines: '\\apps\\' }), /folder but no pipeline/));
+    it('a project line with control characters', () => failsOn('shareWithProjects', raw({ shareWithProjects: 'a\u0007b' })));
     it('a job without an access token', () => failsOn('organizationUrl', raw({}, { accessToken: undefined }), /OAuth token/));
     it('a bootstrap connection whose authority is not https', () => {
       const task = raw();
