@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   try {
     const request = parseRequest(agent.readTask());
     const plan = planFor(request);
-    const clients = createClients(request, (secret) => agent.secret(secret));
+    const clients = await createClients(request, (secret) => agent.secret(secret));
     const provisioned = await provision(request, plan, clients, (step, result) => agent.info(summarize(step, result)));
     report(request, provisioned, agent);
     agent.succeed(`Service connection '${provisioned.connection.value.name}' is ready.`);

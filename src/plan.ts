@@ -3,21 +3,25 @@
  * printed before the run, executed by the engine.
  *
  * Reads come first and run side by side; no write starts before every read has validated the request,
- * so a request naming a missing project, resource group or role writes nothing. The critical path is
- * identity → connection → federated credential; the role assignment runs beside the connection.
+ * so a request naming a missing project, resource group, management group or role writes nothing. The
+ * critical path is identity → connection → federated credential; the role assignments (the main one and
+ * one per roleAssignments line) run beside the connection.
  */
 import type { ProvisioningRequest } from './request';
 
 export type StepId =
   | 'project'
   | 'subscription'
+  | 'managementGroup'
   | 'roleDefinition'
+  | `roleDefinition:${number}`
   | 'identityResourceGroup'
   | 'scopeResourceGroup'
   | 'existingIdentity'
   | 'existingConnection'
   | 'identity'
   | 'roleAssignment'
+  | `roleAssignment:${number}`
   | 'connection'
   | 'federatedCredential';
 
@@ -32,6 +36,7 @@ export interface Step {
 const READS: readonly StepId[] = [
   'project',
   'subscription',
+  'managementGroup',
   'roleDefinition',
   'identityResourceGroup',
   'scopeResourceGroup',
@@ -43,18 +48,25 @@ export function planFor(request: ProvisioningRequest): Step[] {
   const { azure, identity, devops, connectionName } = request;
   const read = (id: StepId, summary: string): Step => ({ id, needs: [], writes: false, summary });
   const write = (id: StepId, needs: StepId[], summary: string): Step => ({ id, needs, writes: true, summary });
-  const allReads = READS.filter((id) => id !== 'scopeResourceGroup' || azure.resourceGroup);
+  const grants = azure.additionalRoles.map((grant, index) => ({ ...grant, n: index + 1 }));
+  const allReads: StepId[] = [
+    ...READS.filter((id) => (id !== 'scopeResourceGroup' || azure.resourceGroup) && (id !== 'managementGroup' || azure.managementGroup)),
+    ...grants.map(({ n }): StepId => `roleDefinition:${n}`),
+  ];
   const identityRef = `managed identity '${identity.name}' in resource group '${identity.resourceGroup}'`;
   return [
     read('project', `read project '${devops.project}' in ${devops.organizationUrl}`),
     read('subscription', `read subscription ${azure.subscriptionId}`),
+    ...(azure.managementGroup ? [read('managementGroup', `read management group '${azure.managementGroup.id}'`)] : []),
     read('roleDefinition', `find role '${azure.roleDefinitionName}' at ${azure.scope}`),
+    ...grants.map(({ n, role, scope }) => read(`roleDefinition:${n}`, `find role '${role}' at ${scope}`)),
     read('identityResourceGroup', `read resource group '${identity.resourceGroup}'`),
     ...(azure.resourceGroup ? [read('scopeResourceGroup', `read resource group '${azure.resourceGroup}'`)] : []),
     read('existingIdentity', `look for ${identityRef}`),
     read('existingConnection', `look for service connection '${connectionName}' in project '${devops.project}'`),
     write('identity', allReads, `ensure ${identityRef}`),
     write('roleAssignment', ['identity'], `ensure role '${azure.roleDefinitionName}' for the identity at ${azure.scope}`),
+    ...grants.map(({ n, role, scope }) => write(`roleAssignment:${n}`, ['identity'], `ensure role '${role}' for the identity at ${scope}`)),
     write('connection', ['identity'], `ensure service connection '${connectionName}' (workload identity federation)`),
     write('federatedCredential', ['identity', 'connection'], `ensure the identity trusts the connection's issuer and subject`),
   ];

@@ -3,16 +3,18 @@
  */
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
 import type { Clients } from './clients';
-import { runPlan } from './engine';
+import { runPlan, type Runners } from './engine';
 import { connectionTagValue, federatedCredentialName } from './naming';
 import type { Step, StepId } from './plan';
 import type { ProvisioningRequest } from './request';
 import { ensureFederatedCredential, FederatedCredential } from './resources/federatedCredential';
 import {
+  lookupManagementGroup,
   lookupProject,
   lookupResourceGroup,
   lookupRoleDefinition,
   lookupSubscription,
+  ManagementGroup,
   Project,
   ResourceGroup,
   RoleDefinition,
@@ -26,7 +28,11 @@ import { assertReusable, Connection, ensureConnection, findConnection } from './
 export interface Provisioned {
   project: Project;
   subscription: Subscription;
+  managementGroup: ManagementGroup;
   roleDefinition: RoleDefinition;
+  /** The n-th grant of roleAssignments: its role, then its assignment. */
+  [grantRole: `roleDefinition:${number}`]: RoleDefinition;
+  [grant: `roleAssignment:${number}`]: Outcome<RoleAssignment>;
   identityResourceGroup: ResourceGroup;
   scopeResourceGroup: ResourceGroup;
   existingIdentity: ManagedIdentity | null;
@@ -44,11 +50,26 @@ export function provision(
   onStep: (step: Step, result: unknown) => void,
 ): Promise<Provisioned> {
   const { azure, identity, devops } = request;
+  const grants: Partial<Runners<Provisioned>> = {};
+  azure.additionalRoles.forEach((grant, index) => {
+    const n = index + 1;
+    grants[`roleDefinition:${n}`] = () => lookupRoleDefinition(clients, grant.scope, grant.role, { input: 'roleAssignments', line: grant.line });
+    grants[`roleAssignment:${n}`] = (done) => {
+      const role = done[`roleDefinition:${n}`];
+      return ensureRoleAssignment(
+        clients,
+        { scope: grant.scope, principalId: done.identity.value.principalId, roleDefinitionId: role.id, roleName: role.name },
+        done.identity.action === 'created',
+      );
+    };
+  });
   return runPlan<Provisioned>(
     plan,
     {
+      ...grants,
       project: () => lookupProject(clients, devops.project),
       subscription: () => lookupSubscription(clients, azure.subscriptionId),
+      managementGroup: () => lookupManagementGroup(clients, azure.managementGroup?.id ?? ''),
       roleDefinition: () => lookupRoleDefinition(clients, azure.scope, azure.roleDefinitionName),
       identityResourceGroup: () =>
         lookupResourceGroup(clients, 'identityResourceGroup', azure.subscriptionId, identity.resourceGroup),
@@ -105,6 +126,9 @@ export function provision(
             clientId: done.identity.value.clientId,
             subscriptionId: azure.subscriptionId,
             subscriptionName: azure.subscriptionName ?? done.subscription.name,
+            managementGroup: azure.managementGroup
+              ? { id: done.managementGroup.id, name: azure.managementGroup.name ?? done.managementGroup.displayName }
+              : undefined,
             resourceGroupScope: azure.resourceGroup
               ? `/subscriptions/${azure.subscriptionId}/resourcegroups/${done.scopeResourceGroup.name}`
               : undefined,

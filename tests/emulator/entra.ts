@@ -1,7 +1,7 @@
 /**
  * Microsoft Entra ID (login.microsoftonline.com) as far as a confidential client needs it: OpenID
  * discovery, instance discovery, signing keys and the v2.0 token endpoint with client_credentials
- * (client secret or federated client assertion).
+ * (client secret, certificate assertion or federated client assertion).
  *
  * MSAL (msal-common Authority.ts) with @azure/identity's disableInstanceDiscovery: true puts the authority
  * host in knownAuthorities, so it skips /common/discovery/instance and only GETs
@@ -9,27 +9,50 @@
  * token_endpoint, issuer and jwks_uri, and validateIssuer() requires the issuer's scheme, host and port to
  * equal the authority's; the issuer below is therefore on this server.
  */
-import { randomUUID } from 'node:crypto';
+import { constants, createPublicKey, randomUUID, verify } from 'node:crypto';
 import { header, jsonResponse, matchPath, type EmulatorRequest, type EmulatorResponse } from './http';
 import { decodeJwt, epochSeconds, timeProblem, type DecodedJwt } from './jwt';
-import type { DirectoryPrincipal, EmulatorState } from './world';
+import { AZURE_DEVOPS_APP_ID, type DirectoryPrincipal, type EmulatorState } from './world';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-const ACCESS_TOKEN_LIFETIME_SECONDS = 3599;
+export const ACCESS_TOKEN_LIFETIME_SECONDS = 3599;
 
 /**
- * Resources this tenant can issue tokens for. ARM accepts both of its app id URIs, with or without the
- * trailing slash (see the allowed audiences in ARM's InvalidAuthenticationTokenAudience message).
+ * Resources this tenant can issue tokens for: the cloud's ARM app id URIs, with or without the trailing
+ * slash (see the allowed audiences in ARM's InvalidAuthenticationTokenAudience message), its Microsoft
+ * Graph, and Azure DevOps (by app id).
  */
-const KNOWN_RESOURCES = [
-  'https://management.core.windows.net/',
-  'https://management.core.windows.net',
-  'https://management.azure.com/',
-  'https://management.azure.com',
-  'https://graph.microsoft.com/',
-  'https://graph.microsoft.com',
-  '499b84ac-1321-427f-aa17-267ca6975798',
-];
+export function isKnownResource(state: EmulatorState, resource: string): boolean {
+  const graph = state.cloud.graphUrl;
+  return [...state.cloud.armAudiences, graph, graph.replace(/\/$/, ''), AZURE_DEVOPS_APP_ID].includes(resource);
+}
+
+/** A v1 access token for a principal, as Entra ID (or the instance metadata endpoint) issues it. */
+export function issueAccessToken(state: EmulatorState, principal: DirectoryPrincipal, resource: string, appidacr: '0' | '1' | '2'): string {
+  const tenantId = state.world.tenantId;
+  const issuedAt = epochSeconds();
+  const claims: Record<string, unknown> = {
+    aud: resource,
+    iss: state.accessTokenIssuer(),
+    iat: issuedAt,
+    nbf: issuedAt,
+    exp: issuedAt + ACCESS_TOKEN_LIFETIME_SECONDS,
+    aio: Buffer.from(randomUUID()).toString('base64url'),
+    appid: principal.appId,
+    azp: principal.appId,
+    appidacr,
+    idp: state.accessTokenIssuer(),
+    idtyp: 'app',
+    oid: principal.objectId,
+    rh: '0.AAAA.',
+    sub: principal.objectId,
+    tid: tenantId,
+    uti: Buffer.from(randomUUID()).toString('base64url').slice(0, 22),
+    ver: '1.0',
+  };
+  if (principal.managedIdentityResourceId) claims.xms_mirid = principal.managedIdentityResourceId;
+  return state.entraKey.sign(claims);
+}
 
 export class EntraService {
   constructor(private readonly state: EmulatorState) {}
@@ -75,8 +98,8 @@ export class EntraService {
       end_session_endpoint: `${base}/oauth2/v2.0/logout`,
       claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'tid', 'ver', 'oid'],
       tenant_region_scope: 'EU',
-      cloud_instance_name: 'microsoftonline.com',
-      msgraph_host: 'graph.microsoft.com',
+      cloud_instance_name: { AzureCloud: 'microsoftonline.com', AzureUSGovernment: 'microsoftonline.us', AzureChinaCloud: 'partner.microsoftonline.cn' }[this.state.cloud.environment],
+      msgraph_host: new URL(this.state.cloud.graphUrl).host,
     });
   }
 
@@ -157,7 +180,13 @@ export class EntraService {
       if (assertionType !== JWT_BEARER) {
         return this.error(400, 'invalid_request', 50027, `AADSTS50027: JWT token is invalid or malformed. client_assertion_type must be '${JWT_BEARER}'.`, request);
       }
-      const failure = this.checkFederatedAssertion(principal, assertion, request);
+      // An assertion the client signed itself (private_key_jwt) names the client as issuer and carries the
+      // certificate's thumbprint; anything else is a federated token from another issuer.
+      const decoded = decodeJwt(assertion);
+      const selfSigned = decoded !== undefined && decoded.payload.iss === principal.appId && ('x5t' in decoded.header || 'x5t#S256' in decoded.header);
+      const failure = selfSigned
+        ? this.checkCertificateAssertion(principal, decoded, tenant, request)
+        : this.checkFederatedAssertion(principal, assertion, request);
       if (failure) return failure;
       authenticationMethod = '2';
     } else {
@@ -170,7 +199,7 @@ export class EntraService {
       );
     }
 
-    if (!KNOWN_RESOURCES.includes(resource)) {
+    if (!isKnownResource(this.state, resource)) {
       return this.error(
         400,
         'invalid_resource',
@@ -184,7 +213,7 @@ export class EntraService {
       token_type: 'Bearer',
       expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
       ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
-      access_token: this.issueAccessToken(principal, resource, authenticationMethod),
+      access_token: issueAccessToken(this.state, principal, resource, authenticationMethod),
     }, this.standardHeaders(request));
   }
 
@@ -248,6 +277,49 @@ export class EntraService {
     return undefined;
   }
 
+  /**
+   * A client assertion signed with the app's certificate (RFC 7523 private_key_jwt as MSAL builds it: PS256
+   * with x5t#S256, or RS256 with x5t): the thumbprint must name a registered certificate, the signature
+   * must verify with its key, the audience must be this token endpoint, and the time window must hold.
+   * Messages as Entra writes them for AADSTS700027 and AADSTS700024.
+   */
+  private checkCertificateAssertion(principal: DirectoryPrincipal, token: DecodedJwt, tenant: string, request: EmulatorRequest): EmulatorResponse | undefined {
+    const sha256 = typeof token.header['x5t#S256'] === 'string' ? token.header['x5t#S256'] : undefined;
+    const sha1 = typeof token.header.x5t === 'string' ? token.header.x5t : undefined;
+    const certificate = (principal.certificates ?? []).find((c) => (sha256 !== undefined && c.x5tS256 === sha256) || (sha1 !== undefined && c.x5t === sha1));
+    const thumbprint = Buffer.from(sha256 ?? sha1 ?? '', 'base64url').toString('hex').toUpperCase();
+    if (!certificate) {
+      return this.error(
+        401,
+        'invalid_client',
+        700027,
+        `AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${thumbprint}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${principal.appId}'.]`,
+        request,
+      );
+    }
+    const key = createPublicKey(certificate.publicKeyPem);
+    const data = Buffer.from(token.signingInput);
+    const valid =
+      token.header.alg === 'PS256'
+        ? verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, token.signature)
+        : token.header.alg === 'RS256' && verify('sha256', data, key, token.signature);
+    if (!valid) {
+      return this.error(401, 'invalid_client', 700027, `AADSTS700027: Client assertion failed signature validation. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '${thumbprint}']`, request);
+    }
+    const endpoint = `${this.state.urls.login}${tenant}/oauth2/v2.0/token`;
+    const audience = stringClaim(token, 'aud');
+    if (audience.toLowerCase() !== endpoint.toLowerCase() && audience.toLowerCase() !== `${this.state.urls.login}${this.state.world.tenantId}/oauth2/v2.0/token`) {
+      return this.error(401, 'invalid_client', 700212, `AADSTS700212: The client assertion audience '${audience}' does not match the token endpoint '${endpoint}'.`, request);
+    }
+    if (stringClaim(token, 'sub') !== principal.appId) {
+      return this.error(401, 'invalid_client', 700023, `AADSTS700023: Client assertion subject must match the client id '${principal.appId}'.`, request);
+    }
+    if (timeProblem(token.payload, epochSeconds(), 300)) {
+      return this.error(401, 'invalid_client', 700024, `AADSTS700024: Client assertion is not within its valid time range. Current time: ${new Date().toISOString()}.`, request);
+    }
+    return undefined;
+  }
+
   /** App registrations carry their credentials; a managed identity's are the ARM child resources. */
   private usableFederatedCredentials(principal: DirectoryPrincipal): Array<{ issuer: string; subject: string; audiences: string[] }> {
     if (principal.kind === 'Application') return principal.federatedCredentials;
@@ -255,32 +327,6 @@ export class EntraService {
     if (!byName) return [];
     const propagatedBefore = Date.now() - this.state.settings.federatedCredentialPropagationMs;
     return [...byName.values()].filter((c) => c.createdAt <= propagatedBefore).map((c) => c.resource.properties);
-  }
-
-  private issueAccessToken(principal: DirectoryPrincipal, resource: string, appidacr: '1' | '2'): string {
-    const tenantId = this.state.world.tenantId;
-    const issuedAt = epochSeconds();
-    const claims: Record<string, unknown> = {
-      aud: resource,
-      iss: `https://sts.windows.net/${tenantId}/`,
-      iat: issuedAt,
-      nbf: issuedAt,
-      exp: issuedAt + ACCESS_TOKEN_LIFETIME_SECONDS,
-      aio: Buffer.from(randomUUID()).toString('base64url'),
-      appid: principal.appId,
-      azp: principal.appId,
-      appidacr,
-      idp: `https://sts.windows.net/${tenantId}/`,
-      idtyp: 'app',
-      oid: principal.objectId,
-      rh: '0.AAAA.',
-      sub: principal.objectId,
-      tid: tenantId,
-      uti: Buffer.from(randomUUID()).toString('base64url').slice(0, 22),
-      ver: '1.0',
-    };
-    if (principal.managedIdentityResourceId) claims.xms_mirid = principal.managedIdentityResourceId;
-    return this.state.entraKey.sign(claims);
   }
 
   private tenantNotFound(tenant: string): EmulatorResponse {
