@@ -131,7 +131,8 @@ class TunnellingAgent extends HttpsProxyAgent<string> {
     proxy: URL,
     private readonly ca: string[] | undefined,
   ) {
-    super(proxy, { keepAlive: true });
+    // The CAs also check an https: proxy's own certificate.
+    super(proxy, { keepAlive: true, ...(ca ? { ca } : {}) });
   }
 
   override connect(request: ClientRequest, options: Parameters<HttpsProxyAgent<string>['connect']>[1]): ReturnType<HttpsProxyAgent<string>['connect']> {

@@ -56,7 +56,8 @@ describe('sovereign clouds, end to end', function () {
 
         // Entra ID and ARM were reached under the cloud's names only, through the agent's proxy.
         const proxy = emulator.proxy!;
-        const targets = new Set(proxy.tunnels.filter((t) => t.status === 200).map((t) => t.target));
+        const targets = new Set(proxy.tunnels.map((t) => t.target));
+        assert.ok(proxy.tunnels.every((t) => t.status === 200), 'every host the task asked for was routed');
         assert.ok(targets.has(`${login}:443`) || targets.has('login.partner.microsoftonline.cn:443'), [...targets].join(', '));
         assert.ok(targets.has(`${arm}:443`), [...targets].join(', '));
         assert.ok(![...targets].some((t) => /microsoftonline\.com|management\.azure\.com|windows\.net/.test(t)), 'nothing went to the public cloud');
@@ -67,6 +68,31 @@ describe('sovereign clouds, end to end', function () {
 
         const used = await useConnection(emulator, connection.id);
         assert.equal(used.status, 200, `the connection reaches ARM in ${cloud}: ${JSON.stringify(used.body)}`);
+      });
+
+      it("does the same from the agent machine's managed identity, at a management group, with a second role", async () => {
+        const mg = '/providers/Microsoft.Management/managementGroups/mg-platform';
+        const vm = await Emulator.start({ cloud, bootstrapScheme: 'ManagedServiceIdentity', bootstrapRoles: ['Contributor', `Role Based Access Control Administrator@${mg}`] });
+        try {
+          const run = await runTask(vm, {
+            bootstrapConnection: 'platform-bootstrap',
+            connectionName: 'platform-mg',
+            identityResourceGroup: 'rg-identities',
+            managementGroupId: 'mg-platform',
+            roleDefinitionName: 'Reader',
+            roleAssignments: 'Contributor@resourceGroups/rg-app1-dev',
+          });
+          assert.equal(run.result, 'Succeeded', `task failed: ${run.message}\n${run.stdout}`);
+          const connection = vm.state().serviceConnections.find((c) => c.name === 'platform-mg');
+          assert.equal(connection?.data.environment, cloud);
+          assert.equal(connection?.data.scopeLevel, 'ManagementGroup');
+          assert.equal(connection?.url, `https://${arm}/`);
+          assert.ok(vm.requests.some((r) => r.service === 'imds' && r.path.includes(encodeURIComponent(audience))), `the metadata endpoint was asked for ${audience}`);
+          assert.equal(vm.state().roleAssignments.filter((a) => a.properties.principalId === run.outputs.principalId).length, 2);
+          assert.equal((await useConnection(vm, connection!.id)).status, 200);
+        } finally {
+          await vm.stop();
+        }
       });
     });
   }
