@@ -1,6 +1,6 @@
 /**
- * Every client the task uses is built here, from the cloud description of the bootstrap connection and
- * the organization URL. No other module knows a URL.
+ * Every client the task uses is built here, from the cloud description of the bootstrap connection, the
+ * organization URL and the agent's network (proxy, CAs). No other module knows a URL.
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { ServiceClient } from '@azure/core-client';
@@ -10,22 +10,28 @@ import {
   createPipelineFromOptions,
   createPipelineRequest,
   type HttpHeaders,
+  type HttpMethods,
 } from '@azure/core-rest-pipeline';
-import { ClientAssertionCredential, ClientSecretCredential } from '@azure/identity';
+import { ClientAssertionCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
 import { ManagedServiceIdentityClient } from '@azure/arm-msi';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import type { Client as GraphClient } from '@microsoft/microsoft-graph-client';
 import { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
 import { CoreApi } from 'azure-devops-node-api/CoreApi';
 import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
+import { PersonalAccessTokenCredentialHandler } from 'azure-devops-node-api/handlers/personalaccesstoken';
+import type { IRequestHandler } from 'azure-devops-node-api/interfaces/common/VsoBaseInterfaces';
 import { graphHost, graphScope, scopeFor } from './cloud';
-import { ServiceError } from './errors';
+import { ServiceError, TaskError, hintFor } from './errors';
 import { toTaskError } from './failures';
+import { agentNetwork, type AgentNetwork } from './network';
 import type { ProvisioningRequest } from './request';
 
 export const PRODUCT = 'WorkloadIdentityConnection';
 export const VERSION = '1.0.0';
 const USER_AGENT = `${PRODUCT}/${VERSION}`;
+/** Azure DevOps' resource (application) id in Microsoft Entra ID; the same in every cloud. */
+export const AZURE_DEVOPS_RESOURCE = '499b84ac-1321-427f-aa17-267ca6975798';
 
 export interface ArmResponse {
   status: number;
@@ -64,18 +70,26 @@ export interface DevOpsRest {
   listDefinitions(project: string, filter: { name?: string; path?: string; definitionIds?: number[] }): Promise<unknown>;
 }
 
-/** `register` is called with every secret the clients obtain (OIDC tokens, access tokens). */
-export function createClients(request: ProvisioningRequest, register: (secret: string) => void): Clients {
+/**
+ * `register` is called with every secret the clients obtain (OIDC tokens, access tokens). Asynchronous
+ * only to sign in to Azure DevOps as the bootstrap identity: its client takes a token, not a credential.
+ */
+export async function createClients(request: ProvisioningRequest, register: (secret: string) => void): Promise<Clients> {
   const { cloud } = request.bootstrap;
-  const credential = new SharedCredential(bootstrapCredential(request, register), register);
+  // Every client below goes through the agent's proxy and trusts its CAs. Microsoft Graph's client sends
+  // with fetch, which ignores proxies: build it over `network.send` (a custom fetch or middleware).
+  const network = agentNetwork(request.network);
+  const credential = new SharedCredential(bootstrapCredential(request, network, register), register);
   const arm = {
     endpoint: cloud.resourceManagerUrl,
     // The SDKs default to `<endpoint>/.default`, which is wrong for any host whose audience differs (WIRE.md).
     credentialScopes: [scopeFor(cloud.resourceManagerAudience)],
     userAgentOptions: { userAgentPrefix: USER_AGENT },
+    ...network.azureOptions,
   };
-  const devopsHandlers = [new BearerCredentialHandler(request.devops.accessToken)];
-  const devopsOptions = { allowRetries: true, maxRetries: 3 };
+  const devopsAuth = await devopsAuthorization(request, credential);
+  const devopsHandlers = [devopsAuth.handler];
+  const devopsOptions = { allowRetries: true, maxRetries: 3, ...network.devopsOptions };
   const armClient = new ServiceClient({ ...arm, credential });
   let graph: Promise<GraphClient> | undefined;
   return {
@@ -95,12 +109,12 @@ export function createClients(request: ProvisioningRequest, register: (secret: s
     // for ResourceAreas, which for these two areas resolves to the organization URL anyway.
     serviceEndpoints: new ServiceEndpointApi(request.devops.organizationUrl, devopsHandlers, devopsOptions, USER_AGENT),
     core: new CoreApi(request.devops.organizationUrl, devopsHandlers, devopsOptions, USER_AGENT),
-    graph: () => (graph ??= graphClient(request, credential)),
-    devopsRest: devopsRestClient(request.devops.organizationUrl, request.devops.accessToken),
+    graph: () => (graph ??= graphClient(request, credential, network)),
+    devopsRest: devopsRestClient(request.devops.organizationUrl, devopsAuth.header, network),
   };
 }
 
-async function graphClient(request: ProvisioningRequest, credential: TokenCredential): Promise<GraphClient> {
+async function graphClient(request: ProvisioningRequest, credential: TokenCredential, network: AgentNetwork): Promise<GraphClient> {
   const { cloud } = request.bootstrap;
   const scope = graphScope(cloud);
   const token = () =>
@@ -109,24 +123,30 @@ async function graphClient(request: ProvisioningRequest, credential: TokenCreden
   const [{ Client, MiddlewareFactory }] = await Promise.all([import('@microsoft/microsoft-graph-client'), token()]);
   // The shared credential caches the token fetched above; every Graph call reuses it.
   const middleware = MiddlewareFactory.getDefaultMiddlewareChain({ getAccessToken: async () => (await token())?.token ?? '' });
-  // The default chain ends in a bare fetch, whose failure says only "fetch failed": keep the reason
-  // (refused connection, untrusted certificate, …) in the message the task reports.
+  // The default chain ends in a bare fetch, which ignores the agent's proxy and CAs (WIRE.md): send
+  // through the agent's network instead, as the @azure clients do.
   middleware[middleware.length - 1] = {
     execute: async (context) => {
-      context.response = await fetch(context.request as string, context.options as RequestInit).catch((error: unknown) =>
-        Promise.reject(withCause(error)),
-      );
+      context.response = await fetchThrough(network, context.request as string, context.options as RequestInit);
     },
   };
   return Client.initWithMiddleware({ middleware, baseUrl: cloud.graphUrl, defaultVersion: 'v1.0', customHosts: new Set([graphHost(cloud)]) });
 }
 
-/** A fetch failure with its cause in the message: "fetch failed (ECONNREFUSED: connect ECONNREFUSED …)". */
-function withCause(error: unknown): Error {
-  const failure = error instanceof Error ? error : new Error(String(error));
-  const cause = (failure as { cause?: { code?: string; message?: string } }).cause;
-  if (!cause?.message) return failure;
-  return new Error(`${failure.message} (${cause.code ? `${cause.code}: ` : ''}${cause.message})`);
+/** fetch's contract over the agent's network: the Graph client reads status, headers and body of a Response. */
+async function fetchThrough(network: AgentNetwork, url: string, init: RequestInit = {}): Promise<Response> {
+  const headers = createHttpHeaders();
+  new Headers(init.headers).forEach((value, name) => headers.set(name, value));
+  const response = await network.send(
+    createPipelineRequest({
+      url,
+      method: (init.method ?? 'GET').toUpperCase() as HttpMethods,
+      headers,
+      body: typeof init.body === 'string' ? init.body : undefined,
+    }),
+  );
+  const body = response.status === 204 || response.status === 304 ? null : response.bodyAsText ?? '';
+  return new Response(body, { status: response.status, headers: response.headers.toJSON() });
 }
 
 /**
@@ -136,9 +156,10 @@ function withCause(error: unknown): Error {
 const PIPELINE_PERMISSIONS_API = '7.1-preview.1';
 const BUILD_API = '7.1';
 
-function devopsRestClient(organizationUrl: string, accessToken: string): DevOpsRest {
+function devopsRestClient(organizationUrl: string, authorization: string, network: AgentNetwork): DevOpsRest {
   // Retries are left to src/resources/devops.ts, as for the SDK's calls, so a failure is retried once over.
   const pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT }, retryOptions: { maxRetries: 0 } });
+  pipeline.addPolicy(network.policy);
   const httpClient = createDefaultHttpClient();
   const send = async (method: 'GET' | 'PATCH', path: string, query: Record<string, string>, body?: unknown): Promise<unknown> => {
     const url = new URL(path, organizationUrl);
@@ -150,7 +171,7 @@ function devopsRestClient(organizationUrl: string, accessToken: string): DevOpsR
         method,
         body: body === undefined ? undefined : JSON.stringify(body),
         headers: createHttpHeaders({
-          authorization: `Bearer ${accessToken}`,
+          authorization,
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           // Without it Azure DevOps answers an unauthenticated call with a 302 to its sign-in page.
@@ -196,16 +217,78 @@ export class DevOpsHttpError extends Error {
   }
 }
 
-function bootstrapCredential(request: ProvisioningRequest, register: (secret: string) => void): TokenCredential {
+/**
+ * How the Azure DevOps calls authenticate, chosen explicitly: azure-devops-node-api's WebApi guesses from
+ * a token's length (52 characters, or the 84-character AZDO format, is taken for a PAT), which would send a
+ * token of another shape the wrong way. The same credential signs the plain REST calls (`header`).
+ */
+async function devopsAuthorization(
+  request: ProvisioningRequest,
+  credential: SharedCredential,
+): Promise<{ handler: IRequestHandler; header: string }> {
+  const auth = request.devopsAuth;
+  switch (auth.kind) {
+    case 'jobAccessToken':
+      return { handler: new BearerCredentialHandler(request.devops.accessToken), header: `Bearer ${request.devops.accessToken}` };
+    case 'personalAccessToken':
+      // Basic with an empty user name (https://learn.microsoft.com/azure/devops/integrate/get-started/authentication/pats#use-a-pat-in-your-code).
+      return {
+        handler: new PersonalAccessTokenCredentialHandler(auth.token),
+        header: `Basic ${Buffer.from(`:${auth.token}`).toString('base64')}`,
+      };
+    case 'bootstrapIdentity': {
+      const operation = "get a token for Azure DevOps as the bootstrap connection's identity";
+      const token = await credential.getToken(scopeFor(AZURE_DEVOPS_RESOURCE)).catch((error: unknown) => Promise.reject(toTaskError('entra', operation, error)));
+      return { handler: new BearerCredentialHandler(token.token), header: `Bearer ${token.token}` };
+    }
+  }
+}
+
+function bootstrapCredential(request: ProvisioningRequest, network: AgentNetwork, register: (secret: string) => void): TokenCredential {
   const { auth, cloud, endpointId } = request.bootstrap;
   // The authority comes from the bootstrap connection the organization configured; instance discovery
   // would ask the public cloud's host about it, which sovereign and private clouds cannot answer.
-  const options = { authorityHost: cloud.authorityHost, disableInstanceDiscovery: true };
-  if (auth.scheme === 'ServicePrincipal') {
-    return new ClientSecretCredential(auth.tenantId, auth.clientId, auth.clientSecret, options);
+  const options = { authorityHost: cloud.authorityHost, disableInstanceDiscovery: true, ...network.azureOptions };
+  switch (auth.scheme) {
+    case 'ServicePrincipal':
+      return new ClientSecretCredential(auth.tenantId, auth.clientId, auth.clientSecret, options);
+    case 'ServicePrincipalCertificate':
+      return new ClientCertificateCredential(auth.tenantId, auth.clientId, { certificate: auth.certificate }, options);
+    case 'ManagedServiceIdentity':
+      // The instance metadata endpoint is link-local: no proxy, no CAs (it is plain HTTP).
+      return new MachineIdentityCredential(new ManagedIdentityCredential(auth.clientId ? { clientId: auth.clientId } : {}), auth.clientId);
+    case 'WorkloadIdentityFederation': {
+      const assertion = pipelineOidcToken(auth.oidcRequestUri, endpointId, request.devops.accessToken, network, register);
+      return new FederatedCredential(new ClientAssertionCredential(auth.tenantId, auth.clientId, assertion.get, options), assertion.failure);
+    }
   }
-  const assertion = pipelineOidcToken(auth.oidcRequestUri, endpointId, request.devops.accessToken, register);
-  return new ClientAssertionCredential(auth.tenantId, auth.clientId, assertion, options);
+}
+
+/**
+ * The agent machine's managed identity. @azure/identity reports every failure as CredentialUnavailableError
+ * with the endpoint's answer inside; this says what the agent's owner can do about it.
+ */
+class MachineIdentityCredential implements TokenCredential {
+  constructor(
+    private readonly inner: ManagedIdentityCredential,
+    private readonly clientId: string | undefined,
+  ) {}
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+    try {
+      return await this.inner.getToken(scopes, options);
+    } catch (error) {
+      if (error instanceof TaskError) throw error;
+      const which = this.clientId ? `the user-assigned identity with client id ${this.clientId} (endpoint data msiclientId)` : 'a system-assigned identity';
+      // MSAL folds the endpoint's answer into "… Description: Identity not found - Correlation ID: …".
+      const text = String((error as Error)?.message ?? error).split(/\r?\n/)[0];
+      const described = /Description: (.*?)(?: - Correlation ID|$)/.exec(text)?.[1];
+      throw new ServiceError(described ? `the instance metadata endpoint answered '${described}'` : text, {
+        operation: "get a token from the agent machine's managed identity",
+        hint: `Run the job on an agent whose machine has ${which}, and check that its instance metadata endpoint is reachable`,
+      });
+    }
+  }
 }
 
 /**
@@ -217,11 +300,14 @@ function pipelineOidcToken(
   oidcRequestUri: string,
   connectionId: string,
   accessToken: string,
+  network: AgentNetwork,
   register: (secret: string) => void,
-): () => Promise<string> {
+): { get: () => Promise<string>; failure: () => TaskError | undefined } {
   let cached: { token: string; expiresAt: number } | undefined;
   let pending: Promise<string> | undefined;
+  let failure: TaskError | undefined;
   const pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT } });
+  pipeline.addPolicy(network.policy);
   const httpClient = createDefaultHttpClient();
   const fetchToken = async (): Promise<string> => {
     const url = new URL(oidcRequestUri);
@@ -242,22 +328,50 @@ function pipelineOidcToken(
     const body = parseJson(response.bodyAsText);
     const token = typeof body?.oidcToken === 'string' ? body.oidcToken : '';
     if (response.status !== 200 || !token) {
-      throw new ServiceError(typeof body?.message === 'string' ? body.message : 'Azure DevOps issued no token', {
+      const refusedByProxy = response.status === 407 ? "the agent's proxy refused the request" : undefined;
+      throw new ServiceError(typeof body?.message === 'string' ? body.message : refusedByProxy ?? 'Azure DevOps issued no token', {
         operation,
         status: response.status,
         code: typeof body?.typeKey === 'string' ? body.typeKey : undefined,
-        hint: 'Check that the bootstrap connection uses workload identity federation and that this pipeline may use it',
+        hint: refusedByProxy ? hintFor(undefined, 407, 'devops') : 'Check that the bootstrap connection uses workload identity federation and that this pipeline may use it',
       });
     }
     register(token);
     cached = { token, expiresAt: jwtExpiry(token) };
     return token;
   };
-  return () => {
+  const get = (): Promise<string> => {
     if (cached && cached.expiresAt - Date.now() > 60_000) return Promise.resolve(cached.token);
-    pending ??= fetchToken().finally(() => (pending = undefined));
+    failure = undefined;
+    pending ??= fetchToken()
+      .catch((error: unknown) => {
+        failure = toTaskError('devops', 'get the pipeline OIDC token for the bootstrap connection', error);
+        throw failure;
+      })
+      .finally(() => (pending = undefined));
     return pending;
   };
+  return { get, failure: () => failure };
+}
+
+/**
+ * A federated credential whose assertion comes from Azure DevOps. MSAL reports a failing assertion
+ * callback as a bare AuthenticationRequiredError message; the callback's own error (status, hint) is
+ * what the user needs, so it is raised instead.
+ */
+class FederatedCredential implements TokenCredential {
+  constructor(
+    private readonly inner: ClientAssertionCredential,
+    private readonly assertionFailure: () => TaskError | undefined,
+  ) {}
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+    try {
+      return await this.inner.getToken(scopes, options);
+    } catch (error) {
+      throw this.assertionFailure() ?? error;
+    }
+  }
 }
 
 /**

@@ -65,6 +65,10 @@ export class ConflictError extends TaskError {
   readonly kind = 'conflict';
 }
 
+const TLS_UNTRUSTED =
+  "The server's certificate is not trusted; when a proxy inspects TLS, configure the agent with its CA certificate (config.sh --sslcacert, which sets Agent.CAInfo)";
+const PROXY_REFUSED = "The agent's proxy refused its credentials; reconfigure the agent's proxy user name and password (config.sh --proxyusername, --proxypassword)";
+
 /**
  * Known failures and the sentence a platform engineer needs. Keys are service error codes
  * (ARM `error.code`, `AADSTS<n>`, Azure DevOps `typeKey`) or `HTTP<status>@<service>`.
@@ -78,6 +82,8 @@ const HINTS: Record<string, string> = {
     'The federated credential\'s subject does not match the token (subjects are case-sensitive); re-run this task to copy the subject from the service connection again',
   AADSTS7000222: 'The bootstrap connection\'s client secret has expired; renew it in Entra ID and update the service connection',
   AADSTS7000215: 'The bootstrap connection\'s client secret is wrong; update the service connection with a valid secret',
+  AADSTS700027:
+    'The bootstrap connection\'s certificate is not (or no longer) registered on its app registration; upload the certificate\'s public part to the app in Entra ID, or update the service connection with the registered certificate and key',
   AADSTS700016:
     'The bootstrap connection\'s application id is not known in this tenant; check the service principal id and tenant id of the bootstrap connection',
   AADSTS500011: 'The resource is not known in this tenant; check the cloud (environment) of the bootstrap connection',
@@ -93,10 +99,17 @@ const HINTS: Record<string, string> = {
   DuplicateServiceConnectionException: 'Pick another connection name, or set existingConnection to reuse',
   ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity:
     'Another run is writing credentials on the same identity; re-run the task',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: TLS_UNTRUSTED,
+  SELF_SIGNED_CERT_IN_CHAIN: TLS_UNTRUSTED,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: TLS_UNTRUSTED,
+  DEPTH_ZERO_SELF_SIGNED_CERT: TLS_UNTRUSTED,
+  'HTTP407@arm': PROXY_REFUSED,
+  'HTTP407@entra': PROXY_REFUSED,
+  'HTTP407@devops': PROXY_REFUSED,
   'HTTP401@devops':
-    'The job access token was refused; allow scripts to access the OAuth token, or check that the job\'s authorization scope covers the target project',
+    'Azure DevOps refused the credential of devOpsAuth: for jobAccessToken allow scripts to access the OAuth token and check that the job\'s authorization scope covers the target project; for bootstrapIdentity add the bootstrap connection\'s identity to the organization as a user; for personalAccessToken renew the token, for this organization, with the scope Service Connections (Read, query & manage)',
   'HTTP403@devops':
-    'Give the pipeline\'s build service identity the Creator role (Administrator to update an existing one) on service connections in the project',
+    'Give the identity of devOpsAuth (the pipeline\'s build service identity for jobAccessToken, the bootstrap connection\'s identity for bootstrapIdentity, the token\'s owner for personalAccessToken) the Creator role on service connections in the project (Administrator to update an existing one)',
 };
 
 export function hintFor(code?: string, status?: number, service?: string): string | undefined {

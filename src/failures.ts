@@ -25,7 +25,9 @@ interface LooseError {
 export function toTaskError(service: Service, operation: string, error: unknown): TaskError {
   if (error instanceof TaskError) return error;
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as LooseError;
-  const status = e.statusCode !== undefined && e.statusCode > 0 ? e.statusCode : undefined;
+  // typed-rest-client's tunnel reports a refused CONNECT only in its message ("…, statusCode=407"); the
+  // Graph client reports a request that never got an answer as statusCode -1.
+  const status = e.statusCode !== undefined && e.statusCode > 0 ? e.statusCode : tunnelStatus(e.message);
   const aadsts = /AADSTS(\d+)/.exec(e.message ?? '');
   // A Graph client error without an answer (statusCode -1) carries the JavaScript error's name as its code.
   const code = aadsts ? `AADSTS${aadsts[1]}` : e.statusCode === -1 ? undefined : e.code ?? e.result?.typeKey ?? undefined;
@@ -39,6 +41,11 @@ export function toTaskError(service: Service, operation: string, error: unknown)
   const message = firstSentence(e.result?.message ?? e.message ?? 'unknown error');
   const facts = { operation, status, code, correlationId, hint: hintFor(code, status, service) };
   return status === 409 ? new ConflictError(message, facts) : new ServiceError(message, facts);
+}
+
+function tunnelStatus(message: string | undefined): number | undefined {
+  const match = /tunneling socket could not be established, statusCode=(\d{3})/.exec(message ?? '');
+  return match ? Number(match[1]) : undefined;
 }
 
 /** SDK messages can run to pages (MSAL appends trace ids and timestamps); the first sentence carries the meaning. */

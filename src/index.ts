@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   try {
     const request = parseRequest(agent.readTask());
     const plan = planFor(request);
-    const clients = createClients(request, (secret) => agent.secret(secret));
+    const clients = await createClients(request, (secret) => agent.secret(secret));
     const provisioned = await provision(request, plan, clients, (step, result) => agent.info(agent.message(...summarize(step, result))));
     report(request, provisioned, agent);
     agent.succeed(agent.message('ConnectionReady', provisioned.connection.value.name));

@@ -3,17 +3,20 @@
  * printed before the run, executed by the engine.
  *
  * Reads come first and run side by side; no write starts before every read has validated the request,
- * so a request naming a missing project, resource group or role writes nothing. The critical path is
- * identity → connection → federated credential; the role assignment runs beside the connection.
- * An app registration has the same shape: application → connection → federated credential, with the
- * service principal and its role assignment beside the connection.
+ * so a request naming a missing project, resource group, management group or role writes nothing. The
+ * critical path is identity → connection → federated credential; the role assignments (the main one and
+ * one per roleAssignments line) run beside the connection. An app registration has the same shape:
+ * application → connection → federated credential, with the service principal and its role assignments
+ * beside the connection.
  */
 import { describePipeline, type ProvisioningRequest } from './request';
 
 export type StepId =
   | 'project'
   | 'subscription'
+  | 'managementGroup'
   | 'roleDefinition'
+  | `roleDefinition:${number}`
   | 'identityResourceGroup'
   | 'scopeResourceGroup'
   | 'existingIdentity'
@@ -25,6 +28,7 @@ export type StepId =
   | 'application'
   | 'servicePrincipal'
   | 'roleAssignment'
+  | `roleAssignment:${number}`
   | 'connection'
   | 'federatedCredential'
   | 'pipelinePermissions'
@@ -49,11 +53,14 @@ export function planFor(request: ProvisioningRequest): Step[] {
     ...(devops.authorizeAllPipelines ? [`all pipelines of project '${devops.project}'`] : []),
     ...(pipelines.length > 0 ? [`pipelines ${pipelines.map(describePipeline).join(', ')}`] : []),
   ].join(' and ');
+  const grants = azure.additionalRoles.map((grant, index) => ({ ...grant, n: index + 1 }));
 
   const reads: Step[] = [
     read('project', `read project '${devops.project}' in ${devops.organizationUrl}`),
     read('subscription', `read subscription ${azure.subscriptionId}`),
+    ...(azure.managementGroup ? [read('managementGroup', `read management group '${azure.managementGroup.id}'`)] : []),
     read('roleDefinition', `find role '${azure.roleDefinitionName}' at ${azure.scope}`),
+    ...grants.map(({ n, role, scope }) => read(`roleDefinition:${n}`, `find role '${role}' at ${scope}`)),
     ...(azure.resourceGroup ? [read('scopeResourceGroup', `read resource group '${azure.resourceGroup}'`)] : []),
     // After the project: a project created a moment earlier answers project-level routes only once it is wellFormed.
     read('existingConnection', `look for service connection '${connectionName}' in project '${devops.project}'`, ['project']),
@@ -87,10 +94,12 @@ export function planFor(request: ProvisioningRequest): Step[] {
     identitySteps.push(write('identity', reads.map((s) => s.id), `ensure ${identityRef}`));
   }
   const holder = anchor === 'identity' ? 'the identity' : 'the application';
+  const grantee = principal === 'identity' ? 'the identity' : 'the service principal';
   return [
     ...reads,
     ...identitySteps,
-    write('roleAssignment', [principal], `ensure role '${azure.roleDefinitionName}' for ${principal === 'identity' ? 'the identity' : 'the service principal'} at ${azure.scope}`),
+    write('roleAssignment', [principal], `ensure role '${azure.roleDefinitionName}' for ${grantee} at ${azure.scope}`),
+    ...grants.map(({ n, role, scope }) => write(`roleAssignment:${n}`, [principal], `ensure role '${role}' for ${grantee} at ${scope}`)),
     write('connection', [anchor], `ensure service connection '${connectionName}' (workload identity federation)`),
     write('federatedCredential', [anchor, 'connection'], `ensure ${holder} trusts the connection's issuer and subject`),
     ...(granted

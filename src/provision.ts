@@ -11,10 +11,12 @@ import { Application, ensureApplication, readApplication } from './resources/app
 import { ensureApplicationCredential } from './resources/applicationCredential';
 import { ensureFederatedCredential, FederatedCredential } from './resources/federatedCredential';
 import {
+  lookupManagementGroup,
   lookupProject,
   lookupResourceGroup,
   lookupRoleDefinition,
   lookupSubscription,
+  ManagementGroup,
   Project,
   ResourceGroup,
   RoleDefinition,
@@ -34,7 +36,11 @@ export type Provisioned = ManagedIdentityProvisioned | AppRegistrationProvisione
 interface CommonProvisioned {
   project: Project;
   subscription: Subscription;
+  managementGroup: ManagementGroup;
   roleDefinition: RoleDefinition;
+  /** The n-th grant of roleAssignments: its role, then its assignment. */
+  [grantRole: `roleDefinition:${number}`]: RoleDefinition;
+  [grant: `roleAssignment:${number}`]: Outcome<RoleAssignment>;
   scopeResourceGroup: ResourceGroup;
   existingConnection: ServiceEndpoint | null;
   sharedProjects: ShareTarget[];
@@ -74,6 +80,10 @@ function provisionManagedIdentity(
     stepsOf<ManagedIdentityProvisioned>(plan),
     {
       ...commonRunners(request, clients),
+      ...grantRunners<ManagedIdentityProvisioned>(request, clients, (done) => ({
+        principalId: done.identity.value.principalId,
+        created: done.identity.action === 'created',
+      })),
       identityResourceGroup: () =>
         lookupResourceGroup(clients, 'identityResourceGroup', azure.subscriptionId, identity.resourceGroup),
       existingIdentity: () => readIdentity(clients, identity.resourceGroup, identity.name),
@@ -150,6 +160,10 @@ function provisionAppRegistration(
     stepsOf<AppRegistrationProvisioned>(plan),
     {
       ...commonRunners(request, clients),
+      ...grantRunners<AppRegistrationProvisioned>(request, clients, (done) => ({
+        principalId: done.servicePrincipal.value.id,
+        created: done.servicePrincipal.action === 'created',
+      })),
       existingApplication: (done) =>
         readApplication(clients, applicationUniqueName(devops.organization, done.project.id, request.connectionName)),
 
@@ -209,6 +223,7 @@ function commonRunners(
   return {
     project: () => lookupProject(clients, devops.project),
     subscription: () => lookupSubscription(clients, azure.subscriptionId),
+    managementGroup: () => lookupManagementGroup(clients, azure.managementGroup?.id ?? ''),
     roleDefinition: () => lookupRoleDefinition(clients, azure.scope, azure.roleDefinitionName),
     scopeResourceGroup: () => lookupResourceGroup(clients, 'resourceGroup', azure.subscriptionId, azure.resourceGroup ?? ''),
     existingConnection: (done) => findConnection(clients, done.project.id, request.connectionName),
@@ -237,6 +252,28 @@ function commonRunners(
         done.connection.value.projectIds,
       ),
   };
+}
+
+/**
+ * The runners of the roleAssignments lines: the n-th line's role, then its grant to the principal the
+ * variant made (`principal`), beside the main role assignment.
+ */
+function grantRunners<R extends CommonProvisioned>(
+  request: ProvisioningRequest,
+  clients: Clients,
+  principal: (done: R) => { principalId: string; created: boolean },
+): Partial<Runners<R>> {
+  const runners: Partial<Runners<CommonProvisioned>> = {};
+  request.azure.additionalRoles.forEach((grant, index) => {
+    const n = index + 1;
+    runners[`roleDefinition:${n}`] = () => lookupRoleDefinition(clients, grant.scope, grant.role, { input: 'roleAssignments', line: grant.line });
+    runners[`roleAssignment:${n}`] = (done) => {
+      const role = done[`roleDefinition:${n}`];
+      const { principalId, created } = principal(done as R);
+      return ensureRoleAssignment(clients, { scope: grant.scope, principalId, roleDefinitionId: role.id, roleName: role.name }, created);
+    };
+  });
+  return runners as Partial<Runners<R>>;
 }
 
 /**
@@ -278,7 +315,7 @@ export function roleScope(request: ProvisioningRequest, scopeResourceGroup: Reso
 /** The service connection for an identity, from the request and the reads. */
 export function desiredConnection(
   request: ProvisioningRequest,
-  done: { project: Project; subscription: Subscription; scopeResourceGroup?: ResourceGroup },
+  done: { project: Project; subscription: Subscription; managementGroup?: ManagementGroup; scopeResourceGroup?: ResourceGroup },
   identity: { tenantId: string; clientId: string },
 ): DesiredConnection {
   const { azure, bootstrap } = request;
@@ -292,6 +329,10 @@ export function desiredConnection(
     clientId: identity.clientId,
     subscriptionId: azure.subscriptionId,
     subscriptionName: azure.subscriptionName ?? done.subscription.name,
+    managementGroup:
+      azure.managementGroup && done.managementGroup
+        ? { id: done.managementGroup.id, name: azure.managementGroup.name ?? done.managementGroup.displayName }
+        : undefined,
     resourceGroupScope:
       azure.resourceGroup && done.scopeResourceGroup
         ? `/subscriptions/${azure.subscriptionId}/resourcegroups/${done.scopeResourceGroup.name}`

@@ -1,6 +1,7 @@
 /**
  * Reads that validate the request against the world before anything is written: the project, the
- * subscription, the resource groups and the role. Each missing thing fails naming the input.
+ * subscription, the management group, the resource groups and the roles. Each missing thing fails naming
+ * the input (and the line, for roleAssignments).
  */
 import type { Clients, ArmResponse } from '../clients';
 import { InputError, ServiceError, TaskError } from '../errors';
@@ -52,7 +53,7 @@ export interface Subscription {
 
 /** GET /subscriptions/{id}, api-version 2022-12-01 (Microsoft.Resources subscriptions). */
 export async function lookupSubscription(clients: Clients, subscriptionId: string): Promise<Subscription> {
-  const response = await clients.armGet(`/subscriptions/${subscriptionId}`, '2022-12-01');
+  const response = await armRead(clients, `/subscriptions/${subscriptionId}`, '2022-12-01', `read the subscription '${subscriptionId}'`);
   if (response.status === 404) {
     throw new InputError('subscriptionId', `'${subscriptionId}' is not a subscription the bootstrap connection's identity can read.`);
   }
@@ -72,12 +73,41 @@ export async function lookupResourceGroup(
   subscriptionId: string,
   name: string,
 ): Promise<ResourceGroup> {
-  const response = await clients.armGet(`/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(name)}`, '2021-04-01');
+  const response = await armRead(clients, `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(name)}`, '2021-04-01', `read the resource group '${name}'`);
   if (response.status === 404) {
     throw new InputError(input, `names the resource group '${name}', which does not exist in subscription ${subscriptionId}; create it first.`);
   }
   const body = armBody(response, `read the resource group '${name}'`);
   return { name: String(body.name ?? name), location: String(body.location ?? '') };
+}
+
+export interface ManagementGroup {
+  id: string;
+  displayName: string;
+}
+
+/**
+ * GET /providers/Microsoft.Management/managementGroups/{id}, api-version 2021-04-01. ARM answers a group
+ * that does not exist with 403 AuthorizationFailed, like one the caller may not read
+ * (Azure/azure-rest-api-specs#9549), so both read as one input problem.
+ */
+export async function lookupManagementGroup(clients: Clients, id: string): Promise<ManagementGroup> {
+  const response = await armRead(clients, `/providers/Microsoft.Management/managementGroups/${encodeURIComponent(id)}`, '2021-04-01', `read the management group '${id}'`);
+  if (response.status === 403 || response.status === 404) {
+    throw new InputError(
+      'managementGroupId',
+      `names '${id}', which does not exist or which the bootstrap connection's identity cannot read (Azure answers both alike): use the group's id, not its display name, and grant the identity Reader (or more) on the management group.`,
+    );
+  }
+  const body = armBody(response, `read the management group '${id}'`);
+  const properties = (body.properties ?? {}) as { displayName?: string };
+  return { id: String(body.name ?? id), displayName: String(properties.displayName ?? id) };
+}
+
+/** Which input named a role, for messages: roleDefinitionName, or a line of roleAssignments. */
+export interface RoleSource {
+  input: string;
+  line?: number;
 }
 
 export interface RoleDefinition {
@@ -86,8 +116,14 @@ export interface RoleDefinition {
   name: string;
 }
 
-/** Resolves a role by its name (built-in or custom), or by its GUID. */
-export async function lookupRoleDefinition(clients: Clients, scope: string, role: string): Promise<RoleDefinition> {
+/** Resolves a role by its name (built-in or custom), or by its GUID, as it can be assigned at the scope. */
+export async function lookupRoleDefinition(
+  clients: Clients,
+  scope: string,
+  role: string,
+  source: RoleSource = { input: 'roleDefinitionName' },
+): Promise<RoleDefinition> {
+  const where = source.line ? `line ${source.line} ` : '';
   const operation = `find the role '${role}' at ${scope}`;
   // @azure/arm-authorization's path template is `/{scope}/providers/…`: the scope goes without its leading slash.
   const armScope = scope.replace(/^\//, '');
@@ -105,9 +141,19 @@ export async function lookupRoleDefinition(clients: Clients, scope: string, role
       }
     }
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 404) throw toTaskError('arm', operation, error);
+    const { statusCode, code } = error as { statusCode?: number; code?: string };
+    if (statusCode === 404 && code === 'ResourceGroupNotFound') {
+      const group = /\/resourceGroups\/([^/]+)/i.exec(scope)?.[1] ?? scope;
+      throw new InputError(source.input, `${where}names the resource group '${group}', which does not exist; create it first, or correct the scope.`);
+    }
+    if (statusCode !== 404) throw toTaskError('arm', operation, error);
   }
-  throw new InputError('roleDefinitionName', `names '${role}', which is not a role that can be assigned at ${scope}; use a role name such as Contributor or Reader.`);
+  throw new InputError(source.input, `${where}names '${role}', which is not a role that can be assigned at ${scope}; use a role name such as Contributor or Reader.`);
+}
+
+/** A plain ARM read; what the client throws (a refused token, an unreachable host) names the operation. */
+function armRead(clients: Clients, path: string, apiVersion: string, operation: string): Promise<ArmResponse> {
+  return clients.armGet(path, apiVersion).catch((error: unknown) => Promise.reject(toTaskError('arm', operation, error)));
 }
 
 function armBody(response: ArmResponse, operation: string): Record<string, unknown> {

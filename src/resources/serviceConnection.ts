@@ -21,6 +21,8 @@ export interface DesiredConnection {
   subscriptionName: string;
   /** ARM id of a resource group when the connection is scoped to one. */
   resourceGroupScope?: string;
+  /** Set when the connection is scoped to a management group: then it names no subscription (WIRE.md). */
+  managementGroup?: { id: string; name: string };
 }
 
 export interface Connection {
@@ -37,6 +39,8 @@ export interface Connection {
 }
 
 const SCHEME = 'WorkloadIdentityFederation';
+/** The data keys that say what the connection is scoped to; an update replaces them all. */
+const SCOPE_DATA = ['scopeLevel', 'subscriptionId', 'subscriptionName', 'managementGroupId', 'managementGroupName'];
 
 export function toWire(desired: DesiredConnection): ServiceEndpoint {
   return {
@@ -56,9 +60,9 @@ export function toWire(desired: DesiredConnection): ServiceEndpoint {
     },
     data: {
       environment: desired.environment,
-      scopeLevel: 'Subscription',
-      subscriptionId: desired.subscriptionId,
-      subscriptionName: desired.subscriptionName,
+      ...(desired.managementGroup
+        ? { scopeLevel: 'ManagementGroup', managementGroupId: desired.managementGroup.id, managementGroupName: desired.managementGroup.name }
+        : { scopeLevel: 'Subscription', subscriptionId: desired.subscriptionId, subscriptionName: desired.subscriptionName }),
       creationMode: 'Manual',
     },
     isShared: false,
@@ -89,8 +93,15 @@ export function compare(desired: DesiredConnection, existing: ServiceEndpoint): 
   if (!usesIdentity(existing, desired.tenantId, desired.clientId)) return 'foreign';
   const parameters = existing.authorization?.parameters ?? {};
   const data = existing.data ?? {};
+  const group = desired.managementGroup;
+  const sameScope = group
+    ? (data.scopeLevel ?? '').toLowerCase() === 'managementgroup' &&
+      (data.managementGroupId ?? '').toLowerCase() === group.id.toLowerCase() &&
+      (data.managementGroupName ?? '') === group.name
+    : (data.scopeLevel ?? 'Subscription').toLowerCase() === 'subscription' &&
+      (data.subscriptionId ?? '').toLowerCase() === desired.subscriptionId.toLowerCase();
   const same =
-    (data.subscriptionId ?? '').toLowerCase() === desired.subscriptionId.toLowerCase() &&
+    sameScope &&
     (parameters.scope ?? '').toLowerCase() === (desired.resourceGroupScope ?? '').toLowerCase() &&
     (data.environment ?? '').toLowerCase() === desired.environment.toLowerCase() &&
     (existing.description ?? '') === desired.description;
@@ -192,12 +203,16 @@ async function reuse(
       // Keep what Azure DevOps generated (issuer, subject) and change only what we own.
       parameters: { ...stripScope(existing.authorization?.parameters), ...wanted.authorization?.parameters },
     },
-    data: { ...existing.data, ...wanted.data },
+    data: { ...withoutScopeData(existing.data), ...wanted.data },
   };
   const updated = await devops(`update the service connection '${desired.name}'`, () =>
     clients.serviceEndpoints.updateServiceEndpoint(merged, existing.id ?? ''),
   );
   return { action: 'updated', value: await untilReady(clients, desired.project.id, fromWire({ ...existing, ...updated })) };
+}
+
+function withoutScopeData(data: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(data ?? {}).filter(([key]) => !SCOPE_DATA.includes(key)));
 }
 
 function stripScope(parameters: Record<string, string> | undefined): Record<string, string> {

@@ -1,6 +1,7 @@
 /**
- * Microsoft.Authorization 2022-04-01: built-in role definitions and role assignments at any scope
- * (contracts/arm-authorization-2022-04-01). Role assignment rules as Azure enforces them:
+ * Microsoft.Authorization 2022-04-01: built-in and custom role definitions and role assignments at any
+ * scope, management groups included (contracts/arm-authorization-2022-04-01). A custom role is visible,
+ * and assignable, at and below its assignableScopes. Role assignment rules as Azure enforces them:
  * - the name is a GUID (InvalidRoleAssignmentId);
  * - the principal must exist; without principalType ARM looks it up in a replica that lags behind the
  *   directory, so a principal created moments ago is PrincipalNotFound until it replicates
@@ -13,7 +14,7 @@
  */
 import { armError, checkApiVersion, isWithinScope, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
 import { jsonResponse, parseJsonBody, type EmulatorRequest, type EmulatorResponse } from './http';
-import { BUILT_IN_ROLES, findRoleById, roleDefinitionResource } from './roles';
+import { roleDefinitionResource } from './roles';
 import { roleAssignmentResource, type EmulatorState, type RoleAssignmentResource } from './world';
 
 const ROLE_ASSIGNMENT_API_VERSIONS = [
@@ -68,9 +69,13 @@ export class AuthorizationProvider {
     }
   }
 
-  /** The scope must exist: the tenant root (role definitions only), the subscription, a group, a resource. */
+  /**
+   * The scope must exist: the tenant root (role definitions only), a management group (an unknown one is
+   * left to the authorization check, which refuses it as ARM does), the subscription, a group, a resource.
+   */
   private checkScope(scope: string, tenantRootAllowed: boolean): EmulatorResponse | undefined {
     if (scope === '') return tenantRootAllowed ? undefined : armError(400, 'InvalidScope', "The scope '/' is not valid for this request.");
+    if (/^\/providers\/microsoft\.management\/managementgroups\/[^/]+$/i.test(scope)) return undefined;
     const segments = scope.split('/');
     if (segments[0] !== '' || segments[1]?.toLowerCase() !== 'subscriptions' || !segments[2]) {
       return armError(400, 'InvalidScope', `The scope '${scope}' is not valid.`);
@@ -94,12 +99,12 @@ export class AuthorizationProvider {
   }
 
   private subscriptionOf(scope: string): string | undefined {
-    return scope === '' ? undefined : this.state.subscription.id;
+    return /^\/subscriptions\//i.test(scope) ? this.state.subscription.id : undefined;
   }
 
   private listRoleDefinitions(request: EmulatorRequest, scope: string): EmulatorResponse {
     const filter = request.query.get('$filter');
-    let roles = [...BUILT_IN_ROLES];
+    let roles = this.state.rolesAssignableAt(scope || '/');
     if (filter) {
       const byName = /^\s*roleName\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(filter);
       const byType = /^\s*type\s+eq\s+'([^']*)'\s*$/i.exec(filter);
@@ -107,7 +112,7 @@ export class AuthorizationProvider {
         const wanted = byName[1].replace(/''/g, "'").toLowerCase();
         roles = roles.filter((r) => r.roleName.toLowerCase() === wanted);
       } else if (byType) {
-        roles = byType[1].toLowerCase() === 'builtinrole' ? roles : [];
+        roles = roles.filter((r) => (r.type ?? 'BuiltInRole').toLowerCase() === byType[1].toLowerCase());
       } else {
         return armError(400, 'BadRequest', `The filter '${filter}' is not supported. Supported filters are roleName eq '{value}' and type eq 'BuiltInRole' | 'CustomRole'.`);
       }
@@ -116,9 +121,11 @@ export class AuthorizationProvider {
   }
 
   private getRoleDefinition(scope: string, id: string): EmulatorResponse {
-    const builtIn = findRoleById(id);
-    if (!builtIn) return armError(404, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${id}' does not exist.`);
-    return jsonResponse(200, roleDefinitionResource(builtIn, this.subscriptionOf(scope)));
+    const role = this.state.roleById(id);
+    if (!role || !this.state.rolesAssignableAt(scope || '/').includes(role)) {
+      return armError(404, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${id}' does not exist.`);
+    }
+    return jsonResponse(200, roleDefinitionResource(role, this.subscriptionOf(scope)));
   }
 
   private assignmentId(scope: string, name: string): string {
@@ -153,7 +160,7 @@ export class AuthorizationProvider {
       else return armError(400, 'UnsupportedQuery', `The filter '${filter}' is not supported.`);
     }
     const value = [...this.state.roleAssignments.values()].filter((a) => {
-      const above = isWithinScope(scope, a.properties.scope);
+      const above = this.state.scopeCovers(a.properties.scope, scope);
       const below = isWithinScope(a.properties.scope, scope);
       if (atScopeOnly ? !above : !above && !below) return false;
       return principalId === undefined || a.properties.principalId.toLowerCase() === principalId;
@@ -184,9 +191,11 @@ export class AuthorizationProvider {
     const principalId = String(properties?.principalId).toLowerCase();
     const principalType = typeof properties?.principalType === 'string' ? properties.principalType : undefined;
 
-    const roleMatch = /^(?:\/subscriptions\/([^/]+))?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)$/i.exec(roleDefinitionId);
-    const builtIn = roleMatch ? findRoleById(roleMatch[2]) : undefined;
-    if (!roleMatch || !builtIn || (roleMatch[1] !== undefined && roleMatch[1].toLowerCase() !== this.state.subscription.id)) {
+    // The role definition id: tenant form, or prefixed with the subscription or a management group.
+    const roleMatch = /^(?:\/subscriptions\/([^/]+)|\/providers\/Microsoft\.Management\/managementGroups\/[^/]+)?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)$/i.exec(roleDefinitionId);
+    const builtIn = roleMatch ? this.state.roleById(roleMatch[2]) : undefined;
+    const assignable = builtIn !== undefined && this.state.rolesAssignableAt(scope).includes(builtIn);
+    if (!roleMatch || !builtIn || !assignable || (roleMatch[1] !== undefined && roleMatch[1].toLowerCase() !== this.state.subscription.id)) {
       return armError(400, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${roleDefinitionId.split('/').pop()}' does not exist.`);
     }
 
@@ -212,18 +221,18 @@ export class AuthorizationProvider {
       );
     }
 
-    const canonicalRoleId = `/subscriptions/${this.state.subscription.id}/providers/Microsoft.Authorization/roleDefinitions/${builtIn.id}`;
+    const canonicalRoleId = `${this.subscriptionOf(scope) ? `/subscriptions/${this.state.subscription.id}` : ''}/providers/Microsoft.Authorization/roleDefinitions/${builtIn.id}`;
     const key = this.assignmentId(scope, name);
     const sameName = this.state.roleAssignments.get(key);
     if (sameName) {
-      const identical = sameName.properties.principalId.toLowerCase() === principalId && findRoleById(sameName.properties.roleDefinitionId)?.id === builtIn.id;
+      const identical = sameName.properties.principalId.toLowerCase() === principalId && this.state.roleById(sameName.properties.roleDefinitionId)?.id === builtIn.id;
       if (!identical) return armError(400, 'RoleAssignmentUpdateNotPermitted', 'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.');
       return jsonResponse(200, sameName);
     }
     const duplicate = [...this.state.roleAssignments.values()].find(
       (a: RoleAssignmentResource) =>
         a.properties.principalId.toLowerCase() === principalId &&
-        findRoleById(a.properties.roleDefinitionId)?.id === builtIn.id &&
+        this.state.roleById(a.properties.roleDefinitionId)?.id === builtIn.id &&
         a.properties.scope.toLowerCase() === scope.toLowerCase(),
     );
     if (duplicate) return armError(409, 'RoleAssignmentExists', 'The role assignment already exists.');

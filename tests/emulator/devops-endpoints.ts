@@ -326,6 +326,19 @@ function validateEndpoint(body: Record<string, unknown>): EmulatorResponse | und
       return adoError(400, ADO_TYPES.argument, "Expected a value for authorization parameter 'serviceprincipalid', or set 'creationMode' to 'Automatic'.");
     }
   }
+  // The AzureRM endpoint type's data: a subscription-level connection names its subscription, a
+  // management-group-level one its group (the portal's two "scope level" forms; WIRE.md). The wording of
+  // these refusals is the emulator's (uncertain).
+  const scopeLevel = data.scopeLevel ?? 'Subscription';
+  const required: Record<string, string[]> = {
+    subscription: ['subscriptionId', 'subscriptionName'],
+    managementgroup: ['managementGroupId', 'managementGroupName'],
+  };
+  const fields = required[scopeLevel.toLowerCase()];
+  if (!fields) return adoError(400, ADO_TYPES.argument, `The scope level '${scopeLevel}' is not valid for service connection type 'azurerm'.`);
+  for (const field of fields) {
+    if (!data[field]) return adoError(400, ADO_TYPES.argument, `Expected a value for data parameter '${field}' of a connection at scope level '${scopeLevel}'.`);
+  }
   return undefined;
 }
 

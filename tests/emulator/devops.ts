@@ -1,7 +1,10 @@
 /**
  * Azure DevOps Services for organization "contoso": resource-location discovery, projects, service
- * endpoints (devops-endpoints.ts) and the pipeline OIDC token. Authentication is the job's access token
- * as a bearer token (or as the password of Basic auth, which Azure DevOps accepts too).
+ * endpoints (devops-endpoints.ts) and the pipeline OIDC token. Callers authenticate with the job's access
+ * token (Bearer, or as the password of Basic auth), with a Microsoft Entra token for Azure DevOps
+ * (resource 499b84ac-1321-427f-aa17-267ca6975798) of a principal that is a user of the organization, or
+ * with a personal access token as the password of Basic auth
+ * (https://learn.microsoft.com/azure/devops/integrate/get-started/authentication/service-principal-managed-identity).
  */
 import { randomUUID } from 'node:crypto';
 import { header, jsonResponse, matchPath, parseJsonBody, type EmulatorRequest, type EmulatorResponse } from './http';
@@ -10,7 +13,7 @@ import { ADO_TYPES, adoError, projectNotFound, type DevOpsCaller } from './devop
 import { ServiceEndpointsResource } from './devops-endpoints';
 import { PIPELINE_PERMISSIONS_VERSIONS, PipelinesResource } from './devops-pipelines';
 import { LOCATIONS, checkApiVersion, locationsOfArea, type ApiResourceLocation } from './devops-locations';
-import { TOKEN_EXCHANGE_AUDIENCE, type EmulatorState, type ProjectRecord } from './world';
+import { AZURE_DEVOPS_APP_ID, TOKEN_EXCHANGE_AUDIENCE, type DevOpsIdentity, type EmulatorState, type ProjectRecord } from './world';
 
 const OIDC_TOKEN_LIFETIME_SECONDS = 600;
 const HUBS = ['build', 'release', 'rm', 'checks'];
@@ -105,7 +108,8 @@ export class DevOpsService {
   }
 
   /**
-   * Accepts the job token as Bearer, or as the password of Basic auth. A missing or unusable token answers
+   * Accepts the job token as Bearer or as the password of Basic auth, an Entra token for Azure DevOps as
+   * Bearer, and a personal access token as the password of Basic auth. A missing or unusable token answers
    * 401 with the challenges Azure DevOps sends (Bearer via Entra, Basic, TFS-Federated).
    */
   private authenticate(request: EmulatorRequest): DevOpsCaller | EmulatorResponse {
@@ -118,7 +122,12 @@ export class DevOpsService {
     const basic = /^Basic\s+(\S+)$/i.exec(authorization);
     if (bearer) token = bearer[1];
     else if (basic) token = Buffer.from(basic[1], 'base64').toString('utf8').split(':').slice(1).join(':');
+    if (basic && token) {
+      const owner = this.state.personalAccessTokens.get(token);
+      if (owner) return { identity: this.state.devopsIdentities.get(owner)! };
+    }
     const decoded = token ? decodeJwt(token) : undefined;
+    if (bearer && decoded && this.state.entraKey.verifies(decoded)) return this.entraCaller(decoded.payload);
     const organizationId = this.state.world.organization.id;
     const valid =
       decoded !== undefined &&
@@ -132,6 +141,21 @@ export class DevOpsService {
     }
     const [planId, jobId] = String(decoded.payload.orchid ?? '').split('.');
     return { identity, planId, jobId };
+  }
+
+  /**
+   * An Entra access token: for Azure DevOps, from this tenant, in its time window, of a principal that is a
+   * user of the organization. Anything else is refused as Azure DevOps refuses it (TF400813).
+   */
+  private entraCaller(claims: Record<string, unknown>): DevOpsCaller | EmulatorResponse {
+    const objectId = String(claims.oid ?? '');
+    const usable =
+      claims.aud === AZURE_DEVOPS_APP_ID &&
+      claims.iss === this.state.accessTokenIssuer() &&
+      timeProblem(claims, epochSeconds(), 300) === undefined;
+    const member: DevOpsIdentity | undefined = usable ? this.state.devopsMember(objectId) : undefined;
+    if (!member) return this.unauthorized(`TF400813: The user '${objectId}' is not authorized to access this resource.`);
+    return { identity: member };
   }
 
   private unauthorized(message: string): EmulatorResponse {

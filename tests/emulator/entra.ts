@@ -1,7 +1,7 @@
 /**
  * Microsoft Entra ID (login.microsoftonline.com) as far as a confidential client needs it: OpenID
  * discovery, instance discovery, signing keys and the v2.0 token endpoint with client_credentials
- * (client secret or federated client assertion).
+ * (client secret, certificate assertion or federated client assertion).
  *
  * MSAL (msal-common Authority.ts) with @azure/identity's disableInstanceDiscovery: true puts the authority
  * host in knownAuthorities, so it skips /common/discovery/instance and only GETs
@@ -9,32 +9,61 @@
  * token_endpoint, issuer and jwks_uri, and validateIssuer() requires the issuer's scheme, host and port to
  * equal the authority's; the issuer below is therefore on this server.
  */
-import { randomUUID } from 'node:crypto';
+import { constants, createPublicKey, randomUUID, verify } from 'node:crypto';
 import { header, jsonResponse, matchPath, type EmulatorRequest, type EmulatorResponse } from './http';
 import { decodeJwt, epochSeconds, timeProblem, type DecodedJwt } from './jwt';
-import type { DirectoryPrincipal, EmulatorState } from './world';
+import { AZURE_DEVOPS_APP_ID, type DirectoryPrincipal, type EmulatorState } from './world';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-const ACCESS_TOKEN_LIFETIME_SECONDS = 3599;
+export const ACCESS_TOKEN_LIFETIME_SECONDS = 3599;
 
 /**
- * Resources this tenant can issue tokens for. ARM accepts both of its app id URIs, with or without the
- * trailing slash (see the allowed audiences in ARM's InvalidAuthenticationTokenAudience message).
- * Microsoft Graph is known by its app id, its public URI and (as every cloud's Graph is) its own URL.
+ * Resources this tenant can issue tokens for: the cloud's ARM app id URIs, with or without the trailing
+ * slash (see the allowed audiences in ARM's InvalidAuthenticationTokenAudience message), its Microsoft
+ * Graph, and Azure DevOps (by app id).
  */
-const KNOWN_RESOURCES = [
-  'https://management.core.windows.net/',
-  'https://management.core.windows.net',
-  'https://management.azure.com/',
-  'https://management.azure.com',
-  '499b84ac-1321-427f-aa17-267ca6975798',
-];
+export function isKnownResource(state: EmulatorState, resource: string): boolean {
+  return [...state.cloud.armAudiences, ...graphResources(state), AZURE_DEVOPS_APP_ID].includes(resource);
+}
+
 export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 
-/** The resource names of Microsoft Graph in this emulated cloud: what Graph accepts as a token audience. */
-export function graphResources(graphUrl: string): string[] {
-  const own = graphUrl.replace(/\/+$/, '');
-  return [MICROSOFT_GRAPH_APP_ID, 'https://graph.microsoft.com', 'https://graph.microsoft.com/', own, `${own}/`];
+/**
+ * The resource names of Microsoft Graph here: its app id, the cloud's Graph URI, and the URL the emulated
+ * Graph server listens on (the endpoint data's microsoftGraphUrl), each with and without the slash.
+ */
+export function graphResources(state: EmulatorState): string[] {
+  const names = [state.cloud.graphUrl, state.urls.graph].map((url) => url.replace(/\/+$/, ''));
+  return [MICROSOFT_GRAPH_APP_ID, ...names.flatMap((name) => [name, `${name}/`])];
+}
+
+/** A v1 access token for a principal, as Entra ID (or the instance metadata endpoint) issues it. */
+export function issueAccessToken(state: EmulatorState, principal: DirectoryPrincipal, resource: string, appidacr: '0' | '1' | '2'): string {
+  const tenantId = state.world.tenantId;
+  const issuedAt = epochSeconds();
+  const claims: Record<string, unknown> = {
+    aud: resource,
+    iss: state.accessTokenIssuer(),
+    iat: issuedAt,
+    nbf: issuedAt,
+    exp: issuedAt + ACCESS_TOKEN_LIFETIME_SECONDS,
+    aio: Buffer.from(randomUUID()).toString('base64url'),
+    appid: principal.appId,
+    azp: principal.appId,
+    appidacr,
+    idp: state.accessTokenIssuer(),
+    idtyp: 'app',
+    oid: principal.objectId,
+    rh: '0.AAAA.',
+    sub: principal.objectId,
+    tid: tenantId,
+    uti: Buffer.from(randomUUID()).toString('base64url').slice(0, 22),
+    ver: '1.0',
+  };
+  if (principal.managedIdentityResourceId) claims.xms_mirid = principal.managedIdentityResourceId;
+  // App-only Graph tokens carry the admin-consented Graph application permissions as roles.
+  if (graphResources(state).includes(resource) && principal.graphPermissions?.length) claims.roles = [...principal.graphPermissions];
+  return state.entraKey.sign(claims);
 }
 
 export class EntraService {
@@ -81,8 +110,8 @@ export class EntraService {
       end_session_endpoint: `${base}/oauth2/v2.0/logout`,
       claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'tid', 'ver', 'oid'],
       tenant_region_scope: 'EU',
-      cloud_instance_name: 'microsoftonline.com',
-      msgraph_host: 'graph.microsoft.com',
+      cloud_instance_name: { AzureCloud: 'microsoftonline.com', AzureUSGovernment: 'microsoftonline.us', AzureChinaCloud: 'partner.microsoftonline.cn' }[this.state.cloud.environment],
+      msgraph_host: new URL(this.state.cloud.graphUrl).host,
     });
   }
 
@@ -172,7 +201,13 @@ export class EntraService {
       if (assertionType !== JWT_BEARER) {
         return this.error(400, 'invalid_request', 50027, `AADSTS50027: JWT token is invalid or malformed. client_assertion_type must be '${JWT_BEARER}'.`, request);
       }
-      const failure = this.checkFederatedAssertion(principal, assertion, request);
+      // An assertion the client signed itself (private_key_jwt) names the client as issuer and carries the
+      // certificate's thumbprint; anything else is a federated token from another issuer.
+      const decoded = decodeJwt(assertion);
+      const selfSigned = decoded !== undefined && decoded.payload.iss === principal.appId && ('x5t' in decoded.header || 'x5t#S256' in decoded.header);
+      const failure = selfSigned
+        ? this.checkCertificateAssertion(principal, decoded, tenant, request)
+        : this.checkFederatedAssertion(principal, assertion, request);
       if (failure) return failure;
       authenticationMethod = '2';
     } else {
@@ -185,7 +220,7 @@ export class EntraService {
       );
     }
 
-    if (!KNOWN_RESOURCES.includes(resource) && !graphResources(this.state.urls.graph).includes(resource)) {
+    if (!isKnownResource(this.state, resource)) {
       return this.error(
         400,
         'invalid_resource',
@@ -199,7 +234,7 @@ export class EntraService {
       token_type: 'Bearer',
       expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
       ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
-      access_token: this.issueAccessToken(principal, resource, authenticationMethod),
+      access_token: issueAccessToken(this.state, principal, resource, authenticationMethod),
     }, this.standardHeaders(request));
   }
 
@@ -270,6 +305,50 @@ export class EntraService {
   }
 
   /**
+   * A client assertion signed with the app's certificate (RFC 7523 private_key_jwt as MSAL builds it: PS256
+   * with x5t#S256, or RS256 with x5t): the thumbprint must name a registered certificate, the signature
+   * must verify with its key, the audience must be this token endpoint, and the time window must hold.
+   * Messages as Entra writes them for AADSTS700027 and AADSTS700024.
+   */
+  private checkCertificateAssertion(principal: DirectoryPrincipal, token: DecodedJwt, tenant: string, request: EmulatorRequest): EmulatorResponse | undefined {
+    const sha256 = typeof token.header['x5t#S256'] === 'string' ? token.header['x5t#S256'] : undefined;
+    const sha1 = typeof token.header.x5t === 'string' ? token.header.x5t : undefined;
+    const certificate = (principal.certificates ?? []).find((c) => (sha256 !== undefined && c.x5tS256 === sha256) || (sha1 !== undefined && c.x5t === sha1));
+    const thumbprint = Buffer.from(sha256 ?? sha1 ?? '', 'base64url').toString('hex').toUpperCase();
+    if (!certificate) {
+      return this.error(
+        401,
+        'invalid_client',
+        700027,
+        `AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${thumbprint}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${principal.appId}'.]`,
+        request,
+      );
+    }
+    const key = createPublicKey(certificate.publicKeyPem);
+    const data = Buffer.from(token.signingInput);
+    const valid =
+      token.header.alg === 'PS256'
+        ? verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, token.signature)
+        : token.header.alg === 'RS256' && verify('sha256', data, key, token.signature);
+    if (!valid) {
+      return this.error(401, 'invalid_client', 700027, `AADSTS700027: Client assertion failed signature validation. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '${thumbprint}']`, request);
+    }
+    const endpoint = `${this.state.urls.login}${tenant}/oauth2/v2.0/token`;
+    const audience = stringClaim(token, 'aud');
+    if (audience.toLowerCase() !== endpoint.toLowerCase() && audience.toLowerCase() !== `${this.state.urls.login}${this.state.world.tenantId}/oauth2/v2.0/token`) {
+      return this.error(401, 'invalid_client', 700212, `AADSTS700212: The client assertion audience '${audience}' does not match the token endpoint '${endpoint}'.`, request);
+    }
+    if (stringClaim(token, 'sub') !== principal.appId) {
+      return this.error(401, 'invalid_client', 700023, `AADSTS700023: Client assertion subject must match the client id '${principal.appId}'.`, request);
+    }
+    if (timeProblem(token.payload, epochSeconds(), 300)) {
+      return this.error(401, 'invalid_client', 700024, `AADSTS700024: Client assertion is not within its valid time range. Current time: ${new Date().toISOString()}.`, request);
+    }
+    return undefined;
+  }
+
+
+  /**
    * An app registration's credentials live on its Graph application, a managed identity's are ARM child
    * resources; either becomes usable once it has propagated.
    */
@@ -283,34 +362,6 @@ export class EntraService {
           ...c.resource.properties,
         }));
     return credentials.filter((c) => c.createdAt <= propagatedBefore);
-  }
-
-  private issueAccessToken(principal: DirectoryPrincipal, resource: string, appidacr: '1' | '2'): string {
-    const tenantId = this.state.world.tenantId;
-    const issuedAt = epochSeconds();
-    const claims: Record<string, unknown> = {
-      aud: resource,
-      iss: `https://sts.windows.net/${tenantId}/`,
-      iat: issuedAt,
-      nbf: issuedAt,
-      exp: issuedAt + ACCESS_TOKEN_LIFETIME_SECONDS,
-      aio: Buffer.from(randomUUID()).toString('base64url'),
-      appid: principal.appId,
-      azp: principal.appId,
-      appidacr,
-      idp: `https://sts.windows.net/${tenantId}/`,
-      idtyp: 'app',
-      oid: principal.objectId,
-      rh: '0.AAAA.',
-      sub: principal.objectId,
-      tid: tenantId,
-      uti: Buffer.from(randomUUID()).toString('base64url').slice(0, 22),
-      ver: '1.0',
-    };
-    if (principal.managedIdentityResourceId) claims.xms_mirid = principal.managedIdentityResourceId;
-    // App-only Graph tokens carry the admin-consented Graph application permissions as roles.
-    if (graphResources(this.state.urls.graph).includes(resource) && principal.graphPermissions?.length) claims.roles = [...principal.graphPermissions];
-    return this.state.entraKey.sign(claims);
   }
 
   private tenantNotFound(tenant: string): EmulatorResponse {

@@ -479,7 +479,7 @@ export class GraphService {
     const token = decodeJwt(match[1]);
     if (!token || !this.state.entraKey.verifies(token)) throw refuse('Access token validation failure.');
     const audience = typeof token.payload.aud === 'string' ? token.payload.aud : '';
-    if (!graphResources(this.state.urls.graph).includes(audience)) throw refuse('Access token validation failure. Invalid audience.');
+    if (!graphResources(this.state).includes(audience)) throw refuse('Access token validation failure. Invalid audience.');
     if (token.payload.iss !== `https://sts.windows.net/${this.state.world.tenantId}/`) throw refuse('Access token validation failure. Invalid issuer.');
     if (timeProblem(token.payload, epochSeconds(), 300) === 'expired') throw refuse('Lifetime validation failed, the token is expired.');
     const roles = Array.isArray(token.payload.roles) ? token.payload.roles.map(String) : [];

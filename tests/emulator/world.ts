@@ -5,11 +5,20 @@
  * stored in the wire shape their service answers with, so state() can hand them out as they are.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { isWithinScope } from './arm-common';
+import type { CloudProfile } from './clouds';
 import { JwtSigningKey, epochSeconds } from './jwt';
-import { findRoleByName } from './roles';
+import type { ClientCertificate } from './pki';
+import { BUILT_IN_ROLES, findRoleById, findRoleByName, type BuiltInRole } from './roles';
 
 export type BuildServiceRole = 'Reader' | 'User' | 'Creator' | 'Administrator';
-export type BootstrapScheme = 'WorkloadIdentityFederation' | 'ServicePrincipal';
+/**
+ * How the bootstrap connection signs in. ServicePrincipalCertificate is Azure DevOps' scheme
+ * ServicePrincipal with authenticationType spnCertificate; ManagedServiceIdentity is the agent VM's identity.
+ */
+export type BootstrapScheme = 'WorkloadIdentityFederation' | 'ServicePrincipal' | 'ServicePrincipalCertificate' | 'ManagedServiceIdentity';
+/** Which of the agent VM's identities a ManagedServiceIdentity bootstrap connection uses. */
+export type AgentVmIdentity = 'systemAssigned' | 'userAssigned';
 
 export interface ServiceUrls {
   login: string;
@@ -49,6 +58,10 @@ export interface World {
   secondProject: ProjectFacts;
   /** Pipeline definitions seeded in the projects (build definitions; the pipeline-permissions ids). */
   pipelines: PipelineFacts[];
+  /**
+   * The bootstrap connection and the principal it signs in as: an app registration (secret, certificate or
+   * federated credential), or for ManagedServiceIdentity the agent VM's chosen identity.
+   */
   bootstrap: {
     connectionId: string;
     connectionName: string;
@@ -58,9 +71,25 @@ export interface World {
     /** Object id of the bootstrap application itself. */
     applicationObjectId: string;
     clientSecret: string;
+    /** PEM certificate and private key (ServicePrincipalCertificate only). */
+    certificatePem?: string;
+    /** The user-assigned identity's client id, as endpoint data msiclientId (ManagedServiceIdentity, userAssigned). */
+    msiClientId?: string;
   };
   /** The identity the job token stands for ("Project Collection Build Service (contoso)"). */
   buildService: { id: string; displayName: string };
+  /** The management group above the subscription (itself below the tenant root group, id = tenant id). */
+  managementGroup: { id: string; displayName: string; scope: string };
+  /** A custom role, assignable in the management group and below. */
+  customRole: { id: string; roleName: string };
+  /** The self-hosted agent's VM and its identities (the instance metadata endpoint serves their tokens). */
+  agentVm: {
+    resourceId: string;
+    systemAssigned: { clientId: string; objectId: string };
+    userAssigned: { clientId: string; objectId: string; resourceId: string };
+  };
+  /** Personal access tokens of two users of the organization: a project administrator and a reader. */
+  personalAccessTokens: { administrator: string; reader: string };
   jobAccessToken: string;
   planId: string;
   jobId: string;
@@ -88,6 +117,15 @@ export interface DirectoryPrincipal {
   graphPermissions?: GraphPermission[];
   /** ARM id of the user-assigned identity behind a managed-identity principal (token claim xms_mirid). */
   managedIdentityResourceId?: string;
+  /** Certificate credentials of an app registration (keyCredentials), by thumbprint. */
+  certificates?: Array<Pick<ClientCertificate, 'x5t' | 'x5tS256' | 'publicKeyPem'>>;
+}
+
+export interface ManagementGroupRecord {
+  id: string;
+  displayName: string;
+  /** Undefined for the tenant root group. */
+  parentId?: string;
 }
 
 // ---- Microsoft Graph wire shapes (contracts/graph-v1.0/NOTES.md) ------------------------------------
@@ -284,6 +322,8 @@ export interface Snapshot {
 
 export interface Settings {
   bootstrapScheme: BootstrapScheme;
+  /** The bootstrap principal's role on service connections as a user of the organization; 'none': not a user. */
+  bootstrapDevOpsRole: BuildServiceRole | 'none';
   buildServiceRole: BuildServiceRole;
   principalReplicationMs: number;
   federatedCredentialPropagationMs: number;
@@ -318,10 +358,22 @@ export class EmulatorState {
   readonly applications = new Map<string, StoredApplication>();
   /** Graph service principals, keyed by lower-cased object id. */
   readonly servicePrincipals = new Map<string, StoredServicePrincipal>();
+  /** Roles on service connections of organization users other than the job identity; default Administrator. */
+  readonly devopsRoles = new Map<string, BuildServiceRole>();
+  /** Entra object id of a principal that is a user of the organization → its Azure DevOps identity id. */
+  readonly devopsMembers = new Map<string, string>();
+  /** Personal access token → the Azure DevOps identity id it acts as. */
+  readonly personalAccessTokens = new Map<string, string>();
+  readonly customRoles: BuiltInRole[] = [];
+  readonly managementGroups: ManagementGroupRecord[] = [];
+  /** The management group the subscription sits in. */
+  subscriptionParent = '';
 
   constructor(
     readonly world: World,
     readonly urls: ServiceUrls,
+    /** The cloud the emulator poses as (audiences, token issuer). */
+    readonly cloud: CloudProfile,
     readonly settings: Settings,
     /** Signs Entra access tokens. */
     readonly entraKey: JwtSigningKey,
@@ -377,6 +429,67 @@ export class EmulatorState {
     return `${this.urls.login}${tenantId}/v2.0`;
   }
 
+  /** Issuer of v1 access tokens (ARM and Azure DevOps check it). */
+  accessTokenIssuer(): string {
+    return `${this.cloud.stsIssuer}${this.world.tenantId}/`;
+  }
+
+  /** A built-in role, or one of the world's custom roles, by GUID or any id ending in /roleDefinitions/{guid}. */
+  roleById(roleDefinitionId: string): BuiltInRole | undefined {
+    const guid = roleDefinitionId.split('/').pop()?.toLowerCase();
+    return findRoleById(roleDefinitionId) ?? this.customRoles.find((r) => r.id === guid);
+  }
+
+  roleByName(roleName: string): BuiltInRole | undefined {
+    return findRoleByName(roleName) ?? this.customRoles.find((r) => r.roleName.toLowerCase() === roleName.toLowerCase());
+  }
+
+  /** Roles that can be assigned at the scope: built-ins everywhere, custom roles at and below their assignable scopes. */
+  rolesAssignableAt(scope: string): BuiltInRole[] {
+    return [...BUILT_IN_ROLES, ...this.customRoles.filter((r) => (r.assignableScopes ?? ['/']).some((s) => s === '/' || this.scopeCovers(s, scope)))];
+  }
+
+  findManagementGroup(id: string): ManagementGroupRecord | undefined {
+    return this.managementGroups.find((mg) => mg.id.toLowerCase() === id.toLowerCase());
+  }
+
+  /**
+   * The management groups above a resource, nearest first, as scopes: for anything in the subscription the
+   * subscription's chain, for a management group its parents. Azure RBAC inherits along this chain.
+   */
+  ancestorScopes(resourceId: string): string[] {
+    const mg = /^\/providers\/microsoft\.management\/managementgroups\/([^/]+)/i.exec(resourceId);
+    const inSubscription = new RegExp(`^/subscriptions/${this.subscription.id}(/|$)`, 'i').test(resourceId);
+    let current = mg ? this.findManagementGroup(mg[1])?.parentId : inSubscription ? this.subscriptionParent : undefined;
+    const scopes: string[] = [];
+    for (let depth = 0; current && depth < 7; depth++) {
+      scopes.push(managementGroupScope(current));
+      current = this.findManagementGroup(current)?.parentId;
+    }
+    return scopes;
+  }
+
+  /** Whether a role assignment (or assignable scope) at `scope` applies to `resourceId`. */
+  scopeCovers(scope: string, resourceId: string): boolean {
+    return isWithinScope(resourceId, scope) || this.ancestorScopes(resourceId).some((a) => a.toLowerCase() === scope.toLowerCase().replace(/\/+$/, ''));
+  }
+
+  /** The role on service connections of a user of the organization (the job and bootstrap identities have settings). */
+  devopsRole(identityId: string): BuildServiceRole {
+    if (identityId === this.world.buildService.id) return this.settings.buildServiceRole;
+    if (identityId === this.devopsMembers.get(this.world.bootstrap.objectId)) {
+      return this.settings.bootstrapDevOpsRole === 'none' ? 'Reader' : this.settings.bootstrapDevOpsRole;
+    }
+    return this.devopsRoles.get(identityId) ?? 'Administrator';
+  }
+
+  /** The organization user an Entra principal signs in as; undefined when it is not a user of the organization. */
+  devopsMember(objectId: string): DevOpsIdentity | undefined {
+    if (objectId.toLowerCase() === this.world.bootstrap.objectId && this.settings.bootstrapDevOpsRole === 'none') return undefined;
+    const id = this.devopsMembers.get(objectId.toLowerCase());
+    return id ? this.devopsIdentities.get(id) : undefined;
+  }
+
   snapshot(): Snapshot {
     const credentials = [...this.federatedCredentials.values()].flatMap((byName) => [...byName.values()].map((c) => c.resource));
     return structuredClone({
@@ -428,6 +541,20 @@ export function newGuid(): string {
   return randomUUID();
 }
 
+export function managementGroupScope(id: string): string {
+  return `/providers/Microsoft.Management/managementGroups/${id}`;
+}
+
+/**
+ * A personal access token in the current format: 84 characters with the AZDO signature at position 76
+ * (azure-devops-node-api WebApi personalAccessTokenRegex `^.{76}AZDO.{4}$`).
+ */
+export function newPersonalAccessToken(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const random = (n: number): string => [...randomBytes(n)].map((b) => alphabet[b % alphabet.length]).join('');
+  return `${random(76)}AZDO${random(4)}`;
+}
+
 /**
  * Base64url of a GUID in .NET byte order (Guid.ToByteArray: the first three groups little-endian), the
  * encoding Entra uses inside subjects such as /eid1/c/pub/t/v4j5cvGGr0GRqy180BHbRw/... (that segment is
@@ -456,13 +583,18 @@ export function newClientSecret(): string {
 }
 
 export interface SeedOptions {
+  /** Role names the bootstrap principal holds: 'Role' at the subscription, 'Role@/scope' elsewhere. */
   bootstrapRoles: string[];
   /** Microsoft Graph application permissions of the bootstrap application. */
   graphPermissions: GraphPermission[];
+  /** The bootstrap app's certificate (ServicePrincipalCertificate). */
+  clientCertificate?: ClientCertificate;
+  /** Which agent VM identity a ManagedServiceIdentity bootstrap uses; default systemAssigned. */
+  agentVmIdentity?: AgentVmIdentity;
 }
 
 /** Builds the seeded world: tenant, subscription, resource groups, organization, projects, bootstrap. */
-export function seedWorld(urls: ServiceUrls, settings: Settings, options: SeedOptions): EmulatorState {
+export function seedWorld(urls: ServiceUrls, cloud: CloudProfile, settings: Settings, options: SeedOptions): EmulatorState {
   const entraKey = new JwtSigningKey();
   const devopsKey = new JwtSigningKey();
   const tenantId = newGuid();
@@ -482,16 +614,39 @@ export function seedWorld(urls: ServiceUrls, settings: Settings, options: SeedOp
     uniqueName: 'platform.admin@contoso.example',
     descriptor: `aad.${Buffer.from(newGuid()).toString('base64url')}`,
   };
+  const readerUser: DevOpsIdentity = {
+    id: newGuid(),
+    displayName: 'Rita Reader',
+    uniqueName: 'rita.reader@contoso.example',
+    descriptor: `aad.${Buffer.from(newGuid()).toString('base64url')}`,
+  };
   const planId = newGuid();
   const jobId = newGuid();
-  const bootstrap = {
+  const agentVmId = `/subscriptions/${subscriptionId}/resourceGroups/rg-agents/providers/Microsoft.Compute/virtualMachines/vm-agent-01`;
+  const agentVm: World['agentVm'] = {
+    resourceId: agentVmId,
+    systemAssigned: { clientId: newGuid(), objectId: newGuid() },
+    userAssigned: {
+      clientId: newGuid(),
+      objectId: newGuid(),
+      resourceId: `/subscriptions/${subscriptionId}/resourcegroups/rg-agents/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-agent-vm`,
+    },
+  };
+  const usesVmIdentity = settings.bootstrapScheme === 'ManagedServiceIdentity';
+  const vmIdentity = options.agentVmIdentity === 'userAssigned' ? agentVm.userAssigned : agentVm.systemAssigned;
+  const bootstrap: World['bootstrap'] = {
     connectionId: newGuid(),
     connectionName: 'platform-bootstrap',
-    clientId: newGuid(),
-    objectId: newGuid(),
+    clientId: usesVmIdentity ? vmIdentity.clientId : newGuid(),
+    objectId: usesVmIdentity ? vmIdentity.objectId : newGuid(),
     applicationObjectId: newGuid(),
     clientSecret: newClientSecret(),
+    certificatePem: options.clientCertificate?.pem,
+    msiClientId: usesVmIdentity && options.agentVmIdentity === 'userAssigned' ? vmIdentity.clientId : undefined,
   };
+  const managementGroup = { id: 'mg-platform', displayName: 'Platform', scope: managementGroupScope('mg-platform') };
+  const customRole = { id: newGuid(), roleName: 'Platform Deployer' };
+  const personalAccessTokens = { administrator: newPersonalAccessToken(), reader: newPersonalAccessToken() };
   const issuedAt = epochSeconds();
   // Shaped like a real System.AccessToken (iss/aud app.vstoken.visualstudio.com, nameid = identity id).
   const jobAccessToken = devopsKey.sign({
@@ -528,14 +683,34 @@ export function seedWorld(urls: ServiceUrls, settings: Settings, options: SeedOp
     pipelines,
     bootstrap,
     buildService: { id: buildService.id, displayName: buildService.displayName },
+    managementGroup,
+    customRole,
+    agentVm,
+    personalAccessTokens,
     jobAccessToken,
     planId,
     jobId,
   };
 
-  const state = new EmulatorState(world, urls, settings, entraKey, devopsKey, { id: subscriptionId, displayName: 'Platform Dev' }, resourceGroups);
+  const state = new EmulatorState(world, urls, cloud, settings, entraKey, devopsKey, { id: subscriptionId, displayName: 'Platform Dev' }, resourceGroups);
   state.devopsIdentities.set(buildService.id, buildService);
   state.devopsIdentities.set(platformAdmin.id, platformAdmin);
+  state.devopsIdentities.set(readerUser.id, readerUser);
+  state.devopsRoles.set(readerUser.id, 'Reader');
+  state.personalAccessTokens.set(personalAccessTokens.administrator, platformAdmin.id);
+  state.personalAccessTokens.set(personalAccessTokens.reader, readerUser.id);
+
+  // Tenant Root Group (id = tenant id) > Platform > the subscription.
+  state.managementGroups.push({ id: tenantId, displayName: 'Tenant Root Group' }, { id: managementGroup.id, displayName: managementGroup.displayName, parentId: tenantId });
+  state.subscriptionParent = managementGroup.id;
+  state.customRoles.push({
+    id: customRole.id,
+    roleName: customRole.roleName,
+    description: 'Reads everything and runs deployments; defined by the platform team.',
+    type: 'CustomRole',
+    assignableScopes: [managementGroup.scope],
+    permissions: [{ actions: ['*/read', 'Microsoft.Resources/deployments/*'], notActions: [], dataActions: [], notDataActions: [] }],
+  });
   const seededAt = new Date().toISOString();
   state.projects.push(
     { id: project.id, name: project.name, description: 'Platform team', revision: 11, lastUpdateTime: seededAt, state: 'wellFormed' },
@@ -545,44 +720,71 @@ export function seedWorld(urls: ServiceUrls, settings: Settings, options: SeedOp
 
   const bootstrapIssuer = state.entraIssuer(tenantId);
   const bootstrapSubject = workloadIdentitySubject(tenantId, organization.id, bootstrap.connectionId);
-  // The bootstrap connection's identity: an app registration made by an administrator a month ago, with
-  // a secret and a federated credential for the bootstrap connection, and admin-consented Graph permissions.
-  const monthAgo = Date.now() - 30 * 24 * 3600_000;
-  const bootstrapApplication: StoredApplication = {
-    resource: graphApplication({
-      id: bootstrap.applicationObjectId,
-      appId: bootstrap.clientId,
-      displayName: 'contoso-platform-bootstrap',
-      signInAudience: 'AzureADMyOrg',
-      uniqueName: null,
-      createdAt: monthAgo,
-    }),
-    owners: [platformAdmin.id],
-    createdAt: monthAgo,
-    federatedCredentials: new Map([
-      [
-        'platform-bootstrap',
-        {
-          resource: { id: newGuid(), name: 'platform-bootstrap', issuer: bootstrapIssuer, subject: bootstrapSubject, description: null, audiences: [TOKEN_EXCHANGE_AUDIENCE] },
-          createdAt: monthAgo,
-        },
-      ],
-    ]),
+  const longAgo = Date.now() - 30 * 24 * 3600_000;
+  const vmPrincipal = (identity: { clientId: string; objectId: string }, displayName: string, resourceId: string): DirectoryPrincipal => ({
+    objectId: identity.objectId,
+    appId: identity.clientId,
+    displayName,
+    kind: 'ManagedIdentity',
+    createdAt: longAgo,
+    secrets: [],
+    managedIdentityResourceId: resourceId,
+  });
+  state.principals.set(agentVm.systemAssigned.objectId, vmPrincipal(agentVm.systemAssigned, 'vm-agent-01', agentVm.resourceId));
+  state.principals.set(agentVm.userAssigned.objectId, vmPrincipal(agentVm.userAssigned, 'id-agent-vm', agentVm.userAssigned.resourceId));
+  if (!usesVmIdentity) {
+    // The bootstrap connection's identity: an app registration made by an administrator a month ago, with
+    // a secret and a federated credential for the bootstrap connection, and admin-consented Graph permissions.
+    const bootstrapApplication: StoredApplication = {
+      resource: graphApplication({
+        id: bootstrap.applicationObjectId,
+        appId: bootstrap.clientId,
+        displayName: 'contoso-platform-bootstrap',
+        signInAudience: 'AzureADMyOrg',
+        uniqueName: null,
+        createdAt: longAgo,
+      }),
+      owners: [platformAdmin.id],
+      createdAt: longAgo,
+      federatedCredentials: new Map([
+        [
+          'platform-bootstrap',
+          {
+            resource: { id: newGuid(), name: 'platform-bootstrap', issuer: bootstrapIssuer, subject: bootstrapSubject, description: null, audiences: [TOKEN_EXCHANGE_AUDIENCE] },
+            createdAt: longAgo,
+          },
+        ],
+      ]),
+    };
+    state.applications.set(bootstrap.applicationObjectId.toLowerCase(), bootstrapApplication);
+    state.addServicePrincipal(graphServicePrincipal(bootstrap.objectId, bootstrapApplication.resource, tenantId), bootstrapApplication, [], longAgo);
+    const bootstrapPrincipal = state.principals.get(bootstrap.objectId)!;
+    bootstrapPrincipal.secrets.push(bootstrap.clientSecret);
+    bootstrapPrincipal.graphPermissions = [...options.graphPermissions];
+    if (options.clientCertificate) bootstrapPrincipal.certificates = [options.clientCertificate];
+  }
+  // The bootstrap principal as a user of the organization (Azure DevOps adds service principals and managed
+  // identities as users: https://learn.microsoft.com/azure/devops/integrate/get-started/authentication/service-principal-managed-identity).
+  const bootstrapUser: DevOpsIdentity = {
+    id: newGuid(),
+    displayName: usesVmIdentity ? 'vm-agent-01' : 'contoso-platform-bootstrap',
+    uniqueName: bootstrap.objectId,
+    descriptor: `aadsp.${Buffer.from(bootstrap.objectId).toString('base64url')}`,
   };
-  state.applications.set(bootstrap.applicationObjectId.toLowerCase(), bootstrapApplication);
-  state.addServicePrincipal(graphServicePrincipal(bootstrap.objectId, bootstrapApplication.resource, tenantId), bootstrapApplication, [], monthAgo);
-  const bootstrapPrincipal = state.principals.get(bootstrap.objectId)!;
-  bootstrapPrincipal.secrets.push(bootstrap.clientSecret);
-  bootstrapPrincipal.graphPermissions = [...options.graphPermissions];
+  state.devopsIdentities.set(bootstrapUser.id, bootstrapUser);
+  state.devopsMembers.set(bootstrap.objectId, bootstrapUser.id);
 
   const subscriptionScope = `/subscriptions/${subscriptionId}`;
-  for (const roleName of options.bootstrapRoles) {
-    const builtIn = findRoleByName(roleName);
-    if (!builtIn) throw new Error(`Emulator: unknown bootstrap role '${roleName}'`);
+  for (const entry of options.bootstrapRoles) {
+    const [roleName, at] = entry.split('@');
+    const role = state.roleByName(roleName);
+    if (!role) throw new Error(`Emulator: unknown bootstrap role '${roleName}'`);
+    const scope = at ?? subscriptionScope;
+    const inSubscription = scope.toLowerCase().startsWith(subscriptionScope.toLowerCase());
     const assignment = roleAssignmentResource({
-      scope: subscriptionScope,
+      scope,
       name: newGuid(),
-      roleDefinitionId: `${subscriptionScope}/providers/Microsoft.Authorization/roleDefinitions/${builtIn.id}`,
+      roleDefinitionId: `${inSubscription ? subscriptionScope : ''}/providers/Microsoft.Authorization/roleDefinitions/${role.id}`,
       principalId: bootstrap.objectId,
       principalType: 'ServicePrincipal',
       createdBy: null,
@@ -590,14 +792,35 @@ export function seedWorld(urls: ServiceUrls, settings: Settings, options: SeedOp
     state.roleAssignments.set(assignment.id.toLowerCase(), assignment);
   }
 
+  const scheme = settings.bootstrapScheme === 'ServicePrincipalCertificate' ? 'ServicePrincipal' : settings.bootstrapScheme;
   const parameters: Record<string, string | null> = { tenantid: tenantId, serviceprincipalid: bootstrap.clientId };
   const secrets: Record<string, string> = {};
-  if (settings.bootstrapScheme === 'WorkloadIdentityFederation') {
-    Object.assign(parameters, workloadIdentityParameters(bootstrapIssuer, bootstrapSubject));
-  } else {
-    parameters.authenticationType = 'spnKey';
-    parameters.serviceprincipalkey = null;
-    secrets.serviceprincipalkey = bootstrap.clientSecret;
+  const data: Record<string, string> = {
+    environment: cloud.environment,
+    scopeLevel: 'Subscription',
+    subscriptionId,
+    subscriptionName: world.subscriptionName,
+    creationMode: 'Manual',
+  };
+  switch (settings.bootstrapScheme) {
+    case 'WorkloadIdentityFederation':
+      Object.assign(parameters, workloadIdentityParameters(bootstrapIssuer, bootstrapSubject));
+      break;
+    case 'ServicePrincipal':
+      parameters.authenticationType = 'spnKey';
+      parameters.serviceprincipalkey = null;
+      secrets.serviceprincipalkey = bootstrap.clientSecret;
+      break;
+    case 'ServicePrincipalCertificate':
+      parameters.authenticationType = 'spnCertificate';
+      parameters.servicePrincipalCertificate = null;
+      secrets.servicePrincipalCertificate = bootstrap.certificatePem ?? '';
+      break;
+    case 'ManagedServiceIdentity':
+      // A managed identity connection names only the tenant; the agent machine supplies the identity.
+      delete parameters.serviceprincipalid;
+      if (bootstrap.msiClientId) data.msiclientId = bootstrap.msiClientId;
+      break;
   }
   state.serviceEndpoints.set(bootstrap.connectionId, {
     endpoint: {
@@ -606,14 +829,8 @@ export function seedWorld(urls: ServiceUrls, settings: Settings, options: SeedOp
       type: 'AzureRM',
       url: urls.arm,
       description: '',
-      data: {
-        environment: 'AzureCloud',
-        scopeLevel: 'Subscription',
-        subscriptionId,
-        subscriptionName: world.subscriptionName,
-        creationMode: 'Manual',
-      },
-      authorization: { scheme: settings.bootstrapScheme, parameters },
+      data,
+      authorization: { scheme, parameters },
       createdBy: identityReference(platformAdmin, organization.url),
       isShared: false,
       isReady: true,
