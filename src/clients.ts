@@ -3,7 +3,6 @@
  * organization URL and the agent's network (proxy, CAs). No other module knows a URL.
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
-import { ServiceClient } from '@azure/core-client';
 import {
   createDefaultHttpClient,
   createHttpHeaders,
@@ -12,15 +11,12 @@ import {
   type HttpHeaders,
   type HttpMethods,
 } from '@azure/core-rest-pipeline';
-import { ClientAssertionCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
-import { ManagedServiceIdentityClient } from '@azure/arm-msi';
-import { AuthorizationManagementClient } from '@azure/arm-authorization';
+import type { ManagedIdentityCredential } from '@azure/identity';
+import type { ManagedServiceIdentityClient } from '@azure/arm-msi';
+import type { AuthorizationManagementClient } from '@azure/arm-authorization';
 import type { Client as GraphClient } from '@microsoft/microsoft-graph-client';
-import { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
-import { CoreApi } from 'azure-devops-node-api/CoreApi';
-import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
-import { PersonalAccessTokenCredentialHandler } from 'azure-devops-node-api/handlers/personalaccesstoken';
-import type { IRequestHandler } from 'azure-devops-node-api/interfaces/common/VsoBaseInterfaces';
+import type { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
+import type { CoreApi } from 'azure-devops-node-api/CoreApi';
 import { graphHost, graphScope, scopeFor } from './cloud';
 import { ServiceError, TaskError, hintFor } from './errors';
 import { toTaskError } from './failures';
@@ -39,13 +35,27 @@ export interface ArmResponse {
   correlationId?: string;
 }
 
-export interface Clients {
+export interface DevOpsClients {
+  serviceEndpoints: ServiceEndpointApi;
+  core: CoreApi;
+}
+
+/** The Azure Resource Manager clients, signed in as the bootstrap connection's identity. */
+export interface AzureClients {
   msi: ManagedServiceIdentityClient;
   authorization: AuthorizationManagementClient;
   /** Plain ARM reads for which no SDK is worth its size (subscription, resource group). */
   armGet(path: string, apiVersion: string): Promise<ArmResponse>;
-  serviceEndpoints: ServiceEndpointApi;
-  core: CoreApi;
+}
+
+export interface Clients {
+  /**
+   * The ARM clients, built on first use: @azure/identity (with MSAL) and the ARM SDKs are most of the
+   * task's code, and loading them waits until the first requests are on their way.
+   */
+  azure(): Promise<AzureClients>;
+  /** The azure-devops-node-api clients, built on first use (after the first request has left). */
+  devopsApi(): Promise<DevOpsClients>;
   /**
    * Microsoft Graph v1.0 for the app-registration variant, built on first use: the managed-identity path
    * never loads the Graph client. Resolves once a Graph token is in hand, so a sign-in failure surfaces
@@ -75,11 +85,89 @@ export interface DevOpsRest {
  * only to sign in to Azure DevOps as the bootstrap identity: its client takes a token, not a credential.
  */
 export async function createClients(request: ProvisioningRequest, register: (secret: string) => void): Promise<Clients> {
-  const { cloud } = request.bootstrap;
   // Every client below goes through the agent's proxy and trusts its CAs. Microsoft Graph's client sends
-  // with fetch, which ignores proxies: build it over `network.send` (a custom fetch or middleware).
+  // with fetch, which ignores proxies: it is built over `network.send`.
   const network = agentNetwork(request.network);
-  const credential = new SharedCredential(bootstrapCredential(request, network, register), register);
+  const { auth, endpointId } = request.bootstrap;
+  // A federated sign-in starts with the pipeline's OIDC token: ask for it at once, so that its round trip
+  // overlaps the loading of the Entra and ARM code that will exchange it.
+  const assertion =
+    auth.scheme === 'WorkloadIdentityFederation'
+      ? pipelineOidcToken(auth.oidcRequestUri, endpointId, request.devops.accessToken, network, register)
+      : undefined;
+  assertion?.get().catch(() => undefined);
+  let azure: Promise<LoadedAzure> | undefined;
+  const loadedAzure = () => (azure ??= loadAzure(request, network, register, assertion));
+  let devopsToken: Promise<DevOpsToken> | undefined;
+  const token = () => (devopsToken ??= devopsTokenFor(request, async () => (await loadedAzure()).credential));
+  let devopsClients: Promise<DevOpsClients> | undefined;
+  let graph: Promise<GraphClient> | undefined;
+  return {
+    azure: async () => (await loadedAzure()).clients,
+    devopsApi: () => (devopsClients ??= devopsApiClients(request.devops.organizationUrl, token, network)),
+    graph: () => (graph ??= loadedAzure().then(({ credential }) => graphClient(request, credential, network))),
+    devopsRest: devopsRestClient(request.devops.organizationUrl, async () => authorizationHeader(await token()), network),
+  };
+}
+
+/**
+ * azure-devops-node-api's clients for the two areas the task uses. Built directly rather than through
+ * WebApi: WebApi loads every API module of the package and asks for ResourceAreas, which for these two
+ * areas resolves to the organization URL anyway. Loaded with import() so that the first request (the
+ * pipeline's OIDC token) does not wait for this package either.
+ */
+async function devopsApiClients(organizationUrl: string, token: () => Promise<DevOpsToken>, network: AgentNetwork): Promise<DevOpsClients> {
+  const [{ ServiceEndpointApi }, { CoreApi }, { BearerCredentialHandler }, { PersonalAccessTokenCredentialHandler }, credential] =
+    await Promise.all([
+      import('azure-devops-node-api/ServiceEndpointApi').then(commonJs),
+      import('azure-devops-node-api/CoreApi').then(commonJs),
+      import('azure-devops-node-api/handlers/bearertoken').then(commonJs),
+      import('azure-devops-node-api/handlers/personalaccesstoken').then(commonJs),
+      token(),
+    ]);
+  // The handler is chosen from what the token is: WebApi would guess from its length (WIRE.md).
+  const handler =
+    credential.kind === 'personalAccessToken' ? new PersonalAccessTokenCredentialHandler(credential.token) : new BearerCredentialHandler(credential.token);
+  const options = { allowRetries: true, maxRetries: 3, ...network.devopsOptions };
+  return {
+    serviceEndpoints: new ServiceEndpointApi(organizationUrl, [handler], options, USER_AGENT),
+    core: new CoreApi(organizationUrl, [handler], options, USER_AGENT),
+  };
+}
+
+/**
+ * A CommonJS package loaded with import(): in the bundle (an ES module) it arrives as the default export,
+ * under tsc's CommonJS output as a namespace whose default is the same exports object.
+ */
+function commonJs<T extends object>(module: T): T {
+  return (module as { default?: T }).default ?? module;
+}
+
+interface LoadedAzure {
+  credential: TokenCredential;
+  clients: AzureClients;
+}
+
+/**
+ * Loads @azure/identity and the ARM SDKs and builds the bootstrap credential and the ARM clients. It first
+ * lets the requests already started leave (a macrotask turn): the synchronous loading would otherwise hold
+ * them back, while after it their round trips overlap it.
+ */
+async function loadAzure(
+  request: ProvisioningRequest,
+  network: AgentNetwork,
+  register: (secret: string) => void,
+  assertion: OidcAssertion | undefined,
+): Promise<LoadedAzure> {
+  await new Promise((resolve) => setTimeout(resolve, 25));
+  const [identity, { ManagedServiceIdentityClient }, { AuthorizationManagementClient }, { ServiceClient }] = await Promise.all([
+    import('@azure/identity'),
+    import('@azure/arm-msi'),
+    import('@azure/arm-authorization'),
+    import('@azure/core-client'),
+  ]);
+  const { cloud } = request.bootstrap;
+  const credential = new SharedCredential(bootstrapCredential(identity, request, network, assertion), register);
   const arm = {
     endpoint: cloud.resourceManagerUrl,
     // The SDKs default to `<endpoint>/.default`, which is wrong for any host whose audience differs (WIRE.md).
@@ -87,30 +175,23 @@ export async function createClients(request: ProvisioningRequest, register: (sec
     userAgentOptions: { userAgentPrefix: USER_AGENT },
     ...network.azureOptions,
   };
-  const devopsAuth = await devopsAuthorization(request, credential);
-  const devopsHandlers = [devopsAuth.handler];
-  const devopsOptions = { allowRetries: true, maxRetries: 3, ...network.devopsOptions };
   const armClient = new ServiceClient({ ...arm, credential });
-  let graph: Promise<GraphClient> | undefined;
   return {
-    armGet: async (path, apiVersion) => {
-      const url = new URL(path.replace(/^\//, ''), cloud.resourceManagerUrl);
-      url.searchParams.set('api-version', apiVersion);
-      const response = await armClient.sendRequest(createPipelineRequest({ url: url.toString(), method: 'GET' }));
-      return {
-        status: response.status,
-        body: parseJson(response.bodyAsText),
-        correlationId: response.headers.get('x-ms-correlation-request-id'),
-      };
+    credential,
+    clients: {
+      armGet: async (path, apiVersion) => {
+        const url = new URL(path.replace(/^\//, ''), cloud.resourceManagerUrl);
+        url.searchParams.set('api-version', apiVersion);
+        const response = await armClient.sendRequest(createPipelineRequest({ url: url.toString(), method: 'GET' }));
+        return {
+          status: response.status,
+          body: parseJson(response.bodyAsText),
+          correlationId: response.headers.get('x-ms-correlation-request-id'),
+        };
+      },
+      msi: new ManagedServiceIdentityClient(credential, request.azure.subscriptionId, arm),
+      authorization: new AuthorizationManagementClient(credential, request.azure.subscriptionId, arm),
     },
-    msi: new ManagedServiceIdentityClient(credential, request.azure.subscriptionId, arm),
-    authorization: new AuthorizationManagementClient(credential, request.azure.subscriptionId, arm),
-    // Built directly rather than through WebApi: WebApi loads every API module of the package and asks
-    // for ResourceAreas, which for these two areas resolves to the organization URL anyway.
-    serviceEndpoints: new ServiceEndpointApi(request.devops.organizationUrl, devopsHandlers, devopsOptions, USER_AGENT),
-    core: new CoreApi(request.devops.organizationUrl, devopsHandlers, devopsOptions, USER_AGENT),
-    graph: () => (graph ??= graphClient(request, credential, network)),
-    devopsRest: devopsRestClient(request.devops.organizationUrl, devopsAuth.header, network),
   };
 }
 
@@ -156,7 +237,7 @@ async function fetchThrough(network: AgentNetwork, url: string, init: RequestIni
 const PIPELINE_PERMISSIONS_API = '7.1-preview.1';
 const BUILD_API = '7.1';
 
-function devopsRestClient(organizationUrl: string, authorization: string, network: AgentNetwork): DevOpsRest {
+function devopsRestClient(organizationUrl: string, authorization: () => Promise<string>, network: AgentNetwork): DevOpsRest {
   // Retries are left to src/resources/devops.ts, as for the SDK's calls, so a failure is retried once over.
   const pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT }, retryOptions: { maxRetries: 0 } });
   pipeline.addPolicy(network.policy);
@@ -171,7 +252,7 @@ function devopsRestClient(organizationUrl: string, authorization: string, networ
         method,
         body: body === undefined ? undefined : JSON.stringify(body),
         headers: createHttpHeaders({
-          authorization,
+          authorization: await authorization(),
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           // Without it Azure DevOps answers an unauthenticated call with a 302 to its sign-in page.
@@ -217,35 +298,46 @@ export class DevOpsHttpError extends Error {
   }
 }
 
+/** The credential the Azure DevOps calls carry: a bearer token (job or Entra), or a personal access token. */
+interface DevOpsToken {
+  kind: 'bearer' | 'personalAccessToken';
+  token: string;
+}
+
 /**
- * How the Azure DevOps calls authenticate, chosen explicitly: azure-devops-node-api's WebApi guesses from
- * a token's length (52 characters, or the 84-character AZDO format, is taken for a PAT), which would send a
- * token of another shape the wrong way. The same credential signs the plain REST calls (`header`).
+ * How the Azure DevOps calls authenticate, chosen explicitly from devOpsAuth: azure-devops-node-api's WebApi
+ * guesses from a token's length (52 characters, or the 84-character AZDO format, is taken for a PAT), which
+ * would send a token of another shape the wrong way.
  */
-async function devopsAuthorization(
-  request: ProvisioningRequest,
-  credential: SharedCredential,
-): Promise<{ handler: IRequestHandler; header: string }> {
+async function devopsTokenFor(request: ProvisioningRequest, credential: () => Promise<TokenCredential>): Promise<DevOpsToken> {
   const auth = request.devopsAuth;
   switch (auth.kind) {
     case 'jobAccessToken':
-      return { handler: new BearerCredentialHandler(request.devops.accessToken), header: `Bearer ${request.devops.accessToken}` };
+      return { kind: 'bearer', token: request.devops.accessToken };
     case 'personalAccessToken':
-      // Basic with an empty user name (https://learn.microsoft.com/azure/devops/integrate/get-started/authentication/pats#use-a-pat-in-your-code).
-      return {
-        handler: new PersonalAccessTokenCredentialHandler(auth.token),
-        header: `Basic ${Buffer.from(`:${auth.token}`).toString('base64')}`,
-      };
+      return { kind: 'personalAccessToken', token: auth.token };
     case 'bootstrapIdentity': {
       const operation = "get a token for Azure DevOps as the bootstrap connection's identity";
-      const token = await credential.getToken(scopeFor(AZURE_DEVOPS_RESOURCE)).catch((error: unknown) => Promise.reject(toTaskError('entra', operation, error)));
-      return { handler: new BearerCredentialHandler(token.token), header: `Bearer ${token.token}` };
+      const token = await (await credential()).getToken(scopeFor(AZURE_DEVOPS_RESOURCE)).catch((error: unknown) => Promise.reject(toTaskError('entra', operation, error)));
+      if (!token) throw new ServiceError('Entra ID issued no token', { operation });
+      return { kind: 'bearer', token: token.token };
     }
   }
 }
 
-function bootstrapCredential(request: ProvisioningRequest, network: AgentNetwork, register: (secret: string) => void): TokenCredential {
-  const { auth, cloud, endpointId } = request.bootstrap;
+function authorizationHeader(credential: DevOpsToken): string {
+  // Basic with an empty user name (https://learn.microsoft.com/azure/devops/integrate/get-started/authentication/pats#use-a-pat-in-your-code).
+  return credential.kind === 'personalAccessToken' ? `Basic ${Buffer.from(`:${credential.token}`).toString('base64')}` : `Bearer ${credential.token}`;
+}
+
+function bootstrapCredential(
+  identity: typeof import('@azure/identity'),
+  request: ProvisioningRequest,
+  network: AgentNetwork,
+  assertion: OidcAssertion | undefined,
+): TokenCredential {
+  const { ClientAssertionCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } = identity;
+  const { auth, cloud } = request.bootstrap;
   // The authority comes from the bootstrap connection the organization configured; instance discovery
   // would ask the public cloud's host about it, which sovereign and private clouds cannot answer.
   const options = { authorityHost: cloud.authorityHost, disableInstanceDiscovery: true, ...network.azureOptions };
@@ -258,8 +350,8 @@ function bootstrapCredential(request: ProvisioningRequest, network: AgentNetwork
       // The instance metadata endpoint is link-local: no proxy, no CAs (it is plain HTTP).
       return new MachineIdentityCredential(new ManagedIdentityCredential(auth.clientId ? { clientId: auth.clientId } : {}), auth.clientId);
     case 'WorkloadIdentityFederation': {
-      const assertion = pipelineOidcToken(auth.oidcRequestUri, endpointId, request.devops.accessToken, network, register);
-      return new FederatedCredential(new ClientAssertionCredential(auth.tenantId, auth.clientId, assertion.get, options), assertion.failure);
+      const oidc = assertion!;
+      return new FederatedCredential(new ClientAssertionCredential(auth.tenantId, auth.clientId, oidc.get, options), oidc.failure);
     }
   }
 }
@@ -296,13 +388,19 @@ class MachineIdentityCredential implements TokenCredential {
  * AzurePipelinesCredential would ask Azure DevOps again on every getToken (WIRE.md), which costs a round
  * trip per scope and leaves the assertion unmasked; this fetches it once and masks it at once.
  */
+/** The pipeline's OIDC token, fetched once and reused while valid, and the error of its last fetch. */
+interface OidcAssertion {
+  get: () => Promise<string>;
+  failure: () => TaskError | undefined;
+}
+
 function pipelineOidcToken(
   oidcRequestUri: string,
   connectionId: string,
   accessToken: string,
   network: AgentNetwork,
   register: (secret: string) => void,
-): { get: () => Promise<string>; failure: () => TaskError | undefined } {
+): OidcAssertion {
   let cached: { token: string; expiresAt: number } | undefined;
   let pending: Promise<string> | undefined;
   let failure: TaskError | undefined;
@@ -361,11 +459,11 @@ function pipelineOidcToken(
  */
 class FederatedCredential implements TokenCredential {
   constructor(
-    private readonly inner: ClientAssertionCredential,
+    private readonly inner: TokenCredential,
     private readonly assertionFailure: () => TaskError | undefined,
   ) {}
 
-  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
     try {
       return await this.inner.getToken(scopes, options);
     } catch (error) {

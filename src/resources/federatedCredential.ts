@@ -55,11 +55,12 @@ export async function ensureFederatedCredential(
   desired: DesiredCredential,
   knownAbsent: boolean,
 ): Promise<Outcome<FederatedCredential>> {
+  const { msi } = await clients.azure();
   const operation = `add the federated credential '${desired.name}' to the managed identity '${desired.identityName}'`;
   let existingByName: FederatedCredential | undefined;
   if (!knownAbsent) {
     try {
-      for await (const wire of clients.msi.federatedIdentityCredentials.list(desired.resourceGroup, desired.identityName)) {
+      for await (const wire of msi.federatedIdentityCredentials.list(desired.resourceGroup, desired.identityName)) {
         const credential = fromWire(wire);
         if (trusts(credential, desired)) return { action: 'kept', value: credential };
         if (credential.name.toLowerCase() === desired.name.toLowerCase()) existingByName = credential;
@@ -71,7 +72,7 @@ export async function ensureFederatedCredential(
   const written = await waitFor(
     'other writes to the same managed identity to finish',
     () =>
-      clients.msi.federatedIdentityCredentials
+      msi.federatedIdentityCredentials
         .createOrUpdate(desired.resourceGroup, desired.identityName, desired.name, toWire(desired))
         .catch((error: unknown) => Promise.reject(toTaskError('arm', operation, error))),
     // ARM serializes credential writes per identity and refuses overlapping ones with this 409 (WIRE.md);

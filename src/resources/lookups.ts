@@ -24,7 +24,7 @@ export async function lookupProject(clients: Clients, project: string, input = '
   return waitFor(
     `the project '${project}' to become wellFormed`,
     async () => {
-      const found = await devops(`read the project '${project}'`, () => clients.core.getProject(project));
+      const found = await devops(`read the project '${project}'`, async () => (await clients.devopsApi()).core.getProject(project));
       if (!found?.id || !found.name) {
         throw new InputError(input, `names '${project}', which does not exist in the organization or is not visible to the pipeline's identity.`);
       }
@@ -128,13 +128,14 @@ export async function lookupRoleDefinition(
   // @azure/arm-authorization's path template is `/{scope}/providers/…`: the scope goes without its leading slash.
   const armScope = scope.replace(/^\//, '');
   try {
+    const { authorization } = await clients.azure();
     if (/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(role)) {
-      const definition = await clients.authorization.roleDefinitions.get(armScope, role);
+      const definition = await authorization.roleDefinitions.get(armScope, role);
       if (definition.id) return { id: definition.id, name: definition.roleName ?? role };
     } else {
       // OData string literals escape a quote by doubling it.
       const filter = `roleName eq '${role.replace(/'/g, "''")}'`;
-      for await (const definition of clients.authorization.roleDefinitions.list(armScope, { filter })) {
+      for await (const definition of authorization.roleDefinitions.list(armScope, { filter })) {
         if (definition.id && definition.roleName?.toLowerCase() === role.toLowerCase()) {
           return { id: definition.id, name: definition.roleName };
         }
@@ -153,7 +154,10 @@ export async function lookupRoleDefinition(
 
 /** A plain ARM read; what the client throws (a refused token, an unreachable host) names the operation. */
 function armRead(clients: Clients, path: string, apiVersion: string, operation: string): Promise<ArmResponse> {
-  return clients.armGet(path, apiVersion).catch((error: unknown) => Promise.reject(toTaskError('arm', operation, error)));
+  return clients
+    .azure()
+    .then((azure) => azure.armGet(path, apiVersion))
+    .catch((error: unknown) => Promise.reject(toTaskError('arm', operation, error)));
 }
 
 function armBody(response: ArmResponse, operation: string): Record<string, unknown> {

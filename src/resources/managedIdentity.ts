@@ -53,7 +53,8 @@ export function ownership(existing: ManagedIdentity, owner: string): 'ours' | 'o
 
 export async function readIdentity(clients: Clients, resourceGroup: string, name: string): Promise<ManagedIdentity | null> {
   try {
-    return fromWire(await clients.msi.userAssignedIdentities.get(resourceGroup, name), resourceGroup);
+    const { msi } = await clients.azure();
+    return fromWire(await msi.userAssignedIdentities.get(resourceGroup, name), resourceGroup);
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) return null;
     throw toTaskError('arm', `read the managed identity '${name}'`, error);
@@ -80,7 +81,8 @@ export async function ensureIdentity(
     return { action: 'kept', value: existing };
   }
   try {
-    const created = await clients.msi.userAssignedIdentities.createOrUpdate(desired.resourceGroup, desired.name, toWire(desired));
+    const { msi } = await clients.azure();
+    const created = await msi.userAssignedIdentities.createOrUpdate(desired.resourceGroup, desired.name, toWire(desired));
     return { action: 'created', value: fromWire(created, desired.resourceGroup) };
   } catch (error) {
     throw toTaskError('arm', `create the managed identity '${desired.name}' in '${desired.resourceGroup}'`, error);

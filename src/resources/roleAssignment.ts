@@ -39,13 +39,14 @@ export async function ensureRoleAssignment(
   desired: DesiredRoleAssignment,
   knownAbsent: boolean,
 ): Promise<Outcome<RoleAssignment>> {
+  const { authorization } = await clients.azure();
   const name = roleAssignmentName(desired.scope, desired.principalId, desired.roleDefinitionId);
   const value: RoleAssignment = { name, scope: desired.scope, roleDefinitionId: desired.roleDefinitionId, principalId: desired.principalId };
   const armScope = desired.scope.replace(/^\//, '');
   const operation = `assign the role '${desired.roleName}' to ${desired.principalId} at ${desired.scope}`;
   if (!knownAbsent) {
     try {
-      await clients.authorization.roleAssignments.get(armScope, name);
+      await authorization.roleAssignments.get(armScope, name);
       return { action: 'kept', value };
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 404) throw toTaskError('arm', operation, error);
@@ -55,7 +56,7 @@ export async function ensureRoleAssignment(
     await waitFor(
       `the identity ${desired.principalId} to replicate to Azure Resource Manager`,
       () =>
-        clients.authorization.roleAssignments
+        authorization.roleAssignments
           .create(armScope, name, toWire(desired))
           .catch((error: unknown) => Promise.reject(toTaskError('arm', operation, error))),
       // Some tenants still report PrincipalNotFound with principalType set: it clears as the principal replicates.

@@ -121,8 +121,8 @@ function usesIdentity(existing: ServiceEndpoint, tenantId: string, clientId: str
 
 /** The connection of that name in the project, if any (names are unique per project, case-insensitively). */
 export async function findConnection(clients: Clients, project: string, name: string): Promise<ServiceEndpoint | null> {
-  const found = await devops(`look up the service connection '${name}' in project '${project}'`, () =>
-    clients.serviceEndpoints.getServiceEndpointsByNames(project, [name]),
+  const found = await devops(`look up the service connection '${name}' in project '${project}'`, async () =>
+    (await clients.devopsApi()).serviceEndpoints.getServiceEndpointsByNames(project, [name]),
   );
   return (found ?? []).find((endpoint) => endpoint.name?.toLowerCase() === name.toLowerCase()) ?? null;
 }
@@ -136,8 +136,8 @@ export async function ensureConnection(
   if (existing) return reuse(clients, desired, existing, whenExists);
   let created: ServiceEndpoint;
   try {
-    created = await devops(`create the service connection '${desired.name}'`, () =>
-      clients.serviceEndpoints.createServiceEndpoint(toWire(desired)),
+    created = await devops(`create the service connection '${desired.name}'`, async () =>
+      (await clients.devopsApi()).serviceEndpoints.createServiceEndpoint(toWire(desired)),
     );
   } catch (error) {
     // Another run created the same name a moment ago: converge on that one instead of failing.
@@ -205,8 +205,8 @@ async function reuse(
     },
     data: { ...withoutScopeData(existing.data), ...wanted.data },
   };
-  const updated = await devops(`update the service connection '${desired.name}'`, () =>
-    clients.serviceEndpoints.updateServiceEndpoint(merged, existing.id ?? ''),
+  const updated = await devops(`update the service connection '${desired.name}'`, async () =>
+    (await clients.devopsApi()).serviceEndpoints.updateServiceEndpoint(merged, existing.id ?? ''),
   );
   return { action: 'updated', value: await untilReady(clients, desired.project.id, fromWire({ ...existing, ...updated })) };
 }
@@ -242,8 +242,8 @@ async function untilReady(clients: Clients, project: string, connection: Connect
   return waitFor(
     `the service connection '${connection.name}' to become ready`,
     async () => {
-      const current = await devops(`read the service connection '${connection.name}'`, () =>
-        clients.serviceEndpoints.getServiceEndpointDetails(project, connection.id),
+      const current = await devops(`read the service connection '${connection.name}'`, async () =>
+        (await clients.devopsApi()).serviceEndpoints.getServiceEndpointDetails(project, connection.id),
       );
       return check(fromWire(current ?? {}));
     },

@@ -78,8 +78,8 @@ export async function ensureShared(clients: Clients, desired: DesiredSharing, cu
   if (add.length === 0) return { action: 'kept', value: { projectIds: currentProjectIds } };
   const names = add.map((p) => `'${p.name}'`).join(', ');
   try {
-    await devops(`share the service connection '${desired.connectionName}' with ${names}`, () =>
-      clients.serviceEndpoints.shareServiceEndpoint(toWire(add, desired.connectionName, desired.description), desired.connectionId),
+    await devops(`share the service connection '${desired.connectionName}' with ${names}`, async () =>
+      (await clients.devopsApi()).serviceEndpoints.shareServiceEndpoint(toWire(add, desired.connectionName, desired.description), desired.connectionId),
     );
   } catch (error) {
     if ((error as TaskError).code !== 'DuplicateServiceConnectionException') throw error;
