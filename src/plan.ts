@@ -59,9 +59,10 @@ export function planFor(request: ProvisioningRequest): Step[] {
     read('project', `read project '${devops.project}' in ${devops.organizationUrl}`),
     read('subscription', `read subscription ${azure.subscriptionId}`),
     ...(azure.managementGroup ? [read('managementGroup', `read management group '${azure.managementGroup.id}'`)] : []),
+    // The scopes before the roles looked up at them: when both fail, the missing scope is what is reported.
+    ...(azure.resourceGroup ? [read('scopeResourceGroup', `read resource group '${azure.resourceGroup}'`)] : []),
     read('roleDefinition', `find role '${azure.roleDefinitionName}' at ${azure.scope}`),
     ...grants.map(({ n, role, scope }) => read(`roleDefinition:${n}`, `find role '${role}' at ${scope}`)),
-    ...(azure.resourceGroup ? [read('scopeResourceGroup', `read resource group '${azure.resourceGroup}'`)] : []),
     // After the project: a project created a moment earlier answers project-level routes only once it is wellFormed.
     read('existingConnection', `look for service connection '${connectionName}' in project '${devops.project}'`, ['project']),
     ...(sharing.length > 0 ? [read('sharedProjects', `read projects ${quoted(sharing)} to share the connection with`)] : []),

@@ -27,7 +27,7 @@ describe('planFor', () => {
     const [reads, afterProject, ...rest] = levels(planFor(request({ resourceGroup: 'rg-app1-dev' })));
     assert.deepEqual(
       reads.map((s) => s.id),
-      ['project', 'subscription', 'roleDefinition', 'scopeResourceGroup', 'identityResourceGroup', 'existingIdentity'],
+      ['project', 'subscription', 'scopeResourceGroup', 'roleDefinition', 'identityResourceGroup', 'existingIdentity'],
     );
     assert.deepEqual(
       afterProject.map((s) => s.id),
@@ -87,7 +87,7 @@ describe('planFor an app registration', () => {
   it('reads first, the application once the project id is known, and writes nothing before every read', () => {
     const plan = app({ resourceGroup: 'rg-app1-dev' });
     const byLevel = levels(plan).map((level) => level.map((s) => s.id));
-    assert.deepEqual(byLevel[0], ['project', 'subscription', 'roleDefinition', 'scopeResourceGroup']);
+    assert.deepEqual(byLevel[0], ['project', 'subscription', 'scopeResourceGroup', 'roleDefinition']);
     assert.deepEqual(byLevel[1], ['existingConnection', 'existingApplication']);
     assert.ok(plan.filter((s) => !s.writes).every((s) => ['project', 'subscription', 'roleDefinition', 'scopeResourceGroup', 'existingConnection', 'existingApplication'].includes(s.id)));
     assert.deepEqual(plan.find((s) => s.id === 'application')?.needs, byLevel[0].concat(byLevel[1]));
