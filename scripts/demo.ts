@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     console.log('Emulated world (HTTPS on loopback, throwaway CA):');
     console.log(`  Entra ID       ${emulator.urls.login}  tenant ${world.tenantId}`);
     console.log(`  ARM            ${emulator.urls.arm}  subscription '${world.subscriptionName}' ${world.subscriptionId}`);
+    console.log(`  Graph          ${emulator.urls.graph}  (the identityType: appRegistration variant)`);
     console.log(`  Azure DevOps   ${world.organization.url}  project '${world.project.name}'`);
     console.log(`  bootstrap      service connection '${world.bootstrap.connectionName}' (workload identity federation)`);
     console.log('\nRunning the task with:');

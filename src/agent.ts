@@ -2,9 +2,11 @@
  * The only module that touches the agent (azure-pipelines-task-lib): it reads inputs, endpoints and
  * variables, masks secrets, writes outputs and log lines, and sets the result.
  */
+import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { oneLine } from './errors';
-import type { RawTask } from './request';
+import type { MessageKey } from './messages';
+import { isVariableName, type RawTask } from './request';
 
 const INPUTS = [
   'bootstrapConnection',
@@ -17,15 +19,24 @@ const INPUTS = [
   'identityResourceGroup',
   'identityName',
   'identityLocation',
+  'applicationName',
   'organizationUrl',
   'project',
   'connectionDescription',
   'existingConnection',
+  'shareWithProjects',
+  'authorizeAllPipelines',
+  'authorizePipelines',
+  'managementGroupId',
+  'managementGroupName',
+  'roleAssignments',
+  'devOpsAuth',
+  'devOpsTokenVariable',
   'dryRun',
   'replicationWaitSeconds',
 ] as const;
 
-const ENDPOINT_PARAMETERS = ['tenantid', 'serviceprincipalid', 'authenticationType', 'serviceprincipalkey'] as const;
+const ENDPOINT_PARAMETERS = ['tenantid', 'serviceprincipalid', 'authenticationType', 'serviceprincipalkey', 'servicePrincipalCertificate'] as const;
 const ENDPOINT_DATA = [
   'environment',
   'subscriptionId',
@@ -35,12 +46,15 @@ const ENDPOINT_DATA = [
   'environmentAuthorityUrl',
   'microsoftGraphUrl',
   'activeDirectoryServiceEndpointResourceId',
+  'msiclientId',
 ] as const;
 
 export interface Agent {
   readTask(): RawTask;
   /** Registers a value with the agent's masker; call it the moment a secret exists. */
   secret(value: string | undefined): void;
+  /** A line of task.json `messages`, formatted by tl.loc with `args` for its `%s` placeholders. */
+  message(key: MessageKey, ...args: string[]): string;
   output(name: string, value: string): void;
   info(line: string): void;
   debug(line: string): void;
@@ -64,6 +78,30 @@ function authorizationParameters(endpointId: string): (key: string) => string | 
   return (key) => Object.entries(parameters).find(([name]) => name.toLowerCase() === key.toLowerCase())?.[1];
 }
 
+/**
+ * The lines of a PEM private key's body, to mask one by one: task-lib refuses multi-line secrets
+ * ("Secrets cannot contain multiple lines"), and the agent masks line by line anyway. The certificate
+ * itself is public.
+ */
+function privateKeyLines(pem: string | undefined): string[] {
+  const key = /-----BEGIN ([A-Z ]*)PRIVATE KEY-----([\s\S]*?)-----END \1PRIVATE KEY-----/.exec(pem ?? '');
+  if (!key) return [];
+  const lines = key[2].split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length >= 8 && !line.includes(':'));
+  return [...lines, lines.join('')];
+}
+
+/**
+ * A variable's value and whether the agent handed it over as a secret. Secret variables reach the task
+ * as SECRET_<NAME> and live in task-lib's vault; a public variable is also a plain environment variable,
+ * which is how it shows (tl.getVariables would echo every variable's value into the debug log).
+ */
+function secretVariable(name: string): { value?: string; secret: boolean } {
+  const value = tl.getVariable(name);
+  const environmentName = name.replace(/[. ]/g, '_').toUpperCase();
+  return { value, secret: value !== undefined && process.env[environmentName] === undefined };
+}
+let resourcesLoaded = false;
+
 export const agent: Agent = {
   readTask() {
     const inputs: RawTask['inputs'] = {};
@@ -77,8 +115,20 @@ export const agent: Agent = {
       for (const key of ENDPOINT_DATA) data[key] = tl.getEndpointDataParameter(id, key, true);
     }
     this.secret(parameters.serviceprincipalkey);
+    for (const line of privateKeyLines(parameters.servicePrincipalCertificate)) this.secret(line);
     const accessToken = authorizationParameters('SYSTEMVSSCONNECTION')('AccessToken');
     this.secret(accessToken);
+    let devOpsTokenVariable: RawTask['devOpsTokenVariable'];
+    const variableName = inputs.devOpsTokenVariable?.trim() ?? '';
+    if (isVariableName(variableName)) {
+      if (inputs.devOpsAuth?.trim().toLowerCase() === 'personalaccesstoken') devOpsTokenVariable = secretVariable(variableName);
+    } else {
+      // Not a variable name: most likely the token itself, pasted into the input. Keep it out of the log.
+      this.secret(variableName);
+    }
+    this.secret(devOpsTokenVariable?.value);
+    const proxy = tl.getHttpProxyConfiguration();
+    this.secret(proxy?.proxyPassword);
     return {
       inputs,
       bootstrap: {
@@ -90,10 +140,27 @@ export const agent: Agent = {
       },
       accessToken,
       oidcRequestUri: tl.getVariable('System.OidcRequestUri'),
+      devOpsTokenVariable,
+      network: {
+        proxyUrl: proxy?.proxyUrl,
+        proxyUsername: proxy?.proxyUsername,
+        proxyPassword: proxy?.proxyPassword,
+        proxyBypassHosts: proxy?.proxyBypassHosts,
+        caFile: tl.getHttpCertConfiguration()?.caFile,
+      },
     };
   },
   secret(value) {
     if (value) tl.setSecret(value);
+  },
+  message(key, ...args) {
+    if (!resourcesLoaded) {
+      // The bundle copies task.json beside index.js; task-lib reads its `messages` (and any
+      // Strings/resources.resjson/<culture>) from there. Loaded on first use, once.
+      tl.setResourcePath(path.join(__dirname, 'task.json'), true);
+      resourcesLoaded = true;
+    }
+    return tl.loc(key, ...args);
   },
   output(name, value) {
     tl.setVariable(name, value, false, true);

@@ -72,6 +72,24 @@ export function scopeFor(audience: string): string {
   return `${audience}/.default`;
 }
 
+/**
+ * The scope for Microsoft Graph: its base URL without the trailing slash, then `/.default`
+ * (`https://graph.microsoft.com/.default`), as Microsoft's Graph documentation requests it. Unlike ARM,
+ * Graph has no audience of its own in the endpoint data: each cloud's Graph is named by its URL.
+ */
+export function graphScope(cloud: Cloud): string {
+  return `${cloud.graphUrl.replace(/\/+$/, '')}/.default`;
+}
+
+/**
+ * The host the Graph client may send the bootstrap token to. @microsoft/microsoft-graph-client adds
+ * `Authorization` only for its built-in Graph hosts and for `customHosts`, given as bare host names
+ * without port (GraphRequestUtil.isCustomHost); a sovereign or private cloud's Graph needs its host there.
+ */
+export function graphHost(cloud: Cloud): string {
+  return new URL(cloud.graphUrl).hostname.toLowerCase();
+}
+
 export function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
 }

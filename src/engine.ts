@@ -1,7 +1,9 @@
 /**
  * A small engine that runs a plan: every step starts as soon as the steps it needs are done, so
  * independent steps run at the same time. After the first failure no further step starts; steps
- * already running finish, and the first failure is raised.
+ * already running finish. Of the steps that failed, the one first in the plan is reported: side-by-side
+ * reads can fail together (a missing management group also refuses its role lookup), and the plan lists
+ * the more fundamental read first, whichever answer happened to arrive first.
  */
 
 export interface EngineStep<Id extends string> {
@@ -18,7 +20,7 @@ export async function runPlan<R extends object>(
 ): Promise<R> {
   const done = {} as R;
   const started = new Map<string, Promise<void>>();
-  let firstFailure: { error: unknown } | undefined;
+  const failures = new Map<string, unknown>();
 
   const start = (step: EngineStep<Extract<keyof R, string>>, path: string[]): Promise<void> => {
     const existing = started.get(step.id);
@@ -32,13 +34,13 @@ export async function runPlan<R extends object>(
       return start(need, [...path, step.id]);
     });
     const promise = Promise.all(needs).then(async () => {
-      if (firstFailure) throw new Skipped();
+      if (failures.size > 0) throw new Skipped();
       try {
         const result = await run(done);
         done[step.id] = result as R[typeof step.id];
         onStep?.(step.id, result);
       } catch (error) {
-        firstFailure ??= { error };
+        failures.set(step.id, error);
         throw error;
       }
     });
@@ -48,7 +50,8 @@ export async function runPlan<R extends object>(
 
   const all = steps.map((step) => start(step, []));
   await Promise.allSettled(all);
-  if (firstFailure) throw firstFailure.error;
+  const reported = steps.find((step) => failures.has(step.id));
+  if (reported) throw failures.get(reported.id);
   return done;
 }
 

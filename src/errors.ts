@@ -74,6 +74,10 @@ export class PermissionError extends TaskError {
   readonly kind = 'permission';
 }
 
+const TLS_UNTRUSTED =
+  "The server's certificate is not trusted; when a proxy inspects TLS, configure the agent with its CA certificate (config.sh --sslcacert, which sets Agent.CAInfo)";
+const PROXY_REFUSED = "The agent's proxy refused its credentials; reconfigure the agent's proxy user name and password (config.sh --proxyusername, --proxypassword)";
+
 /**
  * Known failures and the sentence a platform engineer needs. Keys are service error codes
  * (ARM `error.code`, `AADSTS<n>`, Azure DevOps `typeKey`) or `HTTP<status>@<service>`.
@@ -88,6 +92,8 @@ const HINTS: Record<string, string> = {
   AADSTS700024: 'The pipeline\'s OIDC token is outside its validity window; check the agent\'s clock and re-run the task',
   AADSTS7000222: 'The bootstrap connection\'s client secret has expired; renew it in Entra ID and update the service connection',
   AADSTS7000215: 'The bootstrap connection\'s client secret is wrong; update the service connection with a valid secret',
+  AADSTS700027:
+    'The bootstrap connection\'s certificate is not (or no longer) registered on its app registration; upload the certificate\'s public part to the app in Entra ID, or update the service connection with the registered certificate and key',
   AADSTS700016:
     'The bootstrap connection\'s application id is not known in this tenant; check the service principal id and tenant id of the bootstrap connection',
   AADSTS90002: 'The bootstrap connection\'s tenant is not known to this cloud; check its tenant id and environment',
@@ -97,6 +103,10 @@ const HINTS: Record<string, string> = {
     'The subscription belongs to another Entra tenant than the bootstrap connection; use a bootstrap connection of the subscription\'s tenant',
   PrincipalNotFound:
     'The new identity has not replicated in Entra ID yet; re-run the task in a few minutes, or raise replicationWaitSeconds',
+  Authorization_RequestDenied:
+    'Grant the bootstrap connection\'s application the Microsoft Graph application permission Application.ReadWrite.OwnedBy (it then manages the applications it creates) or Application.ReadWrite.All, with admin consent; with OwnedBy alone, an application someone else created must list it as an owner',
+  Request_ResourceNotFound:
+    'Microsoft Graph has not replicated the new application yet; re-run the task in a few minutes, or raise replicationWaitSeconds',
   RoleDefinitionNotFound: 'Use the exact name of a built-in or custom role that is assignable at this scope, e.g. Contributor',
   ResourceGroupNotFound: 'Create the resource group first, or correct its name',
   SubscriptionNotFound: 'Check the subscription id, and that the bootstrap connection\'s identity can read that subscription',
@@ -106,16 +116,26 @@ const HINTS: Record<string, string> = {
     'A service connection of that name exists that the pipeline\'s identity cannot see (hidden connections still hold their names); pick another connectionName, or make the build service identity a User or Administrator of that connection',
   ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity:
     'Another run kept writing federated credentials on the same identity; let it finish, then re-run the task',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: TLS_UNTRUSTED,
+  SELF_SIGNED_CERT_IN_CHAIN: TLS_UNTRUSTED,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: TLS_UNTRUSTED,
+  DEPTH_ZERO_SELF_SIGNED_CERT: TLS_UNTRUSTED,
+  'HTTP407@arm': PROXY_REFUSED,
+  'HTTP407@entra': PROXY_REFUSED,
+  'HTTP407@devops': PROXY_REFUSED,
   'HTTP401@devops':
-    'The job access token was refused; allow scripts to access the OAuth token, or check that the job\'s authorization scope covers the target project',
+    'Azure DevOps refused the credential of devOpsAuth: for jobAccessToken use this pipeline\'s organization ($(System.CollectionUri)), allow scripts to access the OAuth token and check that the job\'s authorization scope covers the target project; for bootstrapIdentity add the bootstrap connection\'s identity to the organization as a user; for personalAccessToken renew the token, for this organization, with the scope Service Connections (Read, query & manage)',
   'HTTP403@devops':
-    'Give the pipeline\'s build service identity the Creator role on service connections in the project to create one, and the Administrator role on a connection (or on all connections of the project) to update an existing one',
+    'Give the identity of devOpsAuth (the pipeline\'s build service identity for jobAccessToken, the bootstrap connection\'s identity for bootstrapIdentity, the token\'s owner for personalAccessToken) the Creator role on service connections in the project to create one, and the Administrator role on a connection (or on all connections of the project) to update an existing one',
   'HTTP429@devops': 'Azure DevOps kept throttling this organization; re-run the task later, or run fewer pipelines at once',
   'HTTP429@arm': 'Azure Resource Manager kept throttling this subscription; re-run the task later, or run fewer deployments at once',
+  'HTTP429@graph': 'Microsoft Graph kept throttling this tenant; re-run the task later, or run fewer pipelines at once',
   'HTTP500@arm': 'Azure Resource Manager kept failing; re-run the task later: it picks up from what exists',
   'HTTP503@arm': 'Azure Resource Manager was unavailable; re-run the task later: it picks up from what exists',
   'HTTP500@devops': 'Azure DevOps kept failing; re-run the task later: it picks up from what exists',
   'HTTP503@devops': 'Azure DevOps was unavailable; re-run the task later: it picks up from what exists',
+  'HTTP500@graph': 'Microsoft Graph kept failing; re-run the task later: it picks up from what exists',
+  'HTTP503@graph': 'Microsoft Graph was unavailable; re-run the task later: it picks up from what exists',
   ECONNRESET: 'The connection kept being cut; check the agent\'s network or proxy, then re-run the task: it picks up from what exists',
   ETIMEDOUT: 'The service did not answer in time; check the agent\'s network or proxy, then re-run the task: it picks up from what exists',
   ECONNREFUSED: 'The service refused the connection; check the URL, the agent\'s network or proxy, then re-run the task',

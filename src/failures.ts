@@ -5,7 +5,9 @@
  * - @azure/identity / MSAL: the AADSTS code only inside the message ("AADSTS70021: No matching …");
  * - azure-devops-node-api (typed-rest-client 3): statusCode, the parsed body in `result`
  *   (`{message, typeKey}`) and the response headers in `responseHeaders` (RestClient.processResponse);
- *   a failed connection is Node's own error with `code` (ECONNRESET, …).
+ *   a failed connection is Node's own error with `code` (ECONNRESET, …);
+ * - @microsoft/microsoft-graph-client GraphError: statusCode (-1 when no response arrived), code (Graph's
+ *   `error.code`), requestId (`innerError.request-id`).
  */
 import { ConflictError, ServiceError, TaskError, hintFor } from './errors';
 
@@ -16,6 +18,7 @@ interface LooseError {
   message?: string;
   statusCode?: number;
   code?: string;
+  requestId?: string | null;
   result?: { message?: string; typeKey?: string; typeName?: string } | null;
   response?: { headers?: { get?(name: string): string | undefined }; bodyAsText?: string | null };
   responseHeaders?: Record<string, string | string[] | undefined>;
@@ -34,19 +37,38 @@ const PERMANENT_CODES = new Set(['DuplicateServiceConnectionException']);
 export function toTaskError(service: Service, operation: string, error: unknown): TaskError {
   if (error instanceof TaskError) return error;
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as LooseError;
-  const status = e.statusCode;
+  // typed-rest-client's tunnel reports a refused CONNECT only in its message ("…, statusCode=407"); the
+  // Graph client reports a request that never got an answer as statusCode -1.
+  const status = e.statusCode !== undefined && e.statusCode > 0 ? e.statusCode : tunnelStatus(e.message);
   const aadsts = /AADSTS(\d+)/.exec(e.message ?? '');
-  // MSAL's own failures (no AADSTS from Entra) lead their message with a code: "network_error: …".
+  // MSAL's own failures (no AADSTS from Entra) lead their message with a code: "network_error: …". A Graph
+  // client error without an answer (statusCode -1) carries the JavaScript error's name as its code.
   const msal = /^([a-z]+(?:_[a-z]+)*_error):/.exec(e.message ?? '');
-  const code = aadsts ? `AADSTS${aadsts[1]}` : e.code ?? e.result?.typeKey ?? msal?.[1] ?? undefined;
+  const code = aadsts ? `AADSTS${aadsts[1]}` : e.statusCode === -1 ? undefined : e.code ?? e.result?.typeKey ?? msal?.[1] ?? undefined;
   const headers = e.response?.headers;
   const devopsHeader = (name: string): string | undefined => [e.responseHeaders?.[name]].flat()[0];
   const correlationId =
-    headers?.get?.('x-ms-correlation-request-id') ?? headers?.get?.('request-id') ?? headers?.get?.('x-vss-e2eid') ?? devopsHeader('x-vss-e2eid') ?? undefined;
+    headers?.get?.('x-ms-correlation-request-id') ??
+    headers?.get?.('request-id') ??
+    headers?.get?.('x-vss-e2eid') ??
+    devopsHeader('x-vss-e2eid') ??
+    e.requestId ??
+    undefined;
   const retryAfterMs = parseRetryAfter(headers?.get?.('retry-after') ?? devopsHeader('retry-after'));
-  const message = code && NETWORK_CODES.has(code) && status === undefined ? `the connection failed (${e.message ?? code})` : firstSentence(e.result?.message ?? e.message ?? 'unknown error');
-  const facts = { operation, status, code, correlationId, retryAfterMs, hint: hintFor(code, status, service) };
+  const message =
+    code && NETWORK_CODES.has(code) && status === undefined
+      ? `the connection failed (${e.message ?? code})`
+      : firstSentence(e.result?.message ?? e.message ?? 'unknown error');
+  // A proxy that refused the tunnel: its status says more than the socket's code.
+  const tunnelled = status !== undefined && e.statusCode === undefined;
+  const hint = (tunnelled ? hintFor(undefined, status, service) : undefined) ?? hintFor(code, status, service);
+  const facts = { operation, status, code, correlationId, retryAfterMs, hint };
   return status === 409 ? new ConflictError(message, facts) : new ServiceError(message, facts);
+}
+
+function tunnelStatus(message: string | undefined): number | undefined {
+  const match = /tunneling socket could not be established, statusCode=(\d{3})/.exec(message ?? '');
+  return match ? Number(match[1]) : undefined;
 }
 
 /**

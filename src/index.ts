@@ -1,6 +1,6 @@
 /**
  * WorkloadIdentityConnection: provisions an Azure Resource Manager service connection that signs in
- * with workload identity federation, and the managed identity behind it.
+ * with workload identity federation, and the managed identity or app registration behind it.
  */
 import { agent } from './agent';
 import { createClients } from './clients';
@@ -14,16 +14,16 @@ async function main(): Promise<void> {
   try {
     const request = parseRequest(agent.readTask());
     const plan = planFor(request);
-    const clients = createClients(request, (secret) => agent.secret(secret));
-    const provisioned = await provision(request, plan, clients, (step, result) => agent.info(summarize(step, result, request.dryRun)));
+    const clients = await createClients(request, (secret) => agent.secret(secret));
+    const provisioned = await provision(request, plan, clients, (step, result) => agent.info(agent.message(...summarize(step, result, request.dryRun))));
     if (request.dryRun) {
-      agent.succeed(dryRunSummary(provisioned));
+      agent.succeed(agent.message(...dryRunSummary(provisioned)));
       return;
     }
     report(request, provisioned, agent);
-    agent.succeed(`Service connection '${provisioned.connection.value.name}' is ready.`);
+    agent.succeed(agent.message('ConnectionReady', provisioned.connection.value.name));
   } catch (error) {
-    agent.fail(error instanceof TaskError ? error.describe() : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`);
+    agent.fail(error instanceof TaskError ? error.describe() : agent.message('UnexpectedFailure', (error as Error)?.stack ?? String(error)));
   }
 }
 

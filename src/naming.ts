@@ -34,6 +34,25 @@ export function connectionTagValue(organization: string, projectId: string, conn
   return `${organization}/${projectId}/${connectionName}`.toLowerCase();
 }
 
+/** Default display name of the Entra application behind an app-registration connection. */
+export function defaultApplicationName(connectionName: string): string {
+  return `azure-devops-${connectionName}`.slice(0, 256);
+}
+
+/**
+ * The application's uniqueName: Graph's client-chosen alternate key, which makes
+ * `PATCH /applications(uniqueName='…')` with `Prefer: create-if-missing` an idempotent create, so a re-run
+ * finds the application the first run made. Graph documents no character rules for it, so it keeps to
+ * the safest set (lower-case letters, digits, hyphens; no quote to escape in the OData key, nothing to
+ * percent-encode) and a fixed length of 48: `wic-` and the first 44 hex digits of the SHA-256 of the owning
+ * connection (organization, project id, connection name; case-insensitive as connection names are). It is
+ * immutable, so it never includes the display name.
+ */
+export function applicationUniqueName(organization: string, projectId: string, connectionName: string): string {
+  const owner = connectionTagValue(organization, projectId, connectionName);
+  return `wic-${createHash('sha256').update(owner, 'utf8').digest('hex').slice(0, 44)}`;
+}
+
 /** Fixed namespace for role assignment names, so the same grant always gets the same GUID. */
 const ROLE_ASSIGNMENT_NAMESPACE = '8e0f1f2b-5c7a-4f55-9d3e-3f7b0c2a6d41';
 

@@ -2,6 +2,7 @@
  * What the task tells the pipeline: a line per finished step, and the output variables.
  */
 import type { Agent } from './agent';
+import type { Message } from './messages';
 import type { Step } from './plan';
 import type { Provisioned } from './provision';
 import type { ProvisioningRequest } from './request';
@@ -9,9 +10,12 @@ import type { Outcome } from './resources/outcome';
 
 /** Output variables in the order later steps and templates chain on them; declared in task.json. */
 export function outputs(request: ProvisioningRequest, provisioned: Provisioned): [string, string][] {
-  const identity = provisioned.identity.value;
   const connection = provisioned.connection.value;
-  return [
+  const identity =
+    'application' in provisioned
+      ? { clientId: provisioned.application.value.appId, principalId: provisioned.servicePrincipal.value.id, tenantId: connection.tenantId }
+      : provisioned.identity.value;
+  const common: [string, string][] = [
     ['serviceConnectionName', connection.name || request.connectionName],
     ['serviceConnectionId', connection.id],
     ['clientId', identity.clientId],
@@ -20,6 +24,8 @@ export function outputs(request: ProvisioningRequest, provisioned: Provisioned):
     ['workloadIdentityIssuer', connection.issuer],
     ['workloadIdentitySubject', connection.subject],
   ];
+  // Declared after the others in task.json: set only when there is an application.
+  return 'application' in provisioned ? [...common, ['applicationObjectId', provisioned.application.value.id]] : common;
 }
 
 export function report(request: ProvisioningRequest, provisioned: Provisioned, agent: Agent): void {
@@ -30,29 +36,23 @@ export function report(request: ProvisioningRequest, provisioned: Provisioned, a
  * One log line for a finished step: writes say what they did (in a dry run, what they would do), reads
  * what they found.
  */
-export function summarize(step: Step, result: unknown, dryRun = false): string {
-  if (isOutcome(result)) {
-    const verb = dryRun ? `Would ${WOULD[result.action]}` : capitalize(result.action);
-    return `${verb}: ${step.summary.replace(/^ensure /, '')}.`;
-  }
-  if (result === null) return `Not found yet: ${step.summary.replace(/^look for /, '')}.`;
-  return `Checked: ${step.summary.replace(/^(read|find|look for|check) /, '')}.`;
+export function summarize(step: Step, result: unknown, dryRun = false): Message {
+  if (isOutcome(result)) return [(dryRun ? WOULD_MESSAGES : ACTION_MESSAGES)[result.action], step.summary.replace(/^ensure /, '')];
+  if (result === null) return ['StepNotFound', step.summary.replace(/^look for /, '')];
+  return ['StepChecked', step.summary.replace(/^(read|find|look for|check) /, '')];
 }
 
-const WOULD: Record<Outcome<unknown>['action'], string> = { created: 'create', updated: 'update', kept: 'keep' };
+const ACTION_MESSAGES = { created: 'StepCreated', updated: 'StepUpdated', kept: 'StepKept' } as const;
+const WOULD_MESSAGES = { created: 'StepWouldCreate', updated: 'StepWouldUpdate', kept: 'StepWouldKeep' } as const;
 
 /** The closing line of a dry run: what a run would do with each resource it ensures. */
-export function dryRunSummary(provisioned: Provisioned): string {
+export function dryRunSummary(provisioned: Provisioned): Message {
   const outcomes = Object.values(provisioned).filter(isOutcome);
-  const count = (action: Outcome<unknown>['action']): number => outcomes.filter((o) => o.action === action).length;
-  const changes = count('created') + count('updated');
-  return `Dry run: nothing was written. A run would create ${count('created')}, update ${count('updated')} and keep ${count('kept')} of ${outcomes.length} resources${changes === 0 ? ': everything is in place' : ''}.`;
+  const count = (action: Outcome<unknown>['action']): string => String(outcomes.filter((o) => o.action === action).length);
+  const inPlace = outcomes.every((o) => o.action === 'kept');
+  return [inPlace ? 'DryRunInPlace' : 'DryRunSummary', count('created'), count('updated'), count('kept'), String(outcomes.length)];
 }
 
 function isOutcome(value: unknown): value is Outcome<unknown> {
   return typeof value === 'object' && value !== null && 'action' in value && 'value' in value;
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

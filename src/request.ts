@@ -3,8 +3,10 @@
  * Pure: the agent module reads the raw values, this module only judges them.
  */
 import { Cloud, cloudFromEndpoint, withSlash } from './cloud';
-import { InputError } from './errors';
-import { defaultIdentityName } from './naming';
+import { InputError, ServiceError } from './errors';
+import { distinctGrants, parseRoleAssignments, type RoleGrant } from './grants';
+import { defaultApplicationName, defaultIdentityName } from './naming';
+import type { AgentNetworkSettings } from './network';
 
 /** Raw values as the agent hands them over (task-lib reads them). */
 export interface RawTask {
@@ -20,16 +22,35 @@ export interface RawTask {
   accessToken?: string;
   /** System.OidcRequestUri: where the job asks Azure DevOps for a pipeline OIDC token. */
   oidcRequestUri?: string;
+  /** The variable devOpsTokenVariable names: its value, and whether the agent handed it over as a secret. */
+  devOpsTokenVariable?: { value?: string; secret: boolean };
+  /** The agent's proxy (tl.getHttpProxyConfiguration) and CA file (tl.getHttpCertConfiguration). */
+  network?: { proxyUrl?: string; proxyUsername?: string; proxyPassword?: string; proxyBypassHosts?: string[]; caFile?: string };
 }
 
 export type BootstrapAuth =
   | { scheme: 'WorkloadIdentityFederation'; tenantId: string; clientId: string; oidcRequestUri: string }
-  | { scheme: 'ServicePrincipal'; tenantId: string; clientId: string; clientSecret: string };
+  | { scheme: 'ServicePrincipal'; tenantId: string; clientId: string; clientSecret: string }
+  /** ServicePrincipal with authenticationType spnCertificate: the PEM certificate with its private key. */
+  | { scheme: 'ServicePrincipalCertificate'; tenantId: string; clientId: string; certificate: string }
+  /** The agent machine's managed identity; a user-assigned one by its client id (endpoint data msiclientId). */
+  | { scheme: 'ManagedServiceIdentity'; tenantId: string; clientId?: string };
 
-export interface ProvisioningRequest {
+/** How the task signs in to Azure DevOps (input devOpsAuth). */
+export type DevOpsAuth =
+  | { kind: 'jobAccessToken' }
+  /** An Entra token for Azure DevOps from the bootstrap connection's identity, a user of the organization. */
+  | { kind: 'bootstrapIdentity' }
+  /** A personal access token from the secret variable devOpsTokenVariable names. */
+  | { kind: 'personalAccessToken'; variable: string; token: string };
+
+export const IDENTITY_TYPES = ['managedIdentity', 'appRegistration'] as const;
+export type IdentityType = (typeof IDENTITY_TYPES)[number];
+
+/** What every request carries, whatever the identity behind the connection. */
+interface RequestCommon {
   connectionName: string;
   connectionDescription: string;
-  identityType: 'managedIdentity';
   existingConnection: 'reuse' | 'fail';
   bootstrap: { endpointId: string; cloud: Cloud; auth: BootstrapAuth };
   azure: {
@@ -39,27 +60,86 @@ export interface ProvisioningRequest {
     /** When set, the role is granted on it and the connection is scoped to it. */
     resourceGroup?: string;
     roleDefinitionName: string;
-    /** ARM id of the role scope: the subscription or the resource group. */
+    /**
+     * When set, the connection is scoped to this management group (scopeLevel ManagementGroup) and the role
+     * is granted there; the subscription then only holds the managed identity.
+     */
+    managementGroup?: { id: string; name?: string };
+    /** ARM id of the role scope: the management group, the subscription or the resource group. */
     scope: string;
+    /** Further grants from roleAssignments, each beside the main one; duplicates of it or each other dropped. */
+    additionalRoles: RoleGrant[];
   };
-  identity: { resourceGroup: string; name: string; location?: string };
-  devops: { organizationUrl: string; organization: string; project: string; accessToken: string };
+  /** `accessToken` is the job's token (empty when nothing needs it); `devopsAuth` says what the DevOps calls use. */
+  devops: {
+    organizationUrl: string;
+    organization: string;
+    project: string;
+    accessToken: string;
+    /** Projects (names or ids) to share the connection with, besides its own. */
+    shareWithProjects: string[];
+    /** Authorize every pipeline of the connection's project ("open access"); off unless asked. */
+    authorizeAllPipelines: boolean;
+    /** Pipelines of the connection's project to authorize. */
+    authorizePipelines: PipelineReference[];
+  };
+  devopsAuth: DevOpsAuth;
+  network: AgentNetworkSettings;
   /** Read and decide, print the plan, write nothing. */
   dryRun: boolean;
-  /** How long to wait, at most, for a new identity to replicate (PrincipalNotFound), in seconds. */
+  /** How long to wait, at most, for a new identity to replicate (PrincipalNotFound, Graph's Request_ResourceNotFound), in seconds. */
   replicationWaitSeconds: number;
 }
 
 /** Default and bounds of replicationWaitSeconds: Entra replication takes "up to several minutes". */
 export const REPLICATION_WAIT_SECONDS = { default: 120, min: 1, max: 3600 } as const;
 
-export const SUPPORTED_SCHEMES = ['WorkloadIdentityFederation', 'ServicePrincipal'] as const;
+/** A user-assigned managed identity in a resource group. */
+export interface ManagedIdentityRequest extends RequestCommon {
+  identityType: 'managedIdentity';
+  identity: { resourceGroup: string; name: string; location?: string };
+}
+
+/** An Entra application registration with its service principal, through Microsoft Graph. */
+export interface AppRegistrationRequest extends RequestCommon {
+  identityType: 'appRegistration';
+  application: { displayName: string };
+}
+
+export type ProvisioningRequest = ManagedIdentityRequest | AppRegistrationRequest;
+
+/** A pipeline definition as the user names it: by id, or by name with an optional folder (`\apps`). */
+export type PipelineReference = { id: number } | { name: string; folder?: string };
+
+export const SUPPORTED_SCHEMES = ['WorkloadIdentityFederation', 'ServicePrincipal', 'ManagedServiceIdentity'] as const;
+/** authenticationType values of a ServicePrincipal connection. */
+export const SUPPORTED_AUTHENTICATION_TYPES = ['spnKey', 'spnCertificate'] as const;
+export const DEVOPS_AUTH = ['jobAccessToken', 'bootstrapIdentity', 'personalAccessToken'] as const;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftresources */
 const RESOURCE_GROUP = /^[-\w.()\p{L}\p{N}]{1,90}$/u;
 /** https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftmanagedidentity */
 const IDENTITY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$/;
+/**
+ * Graph publishes no length limit for an application's display name (*uncertain*); 256 keeps a typo'd
+ * paste out, and a longer name Graph refuses still fails with Graph's own message.
+ */
+const APPLICATION_NAME_MAX = 256;
+/** https://learn.microsoft.com/azure/governance/management-groups/create-management-group-rest-api: up to 90 characters. */
+const MANAGEMENT_GROUP_ID = /^[-\w.()]{1,90}$/;
+/** A pipeline variable name: letters, digits, '.', '_', '-'. */
+const VARIABLE_NAME = /^[A-Za-z_][\w.-]{0,127}$/;
+/**
+ * Azure DevOps personal access tokens: 52 base32 characters, or 84 with the AZDO signature at position 76
+ * (azure-devops-node-api WebApi personalAccessTokenRegex); and JWTs. Such a value is a token, not a name.
+ */
+const TOKEN_SHAPES = [/^[a-z2-7]{52}$/, /^.{76}AZDO.{4}$/, /^eyJ[\w-]+\.[\w-]+\./];
+
+/** Whether devOpsTokenVariable holds a variable's name, rather than (say) the token pasted in by mistake. */
+export function isVariableName(value: string): boolean {
+  return VARIABLE_NAME.test(value) && !TOKEN_SHAPES.some((shape) => shape.test(value));
+}
 
 export function parseRequest(raw: RawTask): ProvisioningRequest {
   const input = (name: string): string => (raw.inputs[name] ?? '').trim();
@@ -92,65 +172,217 @@ export function parseRequest(raw: RawTask): ProvisioningRequest {
     );
   }
   const resourceGroup = optionalResourceGroup('resourceGroup', input('resourceGroup'));
-  const identityResourceGroup = optionalResourceGroup('identityResourceGroup', required('identityResourceGroup'))!;
+  const identityType = oneOf('identityType', IDENTITY_TYPES, 'managedIdentity');
+  const managementGroup = parseManagementGroup(input('managementGroupId'), input('managementGroupName'), resourceGroup);
 
-  const identityName = input('identityName') || defaultIdentityName(connectionName);
-  if (!IDENTITY_NAME.test(identityName)) {
+  const organizationUrl = parseOrganizationUrl(required('organizationUrl'));
+  const devopsAuth = parseDevOpsAuth(oneOf('devOpsAuth', DEVOPS_AUTH, 'jobAccessToken'), input('devOpsTokenVariable'), raw.devOpsTokenVariable);
+  const accessToken = raw.accessToken ?? '';
+  const jobTokenNeeded = devopsAuth.kind === 'jobAccessToken' || bootstrap.auth.scheme === 'WorkloadIdentityFederation';
+  if (!accessToken && jobTokenNeeded) {
+    throw new InputError(
+      devopsAuth.kind === 'jobAccessToken' ? 'organizationUrl' : 'bootstrapConnection',
+      `cannot be ${devopsAuth.kind === 'jobAccessToken' ? 'reached' : 'used'}: the job has no access token. In a YAML pipeline the token is always available; in the classic editor enable "Allow scripts to access the OAuth token".`,
+    );
+  }
+
+  const subscription = subscriptionId.toLowerCase();
+  const roleDefinitionName = input('roleDefinitionName') || 'Contributor';
+  const scope = managementGroup
+    ? `/providers/Microsoft.Management/managementGroups/${managementGroup.id}`
+    : resourceGroup
+      ? `/subscriptions/${subscription}/resourceGroups/${resourceGroup}`
+      : `/subscriptions/${subscription}`;
+  const additionalRoles = distinctGrants(parseRoleAssignments(raw.inputs.roleAssignments ?? '', subscription), { role: roleDefinitionName, scope });
+
+  const common: RequestCommon = {
+    connectionName,
+    connectionDescription: input('connectionDescription'),
+    existingConnection: oneOf('existingConnection', ['reuse', 'fail'] as const, 'reuse'),
+    bootstrap,
+    azure: {
+      subscriptionId: subscription,
+      subscriptionName: input('subscriptionName') || undefined,
+      resourceGroup,
+      roleDefinitionName,
+      managementGroup,
+      scope,
+      additionalRoles,
+    },
+    devops: {
+      organizationUrl: organizationUrl.url,
+      organization: organizationUrl.name,
+      project: required('project'),
+      accessToken,
+      shareWithProjects: lines(input('shareWithProjects')).map((line) => checkedName('shareWithProjects', line)),
+      authorizeAllPipelines: parseBoolean('authorizeAllPipelines', input('authorizeAllPipelines')),
+      authorizePipelines: uniquePipelines(lines(input('authorizePipelines')).map(parsePipelineReference)),
+    },
+    devopsAuth,
+    network: parseNetwork(raw.network),
+    dryRun: parseBoolean('dryRun', input('dryRun')),
+    replicationWaitSeconds: parseReplicationWait(input('replicationWaitSeconds')),
+  };
+  if (identityType === 'appRegistration') {
+    return { ...common, identityType, application: { displayName: parseApplicationName(input('applicationName'), connectionName) } };
+  }
+  return { ...common, identityType, identity: parseManagedIdentity(input, required, connectionName) };
+}
+
+/** The managed identity inputs; only the managed identity needs a resource group of its own. */
+function parseManagedIdentity(
+  input: (name: string) => string,
+  required: (name: string) => string,
+  connectionName: string,
+): ManagedIdentityRequest['identity'] {
+  const resourceGroup = optionalResourceGroup('identityResourceGroup', required('identityResourceGroup'))!;
+  const name = input('identityName') || defaultIdentityName(connectionName);
+  if (!IDENTITY_NAME.test(name)) {
     throw new InputError(
       'identityName',
-      `'${identityName}' is not a valid managed identity name: use 3-128 letters, digits, hyphens and underscores, starting with a letter or digit.`,
+      `'${name}' is not a valid managed identity name: use 3-128 letters, digits, hyphens and underscores, starting with a letter or digit.`,
     );
   }
   const location = input('identityLocation').replace(/\s+/g, '').toLowerCase() || undefined;
   if (location && !/^[a-z0-9]+$/.test(location)) {
     throw new InputError('identityLocation', `'${location}' is not an Azure location name, e.g. westeurope.`);
   }
+  return { resourceGroup, name, location };
+}
 
-  const organizationUrl = parseOrganizationUrl(required('organizationUrl'));
-  const accessToken = raw.accessToken ?? '';
-  if (!accessToken) {
-    throw new InputError(
-      'organizationUrl',
-      'cannot be reached: the job has no access token. In a YAML pipeline the token is always available; in the classic editor enable "Allow scripts to access the OAuth token".',
-    );
+function parseApplicationName(value: string, connectionName: string): string {
+  const name = value || defaultApplicationName(connectionName);
+  if (name.length > APPLICATION_NAME_MAX || /[\u0000-\u001f]/.test(name)) {
+    throw new InputError('applicationName', `must be at most ${APPLICATION_NAME_MAX} printable characters.`);
   }
+  return name;
+}
 
-  const dryRun = input('dryRun').toLowerCase();
-  if (!['', 'true', 'false'].includes(dryRun)) throw new InputError('dryRun', `has the value '${input('dryRun')}'; use true or false.`);
-  const replicationWait = input('replicationWaitSeconds') || String(REPLICATION_WAIT_SECONDS.default);
-  const replicationWaitSeconds = Number(replicationWait);
-  if (!/^\d+$/.test(replicationWait) || replicationWaitSeconds < REPLICATION_WAIT_SECONDS.min || replicationWaitSeconds > REPLICATION_WAIT_SECONDS.max) {
+/** A multi-line input: one value per line, trimmed, empty lines dropped, repeats (ignoring case) dropped. */
+export function lines(value: string): string[] {
+  const seen = new Set<string>();
+  return value
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !seen.has(line.toLowerCase()) && seen.add(line.toLowerCase()));
+}
+
+/** The agent hands a boolean input over as text; task-lib's getBoolInput reads 'true' in any case. */
+function parseBoolean(name: string, value: string): boolean {
+  if (/^true$/i.test(value)) return true;
+  if (value === '' || /^false$/i.test(value)) return false;
+  throw new InputError(name, `has the value '${value}'. Supported values are: true, false.`);
+}
+
+function parseReplicationWait(value: string): number {
+  const text = value || String(REPLICATION_WAIT_SECONDS.default);
+  const seconds = Number(text);
+  if (!/^\d+$/.test(text) || seconds < REPLICATION_WAIT_SECONDS.min || seconds > REPLICATION_WAIT_SECONDS.max) {
     throw new InputError(
       'replicationWaitSeconds',
-      `has the value '${replicationWait}'; use a whole number of seconds from ${REPLICATION_WAIT_SECONDS.min} to ${REPLICATION_WAIT_SECONDS.max} (default ${REPLICATION_WAIT_SECONDS.default}).`,
+      `has the value '${text}'; use a whole number of seconds from ${REPLICATION_WAIT_SECONDS.min} to ${REPLICATION_WAIT_SECONDS.max} (default ${REPLICATION_WAIT_SECONDS.default}).`,
     );
   }
+  return seconds;
+}
 
-  return {
-    connectionName,
-    connectionDescription: input('connectionDescription'),
-    identityType: oneOf('identityType', ['managedIdentity'] as const, 'managedIdentity'),
-    existingConnection: oneOf('existingConnection', ['reuse', 'fail'] as const, 'reuse'),
-    bootstrap,
-    azure: {
-      subscriptionId: subscriptionId.toLowerCase(),
-      subscriptionName: input('subscriptionName') || undefined,
-      resourceGroup,
-      roleDefinitionName: input('roleDefinitionName') || 'Contributor',
-      scope: resourceGroup
-        ? `/subscriptions/${subscriptionId.toLowerCase()}/resourceGroups/${resourceGroup}`
-        : `/subscriptions/${subscriptionId.toLowerCase()}`,
-    },
-    identity: { resourceGroup: identityResourceGroup, name: identityName, location },
-    devops: {
-      organizationUrl: organizationUrl.url,
-      organization: organizationUrl.name,
-      project: required('project'),
-      accessToken,
-    },
-    dryRun: dryRun === 'true',
-    replicationWaitSeconds,
-  };
+function checkedName(input: string, value: string): string {
+  if (value.length > 260 || /[\u0000-\u001f]/.test(value)) {
+    throw new InputError(input, `has the line '${value.slice(0, 40)}', which is not a name or id.`);
+  }
+  return value;
+}
+
+/**
+ * One line of authorizePipelines: a definition id (digits), or a name, optionally in a folder written as
+ * Azure DevOps shows folders (`\apps\app1-deploy`; `/` is accepted as the separator too).
+ */
+export function parsePipelineReference(line: string): PipelineReference {
+  checkedName('authorizePipelines', line);
+  if (/^\d+$/.test(line)) {
+    const id = Number(line);
+    if (id < 1 || id > 2 ** 31 - 1) throw new InputError('authorizePipelines', `has the id ${line}, which is not a pipeline definition id.`);
+    return { id };
+  }
+  const segments = line.split(/[\\/]/).map((segment) => segment.trim());
+  const name = segments.pop() ?? '';
+  if (!name) throw new InputError('authorizePipelines', `has the line '${line}', which names a folder but no pipeline.`);
+  const folder = segments.filter(Boolean).join('\\');
+  return folder ? { name, folder: `\\${folder}` } : { name };
+}
+
+/** A pipeline reference as the log shows it: `12`, `'app1-deploy'`, `'\apps\app1-deploy'`. */
+export function describePipeline(reference: PipelineReference): string {
+  if ('id' in reference) return String(reference.id);
+  return `'${reference.folder ? `${reference.folder}\\` : ''}${reference.name}'`;
+}
+
+function uniquePipelines(references: PipelineReference[]): PipelineReference[] {
+  const key = (r: PipelineReference): string => ('id' in r ? `#${r.id}` : `${r.folder ?? ''}\\${r.name}`.toLowerCase());
+  return references.filter((reference, index) => references.findIndex((other) => key(other) === key(reference)) === index);
+}
+
+function parseManagementGroup(id: string, name: string, resourceGroup: string | undefined): ProvisioningRequest['azure']['managementGroup'] {
+  if (!id) {
+    if (name) throw new InputError('managementGroupName', 'is set without managementGroupId; name the management group by its id too.');
+    return undefined;
+  }
+  if (!MANAGEMENT_GROUP_ID.test(id) || id.endsWith('.')) {
+    throw new InputError(
+      'managementGroupId',
+      `'${id}' is not a management group id: use up to 90 letters, digits, hyphens, underscores, periods and parentheses (the id, not the display name).`,
+    );
+  }
+  if (resourceGroup) {
+    throw new InputError('resourceGroup', 'cannot be combined with managementGroupId: a connection is scoped to a management group, or to a subscription or one of its resource groups.');
+  }
+  return { id, name: name || undefined };
+}
+
+function parseDevOpsAuth(kind: DevOpsAuth['kind'], variable: string, value: RawTask['devOpsTokenVariable']): DevOpsAuth {
+  if (kind !== 'personalAccessToken') return { kind };
+  if (!variable) {
+    throw new InputError('devOpsTokenVariable', "is required with devOpsAuth 'personalAccessToken': name the secret variable that holds the token.");
+  }
+  if (!isVariableName(variable)) {
+    // Not echoed: it may be the token itself, pasted into the input.
+    throw new InputError('devOpsTokenVariable', 'must be the name of a secret variable, not the token: put the token in a secret variable and name that variable here.');
+  }
+  if (!value?.value) {
+    throw new InputError('devOpsTokenVariable', `names the variable '${variable}', which this job does not have; define it as a secret variable (or in a variable group) that holds the token.`);
+  }
+  if (!value.secret) {
+    throw new InputError(
+      'devOpsTokenVariable',
+      `names the variable '${variable}', which is not secret; mark it secret (or keep the token in a Key Vault-backed variable group) so the token never appears in logs.`,
+    );
+  }
+  return { kind, variable, token: value.value };
+}
+
+/** The agent's proxy and CA settings, checked before any client uses them. */
+function parseNetwork(raw: RawTask['network']): AgentNetworkSettings {
+  const settings: AgentNetworkSettings = { caFile: raw?.caFile || undefined };
+  if (!raw?.proxyUrl) return settings;
+  const problem = (what: string): ServiceError =>
+    new ServiceError(what, { operation: "use the agent's proxy", hint: 'Reconfigure the agent (config.sh --proxyurl, .proxybypass) with an http(s) proxy URL and valid regular expressions' });
+  let url: URL;
+  try {
+    url = new URL(raw.proxyUrl);
+  } catch {
+    throw problem(`Agent.ProxyUrl '${raw.proxyUrl}' is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw problem(`Agent.ProxyUrl '${raw.proxyUrl}' is not an http or https URL`);
+  const bypass = raw.proxyBypassHosts ?? [];
+  for (const pattern of bypass) {
+    try {
+      new RegExp(pattern, 'i');
+    } catch {
+      throw problem(`Agent.ProxyBypassList holds '${pattern}', which is not a regular expression`);
+    }
+  }
+  settings.proxy = { url: raw.proxyUrl, username: raw.proxyUsername || undefined, password: raw.proxyPassword || undefined, bypass };
+  return settings;
 }
 
 function optionalResourceGroup(name: string, value: string): string | undefined {
@@ -171,7 +403,12 @@ function parseBootstrap(raw: RawTask): ProvisioningRequest['bootstrap'] {
   const tenantId = p.tenantid ?? '';
   const clientId = p.serviceprincipalid ?? '';
   const scheme = raw.bootstrap.scheme ?? '';
-  if (!tenantId || !clientId) {
+  if (!SUPPORTED_SCHEMES.some((supported) => supported.toLowerCase() === scheme.toLowerCase())) {
+    throw new InputError('bootstrapConnection', `uses the authentication scheme '${scheme}'. Supported schemes are: ${SUPPORTED_SCHEMES.join(', ')}.`);
+  }
+  const managedIdentity = scheme.toLowerCase() === 'managedserviceidentity';
+  // A managed identity connection names no service principal: the agent machine's identity signs in.
+  if (!managedIdentity && (!tenantId || !clientId)) {
     throw new InputError('bootstrapConnection', 'has no tenant id or service principal id; pick an Azure Resource Manager service connection.');
   }
   const cloud = cloudFromEndpoint({ url: raw.bootstrap.url, ...raw.bootstrap.data });
@@ -189,15 +426,23 @@ function parseBootstrap(raw: RawTask): ProvisioningRequest['bootstrap'] {
       return { endpointId, cloud, auth: { scheme: 'WorkloadIdentityFederation', tenantId, clientId, oidcRequestUri: raw.oidcRequestUri } };
     }
     case 'serviceprincipal': {
-      const authenticationType = (p.authenticationType ?? 'spnKey').toLowerCase();
-      if (authenticationType !== 'spnkey' || !p.serviceprincipalkey) {
-        throw new InputError(
-          'bootstrapConnection',
-          `uses a service principal with authentication type '${p.authenticationType}'; supported: a client secret (spnKey).`,
-        );
+      const authenticationType = (p.authenticationType || 'spnKey').toLowerCase();
+      if (authenticationType === 'spnkey' && p.serviceprincipalkey) {
+        return { endpointId, cloud, auth: { scheme: 'ServicePrincipal', tenantId, clientId, clientSecret: p.serviceprincipalkey } };
       }
-      return { endpointId, cloud, auth: { scheme: 'ServicePrincipal', tenantId, clientId, clientSecret: p.serviceprincipalkey } };
+      if (authenticationType === 'spncertificate' && p.servicePrincipalCertificate) {
+        if (!/-----BEGIN CERTIFICATE-----/.test(p.servicePrincipalCertificate) || !/-----BEGIN (RSA |ENCRYPTED )?PRIVATE KEY-----/.test(p.servicePrincipalCertificate)) {
+          throw new InputError('bootstrapConnection', 'holds a certificate that is not a PEM certificate with its private key; upload the PEM file (certificate and key) to the service connection.');
+        }
+        return { endpointId, cloud, auth: { scheme: 'ServicePrincipalCertificate', tenantId, clientId, certificate: p.servicePrincipalCertificate } };
+      }
+      throw new InputError(
+        'bootstrapConnection',
+        `uses a service principal with authentication type '${p.authenticationType ?? ''}' and no ${authenticationType === 'spncertificate' ? 'certificate' : 'secret'}. Supported authentication types are: ${SUPPORTED_AUTHENTICATION_TYPES.join(', ')} (a client secret, or a PEM certificate with its key).`,
+      );
     }
+    case 'managedserviceidentity':
+      return { endpointId, cloud, auth: { scheme: 'ManagedServiceIdentity', tenantId, clientId: raw.bootstrap.data.msiclientId || undefined } };
     default:
       throw new InputError(
         'bootstrapConnection',

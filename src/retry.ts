@@ -16,6 +16,11 @@ export interface WaitPolicy {
 export const REPLICATION: WaitPolicy = { delaysMs: [1000, 2000, 4000, 8000, 15000], maxTotalMs: 120_000 };
 /** Transient HTTP failures: short and few. */
 export const TRANSIENT: WaitPolicy = { delaysMs: [500, 1000, 2000, 4000], maxTotalMs: 30_000 };
+/**
+ * A project created a moment earlier (state new or createPending) until it is wellFormed: creating a
+ * project usually takes seconds, rarely more than a minute.
+ */
+export const PROJECT_CREATION: WaitPolicy = { delaysMs: [500, 1000, 2000, 4000, 8000, 10000], maxTotalMs: 120_000 };
 
 /** The replication policy with another bound (the replicationWaitSeconds input). */
 export function replicationPolicy(maxTotalSeconds: number): WaitPolicy {

@@ -28,16 +28,17 @@ export function devops<T>(operation: string, call: () => Promise<T>): Promise<T>
 }
 
 /**
- * An organization URL the job cannot use: no organization answers there (azure-devops-node-api finds no
- * API locations, VsoClient.getVersioningData), or the job's token, issued for another organization, is
- * refused there. Every Azure DevOps read of the run meets it; each names the same input.
+ * An organization URL where no organization answers (Azure DevOps' OrganizationNotFoundException, or
+ * azure-devops-node-api finding no API locations there, VsoClient.getVersioningData). Every Azure DevOps
+ * read of the run meets it; each names the same input. (A 401 from an organization that exists is left to
+ * the HTTP401 hint: with devOpsAuth other than the job's token it says something else.)
  */
 export function unknownOrganization(error: unknown, organizationUrl: string): InputError | undefined {
   const failure = error as TaskError;
   const noOrganization = /Failed to find api location/i.test(failure.message ?? '') || failure.code === 'OrganizationNotFoundException';
-  if (!noOrganization && failure.status !== 401) return undefined;
+  if (!noOrganization) return undefined;
   return new InputError(
     'organizationUrl',
-    `'${organizationUrl}' is not an Azure DevOps organization this job can reach${failure.status === 401 ? ' (its access token was refused there)' : ''}; use this pipeline's organization, $(System.CollectionUri), and let scripts use the job's OAuth token.`,
+    `'${organizationUrl}' is not an Azure DevOps organization this job can reach; use this pipeline's organization, $(System.CollectionUri).`,
   );
 }

@@ -37,7 +37,7 @@ export function fromWire(wire: WireCredential): FederatedCredential {
 }
 
 /** A credential that already trusts exactly these tokens; Entra matches issuer and subject case-sensitively. */
-export function trusts(credential: FederatedCredential, desired: DesiredCredential): boolean {
+export function trusts(credential: FederatedCredential, desired: Pick<DesiredCredential, 'issuer' | 'subject'>): boolean {
   return (
     credential.issuer === desired.issuer &&
     credential.subject === desired.subject &&
@@ -69,11 +69,12 @@ export async function ensureFederatedCredential(
   knownAbsent: boolean,
   options: WriteOptions = {},
 ): Promise<Outcome<FederatedCredential>> {
+  const { msi } = await clients.azure();
   const operation = `add the federated credential '${desired.name}' to the managed identity '${desired.identityName}'`;
   const existing: FederatedCredential[] = [];
   if (!knownAbsent) {
     await arm(`list the federated credentials of '${desired.identityName}'`, async () => {
-      for await (const wire of clients.msi.federatedIdentityCredentials.list(desired.resourceGroup, desired.identityName)) existing.push(fromWire(wire));
+      for await (const wire of msi.federatedIdentityCredentials.list(desired.resourceGroup, desired.identityName)) existing.push(fromWire(wire));
     });
   }
   const decision = decideCredential(desired, existing);
@@ -84,9 +85,7 @@ export async function ensureFederatedCredential(
   const written = await waitFor(
     'other writes to the same managed identity to finish',
     () =>
-      arm(operation, () =>
-        clients.msi.federatedIdentityCredentials.createOrUpdate(desired.resourceGroup, desired.identityName, desired.name, toWire(desired)),
-      ),
+      arm(operation, () => msi.federatedIdentityCredentials.createOrUpdate(desired.resourceGroup, desired.identityName, desired.name, toWire(desired))),
     // ARM serializes credential writes per identity and refuses overlapping ones with this 409 (WIRE.md);
     // it is the one conflict that clears by waiting.
     (error) => ((error as TaskError).code === 'ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity' ? 'policy' : undefined),

@@ -1,10 +1,11 @@
 /**
  * Reads that validate the request against the world before anything is written: the project, the
- * subscription, the resource groups, the role and the identity's region. Each missing thing fails naming
- * the input.
+ * subscription, the management group, the resource groups, the roles and the identity's region. Each
+ * missing thing fails naming the input (and the line, for roleAssignments).
  */
 import type { Clients, ArmResponse } from '../clients';
 import { InputError, ServiceError, TaskError } from '../errors';
+import { PROJECT_CREATION, waitFor } from '../retry';
 import { arm, isNotFound } from './arm';
 import { devops, unknownOrganization } from './devops';
 
@@ -13,18 +14,40 @@ export interface Project {
   name: string;
 }
 
-export async function lookupProject(clients: Clients, project: string): Promise<Project> {
-  let found: Awaited<ReturnType<Clients['core']['getProject']>>;
-  try {
-    found = await devops(`read the project '${project}'`, () => clients.core.getProject(project));
-  } catch (error) {
-    throw unknownOrganization(error, clients.core.baseUrl) ?? error;
-  }
-  if (!found?.id || !found.name) {
-    throw new InputError('project', `names '${project}', which does not exist in the organization or is not visible to the pipeline's identity.`);
-  }
-  return { id: found.id, name: found.name };
+/**
+ * Reads a project by name or id. A project created a moment earlier (by this pipeline, say) reads as
+ * `new` or `createPending` until Azure DevOps has provisioned it, and its project-level routes do not
+ * answer yet: wait, bounded, until it is `wellFormed` (ProjectState, contracts/ado-core-7.2/core.json).
+ * `input` names the task input the project came from, for the error.
+ */
+export async function lookupProject(clients: Clients, project: string, input = 'project'): Promise<Project> {
+  const { core } = await clients.devopsApi();
+  return waitFor(
+    `the project '${project}' to become wellFormed`,
+    async () => {
+      const found = await devops(`read the project '${project}'`, () => core.getProject(project)).catch((error: unknown) =>
+        Promise.reject(unknownOrganization(error, core.baseUrl) ?? error),
+      );
+      if (!found?.id || !found.name) {
+        throw new InputError(input, `names '${project}', which does not exist in the organization or is not visible to the pipeline's identity.`);
+      }
+      const state = String(found.state ?? 'wellFormed');
+      if (state.toLowerCase() === 'wellformed') return { id: found.id, name: found.name };
+      if (/^(new|createpending)$/i.test(state)) {
+        throw new ServiceError(`it is ${state}`, {
+          operation: `use the project '${found.name}'`,
+          code: PROJECT_NOT_READY,
+          hint: 'Wait until the project has been created, then re-run',
+        });
+      }
+      throw new InputError(input, `names '${project}', which is ${state} and cannot hold a service connection.`);
+    },
+    (error) => ((error as TaskError).code === PROJECT_NOT_READY ? 'policy' : undefined),
+    PROJECT_CREATION,
+  );
 }
+
+const PROJECT_NOT_READY = 'ProjectNotWellFormed';
 
 export interface Subscription {
   id: string;
@@ -34,7 +57,7 @@ export interface Subscription {
 /** GET /subscriptions/{id}, api-version 2022-12-01 (Microsoft.Resources subscriptions). */
 export async function lookupSubscription(clients: Clients, subscriptionId: string): Promise<Subscription> {
   const operation = `read the subscription '${subscriptionId}'`;
-  const body = await arm(operation, async () => armBody(await clients.armGet(`/subscriptions/${subscriptionId}`, '2022-12-01'), operation));
+  const body = await armRead(clients, `/subscriptions/${subscriptionId}`, '2022-12-01', operation);
   if (!body) throw new InputError('subscriptionId', `names a subscription the bootstrap connection's identity cannot see; check the id, and the identity's access to it.`);
   return { id: subscriptionId, name: String(body.displayName ?? subscriptionId) };
 }
@@ -53,7 +76,7 @@ export async function lookupResourceGroup(
 ): Promise<ResourceGroup> {
   const operation = `read the resource group '${name}'`;
   const path = `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(name)}`;
-  const body = await arm(operation, async () => armBody(await clients.armGet(path, '2021-04-01'), operation));
+  const body = await armRead(clients, path, '2021-04-01', operation);
   if (!body) throw resourceGroupMissing(input, name, subscriptionId);
   return { name: String(body.name ?? name), location: String(body.location ?? '') };
 }
@@ -62,39 +85,92 @@ function resourceGroupMissing(input: string, name: string, subscriptionId: strin
   return new InputError(input, `names the resource group '${name}', which does not exist in subscription ${subscriptionId}; create it first.`);
 }
 
+export interface ManagementGroup {
+  id: string;
+  displayName: string;
+}
+
+/**
+ * GET /providers/Microsoft.Management/managementGroups/{id}, api-version 2021-04-01. ARM answers a group
+ * that does not exist with 403 AuthorizationFailed, like one the caller may not read
+ * (Azure/azure-rest-api-specs#9549), so both read as one input problem.
+ */
+export async function lookupManagementGroup(clients: Clients, id: string): Promise<ManagementGroup> {
+  const operation = `read the management group '${id}'`;
+  const body = await armRead(clients, `/providers/Microsoft.Management/managementGroups/${encodeURIComponent(id)}`, '2021-04-01', operation, [403, 404]);
+  if (!body) {
+    throw new InputError(
+      'managementGroupId',
+      `names '${id}', which does not exist or which the bootstrap connection's identity cannot read (Azure answers both alike): use the group's id, not its display name, and grant the identity Reader (or more) on the management group.`,
+    );
+  }
+  const properties = (body.properties ?? {}) as { displayName?: string };
+  return { id: String(body.name ?? id), displayName: String(properties.displayName ?? id) };
+}
+
+/** Which input named a role, for messages: roleDefinitionName, or a line of roleAssignments. */
+export interface RoleSource {
+  input: string;
+  line?: number;
+}
+
 export interface RoleDefinition {
   /** Full ARM id: /subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}. */
   id: string;
   name: string;
 }
 
-/** Resolves a role by its name (built-in or custom), or by its GUID. */
-export async function lookupRoleDefinition(clients: Clients, scope: string, role: string): Promise<RoleDefinition> {
+/** Resolves a role by its name (built-in or custom), or by its GUID, as it can be assigned at the scope. */
+export async function lookupRoleDefinition(
+  clients: Clients,
+  scope: string,
+  role: string,
+  source: RoleSource = { input: 'roleDefinitionName' },
+): Promise<RoleDefinition> {
+  const where = source.line ? `line ${source.line} ` : '';
   const operation = `find the role '${role}' at ${scope}`;
   // @azure/arm-authorization's path template is `/{scope}/providers/…`: the scope goes without its leading slash.
   const armScope = scope.replace(/^\//, '');
   const found = await arm(operation, async (): Promise<RoleDefinition | undefined> => {
+    const { authorization } = await clients.azure();
     if (/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(role)) {
-      const definition = await clients.authorization.roleDefinitions.get(armScope, role);
+      const definition = await authorization.roleDefinitions.get(armScope, role);
       return definition.id ? { id: definition.id, name: definition.roleName ?? role } : undefined;
     }
     // OData string literals escape a quote by doubling it.
     const filter = `roleName eq '${role.replace(/'/g, "''")}'`;
-    for await (const definition of clients.authorization.roleDefinitions.list(armScope, { filter })) {
+    for await (const definition of authorization.roleDefinitions.list(armScope, { filter })) {
       if (definition.id && definition.roleName?.toLowerCase() === role.toLowerCase()) {
         return { id: definition.id, name: definition.roleName };
       }
     }
     return undefined;
   }).catch((error: unknown) => {
-    // The role is looked up at its scope, beside the read of that scope's resource group: whichever fails
-    // first must name the same input.
-    const group = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(scope);
-    if ((error as TaskError).code === 'ResourceGroupNotFound' && group) throw resourceGroupMissing('resourceGroup', group[2], group[1]);
+    // resources/arm.ts names subscriptionId for a subscription the identity cannot see; a roleAssignments
+    // line names its own.
+    if (error instanceof InputError && error.input === 'subscriptionId' && source.input !== 'roleDefinitionName') {
+      throw new InputError(source.input, `${where}names a scope in a subscription the bootstrap connection's identity cannot see (${scope}); check the scope, and the identity's access to it.`);
+    }
+    if ((error as TaskError).code === 'ResourceGroupNotFound') {
+      // The main role is looked up at its scope, beside the read of that scope's resource group: whichever
+      // fails first must name the same input. A roleAssignments line names its own scope.
+      const main = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(scope);
+      if (main && source.input === 'roleDefinitionName') throw resourceGroupMissing('resourceGroup', main[2], main[1]);
+      const group = /\/resourceGroups\/([^/]+)/i.exec(scope)?.[1] ?? scope;
+      throw new InputError(source.input, `${where}names the resource group '${group}', which does not exist; create it first, or correct the scope.`);
+    }
     return isNotFound(error) ? undefined : Promise.reject(error);
   });
   if (found) return found;
-  throw new InputError('roleDefinitionName', `names '${role}', which is not a role that can be assigned at ${scope}; use a role name such as Contributor or Reader.`);
+  throw new InputError(source.input, `${where}names '${role}', which is not a role that can be assigned at ${scope}; use a role name such as Contributor or Reader.`);
+}
+
+/**
+ * A plain ARM read: the body of a successful answer, null for a status in `missing`. What the client throws
+ * (a refused token, an unreachable host) and any other answer become an error naming the operation.
+ */
+function armRead(clients: Clients, path: string, apiVersion: string, operation: string, missing: readonly number[] = [404]): Promise<Record<string, unknown> | null> {
+  return arm(operation, async () => armBody(await (await clients.azure()).armGet(path, apiVersion), operation, missing));
 }
 
 /**
@@ -107,7 +183,7 @@ export async function lookupIdentityLocation(clients: Clients, subscriptionId: s
   const operation = 'read the regions of Microsoft.ManagedIdentity';
   let response: ArmResponse;
   try {
-    response = await arm(operation, () => clients.armGet(`/subscriptions/${subscriptionId}/providers/Microsoft.ManagedIdentity`, '2021-04-01'));
+    response = await arm(operation, async () => (await clients.azure()).armGet(`/subscriptions/${subscriptionId}/providers/Microsoft.ManagedIdentity`, '2021-04-01'));
   } catch {
     return location;
   }
@@ -123,10 +199,10 @@ export async function lookupIdentityLocation(clients: Clients, subscriptionId: s
   );
 }
 
-/** The body of a successful answer, null for 404; any other answer becomes a ServiceError. */
-function armBody(response: ArmResponse, operation: string): Record<string, unknown> | null {
+/** The body of a successful answer, null for a status in `missing`; any other answer becomes a ServiceError. */
+function armBody(response: ArmResponse, operation: string, missing: readonly number[]): Record<string, unknown> | null {
   const error = (response.body?.error ?? {}) as { code?: string; message?: string };
-  if (response.status === 404 && error.code !== 'SubscriptionNotFound') return null;
+  if (missing.includes(response.status) && error.code !== 'SubscriptionNotFound') return null;
   if (response.status >= 200 && response.status < 300 && response.body) return response.body;
   throw new ServiceError(error.message ?? 'unexpected answer from Azure Resource Manager', {
     operation,

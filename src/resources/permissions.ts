@@ -38,8 +38,8 @@ export const ACTIONS = {
 /** Reads the caller's permissions at an ARM scope; undefined when ARM does not say. */
 export async function readArmPermissions(clients: Clients, scope: string): Promise<ArmGrants> {
   try {
-    const response = await arm(`read the permissions at ${scope}`, () =>
-      clients.armGet(`${scope}/providers/Microsoft.Authorization/permissions`, '2022-04-01'),
+    const response = await arm(`read the permissions at ${scope}`, async () =>
+      (await clients.azure()).armGet(`${scope}/providers/Microsoft.Authorization/permissions`, '2022-04-01'),
     );
     const value = response.status === 200 ? response.body?.value : undefined;
     if (!Array.isArray(value)) return undefined;
@@ -74,12 +74,20 @@ export interface ConnectionAccess {
   administer?: boolean;
 }
 
-export async function readConnectionAccess(clients: Clients, projectId: string, existingConnectionId: string | undefined): Promise<ConnectionAccess> {
+/**
+ * Asks whether the Azure DevOps identity may create connections in the project, and, once the lookup of
+ * the connection of that name (`existingConnectionId`) has answered, whether it may administer that one.
+ */
+export async function readConnectionAccess(
+  clients: Clients,
+  projectId: string,
+  existingConnectionId: Promise<string | undefined>,
+): Promise<ConnectionAccess> {
   const ask = async (bits: number, token: string): Promise<boolean | undefined> => {
     try {
-      const answer = await devops('check permissions on service connections', () =>
-        clients.devopsGet<{ value?: unknown[] }>(`_apis/permissions/${SERVICE_ENDPOINTS_NAMESPACE}/${bits}?tokens=${encodeURIComponent(token)}`, '7.1'),
-      );
+      const answer = (await devops('check permissions on service connections', () =>
+        clients.devopsRest.hasPermissions(SERVICE_ENDPOINTS_NAMESPACE, bits, [token]),
+      )) as { value?: unknown[] } | undefined;
       const value = answer?.value?.[0];
       return typeof value === 'boolean' ? value : undefined;
     } catch {
@@ -88,7 +96,10 @@ export async function readConnectionAccess(clients: Clients, projectId: string, 
   };
   const [create, administer] = await Promise.all([
     ask(CREATE, `endpoints/${projectId}`),
-    existingConnectionId ? ask(ADMINISTER, `endpoints/${projectId}/${existingConnectionId}`) : Promise.resolve(undefined),
+    existingConnectionId.then(
+      (id) => (id ? ask(ADMINISTER, `endpoints/${projectId}/${id}`) : undefined),
+      () => undefined,
+    ),
   ]);
   return { create, administer };
 }

@@ -46,12 +46,13 @@ export async function ensureRoleAssignment(
   knownAbsent: boolean,
   options: RoleAssignmentOptions = {},
 ): Promise<Outcome<RoleAssignment>> {
+  const { authorization } = await clients.azure();
   const name = roleAssignmentName(desired.scope, desired.principalId, desired.roleDefinitionId);
   const value: RoleAssignment = { name, scope: desired.scope, roleDefinitionId: desired.roleDefinitionId, principalId: desired.principalId };
   const armScope = desired.scope.replace(/^\//, '');
   const operation = `assign the role '${desired.roleName}' to ${desired.principalId || 'the new identity'} at ${desired.scope}`;
   if (!knownAbsent) {
-    const found = await arm(operation, () => clients.authorization.roleAssignments.get(armScope, name)).catch((error: unknown) =>
+    const found = await arm(operation, () => authorization.roleAssignments.get(armScope, name)).catch((error: unknown) =>
       isNotFound(error) ? null : Promise.reject(error),
     );
     if (found) return { action: 'kept', value };
@@ -61,7 +62,7 @@ export async function ensureRoleAssignment(
   try {
     await waitFor(
       `the identity ${desired.principalId} to replicate to Azure Resource Manager`,
-      () => arm(operation, () => clients.authorization.roleAssignments.create(armScope, name, toWire(desired))),
+      () => arm(operation, () => authorization.roleAssignments.create(armScope, name, toWire(desired))),
       // Some tenants still report PrincipalNotFound with principalType set: it clears as the principal replicates.
       (error) => ((error as TaskError).code === 'PrincipalNotFound' ? 'policy' : undefined),
       options.replication ?? REPLICATION,

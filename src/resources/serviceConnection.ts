@@ -21,6 +21,8 @@ export interface DesiredConnection {
   subscriptionName: string;
   /** ARM id of a resource group when the connection is scoped to one. */
   resourceGroupScope?: string;
+  /** Set when the connection is scoped to a management group: then it names no subscription (WIRE.md). */
+  managementGroup?: { id: string; name: string };
 }
 
 export interface Connection {
@@ -32,9 +34,13 @@ export interface Connection {
   subject: string;
   ready: boolean;
   failed?: string;
+  /** Ids of the projects the connection is in (its own, and those it is shared with). */
+  projectIds: string[];
 }
 
 const SCHEME = 'WorkloadIdentityFederation';
+/** The data keys that say what the connection is scoped to; an update replaces them all. */
+const SCOPE_DATA = ['scopeLevel', 'subscriptionId', 'subscriptionName', 'managementGroupId', 'managementGroupName'];
 
 export function toWire(desired: DesiredConnection): ServiceEndpoint {
   return {
@@ -54,9 +60,9 @@ export function toWire(desired: DesiredConnection): ServiceEndpoint {
     },
     data: {
       environment: desired.environment,
-      scopeLevel: 'Subscription',
-      subscriptionId: desired.subscriptionId,
-      subscriptionName: desired.subscriptionName,
+      ...(desired.managementGroup
+        ? { scopeLevel: 'ManagementGroup', managementGroupId: desired.managementGroup.id, managementGroupName: desired.managementGroup.name }
+        : { scopeLevel: 'Subscription', subscriptionId: desired.subscriptionId, subscriptionName: desired.subscriptionName }),
       creationMode: 'Manual',
     },
     isShared: false,
@@ -78,6 +84,7 @@ export function fromWire(wire: ServiceEndpoint): Connection {
     subject: parameters.workloadIdentityFederationSubject ?? '',
     ready: wire.isReady !== false && (state.state ?? 'Ready').toLowerCase() === 'ready',
     failed: (state.state ?? '').toLowerCase() === 'failed' ? state.statusMessage || 'the connection failed' : undefined,
+    projectIds: (wire.serviceEndpointProjectReferences ?? []).map((r) => r.projectReference?.id ?? '').filter(Boolean),
   };
 }
 
@@ -86,8 +93,15 @@ export function compare(desired: DesiredConnection, existing: ServiceEndpoint): 
   if (!usesIdentity(existing, desired.tenantId, desired.clientId)) return 'foreign';
   const parameters = existing.authorization?.parameters ?? {};
   const data = existing.data ?? {};
+  const group = desired.managementGroup;
+  const sameScope = group
+    ? (data.scopeLevel ?? '').toLowerCase() === 'managementgroup' &&
+      (data.managementGroupId ?? '').toLowerCase() === group.id.toLowerCase() &&
+      (data.managementGroupName ?? '') === group.name
+    : (data.scopeLevel ?? 'Subscription').toLowerCase() === 'subscription' &&
+      (data.subscriptionId ?? '').toLowerCase() === desired.subscriptionId.toLowerCase();
   const same =
-    (data.subscriptionId ?? '').toLowerCase() === desired.subscriptionId.toLowerCase() &&
+    sameScope &&
     (parameters.scope ?? '').toLowerCase() === (desired.resourceGroupScope ?? '').toLowerCase() &&
     (data.environment ?? '').toLowerCase() === desired.environment.toLowerCase() &&
     (existing.description ?? '') === desired.description;
@@ -107,9 +121,10 @@ function usesIdentity(existing: ServiceEndpoint, tenantId: string, clientId: str
 
 /** The connection of that name in the project, if any (names are unique per project, case-insensitively). */
 export async function findConnection(clients: Clients, project: string, name: string): Promise<ServiceEndpoint | null> {
+  const { serviceEndpoints } = await clients.devopsApi();
   const found = await devops(`look up the service connection '${name}' in project '${project}'`, () =>
-    clients.serviceEndpoints.getServiceEndpointsByNames(project, [name]),
-  ).catch((error: unknown) => Promise.reject(unknownOrganization(error, clients.serviceEndpoints.baseUrl) ?? error));
+    serviceEndpoints.getServiceEndpointsByNames(project, [name]),
+  ).catch((error: unknown) => Promise.reject(unknownOrganization(error, serviceEndpoints.baseUrl) ?? error));
   return (found ?? []).find((endpoint) => endpoint.name?.toLowerCase() === name.toLowerCase()) ?? null;
 }
 
@@ -139,8 +154,8 @@ export async function ensureConnection(
   if (options.dryRun) return { action: 'created', value: fromWire(toWire(desired)) };
   let created: ServiceEndpoint;
   try {
-    created = await devops(`create the service connection '${desired.name}'`, () =>
-      clients.serviceEndpoints.createServiceEndpoint(toWire(desired)),
+    created = await devops(`create the service connection '${desired.name}'`, async () =>
+      (await clients.devopsApi()).serviceEndpoints.createServiceEndpoint(toWire(desired)),
     );
   } catch (error) {
     // The name is taken: another run created it a moment ago, or this run did and its answer was lost
@@ -205,12 +220,16 @@ async function reuse(
       // Keep what Azure DevOps generated (issuer, subject) and change only what we own.
       parameters: { ...stripScope(existing.authorization?.parameters), ...wanted.authorization?.parameters },
     },
-    data: { ...existing.data, ...wanted.data },
+    data: { ...withoutScopeData(existing.data), ...wanted.data },
   };
-  const updated = await devops(`update the service connection '${desired.name}'`, () =>
-    clients.serviceEndpoints.updateServiceEndpoint(merged, existing.id ?? ''),
+  const updated = await devops(`update the service connection '${desired.name}'`, async () =>
+    (await clients.devopsApi()).serviceEndpoints.updateServiceEndpoint(merged, existing.id ?? ''),
   );
   return { action: 'updated', value: await untilReady(clients, desired.project.id, fromWire({ ...existing, ...updated })) };
+}
+
+function withoutScopeData(data: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(data ?? {}).filter(([key]) => !SCOPE_DATA.includes(key)));
 }
 
 function stripScope(parameters: Record<string, string> | undefined): Record<string, string> {
@@ -240,8 +259,8 @@ async function untilReady(clients: Clients, project: string, connection: Connect
   return waitFor(
     `the service connection '${connection.name}' to become ready`,
     async () => {
-      const current = await devops(`read the service connection '${connection.name}'`, () =>
-        clients.serviceEndpoints.getServiceEndpointDetails(project, connection.id),
+      const current = await devops(`read the service connection '${connection.name}'`, async () =>
+        (await clients.devopsApi()).serviceEndpoints.getServiceEndpointDetails(project, connection.id),
       );
       return check(fromWire(current ?? {}));
     },

@@ -46,7 +46,7 @@ const CASES: BadInput[] = [
   // ---- pick lists and options -------------------------------------------------------------------------
   { title: 'an unknown identity type', inputs: fixed({ identityType: 'servicePrincipal' }), message: /^Input 'identityType' has the unsupported value 'servicePrincipal'\. Supported values are: .*managedIdentity/ },
   { title: 'an unknown existingConnection value', inputs: fixed({ existingConnection: 'replace' }), message: /^Input 'existingConnection' has the unsupported value 'replace'\. Supported values are: reuse, fail\.$/ },
-  { title: 'a dryRun that is neither true nor false', inputs: fixed({ dryRun: 'yes' }), message: /^Input 'dryRun' has the value 'yes'; use true or false\.$/ },
+  { title: 'a dryRun that is neither true nor false', inputs: fixed({ dryRun: 'yes' }), message: /^Input 'dryRun' has the value 'yes'\. Supported values are: true, false\.$/ },
   { title: 'a replication wait of zero seconds', inputs: fixed({ replicationWaitSeconds: '0' }), message: /^Input 'replicationWaitSeconds' has the value '0'; use a whole number of seconds from 1 to 3600/ },
   { title: 'a replication wait with a unit', inputs: fixed({ replicationWaitSeconds: '2m' }), message: /^Input 'replicationWaitSeconds' has the value '2m'/ },
 

@@ -8,18 +8,18 @@
 import { strict as assert } from 'node:assert';
 import { Emulator } from '../emulator';
 import { slow } from '../emulator/faults';
-import { assertConverged, canonicalState, IDENTITY_SCENARIOS, run, succeeded } from './scenarios';
+import { assertConverged, canonicalState, IDENTITY_SCENARIOS, run, succeeded, type IdentityScenario } from './scenarios';
 
 interface Interleaving {
   title: string;
-  setup(emulator: Emulator): void;
+  setup(emulator: Emulator, scenario: IdentityScenario): void;
 }
 
 const INTERLEAVINGS: Interleaving[] = [
   {
     title: 'when both finish reading before either writes',
     // Both identity reads are held 800 ms, so both runs find nothing and both write everything.
-    setup: (emulator) => emulator.faults.add(slow('arm', 800, { method: 'GET', path: /\/userAssignedIdentities\/[^/?]+\?/i, times: 2 })),
+    setup: (emulator, scenario) => emulator.faults.add(slow(scenario.identityRead.service, 800, { ...scenario.identityRead, times: 2 })),
   },
   {
     title: 'with 40 ms latency and federated credential writes that hold the identity for 400 ms',
@@ -54,7 +54,7 @@ for (const scenario of IDENTITY_SCENARIOS) {
       it(`both succeed and leave one of each, ${interleaving.title}`, async () => {
         const emulator = await Emulator.start();
         try {
-          interleaving.setup(emulator);
+          interleaving.setup(emulator, scenario);
           const [first, second] = await Promise.all([run(emulator, scenario.inputs), run(emulator, scenario.inputs)]);
           succeeded(first);
           succeeded(second);

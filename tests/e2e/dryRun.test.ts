@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { Emulator } from '../emulator';
 import { answerLost } from '../emulator/faults';
 import type { TaskRun } from './harness';
-import { failed, MANAGED_IDENTITY, run, succeeded } from './scenarios';
+import { APP_REGISTRATION, failed, MANAGED_IDENTITY, run, succeeded } from './scenarios';
 
 /** The "Created:/Would create:" lines of a run, as [action, what], in the order of the plan. */
 function decisions(outcome: TaskRun): string[] {
@@ -68,6 +68,34 @@ describe('dryRun', function () {
     assert.ok(decisions(preview).every((d) => d.startsWith('keep: ')));
     assert.match(preview.message ?? '', /keep 4 of 4 resources: everything is in place\.$/);
     assert.ok(decisions(real).every((d) => d.startsWith('keep: ')));
+  });
+
+  describe('for an app registration', () => {
+    const app = APP_REGISTRATION.inputs;
+
+    it('prints the application, its service principal, role, connection and credential a first run would create, and writes nothing', async () => {
+      const { preview } = await dryRunThenRun(app);
+      const scope = `/subscriptions/${emulator.world.subscriptionId}/resourceGroups/rg-app1-dev`;
+      assert.deepEqual(
+        decisions(preview),
+        [
+          "create: application 'azure-devops-app1-dev' (single tenant)",
+          "create: the service principal of application 'azure-devops-app1-dev'",
+          `create: role 'Contributor' for the service principal at ${scope}`,
+          "create: service connection 'app1-dev' (workload identity federation)",
+          "create: federated credential on application 'azure-devops-app1-dev' for the connection's issuer and subject",
+        ].sort(),
+      );
+      assert.equal(preview.message, 'Dry run: nothing was written. A run would create 5, update 0 and keep 0 of 5 resources.');
+    });
+
+    it('says everything is in place after a run, and announces a rename of the application', async () => {
+      succeeded(await run(emulator, app));
+      const { preview } = await dryRunThenRun(app);
+      assert.match(preview.message ?? '', /keep 5 of 5 resources: everything is in place\.$/);
+      const renamed = await dryRunThenRun({ ...app, applicationName: 'App 1 (dev)' });
+      assert.ok(decisions(renamed.preview).includes("update: application 'App 1 (dev)' (single tenant)"));
+    });
   });
 
   it('announces the update of a changed connection and keeps the rest', async () => {

@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { Emulator, type FaultRule, type RequestLogEntry } from '../emulator';
 import { dropped, failedAfterApply, slow, throttled, unavailable } from '../emulator/faults';
-import { useConnection } from './harness';
+import { useConnection, type TaskRun } from './harness';
 import { assertConverged, canonicalState, failed, IDENTITY_SCENARIOS, run, succeeded, type IdentityScenario, type WritePoint } from './scenarios';
 
 const TOKEN = /\/oauth2\/v2\.0\/token(\?|$)/;
@@ -15,6 +15,8 @@ const OIDC = /\/oidctoken\?/;
 
 interface FaultCase {
   title: string;
+  /** Only for this identity type (a fault of a path the other never calls). */
+  only?: IdentityScenario['identityType'];
   faults(scenario: IdentityScenario): FaultRule[];
   /** Emulator knobs for the case (replication, readiness). */
   setup?(emulator: Emulator): void;
@@ -54,7 +56,7 @@ function atEveryWrite(scenario: IdentityScenario): FaultCase[] {
 const CASES: Array<FaultCase | ((scenario: IdentityScenario) => FaultCase[])> = [
   {
     title: 'every service 150 ms slower on every request',
-    faults: () => [slow('login', 150, { times: Infinity }), slow('arm', 150, { times: Infinity }), slow('devops', 150, { times: Infinity })],
+    faults: () => (['login', 'arm', 'devops', 'graph'] as const).map((service) => slow(service, 150, { times: Infinity })),
   },
   {
     title: 'one path 1.5 s slower: the first write',
@@ -62,11 +64,11 @@ const CASES: Array<FaultCase | ((scenario: IdentityScenario) => FaultCase[])> = 
   },
   atEveryWrite,
   {
-    title: '500 (nothing applied) on the first ARM write and the first Azure DevOps write',
+    title: '500 (nothing applied) on the first write to each service',
     faults: (scenario) => firstWrites(scenario).map((point) => unavailable(point.service, 500, at(point))),
   },
   {
-    title: 'a connection dropped before the service saw the first ARM write and the first Azure DevOps write',
+    title: 'a connection dropped before the service saw the first write to each service',
     faults: (scenario) => firstWrites(scenario).map((point) => dropped(point.service, at(point))),
   },
   {
@@ -88,6 +90,7 @@ const CASES: Array<FaultCase | ((scenario: IdentityScenario) => FaultCase[])> = 
   },
   {
     title: '409 ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity once (another writer on the identity)',
+    only: 'managedIdentity',
     faults: () => [
       {
         service: 'arm',
@@ -117,8 +120,18 @@ const CASES: Array<FaultCase | ((scenario: IdentityScenario) => FaultCase[])> = 
     faults: () => [],
     setup: (emulator) => emulator.setConnectionReadiness({ inProgressReads: 2 }),
   },
-  // Microsoft Graph (the appRegistration path) adds its own: emulator.setGraphReplicationMs() makes new
-  // applications answer Request_ResourceNotFound to dependent writes for that long.
+  {
+    title: 'a new application Microsoft Graph does not show for 5 s (NoBackingApplicationObject, Request_ResourceNotFound)',
+    only: 'appRegistration',
+    faults: () => [],
+    setup: (emulator) => emulator.setGraphReplicationMs(5000),
+    check: (emulator) => assert.ok(emulator.requests.some((r) => r.service === 'graph' && r.method === 'PATCH' && /servicePrincipals/i.test(r.path) && r.status === 400)),
+  },
+  {
+    title: '503 twice on Microsoft Graph reads, and a dropped connection on the application read',
+    only: 'appRegistration',
+    faults: () => [unavailable('graph', 503, { method: 'GET', times: 2 }), dropped('graph', { method: 'GET', path: /\/applications\(uniqueName=/i })],
+  },
 ];
 
 /** The first write of each service the scenario writes to. */
@@ -126,95 +139,124 @@ function firstWrites(scenario: IdentityScenario): WritePoint[] {
   return [...new Map(scenario.writes.map((point) => [point.service, point])).values()].reverse();
 }
 
-for (const scenario of IDENTITY_SCENARIOS) {
-  describe(`a ${scenario.identityType} run under faults`, function () {
-    this.timeout(60_000);
-    let reference: Record<string, string[]>;
+describe('faults', function () {
+  this.timeout(180_000);
 
-    before(async () => {
-      const emulator = await Emulator.start();
-      try {
-        succeeded(await run(emulator, scenario.inputs));
-        reference = canonicalState(emulator);
-      } finally {
-        await emulator.stop();
-      }
-    });
+  // The 60 s replication runs mostly wait: they start with this file's tests and run beside the other
+  // fault cases (mocha runs one test at a time), and the last test collects them. This keeps the suite's
+  // wall time down without shortening the delays.
+  type Replicated = { scenario: IdentityScenario; emulator: Emulator; outcome: TaskRun };
+  let slowReplication: Promise<Replicated[]> | undefined;
+  const replicating: Emulator[] = [];
+  before(() => {
+    slowReplication = Promise.all(
+      IDENTITY_SCENARIOS.map(async (scenario): Promise<Replicated> => {
+        const emulator = await Emulator.start();
+        replicating.push(emulator);
+        // 60 s of the delay each identity type meets first: ARM's PrincipalNotFound for a new managed
+        // identity, Microsoft Graph's for a new application (its service principal then replicates to ARM
+        // in the emulator's default 3 s, PrincipalNotFound despite principalType).
+        emulator.setPrincipalTypeSkipsReplication(false);
+        if (scenario.identityType === 'appRegistration') emulator.setGraphReplicationMs(60_000);
+        else emulator.setPrincipalReplicationMs(60_000);
+        return { scenario, emulator, outcome: await run(emulator, scenario.inputs) };
+      }),
+    );
+    // Reported by the test that awaits it.
+    slowReplication.catch(() => undefined);
+  });
+  after(async () => {
+    await slowReplication?.catch(() => undefined);
+    await Promise.all(replicating.map((emulator) => emulator.stop()));
+  });
 
-    const cases = CASES.flatMap((entry) => (typeof entry === 'function' ? entry(scenario) : [entry]));
-    for (const fault of cases) {
-      it(`rides out ${fault.title}, ending as one clean run`, async () => {
+  for (const scenario of IDENTITY_SCENARIOS) {
+    describe(`a ${scenario.identityType} run under faults`, function () {
+      this.timeout(60_000);
+      let reference: Record<string, string[]>;
+
+      before(async () => {
         const emulator = await Emulator.start();
         try {
-          fault.setup?.(emulator);
-          for (const rule of fault.faults(scenario)) emulator.faults.add(rule);
-          const outcome = await run(emulator, scenario.inputs);
-          succeeded(outcome);
-          assert.deepEqual(emulator.faults.pending().filter((rule) => rule.times !== Infinity), [], 'every fault happened');
-          assert.deepEqual(canonicalState(emulator), reference, 'no duplicate and nothing missing');
-          assertConverged(emulator, scenario);
-          fault.check?.(emulator);
-          assert.equal((await useConnection(emulator, outcome.outputs.serviceConnectionId)).status, 200);
+          succeeded(await run(emulator, scenario.inputs));
+          reference = canonicalState(emulator);
         } finally {
           await emulator.stop();
         }
       });
-    }
 
-    describe('gives up after a bounded wait, saying what it waited for and how long', () => {
-      let emulator: Emulator;
-      beforeEach(async () => {
-        emulator = await Emulator.start();
-      });
-      afterEach(async () => {
-        await emulator.stop();
-      });
+      const cases = CASES.flatMap((entry) => (typeof entry === 'function' ? entry(scenario) : [entry])).filter(
+        (fault) => !fault.only || fault.only === scenario.identityType,
+      );
+      for (const fault of cases) {
+        it(`rides out ${fault.title}, ending as one clean run`, async () => {
+          const emulator = await Emulator.start();
+          try {
+            fault.setup?.(emulator);
+            for (const rule of fault.faults(scenario)) emulator.faults.add(rule);
+            const outcome = await run(emulator, scenario.inputs);
+            succeeded(outcome);
+            assert.deepEqual(emulator.faults.pending().filter((rule) => rule.times !== Infinity), [], 'every fault happened');
+            assert.deepEqual(canonicalState(emulator), reference, 'no duplicate and nothing missing');
+            assertConverged(emulator, scenario);
+            fault.check?.(emulator);
+            assert.equal((await useConnection(emulator, outcome.outputs.serviceConnectionId)).status, 200);
+          } finally {
+            await emulator.stop();
+          }
+        });
+      }
 
-      it('when Azure DevOps asks to wait longer than the bound allows (Retry-After: 120)', async () => {
-        emulator.faults.add(throttled('devops', 120, { method: 'GET', path: /\/_apis\/projects\//, times: Infinity }));
-        const outcome = await run(emulator, scenario.inputs);
-        failed(outcome, /^Could not read the project 'platform': gave up after waiting 0 s for Azure DevOps \(the service asked to wait 120 s more, beyond this task's 30 s bound\): TF400733.*\(HTTP 429, RequestBlockedException.*run fewer pipelines/);
-        assert.deepEqual(emulator.writes(), [], 'nothing was written');
-      });
+      describe('gives up after a bounded wait, saying what it waited for and how long', () => {
+        let emulator: Emulator;
+        beforeEach(async () => {
+          emulator = await Emulator.start();
+        });
+        afterEach(async () => {
+          await emulator.stop();
+        });
 
-      it('when Azure Resource Manager keeps answering 503 beyond its client\'s retries', async () => {
-        const first = scenario.writes.find((point) => point.service === 'arm')!;
-        emulator.faults.add(unavailable('arm', 503, { ...at(first), times: Infinity }));
-        const outcome = await run(emulator, scenario.inputs);
-        failed(outcome, /gave up after waiting [1-9]\d* s for Azure Resource Manager \(its client's own retries did not clear it\): .*\(HTTP 503, ServiceUnavailable.*re-run the task later/);
-      });
+        it('when Azure DevOps asks to wait longer than the bound allows (Retry-After: 120)', async () => {
+          emulator.faults.add(throttled('devops', 120, { method: 'GET', path: /\/_apis\/projects\//, times: Infinity }));
+          const outcome = await run(emulator, scenario.inputs);
+          failed(outcome, /^Could not read the project 'platform': gave up after waiting 0 s for Azure DevOps \(the service asked to wait 120 s more, beyond this task's 30 s bound\): TF400733.*\(HTTP 429, RequestBlockedException.*run fewer pipelines/);
+          assert.deepEqual(emulator.writes(), [], 'nothing was written');
+        });
 
-      it('when the new identity does not replicate within replicationWaitSeconds', async () => {
-        emulator.setPrincipalReplicationMs(60_000);
-        emulator.setPrincipalTypeSkipsReplication(false);
-        const outcome = await run(emulator, { ...scenario.inputs, replicationWaitSeconds: '3' });
-        failed(outcome, /gave up after waiting 3 s for the identity [0-9a-f-]+ to replicate to Azure Resource Manager: .*PrincipalNotFound.*replicationWaitSeconds/);
-        assert.ok(outcome.durationMs < 15_000, 'the bound holds');
-      });
-    });
-  });
-}
+        it('when Azure Resource Manager keeps answering 503 beyond its client\'s retries', async () => {
+          const first = scenario.writes.find((point) => point.service === 'arm')!;
+          emulator.faults.add(unavailable('arm', 503, { ...at(first), times: Infinity }));
+          const outcome = await run(emulator, scenario.inputs);
+          failed(outcome, /gave up after waiting [1-9]\d* s for Azure Resource Manager \(its client's own retries did not clear it\): .*\(HTTP 503, ServiceUnavailable.*re-run the task later/);
+        });
 
-describe('replication delays of up to 60 s', function () {
-  this.timeout(180_000);
+        if (scenario.identityType === 'appRegistration') {
+          it('when Microsoft Graph does not show the new application within replicationWaitSeconds', async () => {
+            emulator.setGraphReplicationMs(60_000);
+            const outcome = await run(emulator, { ...scenario.inputs, replicationWaitSeconds: '3' });
+            failed(outcome, /gave up after waiting 3 s for the application [0-9a-f-]+ to replicate in Microsoft Graph: .*does not reference a valid application object.*\(HTTP 400.*replicat/);
+            assert.ok(outcome.durationMs < 15_000, 'the bound holds');
+          });
+        }
 
-  it('are ridden out by every identity type at once, each run ending as a clean one', async () => {
-    const emulators = await Promise.all(IDENTITY_SCENARIOS.map(() => Emulator.start()));
-    try {
-      await Promise.all(
-        IDENTITY_SCENARIOS.map(async (scenario, index) => {
-          const emulator = emulators[index];
+        it('when the new identity does not replicate within replicationWaitSeconds', async () => {
           emulator.setPrincipalReplicationMs(60_000);
           emulator.setPrincipalTypeSkipsReplication(false);
-          emulator.setGraphReplicationMs(60_000);
-          const outcome = await run(emulator, scenario.inputs);
-          succeeded(outcome);
-          assertConverged(emulator, scenario);
-          assert.ok(outcome.durationMs >= 55_000, `the run waited for replication (${Math.round(outcome.durationMs / 1000)} s)`);
-        }),
-      );
-    } finally {
-      await Promise.all(emulators.map((emulator) => emulator.stop()));
-    }
+          const outcome = await run(emulator, { ...scenario.inputs, replicationWaitSeconds: '3' });
+          failed(outcome, /gave up after waiting 3 s for the identity [0-9a-f-]+ to replicate to Azure Resource Manager: .*PrincipalNotFound.*replicationWaitSeconds/);
+          assert.ok(outcome.durationMs < 15_000, 'the bound holds');
+        });
+      });
+    });
+  }
+
+  describe('replication delays of up to 60 s', () => {
+    it('are ridden out by every identity type, each run ending as a clean one', async () => {
+      for (const { scenario, emulator, outcome } of await slowReplication!) {
+        succeeded(outcome);
+        assertConverged(emulator, scenario);
+        assert.ok(outcome.durationMs >= 55_000, `the ${scenario.identityType} run waited for replication (${Math.round(outcome.durationMs / 1000)} s)`);
+      }
+    });
   });
 });

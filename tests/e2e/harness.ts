@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Emulator } from '../emulator';
+import { CLOUDS, type CloudName } from '../emulator/clouds';
 import { httpsRequest } from '../emulator/client';
 
 export interface TaskRun {
@@ -25,13 +26,17 @@ export interface TaskRun {
   durationMs: number;
   /** The process was killed through RunOptions.signal (a crash), not ended by itself. */
   killed: boolean;
+  /** When the task process was spawned, in epoch milliseconds (the clock of the emulator's request log). */
+  startedAt: number;
 }
 
 export interface RunOptions {
-  /** Extra environment for the task process (applied after the agent's). */
-  env?: Record<string, string>;
+  /** Extra environment for the task process (applied after the agent's); undefined removes a variable. */
+  env?: Record<string, string | undefined>;
   /** Pipeline variables, by name ('System.Debug'); set as environment variables and used for macros. */
   variables?: Record<string, string>;
+  /** Secret pipeline variables, by name: the agent hands them over as SECRET_<NAME>, listed in VSTS_SECRET_VARIABLES. */
+  secretVariables?: Record<string, string>;
   /** Script to run instead of dist/WorkloadIdentityConnection/index.js (relative to the repository root). */
   entry?: string;
   /** Node binary instead of the one running the tests. */
@@ -78,11 +83,28 @@ export async function runTask(emu: Emulator, inputs: Record<string, string>, opt
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !/^(INPUT_|ENDPOINT_|SECRET_)/i.test(entry[0])),
   );
+  const secretEnv: Record<string, string> = {};
+  const secretNames: string[] = JSON.parse(agentEnv.VSTS_SECRET_VARIABLES ?? '[]') as string[];
+  for (const [name, value] of Object.entries(options.secretVariables ?? {})) {
+    secretEnv[`SECRET_${envName(name)}`] = value;
+    secretNames.push(name);
+  }
+  if (secretNames.length > 0) secretEnv.VSTS_SECRET_VARIABLES = JSON.stringify(secretNames);
   // Each run is a job on its own agent: task-lib keeps its vault key (.taskkey) in Agent.TempDirectory, and
   // two tasks sharing one would overwrite each other's key.
   const agentTemp = mkdtempSync(join(tmpdir(), 'wic-agent-temp-'));
-  const env = { ...inherited, ...agentEnv, AGENT_TEMPDIRECTORY: agentTemp, ...variableEnv, ...(options.env ?? {}), ...inputEnv };
+  const merged: Record<string, string | undefined> = {
+    ...inherited,
+    ...agentEnv,
+    AGENT_TEMPDIRECTORY: agentTemp,
+    ...variableEnv,
+    ...secretEnv,
+    ...(options.env ?? {}),
+    ...inputEnv,
+  };
+  const env = Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined));
 
+  const startedAt = performance.timeOrigin + performance.now();
   const started = performance.now();
   const child = spawn(options.nodePath ?? process.execPath, [resolve(root, options.entry ?? DEFAULT_ENTRY)], {
     cwd: root,
@@ -104,7 +126,7 @@ export async function runTask(emu: Emulator, inputs: Record<string, string>, opt
   const durationMs = performance.now() - started;
   rmSync(agentTemp, { recursive: true, force: true });
   const out = Buffer.concat(stdout).toString('utf8');
-  return { exitCode, stdout: out, stderr: Buffer.concat(stderr).toString('utf8'), durationMs, killed, ...parseLoggingCommands(out) };
+  return { exitCode, stdout: out, stderr: Buffer.concat(stderr).toString('utf8'), durationMs, killed, startedAt, ...parseLoggingCommands(out) };
 }
 
 export interface ConnectionUse {
@@ -119,8 +141,10 @@ export interface ConnectionUse {
 
 /**
  * Uses a connection exactly as a later pipeline would: the job asks Azure DevOps for an OIDC token for
- * the connection, exchanges it at Entra for an ARM token as the connection's service principal, and
- * calls ARM at the connection's scope (the resource group or subscription). All over real HTTPS.
+ * the connection, exchanges it at Entra for an ARM token as the connection's service principal (for the
+ * audience of the connection's environment), and calls ARM at the connection's URL and scope (the resource
+ * group, subscription or management group). All over real HTTPS; sovereign host names are reached on the
+ * loopback address serving them.
  */
 export async function useConnection(emu: Emulator, connectionId: string): Promise<ConnectionUse> {
   const { world, urls } = emu;
@@ -128,7 +152,12 @@ export async function useConnection(emu: Emulator, connectionId: string): Promis
   const connection = emu.state().serviceConnections.find((c) => c.id.toLowerCase() === connectionId.toLowerCase());
   if (!connection) throw new Error(`useConnection: no service connection with id ${connectionId}`);
   const parameters = connection.authorization.parameters;
-  const scope = parameters.scope ?? `/subscriptions/${connection.data.subscriptionId}`;
+  const managementGroup = connection.data.scopeLevel === 'ManagementGroup';
+  const scope =
+    parameters.scope ??
+    (managementGroup ? `/providers/Microsoft.Management/managementGroups/${connection.data.managementGroupId}` : `/subscriptions/${connection.data.subscriptionId}`);
+  const cloud = CLOUDS[connection.data.environment as CloudName];
+  if (!cloud) throw new Error(`useConnection: the connection names the unknown environment '${connection.data.environment}'`);
 
   // The pipeline runs in a project the connection is shared with; the agent hands it the OIDC URI.
   const projectId = connection.serviceEndpointProjectReferences[0].projectReference.id;
@@ -145,13 +174,13 @@ export async function useConnection(emu: Emulator, connectionId: string): Promis
   const form = new URLSearchParams({
     grant_type: 'client_credentials',
     client_id: String(parameters.serviceprincipalid),
-    scope: 'https://management.core.windows.net//.default',
+    scope: `${cloud.armAudience}/.default`,
     client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
     client_assertion: oidcToken,
   });
   const token = await httpsRequest({
     method: 'POST',
-    url: `${urls.login}${parameters.tenantid}/oauth2/v2.0/token`,
+    url: `${emu.direct(urls.login)}${parameters.tenantid}/oauth2/v2.0/token`,
     ca,
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: form.toString(),
@@ -159,10 +188,10 @@ export async function useConnection(emu: Emulator, connectionId: string): Promis
   const accessToken = (token.body as { access_token?: string } | undefined)?.access_token;
   if (token.status !== 200 || !accessToken) return { status: token.status, scope, body: token.body, stage: 'token' };
 
-  const apiVersion = /\/resourcegroups\/[^/]+$/i.test(scope) ? '2021-04-01' : '2022-12-01';
+  const apiVersion = /\/resourcegroups\/[^/]+$/i.test(scope) || managementGroup ? '2021-04-01' : '2022-12-01';
   const arm = await httpsRequest({
     method: 'GET',
-    url: `${urls.arm}${scope.replace(/^\//, '')}?api-version=${apiVersion}`,
+    url: `${emu.direct(connection.url)}${scope.replace(/^\//, '')}?api-version=${apiVersion}`,
     ca,
     headers: { Authorization: `Bearer ${accessToken}` },
   });

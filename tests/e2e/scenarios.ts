@@ -22,6 +22,8 @@ export interface WritePoint {
 export interface IdentityScenario {
   /** The identityType input. */
   identityType: string;
+  /** The read that finds the identity an earlier run made (held back to make two runs race). */
+  identityRead: { service: ServiceName; method: 'GET'; path: RegExp };
   /** Every write a clean run of `inputs` makes, once each (concurrent ones in any order). */
   writes: readonly WritePoint[];
   /** The standard request of this type: connection 'app1-dev', role scoped to resource group 'rg-app1-dev'. */
@@ -35,6 +37,7 @@ export interface IdentityScenario {
 
 export const MANAGED_IDENTITY: IdentityScenario = {
   identityType: 'managedIdentity',
+  identityRead: { service: 'arm', method: 'GET', path: /\/userAssignedIdentities\/[^/?]+\?/i },
   writes: [
     { what: 'the managed identity', service: 'arm', method: 'PUT', path: /\/userAssignedIdentities\/[^/?]+\?/i },
     { what: 'the role assignment', service: 'arm', method: 'PUT', path: /\/roleAssignments\/[^/?]+\?/i },
@@ -64,8 +67,45 @@ export const MANAGED_IDENTITY: IdentityScenario = {
   },
 };
 
+/** The application name the task gives a connection's application by default (naming.ts). */
+const applicationName = (connectionName: string): string => `azure-devops-${connectionName}`;
+
+export const APP_REGISTRATION: IdentityScenario = {
+  identityType: 'appRegistration',
+  identityRead: { service: 'graph', method: 'GET', path: /\/applications\(uniqueName=/i },
+  writes: [
+    { what: 'the application', service: 'graph', method: 'PATCH', path: /\/applications\(uniqueName=/i },
+    { what: 'the service principal', service: 'graph', method: 'PATCH', path: /\/servicePrincipals\(appId=/i },
+    { what: 'the role assignment', service: 'arm', method: 'PUT', path: /\/roleAssignments\/[^/?]+\?/i },
+    { what: 'the service connection', service: 'devops', method: 'POST', path: /\/_apis\/serviceendpoint\/endpoints(\?|$)/i },
+    { what: 'the federated credential', service: 'graph', method: 'PATCH', path: /\/federatedIdentityCredentials\(name=/i },
+  ],
+  inputs: {
+    bootstrapConnection: 'platform-bootstrap',
+    connectionName: 'app1-dev',
+    identityType: 'appRegistration',
+    resourceGroup: 'rg-app1-dev',
+    roleDefinitionName: 'Contributor',
+  },
+  owned(emulator, connectionName) {
+    const state = emulator.state();
+    const connections = state.serviceConnections.filter((c) => c.name.toLowerCase() === connectionName.toLowerCase());
+    const applications = state.applications.filter((a) => a.displayName === applicationName(connectionName));
+    const appIds = new Set(applications.map((a) => a.appId.toLowerCase()));
+    const principals = state.servicePrincipals.filter((p) => appIds.has(p.appId.toLowerCase()));
+    const principalIds = new Set(principals.map((p) => p.id.toLowerCase()));
+    return {
+      applications: applications.length,
+      servicePrincipals: principals.length,
+      connections: connections.length,
+      federatedCredentials: applications.reduce((sum, a) => sum + a.federatedIdentityCredentials.length, 0),
+      roleAssignments: state.roleAssignments.filter((a) => principalIds.has(a.properties.principalId.toLowerCase())).length,
+    };
+  },
+};
+
 /** Every identity type the task provisions; the crash, fault and concurrency tests run each of them. */
-export const IDENTITY_SCENARIOS: readonly IdentityScenario[] = [MANAGED_IDENTITY];
+export const IDENTITY_SCENARIOS: readonly IdentityScenario[] = [MANAGED_IDENTITY, APP_REGISTRATION];
 
 export function succeeded(run: TaskRun): void {
   assert.equal(run.result, 'Succeeded', `task failed: ${run.message}\n${run.stdout}\n${run.stderr}`);
@@ -135,7 +175,12 @@ export function canonicalState(emulator: Emulator): Record<string, string[]> {
     else if (value && typeof value === 'object') for (const [key, inner] of Object.entries(value)) walkWorld(inner, path ? `${path}.${key}` : key);
   };
   walkWorld(emulator.world, '');
-  for (const [collection, items] of Object.entries(state)) {
+  // Ids are named after what owns them: the identities, applications, service principals and connections
+  // first, so that a principal id is named after its service principal rather than after a role assignment
+  // (whose own name is derived from that id and so differs between worlds).
+  const OWNERS = ['identities', 'applications', 'servicePrincipals', 'serviceConnections'];
+  const rank = (collection: string): number => (OWNERS.includes(collection) ? OWNERS.indexOf(collection) : OWNERS.length);
+  for (const [collection, items] of Object.entries(state).sort(([a], [b]) => rank(a) - rank(b))) {
     for (const item of items) {
       const name = String(item.name ?? item.displayName ?? '');
       const properties = (item.properties ?? {}) as Record<string, unknown>;
@@ -158,6 +203,8 @@ export function canonicalState(emulator: Emulator): Record<string, string[]> {
         labels.get(guid.toLowerCase()) ?? (whole.slice(Math.max(0, at - 16), at) === 'roleDefinitions/' ? guid : '<guid>'),
       )
       .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<time>')
+      // An application's uniqueName hashes the organization, project id and connection name (naming.ts).
+      .replace(/\bwic-[0-9a-f]{44}\b/g, '<uniqueName>')
       .replace(/\b(svc|aad)\.[A-Za-z0-9_-]+/g, '<descriptor>');
   };
   return Object.fromEntries(Object.entries(state).map(([collection, items]) => [collection, items.map((i) => normalise(JSON.stringify(i))).sort()]));

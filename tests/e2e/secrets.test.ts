@@ -7,26 +7,46 @@
  */
 import { strict as assert } from 'node:assert';
 import { Emulator } from '../emulator';
-import { assertNoSecretPrinted, failed, MANAGED_IDENTITY, run, secretScan, succeeded } from './scenarios';
+import { assertNoSecretPrinted, failed, IDENTITY_SCENARIOS, MANAGED_IDENTITY, run, secretScan, succeeded } from './scenarios';
 
 const inputs = MANAGED_IDENTITY.inputs;
+
+/** The audience of a JWT, '' for anything else. */
+function audience(token: string): string {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { aud?: unknown };
+    return typeof payload.aud === 'string' ? payload.aud : '';
+  } catch {
+    return '';
+  }
+}
 
 describe('secrets, with system.debug on', function () {
   this.timeout(60_000);
 
-  for (const scheme of ['WorkloadIdentityFederation', 'ServicePrincipal'] as const) {
-    it(`prints none of the credentials a ${scheme} bootstrap run handles: first run, re-run, dry run`, async () => {
-      const emulator = await Emulator.start({ bootstrapScheme: scheme });
-      try {
-        for (const request of [inputs, inputs, { ...inputs, dryRun: 'true' }]) succeeded(await run(emulator, request));
-        const secrets = emulator.secrets();
-        assert.ok(secrets.includes(emulator.world.jobAccessToken), 'the job token is in the ledger');
-        assert.ok(secrets.includes(emulator.world.bootstrap.clientSecret), 'the client secret is in the ledger');
-        assert.ok(secrets.length >= (scheme === 'ServicePrincipal' ? 3 : 5), `tokens issued and received are in the ledger (${secrets.length})`);
-      } finally {
-        await emulator.stop();
-      }
-    });
+  for (const scenario of IDENTITY_SCENARIOS) {
+    for (const scheme of ['WorkloadIdentityFederation', 'ServicePrincipal', 'ServicePrincipalCertificate', 'ManagedServiceIdentity'] as const) {
+      // The emulator grants Microsoft Graph permissions to the bootstrap application only, not to the agent
+      // machine's managed identity: that pair would stop at Authorization_RequestDenied.
+      if (scenario.identityType === 'appRegistration' && scheme === 'ManagedServiceIdentity') continue;
+      it(`prints none of the credentials a ${scenario.identityType} run with a ${scheme} bootstrap handles: first run, re-run, dry run`, async () => {
+        const emulator = await Emulator.start({ bootstrapScheme: scheme });
+        const inputs = scenario.inputs;
+        try {
+          for (const request of [inputs, inputs, { ...inputs, dryRun: 'true' }]) succeeded(await run(emulator, request));
+          const secrets = emulator.secrets();
+          assert.ok(secrets.includes(emulator.world.jobAccessToken), 'the job token is in the ledger');
+          assert.ok(secrets.includes(emulator.world.bootstrap.clientSecret), 'the client secret is in the ledger');
+          assert.ok(secrets.length >= 5, `tokens issued and received are in the ledger (${secrets.length})`);
+          if (scenario.identityType === 'appRegistration') {
+            const graph = [emulator.urls.graph, emulator.cloud.graphUrl].map((url) => url.replace(/\/+$/, ''));
+            assert.ok(secrets.some((secret) => graph.includes(audience(secret).replace(/\/+$/, ''))), 'the Microsoft Graph token is in the ledger');
+          }
+        } finally {
+          await emulator.stop();
+        }
+      });
+    }
   }
 
   it('prints no credential when Entra ID refuses the bootstrap secret (AADSTS7000215)', async () => {

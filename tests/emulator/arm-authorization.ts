@@ -1,10 +1,12 @@
 /**
- * Microsoft.Authorization 2022-04-01: built-in role definitions and role assignments at any scope
- * (contracts/arm-authorization-2022-04-01). Role assignment rules as Azure enforces them:
+ * Microsoft.Authorization 2022-04-01: built-in and custom role definitions and role assignments at any
+ * scope, management groups included (contracts/arm-authorization-2022-04-01). A custom role is visible,
+ * and assignable, at and below its assignableScopes. Role assignment rules as Azure enforces them:
  * - the name is a GUID (InvalidRoleAssignmentId);
  * - the principal must exist; without principalType ARM looks it up in a replica that lags behind the
  *   directory, so a principal created moments ago is PrincipalNotFound until it replicates
- *   (https://aka.ms/docs-principaltype);
+ *   (https://aka.ms/docs-principaltype); some tenants do so even with principalType (the
+ *   principalTypeSkipsReplication knob, WIRE.md);
  * - one assignment per (principal, role, scope): another name answers 409 RoleAssignmentExists;
  * - a name cannot be re-pointed at another principal, role or scope (RoleAssignmentUpdateNotPermitted);
  *   re-sending the identical assignment under its own name is idempotent, which is what makes
@@ -12,7 +14,7 @@
  */
 import { armError, checkApiVersion, isWithinScope, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
 import { jsonResponse, parseJsonBody, type EmulatorRequest, type EmulatorResponse } from './http';
-import { BUILT_IN_ROLES, findRoleById, roleDefinitionResource } from './roles';
+import { roleDefinitionResource } from './roles';
 import { roleAssignmentResource, type EmulatorState, type RoleAssignmentResource } from './world';
 
 const ROLE_ASSIGNMENT_API_VERSIONS = [
@@ -72,9 +74,13 @@ export class AuthorizationProvider {
     }
   }
 
-  /** The scope must exist: the tenant root (role definitions only), the subscription, a group, a resource. */
+  /**
+   * The scope must exist: the tenant root (role definitions only), a management group (an unknown one is
+   * left to the authorization check, which refuses it as ARM does), the subscription, a group, a resource.
+   */
   private checkScope(scope: string, tenantRootAllowed: boolean): EmulatorResponse | undefined {
     if (scope === '') return tenantRootAllowed ? undefined : armError(400, 'InvalidScope', "The scope '/' is not valid for this request.");
+    if (/^\/providers\/microsoft\.management\/managementgroups\/[^/]+$/i.test(scope)) return undefined;
     const segments = scope.split('/');
     if (segments[0] !== '' || segments[1]?.toLowerCase() !== 'subscriptions' || !segments[2]) {
       return armError(400, 'InvalidScope', `The scope '${scope}' is not valid.`);
@@ -98,12 +104,12 @@ export class AuthorizationProvider {
   }
 
   private subscriptionOf(scope: string): string | undefined {
-    return scope === '' ? undefined : this.state.subscription.id;
+    return /^\/subscriptions\//i.test(scope) ? this.state.subscription.id : undefined;
   }
 
   private listRoleDefinitions(request: EmulatorRequest, scope: string): EmulatorResponse {
     const filter = request.query.get('$filter');
-    let roles = [...BUILT_IN_ROLES];
+    let roles = this.state.rolesAssignableAt(scope || '/');
     if (filter) {
       const byName = /^\s*roleName\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(filter);
       const byType = /^\s*type\s+eq\s+'([^']*)'\s*$/i.exec(filter);
@@ -111,7 +117,7 @@ export class AuthorizationProvider {
         const wanted = byName[1].replace(/''/g, "'").toLowerCase();
         roles = roles.filter((r) => r.roleName.toLowerCase() === wanted);
       } else if (byType) {
-        roles = byType[1].toLowerCase() === 'builtinrole' ? roles : [];
+        roles = roles.filter((r) => (r.type ?? 'BuiltInRole').toLowerCase() === byType[1].toLowerCase());
       } else {
         return armError(400, 'BadRequest', `The filter '${filter}' is not supported. Supported filters are roleName eq '{value}' and type eq 'BuiltInRole' | 'CustomRole'.`);
       }
@@ -120,22 +126,26 @@ export class AuthorizationProvider {
   }
 
   private getRoleDefinition(scope: string, id: string): EmulatorResponse {
-    const builtIn = findRoleById(id);
-    if (!builtIn) return armError(404, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${id}' does not exist.`);
-    return jsonResponse(200, roleDefinitionResource(builtIn, this.subscriptionOf(scope)));
+    const role = this.state.roleById(id);
+    if (!role || !this.state.rolesAssignableAt(scope || '/').includes(role)) {
+      return armError(404, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${id}' does not exist.`);
+    }
+    return jsonResponse(200, roleDefinitionResource(role, this.subscriptionOf(scope)));
   }
 
   /**
    * GET {scope}/providers/Microsoft.Authorization/permissions: what the caller may do at the scope, one
-   * entry per role it holds there or above (Permissions_ListForResourceGroup in the 2022-04-01 spec, which
-   * ARM also serves at subscription scope). Anyone may read their own permissions.
+   * entry per role it holds there or above (Permissions_ListForResourceGroup and _ListForResource in the
+   * 2022-04-01 spec; the emulator serves the same at subscription and management group scope, which the
+   * spec does not list; the task reads a refusal there as "unknown"). Anyone may read their own permissions.
    */
   private listPermissions(caller: ArmCaller, scope: string): EmulatorResponse {
     const value: Record<string, unknown>[] = [];
     for (const assignment of this.state.roleAssignments.values()) {
       if (assignment.properties.principalId.toLowerCase() !== caller.objectId.toLowerCase()) continue;
-      if (!isWithinScope(scope, assignment.properties.scope)) continue;
-      const role = findRoleById(assignment.properties.roleDefinitionId);
+      // An assignment at the scope or above it: a resource group, the subscription or a management group over it.
+      if (!this.state.scopeCovers(assignment.properties.scope, scope)) continue;
+      const role = this.state.roleById(assignment.properties.roleDefinitionId);
       for (const permission of role?.permissions ?? []) value.push({ ...structuredClone(permission), condition: null, conditionVersion: null });
     }
     return jsonResponse(200, { value });
@@ -173,7 +183,7 @@ export class AuthorizationProvider {
       else return armError(400, 'UnsupportedQuery', `The filter '${filter}' is not supported.`);
     }
     const value = [...this.state.roleAssignments.values()].filter((a) => {
-      const above = isWithinScope(scope, a.properties.scope);
+      const above = this.state.scopeCovers(a.properties.scope, scope);
       const below = isWithinScope(a.properties.scope, scope);
       if (atScopeOnly ? !above : !above && !below) return false;
       return principalId === undefined || a.properties.principalId.toLowerCase() === principalId;
@@ -204,16 +214,18 @@ export class AuthorizationProvider {
     const principalId = String(properties?.principalId).toLowerCase();
     const principalType = typeof properties?.principalType === 'string' ? properties.principalType : undefined;
 
-    const roleMatch = /^(?:\/subscriptions\/([^/]+))?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)$/i.exec(roleDefinitionId);
-    const builtIn = roleMatch ? findRoleById(roleMatch[2]) : undefined;
-    if (!roleMatch || !builtIn || (roleMatch[1] !== undefined && roleMatch[1].toLowerCase() !== this.state.subscription.id)) {
+    // The role definition id: tenant form, or prefixed with the subscription or a management group.
+    const roleMatch = /^(?:\/subscriptions\/([^/]+)|\/providers\/Microsoft\.Management\/managementGroups\/[^/]+)?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)$/i.exec(roleDefinitionId);
+    const builtIn = roleMatch ? this.state.roleById(roleMatch[2]) : undefined;
+    const assignable = builtIn !== undefined && this.state.rolesAssignableAt(scope).includes(builtIn);
+    if (!roleMatch || !builtIn || !assignable || (roleMatch[1] !== undefined && roleMatch[1].toLowerCase() !== this.state.subscription.id)) {
       return armError(400, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${roleDefinitionId.split('/').pop()}' does not exist.`);
     }
 
     const principal = this.state.principals.get(principalId);
     const replicated = principal !== undefined && Date.now() >= principal.createdAt + this.state.settings.principalReplicationMs;
-    const looksUp = principalType === undefined || !this.state.settings.principalTypeSkipsReplication;
-    if (!principal || (looksUp && !replicated)) {
+    const spared = principalType !== undefined && this.state.settings.principalTypeSkipsReplication;
+    if (!principal || (!replicated && !spared)) {
       return armError(
         400,
         'PrincipalNotFound',
@@ -232,18 +244,18 @@ export class AuthorizationProvider {
       );
     }
 
-    const canonicalRoleId = `/subscriptions/${this.state.subscription.id}/providers/Microsoft.Authorization/roleDefinitions/${builtIn.id}`;
+    const canonicalRoleId = `${this.subscriptionOf(scope) ? `/subscriptions/${this.state.subscription.id}` : ''}/providers/Microsoft.Authorization/roleDefinitions/${builtIn.id}`;
     const key = this.assignmentId(scope, name);
     const sameName = this.state.roleAssignments.get(key);
     if (sameName) {
-      const identical = sameName.properties.principalId.toLowerCase() === principalId && findRoleById(sameName.properties.roleDefinitionId)?.id === builtIn.id;
+      const identical = sameName.properties.principalId.toLowerCase() === principalId && this.state.roleById(sameName.properties.roleDefinitionId)?.id === builtIn.id;
       if (!identical) return armError(400, 'RoleAssignmentUpdateNotPermitted', 'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.');
       return jsonResponse(200, sameName);
     }
     const duplicate = [...this.state.roleAssignments.values()].find(
       (a: RoleAssignmentResource) =>
         a.properties.principalId.toLowerCase() === principalId &&
-        findRoleById(a.properties.roleDefinitionId)?.id === builtIn.id &&
+        this.state.roleById(a.properties.roleDefinitionId)?.id === builtIn.id &&
         a.properties.scope.toLowerCase() === scope.toLowerCase(),
     );
     if (duplicate) return armError(409, 'RoleAssignmentExists', 'The role assignment already exists.');

@@ -150,7 +150,6 @@ export class ManagedIdentityProvider {
       kind: 'ManagedIdentity',
       createdAt: Date.now(),
       secrets: [],
-      federatedCredentials: [],
       managedIdentityResourceId: id,
     });
     return jsonResponse(201, identity);

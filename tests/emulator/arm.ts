@@ -1,28 +1,18 @@
 /**
- * Azure Resource Manager front door: bearer-token authentication, subscription and resource-group
- * routes, api-version checks, Azure RBAC authorization and the ARM error envelope. Resource providers
- * live in arm-msi.ts (Microsoft.ManagedIdentity) and arm-authorization.ts (Microsoft.Authorization).
+ * Azure Resource Manager front door: bearer-token authentication, subscription, resource-group and
+ * management-group routes, api-version checks, Azure RBAC authorization (inherited down the management
+ * group hierarchy) and the ARM error envelope. Resource providers live in arm-msi.ts
+ * (Microsoft.ManagedIdentity) and arm-authorization.ts (Microsoft.Authorization).
  */
 import { randomUUID } from 'node:crypto';
 import { header, jsonResponse, matchPath, type EmulatorRequest, type EmulatorResponse } from './http';
 import { decodeJwt, epochSeconds, timeProblem } from './jwt';
-import { findRoleById, rolesAllow, type BuiltInRole } from './roles';
+import { rolesAllow, type BuiltInRole } from './roles';
 import { IDENTITY_API_VERSIONS, ManagedIdentityProvider, REGION_DISPLAY_NAMES } from './arm-msi';
 import { AuthorizationProvider } from './arm-authorization';
-import { armError, checkApiVersion, isWithinScope, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
+import { armError, checkApiVersion, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
 import type { EmulatorState } from './world';
 
-/**
- * Audiences ARM accepts, verbatim from its InvalidAuthenticationTokenAudience message ("It should exactly
- * match with one of the allowed audiences 'https://management.core.windows.net/',
- * 'https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'").
- */
-const ARM_AUDIENCES = [
-  'https://management.core.windows.net/',
-  'https://management.core.windows.net',
-  'https://management.azure.com/',
-  'https://management.azure.com',
-];
 
 /** Microsoft.Resources api-versions accepted for subscriptions and resource groups. */
 const RESOURCES_API_VERSIONS = [
@@ -30,6 +20,8 @@ const RESOURCES_API_VERSIONS = [
   '2020-01-01', '2020-06-01', '2020-10-01', '2021-01-01', '2021-04-01', '2022-01-01', '2022-09-01', '2022-12-01',
   '2023-07-01', '2024-03-01', '2024-07-01', '2024-11-01', '2025-04-01',
 ];
+/** Microsoft.Management api-versions for managementGroups (its provider registration lists them). */
+const MANAGEMENT_API_VERSIONS = ['2017-11-01-preview', '2018-03-01-preview', '2019-11-01', '2020-02-01', '2020-05-01', '2020-10-01', '2021-04-01', '2023-04-01'];
 
 export class ArmService implements ArmGate {
   private readonly msi: ManagedIdentityProvider;
@@ -48,17 +40,20 @@ export class ArmService implements ArmGate {
 
   /**
    * Answers 403 AuthorizationFailed unless one of the caller's role assignments at the scope or an
-   * ancestor (subscription > resource group > resource) allows the action.
+   * ancestor (management groups > subscription > resource group > resource) allows the action.
    */
   authorize(caller: ArmCaller, action: string, resourceId: string): EmulatorResponse | undefined {
     const roles: BuiltInRole[] = [];
     for (const assignment of this.state.roleAssignments.values()) {
       if (assignment.properties.principalId.toLowerCase() !== caller.objectId.toLowerCase()) continue;
-      if (!isWithinScope(resourceId, assignment.properties.scope)) continue;
-      const builtIn = findRoleById(assignment.properties.roleDefinitionId);
-      if (builtIn) roles.push(builtIn);
+      if (!this.state.scopeCovers(assignment.properties.scope, resourceId)) continue;
+      const role = this.state.roleById(assignment.properties.roleDefinitionId);
+      if (role) roles.push(role);
     }
-    if (rolesAllow(roles, action)) return undefined;
+    return rolesAllow(roles, action) ? undefined : this.authorizationFailed(caller, action, resourceId);
+  }
+
+  private authorizationFailed(caller: ArmCaller, action: string, resourceId: string): EmulatorResponse {
     return armError(
       403,
       'AuthorizationFailed',
@@ -83,6 +78,8 @@ export class ArmService implements ArmGate {
     }
 
     if (/\/providers\/microsoft\.authorization\//i.test(decoded)) return this.authorization.handle(request, caller, decoded);
+    const managementGroup = matchPath('/providers/microsoft.management/managementgroups/:id', decoded);
+    if (managementGroup && request.method === 'GET') return this.getManagementGroup(request, caller, decoded, managementGroup.id);
 
     const subscription = matchPath('/subscriptions/:subscriptionId', decoded.split('/').slice(0, 3).join('/'));
     if (!subscription) return this.noRoute(request);
@@ -121,12 +118,15 @@ export class ArmService implements ArmGate {
     if (!token || !this.state.entraKey.verifies(token)) {
       return this.unauthorized('InvalidAuthenticationToken', 'The access token is invalid.', 'The access token is invalid.');
     }
+    // Audiences as ARM lists them in InvalidAuthenticationTokenAudience ("It should exactly match with one of
+    // the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net',…").
     const audience = typeof token.payload.aud === 'string' ? token.payload.aud : '';
-    if (!ARM_AUDIENCES.includes(audience)) {
-      const message = `The access token has been obtained for wrong audience or resource '${audience}'. It should exactly match with one of the allowed audiences ${ARM_AUDIENCES.map((a) => `'${a}'`).join(',')}.`;
+    const audiences = this.state.cloud.armAudiences;
+    if (!audiences.includes(audience)) {
+      const message = `The access token has been obtained for wrong audience or resource '${audience}'. It should exactly match with one of the allowed audiences ${audiences.map((a) => `'${a}'`).join(',')}.`;
       return this.unauthorized('InvalidAuthenticationTokenAudience', message, message);
     }
-    const expectedIssuer = `https://sts.windows.net/${this.state.world.tenantId}/`;
+    const expectedIssuer = this.state.accessTokenIssuer();
     if (token.payload.iss !== expectedIssuer) {
       const message = `The access token is from the wrong issuer '${String(token.payload.iss)}'. It must match the tenant '${expectedIssuer}' associated with this subscription. Please use the authority (URL) '${this.state.urls.login}${this.state.world.tenantId}' to get the token.`;
       return this.unauthorized('InvalidAuthenticationTokenTenant', message, message);
@@ -196,6 +196,35 @@ export class ArmService implements ArmGate {
         type('userAssignedIdentities/federatedIdentityCredentials', REGION_DISPLAY_NAMES),
         type('operations', []),
       ],
+    });
+  }
+
+  /**
+   * GET /providers/Microsoft.Management/managementGroups/{id}. A group that does not exist answers 403
+   * AuthorizationFailed like one the caller may not read, as ARM does (Azure/azure-rest-api-specs#9549).
+   */
+  private getManagementGroup(request: EmulatorRequest, caller: ArmCaller, resourceId: string, id: string): EmulatorResponse {
+    const action = 'Microsoft.Management/managementGroups/read';
+    const group = this.state.findManagementGroup(id);
+    const denied = this.authorize(caller, action, resourceId);
+    if (denied || !group) return denied ?? this.authorizationFailed(caller, action, resourceId);
+    const badVersion = checkApiVersion(request, MANAGEMENT_API_VERSIONS);
+    if (badVersion) return badVersion;
+    const parent = group.parentId ? this.state.findManagementGroup(group.parentId) : undefined;
+    return jsonResponse(200, {
+      id: `/providers/Microsoft.Management/managementGroups/${group.id}`,
+      type: 'Microsoft.Management/managementGroups',
+      name: group.id,
+      properties: {
+        tenantId: this.state.world.tenantId,
+        displayName: group.displayName,
+        details: {
+          version: 1,
+          updatedTime: '2024-01-15T09:12:44.7462312Z',
+          updatedBy: this.state.world.bootstrap.objectId,
+          parent: parent ? { id: `/providers/Microsoft.Management/managementGroups/${parent.id}`, name: parent.id, displayName: parent.displayName } : null,
+        },
+      },
     });
   }
 

@@ -55,11 +55,11 @@ export function projectNotFound(idOrName: string): EmulatorResponse {
 const ROLE_RANK: Record<BuildServiceRole, number> = { Reader: 0, User: 1, Creator: 2, Administrator: 3 };
 
 /**
- * The caller's project-level role on service connections. The job identity has the configured role;
- * the seeded human (Platform Admin) is a project administrator.
+ * The caller's project-level role on service connections. The job identity and the bootstrap principal
+ * have the configured roles; Rita Reader is a reader; the Platform Admin is a project administrator.
  */
 export function projectRole(state: EmulatorState, caller: DevOpsCaller, _project: ProjectRecord): BuildServiceRole {
-  return caller.identity.id === state.world.buildService.id ? state.settings.buildServiceRole : 'Administrator';
+  return state.devopsRole(caller.identity.id);
 }
 
 export function hasRole(role: BuildServiceRole, atLeast: BuildServiceRole): boolean {

@@ -226,7 +226,8 @@ export class ServiceEndpointsResource {
     return hasRole(projectRole(this.state, caller, project), 'Reader');
   }
 
-  private requireAdministrator(caller: DevOpsCaller, stored: StoredEndpoint, verb: string): EmulatorResponse | undefined {
+  /** The connection's Administrator role: its creator, or a project administrator of a project it is in. */
+  requireAdministrator(caller: DevOpsCaller, stored: StoredEndpoint, verb: string): EmulatorResponse | undefined {
     if (stored.creatorId === caller.identity.id) return undefined;
     const isAdministrator = stored.endpoint.serviceEndpointProjectReferences.some((r) => {
       const project = this.state.findProject(r.projectReference.id);
@@ -258,7 +259,7 @@ export class ServiceEndpointsResource {
       if (typeof projectId !== 'string' || !projectId) {
         return new Rejection(adoError(400, ADO_TYPES.argumentNull, 'Value cannot be null.\r\nParameter name: projectReference.id'));
       }
-      const project = this.state.findProject(projectId);
+      const project = this.state.findWellFormedProject(projectId);
       if (!project) return new Rejection(projectNotFound(projectId));
       const name = typeof entry?.name === 'string' && entry.name ? entry.name : String(defaultName);
       const description = typeof entry?.description === 'string' ? entry.description : '';
@@ -326,6 +327,19 @@ function validateEndpoint(body: Record<string, unknown>): EmulatorResponse | und
     if (!parameters.serviceprincipalid) {
       return adoError(400, ADO_TYPES.argument, "Expected a value for authorization parameter 'serviceprincipalid', or set 'creationMode' to 'Automatic'.");
     }
+  }
+  // The AzureRM endpoint type's data: a subscription-level connection names its subscription, a
+  // management-group-level one its group (the portal's two "scope level" forms; WIRE.md). The wording of
+  // these refusals is the emulator's (uncertain).
+  const scopeLevel = data.scopeLevel ?? 'Subscription';
+  const required: Record<string, string[]> = {
+    subscription: ['subscriptionId', 'subscriptionName'],
+    managementgroup: ['managementGroupId', 'managementGroupName'],
+  };
+  const fields = required[scopeLevel.toLowerCase()];
+  if (!fields) return adoError(400, ADO_TYPES.argument, `The scope level '${scopeLevel}' is not valid for service connection type 'azurerm'.`);
+  for (const field of fields) {
+    if (!data[field]) return adoError(400, ADO_TYPES.argument, `Expected a value for data parameter '${field}' of a connection at scope level '${scopeLevel}'.`);
   }
   return undefined;
 }

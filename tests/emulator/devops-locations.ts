@@ -78,6 +78,17 @@ export const LOCATIONS = {
     maxVersion: '7.2',
     releasedVersion: '7.1',
   },
+  /** Build definitions (azure-devops-node-api BuildApi.getDefinitions: location dbeaf647, 7.2-preview.7). */
+  buildDefinitions: {
+    id: 'dbeaf647-6167-421a-bda9-c9327b25e2e6',
+    area: 'build',
+    resourceName: 'definitions',
+    routeTemplate: '{project}/_apis/build/{resource}/{definitionId}',
+    resourceVersion: 7,
+    minVersion: '2.0',
+    maxVersion: '7.2',
+    releasedVersion: '7.1',
+  },
   resourceAreas: {
     id: 'e81700f7-3be2-46de-8624-2eb35882fcaa',
     area: 'Location',

@@ -1,24 +1,30 @@
 /**
  * Azure DevOps Services for organization "contoso": resource-location discovery, projects, service
- * endpoints (devops-endpoints.ts) and the pipeline OIDC token. Authentication is the job's access token
- * as a bearer token (or as the password of Basic auth, which Azure DevOps accepts too).
+ * endpoints (devops-endpoints.ts) and the pipeline OIDC token. Callers authenticate with the job's access
+ * token (Bearer, or as the password of Basic auth), with a Microsoft Entra token for Azure DevOps
+ * (resource 499b84ac-1321-427f-aa17-267ca6975798) of a principal that is a user of the organization, or
+ * with a personal access token as the password of Basic auth
+ * (https://learn.microsoft.com/azure/devops/integrate/get-started/authentication/service-principal-managed-identity).
  */
 import { randomUUID } from 'node:crypto';
 import { header, jsonResponse, matchPath, parseJsonBody, type EmulatorRequest, type EmulatorResponse } from './http';
 import { decodeJwt, epochSeconds, timeProblem } from './jwt';
 import { ADO_TYPES, SERVICE_ENDPOINTS_NAMESPACE, adoError, endpointPermissions, projectNotFound, type DevOpsCaller } from './devops-common';
 import { ServiceEndpointsResource } from './devops-endpoints';
+import { PIPELINE_PERMISSIONS_VERSIONS, PipelinesResource } from './devops-pipelines';
 import { LOCATIONS, checkApiVersion, locationsOfArea, type ApiResourceLocation } from './devops-locations';
-import { TOKEN_EXCHANGE_AUDIENCE, type EmulatorState, type ProjectRecord } from './world';
+import { AZURE_DEVOPS_APP_ID, TOKEN_EXCHANGE_AUDIENCE, type DevOpsIdentity, type EmulatorState, type ProjectRecord } from './world';
 
 const OIDC_TOKEN_LIFETIME_SECONDS = 600;
 const HUBS = ['build', 'release', 'rm', 'checks'];
 
 export class DevOpsService {
   private readonly endpoints: ServiceEndpointsResource;
+  private readonly pipelines: PipelinesResource;
 
   constructor(private readonly state: EmulatorState) {
     this.endpoints = new ServiceEndpointsResource(state);
+    this.pipelines = new PipelinesResource(state, this.endpoints);
   }
 
   handle = (request: EmulatorRequest): EmulatorResponse => {
@@ -49,7 +55,7 @@ export class DevOpsService {
       // WebApi._getResourceAreaUrl then keeps the organization URL.
       return this.versioned(request, LOCATIONS.resourceAreas, () => jsonResponse(200, { count: 0, value: null }));
     }
-    if (method === 'GET' && matchPath('/_apis/projects', path)) return this.versioned(request, LOCATIONS.projects, () => this.listProjects());
+    if (method === 'GET' && matchPath('/_apis/projects', path)) return this.versioned(request, LOCATIONS.projects, () => this.listProjects(request));
     if (method === 'GET' && (p = matchPath('/_apis/projects/:project', path))) return this.versioned(request, LOCATIONS.projects, () => this.getProject(p!.project));
 
     if (method === 'GET' && (p = matchPath('/_apis/permissions/:namespace/:bits', path))) {
@@ -68,13 +74,25 @@ export class DevOpsService {
 
     const projectScoped = LOCATIONS.serviceEndpointsProject;
     if (method === 'GET' && (p = matchPath('/:project/_apis/serviceendpoint/endpoints', path))) {
-      const project = this.state.findProject(p.project);
+      const project = this.state.findWellFormedProject(p.project);
       return project ? this.versioned(request, projectScoped, () => this.endpoints.list(request, caller, project)) : projectNotFound(p.project);
     }
     if (method === 'GET' && (p = matchPath('/:project/_apis/serviceendpoint/endpoints/:id', path))) {
-      const project = this.state.findProject(p.project);
+      const project = this.state.findWellFormedProject(p.project);
       const id = p.id;
       return project ? this.versioned(request, projectScoped, () => this.endpoints.get(caller, project, id)) : projectNotFound(p.project);
+    }
+    if (method === 'GET' && (p = matchPath('/:project/_apis/build/definitions', path))) {
+      const project = this.state.findWellFormedProject(p.project);
+      return project ? this.versioned(request, LOCATIONS.buildDefinitions, () => this.pipelines.listDefinitions(request, caller, project)) : projectNotFound(p.project);
+    }
+    if ((p = matchPath('/:project/_apis/pipelines/pipelinePermissions/:type/:id', path))) {
+      const project = this.state.findWellFormedProject(p.project);
+      if (!project) return projectNotFound(p.project);
+      const { type, id } = p;
+      if (method === 'GET') return this.versioned(request, PIPELINE_PERMISSIONS_VERSIONS, () => this.pipelines.getPermissions(caller, project, type, id));
+      if (method === 'PATCH') return this.versioned(request, PIPELINE_PERMISSIONS_VERSIONS, () => this.pipelines.updatePermissions(request, caller, project, type, id));
+      return this.methodNotAllowed(request);
     }
     if ((p = matchPath('/:scope/_apis/distributedtask/hubs/:hub/plans/:plan/jobs/:job/oidctoken', path))) {
       if (method !== 'POST') return this.methodNotAllowed(request);
@@ -95,7 +113,8 @@ export class DevOpsService {
   }
 
   /**
-   * Accepts the job token as Bearer, or as the password of Basic auth. A missing or unusable token answers
+   * Accepts the job token as Bearer or as the password of Basic auth, an Entra token for Azure DevOps as
+   * Bearer, and a personal access token as the password of Basic auth. A missing or unusable token answers
    * 401 with the challenges Azure DevOps sends (Bearer via Entra, Basic, TFS-Federated).
    */
   private authenticate(request: EmulatorRequest): DevOpsCaller | EmulatorResponse {
@@ -109,7 +128,12 @@ export class DevOpsService {
     if (bearer) token = bearer[1];
     else if (basic) token = Buffer.from(basic[1], 'base64').toString('utf8').split(':').slice(1).join(':');
     this.state.noteSecret(token);
+    if (basic && token) {
+      const owner = this.state.personalAccessTokens.get(token);
+      if (owner) return { identity: this.state.devopsIdentities.get(owner)! };
+    }
     const decoded = token ? decodeJwt(token) : undefined;
+    if (bearer && decoded && this.state.entraKey.verifies(decoded)) return this.entraCaller(decoded.payload);
     const organizationId = this.state.world.organization.id;
     const valid =
       decoded !== undefined &&
@@ -123,6 +147,21 @@ export class DevOpsService {
     }
     const [planId, jobId] = String(decoded.payload.orchid ?? '').split('.');
     return { identity, planId, jobId };
+  }
+
+  /**
+   * An Entra access token: for Azure DevOps, from this tenant, in its time window, of a principal that is a
+   * user of the organization. Anything else is refused as Azure DevOps refuses it (TF400813).
+   */
+  private entraCaller(claims: Record<string, unknown>): DevOpsCaller | EmulatorResponse {
+    const objectId = String(claims.oid ?? '');
+    const usable =
+      claims.aud === AZURE_DEVOPS_APP_ID &&
+      claims.iss === this.state.accessTokenIssuer() &&
+      timeProblem(claims, epochSeconds(), 300) === undefined;
+    const member: DevOpsIdentity | undefined = usable ? this.state.devopsMember(objectId) : undefined;
+    if (!member) return this.unauthorized(`TF400813: The user '${objectId}' is not authorized to access this resource.`);
+    return { identity: member };
   }
 
   private unauthorized(message: string): EmulatorResponse {
@@ -148,7 +187,7 @@ export class DevOpsService {
       name: project.name,
       description: project.description,
       url: `${org}_apis/projects/${project.id}`,
-      state: 'wellFormed',
+      state: project.state,
       revision: project.revision,
       _links: {
         self: { href: `${org}_apis/projects/${project.id}` },
@@ -161,17 +200,24 @@ export class DevOpsService {
     };
   }
 
-  private listProjects(): EmulatorResponse {
-    const value = this.state.projects.map((p) => {
+  /** stateFilter defaults to wellFormed, as the service's does (contracts/ado-core-7.2/core.json, Projects_List). */
+  private listProjects(request: EmulatorRequest): EmulatorResponse {
+    const filter = (request.query.get('stateFilter') ?? 'wellFormed').toLowerCase();
+    const listed = this.state.projects.filter((p) => filter === 'all' || this.state.findProject(p.id)?.state.toLowerCase() === filter);
+    const value = listed.map((p) => {
       const { id, name, description, url, state, revision, visibility, lastUpdateTime } = this.projectBody(p);
       return { id, name, description, url, state, revision, visibility, lastUpdateTime };
     });
     return jsonResponse(200, { count: value.length, value });
   }
 
+  /** A project being created answers with its state; each such read counts for the emulator's pending knob. */
   private getProject(idOrName: string): EmulatorResponse {
     const project = this.state.findProject(idOrName);
-    return project ? jsonResponse(200, this.projectBody(project)) : projectNotFound(idOrName);
+    if (!project) return projectNotFound(idOrName);
+    const answer = jsonResponse(200, this.projectBody(project));
+    this.state.countProjectRead(project);
+    return answer;
   }
 
   // ---- security: the caller's own permissions -------------------------------------------------------

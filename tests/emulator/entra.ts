@@ -1,7 +1,7 @@
 /**
  * Microsoft Entra ID (login.microsoftonline.com) as far as a confidential client needs it: OpenID
  * discovery, instance discovery, signing keys and the v2.0 token endpoint with client_credentials
- * (client secret or federated client assertion).
+ * (client secret, certificate assertion or federated client assertion).
  *
  * MSAL (msal-common Authority.ts) with @azure/identity's disableInstanceDiscovery: true puts the authority
  * host in knownAuthorities, so it skips /common/discovery/instance and only GETs
@@ -9,27 +9,66 @@
  * token_endpoint, issuer and jwks_uri, and validateIssuer() requires the issuer's scheme, host and port to
  * equal the authority's; the issuer below is therefore on this server.
  */
-import { randomUUID } from 'node:crypto';
+import { constants, createPublicKey, randomUUID, verify } from 'node:crypto';
 import { header, jsonResponse, matchPath, type EmulatorRequest, type EmulatorResponse } from './http';
 import { decodeJwt, epochSeconds, timeProblem, type DecodedJwt } from './jwt';
-import type { DirectoryPrincipal, EmulatorState } from './world';
+import { AZURE_DEVOPS_APP_ID, type DirectoryPrincipal, type EmulatorState } from './world';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-const ACCESS_TOKEN_LIFETIME_SECONDS = 3599;
+export const ACCESS_TOKEN_LIFETIME_SECONDS = 3599;
 
 /**
- * Resources this tenant can issue tokens for. ARM accepts both of its app id URIs, with or without the
- * trailing slash (see the allowed audiences in ARM's InvalidAuthenticationTokenAudience message).
+ * Resources this tenant can issue tokens for: the cloud's ARM app id URIs, with or without the trailing
+ * slash (see the allowed audiences in ARM's InvalidAuthenticationTokenAudience message), its Microsoft
+ * Graph, and Azure DevOps (by app id).
  */
-const KNOWN_RESOURCES = [
-  'https://management.core.windows.net/',
-  'https://management.core.windows.net',
-  'https://management.azure.com/',
-  'https://management.azure.com',
-  'https://graph.microsoft.com/',
-  'https://graph.microsoft.com',
-  '499b84ac-1321-427f-aa17-267ca6975798',
-];
+export function isKnownResource(state: EmulatorState, resource: string): boolean {
+  return [...state.cloud.armAudiences, ...graphResources(state), AZURE_DEVOPS_APP_ID].includes(resource);
+}
+
+export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+
+/**
+ * The resource names of Microsoft Graph here: its app id, the cloud's Graph URI, and the URL the emulated
+ * Graph server listens on (the endpoint data's microsoftGraphUrl), each with and without the slash.
+ */
+export function graphResources(state: EmulatorState): string[] {
+  const names = [state.cloud.graphUrl, state.urls.graph].map((url) => url.replace(/\/+$/, ''));
+  return [MICROSOFT_GRAPH_APP_ID, ...names.flatMap((name) => [name, `${name}/`])];
+}
+
+/** A v1 access token for a principal, as Entra ID (or the instance metadata endpoint) issues it. */
+export function issueAccessToken(state: EmulatorState, principal: DirectoryPrincipal, resource: string, appidacr: '0' | '1' | '2'): string {
+  const tenantId = state.world.tenantId;
+  const issuedAt = epochSeconds();
+  const claims: Record<string, unknown> = {
+    aud: resource,
+    iss: state.accessTokenIssuer(),
+    iat: issuedAt,
+    nbf: issuedAt,
+    exp: issuedAt + ACCESS_TOKEN_LIFETIME_SECONDS,
+    aio: Buffer.from(randomUUID()).toString('base64url'),
+    appid: principal.appId,
+    azp: principal.appId,
+    appidacr,
+    idp: state.accessTokenIssuer(),
+    idtyp: 'app',
+    oid: principal.objectId,
+    rh: '0.AAAA.',
+    sub: principal.objectId,
+    tid: tenantId,
+    uti: Buffer.from(randomUUID()).toString('base64url').slice(0, 22),
+    ver: '1.0',
+  };
+  if (principal.managedIdentityResourceId) claims.xms_mirid = principal.managedIdentityResourceId;
+  // App-only Graph tokens carry the admin-consented Graph application permissions as roles.
+  if (graphResources(state).includes(resource) && principal.graphPermissions?.length) claims.roles = [...principal.graphPermissions];
+  // Every token issued (ARM-, Graph- or Azure DevOps-scoped, by Entra ID or the instance metadata endpoint)
+  // goes into the ledger the secrets tests scan the task's output against.
+  const token = state.entraKey.sign(claims);
+  state.noteSecret(token);
+  return token;
+}
 
 export class EntraService {
   constructor(private readonly state: EmulatorState) {}
@@ -75,8 +114,8 @@ export class EntraService {
       end_session_endpoint: `${base}/oauth2/v2.0/logout`,
       claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'tid', 'ver', 'oid'],
       tenant_region_scope: 'EU',
-      cloud_instance_name: 'microsoftonline.com',
-      msgraph_host: 'graph.microsoft.com',
+      cloud_instance_name: { AzureCloud: 'microsoftonline.com', AzureUSGovernment: 'microsoftonline.us', AzureChinaCloud: 'partner.microsoftonline.cn' }[this.state.cloud.environment],
+      msgraph_host: new URL(this.state.cloud.graphUrl).host,
     });
   }
 
@@ -128,6 +167,15 @@ export class EntraService {
     const resource = resourceScope.slice(0, -'/.default'.length);
 
     const principal = this.state.findPrincipalByAppId(clientId);
+    if (!principal && this.state.findApplicationByAppId(clientId)) {
+      return this.error(
+        400,
+        'unauthorized_client',
+        7000229,
+        `AADSTS7000229: The client application ${clientId} is missing service principal in the tenant ${this.state.world.tenantId}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`,
+        request,
+      );
+    }
     if (!principal) {
       return this.error(
         400,
@@ -159,7 +207,13 @@ export class EntraService {
       if (assertionType !== JWT_BEARER) {
         return this.error(400, 'invalid_request', 50027, `AADSTS50027: JWT token is invalid or malformed. client_assertion_type must be '${JWT_BEARER}'.`, request);
       }
-      const failure = this.checkFederatedAssertion(principal, assertion, request);
+      // An assertion the client signed itself (private_key_jwt) names the client as issuer and carries the
+      // certificate's thumbprint; anything else is a federated token from another issuer.
+      const decoded = decodeJwt(assertion);
+      const selfSigned = decoded !== undefined && decoded.payload.iss === principal.appId && ('x5t' in decoded.header || 'x5t#S256' in decoded.header);
+      const failure = selfSigned
+        ? this.checkCertificateAssertion(principal, decoded, tenant, request)
+        : this.checkFederatedAssertion(principal, assertion, request);
       if (failure) return failure;
       authenticationMethod = '2';
     } else {
@@ -172,7 +226,7 @@ export class EntraService {
       );
     }
 
-    if (!KNOWN_RESOURCES.includes(resource)) {
+    if (!isKnownResource(this.state, resource)) {
       return this.error(
         400,
         'invalid_resource',
@@ -182,8 +236,7 @@ export class EntraService {
       );
     }
 
-    const accessToken = this.issueAccessToken(principal, resource, authenticationMethod);
-    this.state.noteSecret(accessToken);
+    const accessToken = issueAccessToken(this.state, principal, resource, authenticationMethod);
     return jsonResponse(200, {
       token_type: 'Bearer',
       expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
@@ -238,6 +291,12 @@ export class EntraService {
     if (issuer !== this.state.entraIssuer(this.state.world.tenantId) || !this.state.devopsKey.verifies(token)) {
       return this.error(401, 'invalid_client', 50013, 'AADSTS50013: Assertion failed signature validation. [Reason - The key was not found.]', request);
     }
+    // Tokens from the Entra issuer are honoured only for single-tenant apps (Azure DevOps' troubleshooting
+    // page for workload identity connections: multitenant app registrations are not supported).
+    const application = principal.applicationObjectId ? this.state.applications.get(principal.applicationObjectId.toLowerCase()) : undefined;
+    if (application && application.resource.signInAudience !== 'AzureADMyOrg') {
+      return this.error(400, 'invalid_request', 70052, 'AADSTS70052: The identity must be a managed identity, a single tenant app, or a service account.', request);
+    }
     const problem = timeProblem(token.payload, epochSeconds(), 0);
     if (problem) {
       const fmt = (seconds: unknown): string => (typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : 'unspecified');
@@ -252,39 +311,64 @@ export class EntraService {
     return undefined;
   }
 
-  /** App registrations carry their credentials; a managed identity's are the ARM child resources. */
-  private usableFederatedCredentials(principal: DirectoryPrincipal): Array<{ issuer: string; subject: string; audiences: string[] }> {
-    if (principal.kind === 'Application') return principal.federatedCredentials;
-    const byName = this.state.federatedCredentials.get(principal.managedIdentityResourceId?.toLowerCase() ?? '');
-    if (!byName) return [];
-    const propagatedBefore = Date.now() - this.state.settings.federatedCredentialPropagationMs;
-    return [...byName.values()].filter((c) => c.createdAt <= propagatedBefore).map((c) => c.resource.properties);
+  /**
+   * A client assertion signed with the app's certificate (RFC 7523 private_key_jwt as MSAL builds it: PS256
+   * with x5t#S256, or RS256 with x5t): the thumbprint must name a registered certificate, the signature
+   * must verify with its key, the audience must be this token endpoint, and the time window must hold.
+   * Messages as Entra writes them for AADSTS700027 and AADSTS700024.
+   */
+  private checkCertificateAssertion(principal: DirectoryPrincipal, token: DecodedJwt, tenant: string, request: EmulatorRequest): EmulatorResponse | undefined {
+    const sha256 = typeof token.header['x5t#S256'] === 'string' ? token.header['x5t#S256'] : undefined;
+    const sha1 = typeof token.header.x5t === 'string' ? token.header.x5t : undefined;
+    const certificate = (principal.certificates ?? []).find((c) => (sha256 !== undefined && c.x5tS256 === sha256) || (sha1 !== undefined && c.x5t === sha1));
+    const thumbprint = Buffer.from(sha256 ?? sha1 ?? '', 'base64url').toString('hex').toUpperCase();
+    if (!certificate) {
+      return this.error(
+        401,
+        'invalid_client',
+        700027,
+        `AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${thumbprint}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${principal.appId}'.]`,
+        request,
+      );
+    }
+    const key = createPublicKey(certificate.publicKeyPem);
+    const data = Buffer.from(token.signingInput);
+    const valid =
+      token.header.alg === 'PS256'
+        ? verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, token.signature)
+        : token.header.alg === 'RS256' && verify('sha256', data, key, token.signature);
+    if (!valid) {
+      return this.error(401, 'invalid_client', 700027, `AADSTS700027: Client assertion failed signature validation. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '${thumbprint}']`, request);
+    }
+    const endpoint = `${this.state.urls.login}${tenant}/oauth2/v2.0/token`;
+    const audience = stringClaim(token, 'aud');
+    if (audience.toLowerCase() !== endpoint.toLowerCase() && audience.toLowerCase() !== `${this.state.urls.login}${this.state.world.tenantId}/oauth2/v2.0/token`) {
+      return this.error(401, 'invalid_client', 700212, `AADSTS700212: The client assertion audience '${audience}' does not match the token endpoint '${endpoint}'.`, request);
+    }
+    if (stringClaim(token, 'sub') !== principal.appId) {
+      return this.error(401, 'invalid_client', 700023, `AADSTS700023: Client assertion subject must match the client id '${principal.appId}'.`, request);
+    }
+    if (timeProblem(token.payload, epochSeconds(), 300)) {
+      return this.error(401, 'invalid_client', 700024, `AADSTS700024: Client assertion is not within its valid time range. Current time: ${new Date().toISOString()}.`, request);
+    }
+    return undefined;
   }
 
-  private issueAccessToken(principal: DirectoryPrincipal, resource: string, appidacr: '1' | '2'): string {
-    const tenantId = this.state.world.tenantId;
-    const issuedAt = epochSeconds();
-    const claims: Record<string, unknown> = {
-      aud: resource,
-      iss: `https://sts.windows.net/${tenantId}/`,
-      iat: issuedAt,
-      nbf: issuedAt,
-      exp: issuedAt + ACCESS_TOKEN_LIFETIME_SECONDS,
-      aio: Buffer.from(randomUUID()).toString('base64url'),
-      appid: principal.appId,
-      azp: principal.appId,
-      appidacr,
-      idp: `https://sts.windows.net/${tenantId}/`,
-      idtyp: 'app',
-      oid: principal.objectId,
-      rh: '0.AAAA.',
-      sub: principal.objectId,
-      tid: tenantId,
-      uti: Buffer.from(randomUUID()).toString('base64url').slice(0, 22),
-      ver: '1.0',
-    };
-    if (principal.managedIdentityResourceId) claims.xms_mirid = principal.managedIdentityResourceId;
-    return this.state.entraKey.sign(claims);
+
+  /**
+   * An app registration's credentials live on its Graph application, a managed identity's are ARM child
+   * resources; either becomes usable once it has propagated.
+   */
+  private usableFederatedCredentials(principal: DirectoryPrincipal): Array<{ issuer: string; subject: string; audiences: string[] }> {
+    const propagatedBefore = Date.now() - this.state.settings.federatedCredentialPropagationMs;
+    const application = principal.applicationObjectId ? this.state.applications.get(principal.applicationObjectId.toLowerCase()) : undefined;
+    const credentials = application
+      ? [...application.federatedCredentials.values()].map((c) => ({ createdAt: c.createdAt, ...c.resource }))
+      : [...(this.state.federatedCredentials.get(principal.managedIdentityResourceId?.toLowerCase() ?? '')?.values() ?? [])].map((c) => ({
+          createdAt: c.createdAt,
+          ...c.resource.properties,
+        }));
+    return credentials.filter((c) => c.createdAt <= propagatedBefore);
   }
 
   private tenantNotFound(tenant: string): EmulatorResponse {

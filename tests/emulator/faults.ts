@@ -9,8 +9,12 @@
  * - Azure DevOps throttling: 429 with Retry-After and the X-RateLimit-* headers, body TF400733
  *   RequestBlockedException (https://learn.microsoft.com/azure/devops/integrate/concepts/rate-limits);
  *   500 TF400898 "An Internal Error Occurred".
+ * - Microsoft Graph: 429 TooManyRequests with Retry-After (https://learn.microsoft.com/graph/throttling);
+ *   500 generalException, 503 serviceNotAvailable, 403 Authorization_RequestDenied
+ *   (https://learn.microsoft.com/graph/errors), each in Graph's envelope with innerError's request id.
  * - Entra ID: 503 temporarily_unavailable with AADSTS90033 ("A transient error has occurred").
  */
+import { randomUUID } from 'node:crypto';
 import type { FaultRule, ServiceName } from './http';
 
 export interface Where {
@@ -57,6 +61,14 @@ export function throttled(service: ServiceName, retryAfterSeconds: number, where
           "TF400733: The request has been canceled: Request was blocked due to exceeding usage of resource 'ATCPU' in namespace 'User'.",
         ),
       };
+    case 'graph':
+      return {
+        service,
+        ...where,
+        status: 429,
+        headers: { 'Retry-After': retryAfter },
+        body: graphError('TooManyRequests', 'Please retry again later.', { code: '429', status: '429', message: 'Please retry after' }),
+      };
     default:
       return { service, ...where, status: 429, headers: { 'Retry-After': retryAfter }, body: entraError('temporarily_unavailable', 50196, 'The server terminated an operation because it encountered a client request loop.') };
   }
@@ -92,6 +104,9 @@ export function refused(service: ServiceName, where: Where = {}): FaultRule {
       body: devopsError('Microsoft.VisualStudio.Services.Security.AccessCheckException, Microsoft.VisualStudio.Services.WebApi', 'Access denied: the caller lacks permission for this request (injected fault).'),
     };
   }
+  if (service === 'graph') {
+    return { service, ...where, status: 403, body: graphError('Authorization_RequestDenied', 'Insufficient privileges to complete the operation.') };
+  }
   return {
     service,
     ...where,
@@ -110,6 +125,10 @@ function serverErrorBody(service: ServiceName, status: 500 | 503): unknown {
       return status === 500
         ? devopsError('Microsoft.TeamFoundation.Framework.Server.UnexpectedHostException, Microsoft.TeamFoundation.Framework.Server', 'TF400898: An Internal Error Occurred.')
         : devopsError('Microsoft.VisualStudio.Services.Common.VssServiceUnavailableException, Microsoft.VisualStudio.Services.Common', 'The service is temporarily unavailable.');
+    case 'graph':
+      return status === 500
+        ? graphError('generalException', 'General exception while processing.')
+        : graphError('serviceNotAvailable', 'The service is temporarily unavailable. Please retry the request later.');
     default:
       return entraError('temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.');
   }
@@ -118,6 +137,11 @@ function serverErrorBody(service: ServiceName, status: 500 | 503): unknown {
 function devopsError(typeName: string, message: string): Record<string, unknown> {
   const typeKey = typeName.split(',')[0].split('.').pop();
   return { $id: '1', innerException: null, message, typeName, typeKey, errorCode: 0, eventId: 3000 };
+}
+
+function graphError(code: string, message: string, inner: Record<string, string> = {}): Record<string, unknown> {
+  const requestId = randomUUID();
+  return { error: { code, message, innerError: { ...inner, date: new Date().toISOString().replace(/\.\d+Z$/, ''), 'request-id': requestId, 'client-request-id': requestId } } };
 }
 
 function entraError(error: string, code: number, description: string): Record<string, unknown> {

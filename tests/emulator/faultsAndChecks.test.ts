@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { httpsRequest, type HttpAnswer } from './client';
-import { answerLost, failedAfterApply, refused, throttled } from './faults';
+import { answerLost, failedAfterApply, refused, throttled, unavailable } from './faults';
 import { Emulator } from './index';
 
 describe('emulator faults and checks', function () {
@@ -78,6 +78,20 @@ describe('emulator faults and checks', function () {
       assert.equal(answer.headers['retry-after'], '7');
       assert.equal((answer.body as { typeKey: string }).typeKey, 'RequestBlockedException');
     });
+
+    it("throttle and fail Microsoft Graph with Graph's own error envelope", async () => {
+      emu.faults.add(throttled('graph', 3, { path: /\/applications/ }));
+      emu.faults.add(unavailable('graph', 500, { path: /\/servicePrincipals/ }));
+      const throttledAnswer = await httpsRequest({ method: 'GET', url: `${emu.urls.graph}v1.0/applications`, ca: emu.caPem });
+      assert.equal(throttledAnswer.status, 429);
+      assert.equal(throttledAnswer.headers['retry-after'], '3');
+      const error = (throttledAnswer.body as { error: { code: string; innerError: Record<string, string> } }).error;
+      assert.equal(error.code, 'TooManyRequests');
+      assert.match(error.innerError['request-id'], /^[0-9a-f-]{36}$/);
+      const failed = await httpsRequest({ method: 'GET', url: `${emu.urls.graph}v1.0/servicePrincipals`, ca: emu.caPem });
+      assert.equal(failed.status, 500);
+      assert.equal((failed.body as { error: { code: string } }).error.code, 'generalException');
+    });
   });
 
   describe('permission reads', () => {
@@ -88,6 +102,8 @@ describe('emulator faults and checks', function () {
       assert.equal(value.length, 2, 'Contributor and Role Based Access Control Administrator, assigned at the subscription');
       assert.ok(value.some((p) => p.actions.includes('Microsoft.Authorization/roleAssignments/write')));
       assert.equal((await arm('GET', `/subscriptions/${emu.world.subscriptionId}/resourceGroups/rg-none/providers/Microsoft.Authorization/permissions`, '2022-04-01')).status, 404);
+      const group = await arm('GET', `${emu.world.managementGroup.scope}/providers/Microsoft.Authorization/permissions`, '2022-04-01');
+      assert.deepEqual([group.status, (group.body as { value: unknown[] }).value], [200, []], 'nothing is assigned at the management group above the subscription');
     });
 
     it('ARM lists the regions that offer user-assigned identities', async () => {
@@ -126,7 +142,9 @@ describe('emulator faults and checks', function () {
     const wrong = 'a-wrong-secret-of-some-length';
     await token(wrong);
     const issued = await token();
+    const sentToGraph = 'a-bearer-token-sent-to-graph';
+    await httpsRequest({ method: 'GET', url: `${emu.urls.graph}v1.0/applications`, ca: emu.caPem, headers: { Authorization: `Bearer ${sentToGraph}` } });
     const ledger = emu.secrets();
-    for (const secret of [emu.world.jobAccessToken, emu.world.bootstrap.clientSecret, wrong, issued]) assert.ok(ledger.includes(secret));
+    for (const secret of [emu.world.jobAccessToken, emu.world.bootstrap.clientSecret, wrong, issued, sentToGraph]) assert.ok(ledger.includes(secret));
   });
 });

@@ -1,13 +1,15 @@
 /**
- * HTTPS plumbing shared by the three emulated services: one TLS server per service, a request log,
- * fault injection, global latency and small JSON helpers. Service logic lives in entra.ts, arm*.ts and
- * devops*.ts; this module knows nothing about Azure.
+ * HTTP(S) plumbing shared by the emulated services: one server per service (TLS, except the instance
+ * metadata endpoint, which is plain HTTP as on an Azure VM), a request log, fault injection, global
+ * latency and small JSON helpers. Service logic lives in entra.ts, arm*.ts, graph.ts, devops*.ts and
+ * imds.ts; this module knows nothing about Azure.
  */
+import * as http from 'node:http';
 import * as https from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type ServiceName = 'login' | 'arm' | 'devops';
+export type ServiceName = 'login' | 'arm' | 'devops' | 'graph' | 'imds';
 
 export interface RequestLogEntry {
   service: ServiceName;
@@ -19,8 +21,10 @@ export interface RequestLogEntry {
   /** Epoch milliseconds with sub-millisecond precision (performance.timeOrigin + performance.now()). */
   startedAt: number;
   endedAt: number;
-  /** Who called: token oid for ARM, client_id for login, identity id for DevOps. */
+  /** Who called: token oid for ARM and Graph, client_id for login, identity id for DevOps. */
   callerId?: string;
+  /** The client's port of the connection the request came on: a proxy's tunnel shows up as its upstream socket. */
+  remotePort?: number;
 }
 
 /**
@@ -138,21 +142,22 @@ export interface TrafficControl {
   record(entry: RequestLogEntry): void;
 }
 
-/** One HTTPS listener on 127.0.0.1 with its own ephemeral port. */
+/** One listener on 127.0.0.1 with its own ephemeral port: HTTPS, or plain HTTP when given no TLS material. */
 export class ServiceServer {
-  private readonly server: https.Server;
+  private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private listening = false;
 
   constructor(
     readonly service: ServiceName,
-    tls: TlsMaterial,
+    private readonly tls: TlsMaterial | undefined,
     private readonly traffic: TrafficControl,
     private readonly handler: Handler,
   ) {
-    this.server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
+    const listener = (req: IncomingMessage, res: ServerResponse): void => {
       void this.handle(req, res);
-    });
+    };
+    this.server = tls ? https.createServer({ key: tls.keyPem, cert: tls.certPem }, listener) : http.createServer(listener);
     // Keep-alive sockets would hold stop() open; track them so stop() can end them.
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
@@ -167,7 +172,7 @@ export class ServiceServer {
     });
     this.listening = true;
     const { port } = this.server.address() as AddressInfo;
-    return `https://127.0.0.1:${port}/`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${port}/`;
   }
 
   async close(): Promise<void> {
@@ -182,8 +187,9 @@ export class ServiceServer {
     const startedAt = now();
     const method = (req.method ?? 'GET').toUpperCase();
     const rawPath = req.url ?? '/';
+    const remotePort = req.socket.remotePort;
     const log = (status: number, callerId?: string): void =>
-      this.traffic.record({ service: this.service, method, path: rawPath, status, startedAt, endedAt: now(), callerId });
+      this.traffic.record({ service: this.service, method, path: rawPath, status, startedAt, endedAt: now(), callerId, remotePort });
 
     let body: Buffer;
     try {

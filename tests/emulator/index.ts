@@ -1,8 +1,11 @@
 /**
- * The test emulator of Microsoft Entra ID, Azure Resource Manager and Azure DevOps. Each service listens
- * on its own HTTPS port of 127.0.0.1 with a certificate from a throwaway CA; the code under test reaches
- * it through URLs only (endpoint data, SYSTEM_OIDCREQUESTURI, the collection URI), exactly as it reaches
- * Azure, and trusts the CA through NODE_EXTRA_CA_CERTS.
+ * The test emulator of Microsoft Entra ID, Microsoft Graph, Azure Resource Manager, Azure DevOps and the
+ * agent VM's instance metadata endpoint. Each service listens on its own port of 127.0.0.1 (HTTPS with a
+ * certificate from a throwaway CA; the metadata endpoint plain HTTP, as on a VM); the code under test
+ * reaches it through URLs only (endpoint data, SYSTEM_OIDCREQUESTURI, the collection URI), exactly as it
+ * reaches Azure, and trusts the CA through NODE_EXTRA_CA_CERTS. Posing as a sovereign cloud, Entra ID and
+ * ARM answer under the cloud's real host names, reached through the agent's proxy (proxy.ts), which also
+ * runs on request.
  *
  *   const emu = await Emulator.start();
  *   spawn(process.execPath, [task], { env: { ...emu.agentEnvironment(), INPUT_...: '...' } });
@@ -12,17 +15,26 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArmService } from './arm';
+import { CLOUDS, type CloudName, type CloudProfile } from './clouds';
 import { DevOpsService } from './devops';
 import { EntraService } from './entra';
+import { GraphService } from './graph';
 import { ServiceServer, type FaultRule, type Handler, type RequestLogEntry, type ServiceName, type TrafficControl } from './http';
-import { createPki } from './pki';
+import { InstanceMetadataService } from './imds';
+import { createClientCertificate, createPki } from './pki';
+import { ConnectProxy } from './proxy';
 import {
   identityReference,
+  newGuid,
   seedWorld,
+  type AgentVmIdentity,
   type BootstrapScheme,
   type BuildServiceRole,
   type ConnectionReadiness,
   type EmulatorState,
+  type GraphPermission,
+  type ProjectFacts,
+  type ProjectState,
   type ServiceUrls,
   type Settings,
   type Snapshot,
@@ -30,12 +42,42 @@ import {
 } from './world';
 
 export type { FaultRule, RequestLogEntry, ServiceName } from './http';
-export type { BuildServiceRole, ConnectionReadiness, Snapshot, World } from './world';
+export type { CloudName } from './clouds';
+export type { TunnelLogEntry } from './proxy';
+export type {
+  AgentVmIdentity,
+  ApplicationSnapshot,
+  BootstrapScheme,
+  BuildServiceRole,
+  ConnectionReadiness,
+  GraphPermission,
+  ProjectState,
+  Snapshot,
+  World,
+} from './world';
+
+export interface NewProject {
+  name: string;
+  /** Default createPending: a project created a moment ago. */
+  state?: ProjectState;
+  /** The project turns wellFormed after this many reads of it answered the pending state. */
+  wellFormedAfterReads?: number;
+  /** The project turns wellFormed this long after it was added. */
+  wellFormedAfterMs?: number;
+}
 
 export interface EmulatorOptions {
   bootstrapScheme?: BootstrapScheme;
-  /** Role names the bootstrap principal holds at subscription scope. */
+  /** ManagedServiceIdentity: which of the agent VM's identities the connection uses; default systemAssigned. */
+  agentVmIdentity?: AgentVmIdentity;
+  /** Roles the bootstrap principal holds: 'Role' at the subscription, 'Role@/scope' elsewhere. */
   bootstrapRoles?: string[];
+  /** The bootstrap principal's role on service connections as a user of the organization ('none': not a user); default Creator. */
+  bootstrapDevOpsRole?: BuildServiceRole | 'none';
+  /** The cloud to pose as; default AzureCloud. A sovereign cloud implies the proxy. */
+  cloud?: CloudName;
+  /** Put the agent behind a CONNECT proxy (optionally requiring these credentials). */
+  proxy?: boolean | { username: string; password: string };
   /** The job identity's role on service connections in the projects. */
   buildServiceRole?: BuildServiceRole;
   /** How long a new principal stays invisible to role assignments that omit principalType; default 3000. */
@@ -46,10 +88,16 @@ export interface EmulatorOptions {
   federatedCredentialPropagationMs?: number;
   /** How long a federated credential write holds its identity; overlapping writes answer 409. Default 50. */
   ficWriteWindowMs?: number;
-  /** False: PrincipalNotFound lasts the replication window even when principalType is sent. Default true. */
-  principalTypeSkipsReplication?: boolean;
-  /** How long a new Microsoft Graph object stays invisible to dependent writes; default 0. */
+  /**
+   * Microsoft Graph application permissions of the bootstrap application (the `roles` of its Graph
+   * tokens); default ['Application.ReadWrite.All']. ['Application.ReadWrite.OwnedBy'] plays a bootstrap
+   * that may manage only the applications it owns.
+   */
+  graphPermissions?: GraphPermission[];
+  /** How long a new application or service principal stays invisible to other Graph requests; default 0. */
   graphReplicationMs?: number;
+  /** Whether principalType spares a role assignment the replication window (default true, as documented). */
+  principalTypeSkipsReplication?: boolean;
 }
 
 const WRITE_METHODS = ['PUT', 'POST', 'PATCH', 'DELETE'];
@@ -63,6 +111,10 @@ export class Emulator {
   private readonly traffic: TrafficControl;
   private core!: EmulatorState;
   private servers: ServiceServer[] = [];
+  /** Where each service really listens, and the instance metadata endpoint. */
+  private loopback!: ServiceUrls & { imds: string };
+  private agentProxy?: ConnectProxy;
+  private proxyCredentials?: { username: string; password: string };
 
   private constructor(
     private readonly directory: string,
@@ -105,7 +157,11 @@ export class Emulator {
 
   static async start(options: EmulatorOptions = {}): Promise<Emulator> {
     const directory = mkdtempSync(join(tmpdir(), 'wic-emulator-'));
-    const pki = await createPki();
+    const scheme = options.bootstrapScheme ?? 'WorkloadIdentityFederation';
+    const [pki, clientCertificate] = await Promise.all([
+      createPki(),
+      scheme === 'ServicePrincipalCertificate' ? createClientCertificate('contoso-platform-bootstrap') : undefined,
+    ]);
     const caFile = join(directory, 'ca.pem');
     writeFileSync(caFile, pki.caPem);
 
@@ -114,19 +170,27 @@ export class Emulator {
     // the servers with late-bound handlers, then seed the state and build the services.
     const services: Partial<Record<ServiceName, Handler>> = {};
     const tls = { keyPem: pki.serverKeyPem, certPem: pki.serverCertPem };
-    emulator.servers = (['login', 'arm', 'devops'] as const).map(
+    emulator.servers = (['login', 'arm', 'devops', 'graph', 'imds'] as const).map(
       (service) =>
-        new ServiceServer(service, tls, emulator.traffic, (request) => {
+        new ServiceServer(service, service === 'imds' ? undefined : tls, emulator.traffic, (request) => {
           const handler = services[service];
           if (!handler) throw new Error(`Emulator: ${service} is not ready`);
           return handler(request);
         }),
     );
     try {
-      const [login, arm, devops] = await Promise.all(emulator.servers.map((s) => s.listen()));
-      const urls: ServiceUrls = { login, arm, devops };
+      const [login, arm, devops, graph, imds] = await Promise.all(emulator.servers.map((s) => s.listen()));
+      emulator.loopback = { login, arm, devops, graph, imds };
+      const cloud: CloudProfile = CLOUDS[options.cloud ?? 'AzureCloud'];
+      // A sovereign cloud answers under its real names (and default HTTPS port), which only the proxy resolves.
+      const urls: ServiceUrls = cloud.hosts ? { login: `https://${cloud.hosts.login[0]}/`, arm: `https://${cloud.hosts.arm}/`, devops, graph } : { login, arm, devops, graph };
+      if (cloud.hosts || options.proxy) {
+        emulator.proxyCredentials = typeof options.proxy === 'object' ? options.proxy : undefined;
+        emulator.agentProxy = await ConnectProxy.start({ credentials: emulator.proxyCredentials, route: (host, port) => emulator.route(cloud, host, port) });
+      }
       const settings: Settings = {
-        bootstrapScheme: options.bootstrapScheme ?? 'WorkloadIdentityFederation',
+        bootstrapScheme: scheme,
+        bootstrapDevOpsRole: options.bootstrapDevOpsRole ?? 'Creator',
         buildServiceRole: options.buildServiceRole ?? 'Creator',
         principalReplicationMs: options.principalReplicationMs ?? 3000,
         federatedCredentialPropagationMs: options.federatedCredentialPropagationMs ?? 0,
@@ -135,10 +199,17 @@ export class Emulator {
         principalTypeSkipsReplication: options.principalTypeSkipsReplication ?? true,
         graphReplicationMs: options.graphReplicationMs ?? 0,
       };
-      emulator.core = seedWorld(urls, settings, { bootstrapRoles: options.bootstrapRoles ?? ['Contributor', 'Role Based Access Control Administrator'] });
+      emulator.core = seedWorld(urls, cloud, settings, {
+        bootstrapRoles: options.bootstrapRoles ?? ['Contributor', 'Role Based Access Control Administrator'],
+        graphPermissions: options.graphPermissions ?? ['Application.ReadWrite.All'],
+        clientCertificate,
+        agentVmIdentity: options.agentVmIdentity,
+      });
       services.login = new EntraService(emulator.core).handle;
       services.arm = new ArmService(emulator.core).handle;
       services.devops = new DevOpsService(emulator.core).handle;
+      services.graph = new GraphService(emulator.core).handle;
+      services.imds = new InstanceMetadataService(emulator.core).handle;
       return emulator;
     } catch (error) {
       await emulator.stop();
@@ -146,15 +217,60 @@ export class Emulator {
     }
   }
 
+  /** The URLs the agent hands the task: loopback addresses, or a sovereign cloud's real host names. */
   get urls(): ServiceUrls {
     return this.core.urls;
+  }
+
+  /** The cloud the emulator poses as. */
+  get cloud(): CloudProfile {
+    return this.core.cloud;
+  }
+
+  /** The agent's proxy, when the emulator runs one. */
+  get proxy(): ConnectProxy | undefined {
+    return this.agentProxy;
+  }
+
+  /**
+   * The loopback URL that serves a URL the agent hands out, for in-process clients that do not go through
+   * the proxy (a sovereign host name maps to its service's loopback port; loopback URLs stay as they are).
+   */
+  direct(url: string): string {
+    const parsed = new URL(url);
+    const service = (['login', 'arm'] as const).find((s) => this.hostsOf(s).includes(parsed.hostname.toLowerCase()));
+    if (!service) return url;
+    const target = new URL(this.loopback[service]);
+    parsed.protocol = target.protocol;
+    parsed.host = target.host;
+    return parsed.toString();
+  }
+
+  private hostsOf(service: 'login' | 'arm'): string[] {
+    const hosts = this.core.cloud.hosts;
+    if (!hosts) return [];
+    return service === 'login' ? hosts.login : [hosts.arm];
+  }
+
+  /**
+   * Where the proxy sends a CONNECT: a sovereign cloud's host names on port 443 to the services posing as
+   * them, the emulator's own loopback ports to themselves; anything else has no route (the tests run offline).
+   */
+  private route(cloud: CloudProfile, host: string, port: number): { host: string; port: number } | undefined {
+    const portOf = (url: string): number => Number(new URL(url).port);
+    if (cloud.hosts && port === 443) {
+      if (cloud.hosts.login.includes(host)) return { host: '127.0.0.1', port: portOf(this.loopback.login) };
+      if (cloud.hosts.arm === host) return { host: '127.0.0.1', port: portOf(this.loopback.arm) };
+    }
+    const own = Object.values(this.loopback).map(portOf);
+    return (host === '127.0.0.1' || host === 'localhost') && own.includes(port) ? { host: '127.0.0.1', port } : undefined;
   }
 
   get world(): World {
     return this.core.world;
   }
 
-  /** Mutating requests to ARM and Azure DevOps resources; token requests and OIDC token POSTs excluded. */
+  /** Mutating requests to ARM, Graph and Azure DevOps resources; token requests and OIDC token POSTs excluded. */
   writes(): RequestLogEntry[] {
     return this.requests.filter((r) => isWrite(r.service, r.method, r.path));
   }
@@ -175,25 +291,27 @@ export class Emulator {
     this.core.settings.principalReplicationMs = ms;
   }
 
+  /** Also whether PrincipalNotFound is answered during the window despite principalType (some tenants do). */
+  setPrincipalTypeSkipsReplication(skips: boolean): void {
+    this.core.settings.principalTypeSkipsReplication = skips;
+  }
+
+  setGraphReplicationMs(ms: number): void {
+    this.core.settings.graphReplicationMs = ms;
+  }
+
+  /** Changes the bootstrap application's Graph permissions for tokens issued from now on. */
+  setGraphPermissions(permissions: GraphPermission[]): void {
+    const principal = this.core.principals.get(this.world.bootstrap.objectId);
+    if (principal) principal.graphPermissions = [...permissions];
+  }
+
   setFederatedCredentialPropagationMs(ms: number): void {
     this.core.settings.federatedCredentialPropagationMs = ms;
   }
 
   setBuildServiceRole(role: BuildServiceRole): void {
     this.core.settings.buildServiceRole = role;
-  }
-
-  /**
-   * Whether a role assignment that names principalType skips the directory lookup (Microsoft's documented
-   * cure, the default) or still answers PrincipalNotFound during the replication window, as some tenants do.
-   */
-  setPrincipalTypeSkipsReplication(skips: boolean): void {
-    this.core.settings.principalTypeSkipsReplication = skips;
-  }
-
-  /** How long a new Microsoft Graph object stays invisible to dependent writes (Request_ResourceNotFound). */
-  setGraphReplicationMs(ms: number): void {
-    this.core.settings.graphReplicationMs = ms;
   }
 
   /**
@@ -204,11 +322,15 @@ export class Emulator {
     const stored = this.core.serviceEndpoints.get(connectionId.toLowerCase());
     if (!stored) throw new Error(`Emulator: no service connection ${connectionId}`);
     const identity = [...this.core.devopsIdentities.values()].find((i) =>
-      creator === 'buildService' ? i.id === this.world.buildService.id : i.id !== this.world.buildService.id,
+      creator === 'buildService' ? i.id === this.world.buildService.id : i.uniqueName.startsWith('platform.admin@'),
     );
     if (!identity) throw new Error(`Emulator: no identity for ${creator}`);
     stored.creatorId = identity.id;
     stored.endpoint.createdBy = identityReference(identity, this.world.organization.url);
+  }
+
+  setBootstrapDevOpsRole(role: BuildServiceRole | 'none'): void {
+    this.core.settings.bootstrapDevOpsRole = role;
   }
 
   /** Connections created from now on answer isReady false / InProgress for their first N reads. */
@@ -221,6 +343,29 @@ export class Emulator {
     this.core.settings.ficWriteWindowMs = ms;
   }
 
+  /**
+   * Adds a project as if someone had just created it: pending (createPending by default) until the
+   * knob turns it wellFormed; neither knob set keeps it pending.
+   */
+  addProject(project: NewProject): ProjectFacts {
+    const facts = { name: project.name, id: newGuid() };
+    const pending = project.state === undefined || project.state === 'new' || project.state === 'createPending';
+    this.core.projects.push({
+      ...facts,
+      description: '',
+      revision: 1,
+      lastUpdateTime: new Date().toISOString(),
+      state: project.state ?? 'createPending',
+      pending: pending
+        ? {
+            readsLeft: project.wellFormedAfterReads,
+            wellFormedAt: project.wellFormedAfterMs === undefined ? undefined : Date.now() + project.wellFormedAfterMs,
+          }
+        : undefined,
+    });
+    return facts;
+  }
+
   setLatencyMs(ms: number): void {
     this.traffic.latencyMs = ms;
   }
@@ -228,19 +373,27 @@ export class Emulator {
   /**
    * Every variable the agent would give the task, except INPUT_*: the bootstrap endpoint (as
    * ENDPOINT_URL_/AUTH_/DATA_ variables, see microsoft/azure-pipelines-agent Handler.AddEndpointsToEnvironment),
-   * the job's SystemVssConnection, the System.* variables and NODE_EXTRA_CA_CERTS.
+   * the job's SystemVssConnection, the System.* variables, the agent's proxy settings (Agent.ProxyUrl,
+   * Agent.ProxyUsername, and Agent.ProxyPassword as a secret variable) when it sits behind one,
+   * NODE_EXTRA_CA_CERTS, and the machine's managed identity endpoint.
    */
   agentEnvironment(): Record<string, string> {
-    const { world, urls } = this;
+    const { world, urls, cloud } = this;
     const id = world.bootstrap.connectionId;
     const orgUrl = world.organization.url;
+    const scheme = this.core.settings.bootstrapScheme;
     const parameters: Record<string, string> = { tenantid: world.tenantId, serviceprincipalid: world.bootstrap.clientId };
-    if (this.core.settings.bootstrapScheme === 'ServicePrincipal') {
+    if (scheme === 'ServicePrincipal') {
       parameters.authenticationType = 'spnKey';
       parameters.serviceprincipalkey = world.bootstrap.clientSecret;
+    } else if (scheme === 'ServicePrincipalCertificate') {
+      parameters.authenticationType = 'spnCertificate';
+      parameters.servicePrincipalCertificate = world.bootstrap.certificatePem ?? '';
+    } else if (scheme === 'ManagedServiceIdentity') {
+      delete parameters.serviceprincipalid;
     }
     const data: Record<string, string> = {
-      environment: 'AzureCloud',
+      environment: cloud.environment,
       scopeLevel: 'Subscription',
       subscriptionId: world.subscriptionId,
       subscriptionName: world.subscriptionName,
@@ -248,17 +401,18 @@ export class Emulator {
       resourceManagerUrl: urls.arm,
       activeDirectoryAuthority: urls.login,
       environmentAuthorityUrl: urls.login,
-      // Placeholder until the emulator serves Microsoft Graph.
-      microsoftGraphUrl: `${urls.login}graph/`,
-      activeDirectoryServiceEndpointResourceId: 'https://management.core.windows.net/',
+      // A sovereign cloud's Graph is not emulated under its real name: its endpoint data names it anyway.
+      microsoftGraphUrl: cloud.hosts ? cloud.graphUrl : urls.graph,
+      activeDirectoryServiceEndpointResourceId: cloud.armAudience,
     };
+    if (world.bootstrap.msiClientId) data.msiclientId = world.bootstrap.msiClientId;
     const workDirectory = join(this.directory, 'agent');
     for (const sub of ['work', 'temp', 'work/s']) mkdirSync(join(workDirectory, sub), { recursive: true });
 
     const env: Record<string, string> = {
       [`ENDPOINT_URL_${id}`]: urls.arm,
-      [`ENDPOINT_AUTH_${id}`]: JSON.stringify({ parameters, scheme: this.core.settings.bootstrapScheme }),
-      [`ENDPOINT_AUTH_SCHEME_${id}`]: this.core.settings.bootstrapScheme,
+      [`ENDPOINT_AUTH_${id}`]: JSON.stringify({ parameters, scheme: endpointScheme(scheme) }),
+      [`ENDPOINT_AUTH_SCHEME_${id}`]: endpointScheme(scheme),
       [`ENDPOINT_DATA_${id}`]: JSON.stringify(data),
       ENDPOINT_URL_SYSTEMVSSCONNECTION: orgUrl,
       ENDPOINT_AUTH_SYSTEMVSSCONNECTION: JSON.stringify({ parameters: { AccessToken: world.jobAccessToken }, scheme: 'OAuth' }),
@@ -279,21 +433,39 @@ export class Emulator {
       AGENT_VERSION: '4.266.2',
       TF_BUILD: 'True',
       NODE_EXTRA_CA_CERTS: this.caFile,
+      // The machine's managed identity endpoint. On an Azure VM it is 169.254.169.254 and needs no variable;
+      // this agent runs where the endpoint is elsewhere (AKS pod-managed identity), the one override that
+      // @azure/identity's MSAL IMDS source honours (msal-node Imds.tryCreate).
+      AZURE_POD_IDENTITY_AUTHORITY_HOST: this.loopback.imds.replace(/\/$/, ''),
     };
+    if (this.agentProxy) {
+      env.AGENT_PROXYURL = this.agentProxy.url;
+      if (this.proxyCredentials) {
+        env.AGENT_PROXYUSERNAME = this.proxyCredentials.username;
+        // The agent hands the proxy password to tasks as a secret variable.
+        env.SECRET_AGENT_PROXYPASSWORD = this.proxyCredentials.password;
+        env.VSTS_SECRET_VARIABLES = JSON.stringify(['Agent.ProxyPassword']);
+      }
+    }
     for (const [key, value] of Object.entries(parameters)) env[`ENDPOINT_AUTH_PARAMETER_${id}_${envKey(key)}`] = value;
     for (const [key, value] of Object.entries(data)) env[`ENDPOINT_DATA_${id}_${envKey(key)}`] = value;
     return env;
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.servers.map((s) => s.close()));
+    await Promise.all([...this.servers.map((s) => s.close()), this.agentProxy?.close()]);
     rmSync(this.directory, { recursive: true, force: true });
   }
 }
 
 /** A request that changes something: token requests and pipeline OIDC token POSTs do not count. */
 function isWrite(service: ServiceName, method: string, path: string): boolean {
-  return service !== 'login' && WRITE_METHODS.includes(method) && !/\/oidctoken(\?|$)/i.test(path);
+  return service !== 'login' && service !== 'imds' && WRITE_METHODS.includes(method) && !/\/oidctoken(\?|$)/i.test(path);
+}
+
+/** The Azure DevOps scheme of a bootstrap connection: a certificate connection is a ServicePrincipal one. */
+function endpointScheme(scheme: BootstrapScheme): string {
+  return scheme === 'ServicePrincipalCertificate' ? 'ServicePrincipal' : scheme;
 }
 
 /** The agent's VarUtil.ConvertToEnvVariableFormat: upper-case, '.' and ' ' become '_'. */

@@ -1,11 +1,12 @@
 /**
- * A throwaway certificate authority and one server certificate (127.0.0.1 and localhost) for the
- * emulator's HTTPS listeners. EC P-256 through Node's WebCrypto and @peculiar/x509; nothing is cached,
+ * A throwaway certificate authority and one server certificate (127.0.0.1, localhost and the sovereign
+ * clouds' host names the emulator can pose as) for the emulator's HTTPS listeners. EC P-256 through Node's WebCrypto and @peculiar/x509; nothing is cached,
  * so every Emulator.start() gets a CA no other process trusts.
  */
 import './reflect-metadata';
-import { webcrypto } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { SOVEREIGN_HOSTS } from './clouds';
 
 export interface Pki {
   caPem: string;
@@ -55,6 +56,7 @@ export async function createPki(): Promise<Pki> {
       new x509.SubjectAlternativeNameExtension([
         { type: 'ip', value: '127.0.0.1' },
         { type: 'dns', value: 'localhost' },
+        ...SOVEREIGN_HOSTS.map((value) => ({ type: 'dns' as const, value })),
       ]),
       await x509.SubjectKeyIdentifierExtension.create(serverKeys.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
@@ -65,8 +67,49 @@ export async function createPki(): Promise<Pki> {
   return {
     caPem: ca.toString('pem'),
     serverCertPem: server.toString('pem'),
-    serverKeyPem: `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END PRIVATE KEY-----\n`,
+    serverKeyPem: pem('PRIVATE KEY', pkcs8),
   };
+}
+
+export interface ClientCertificate {
+  /** The certificate and its private key in one PEM, as an Azure DevOps spnCertificate connection holds them. */
+  pem: string;
+  /** The DER certificate's SHA-1 and SHA-256 thumbprints, base64url, as a client assertion's x5t / x5t#S256 header. */
+  x5t: string;
+  x5tS256: string;
+  publicKeyPem: string;
+}
+
+/**
+ * A self-signed RSA certificate for an app registration's certificate credential. Entra ID accepts RSA
+ * keys only for client assertions (https://learn.microsoft.com/entra/identity-platform/certificate-credentials).
+ */
+export async function createClientCertificate(subject: string): Promise<ClientCertificate> {
+  const crypto = webcrypto;
+  x509.cryptoProvider.set(crypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  const algorithm: webcrypto.RsaHashedKeyGenParams = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
+  const keys = (await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerial(),
+    name: `CN=${subject}`,
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 365 * 24 * 3600_000),
+    keys,
+    signingAlgorithm: algorithm,
+  });
+  const der = Buffer.from(certificate.rawData);
+  const pkcs8 = Buffer.from(await crypto.subtle.exportKey('pkcs8', keys.privateKey));
+  const spki = Buffer.from(await crypto.subtle.exportKey('spki', keys.publicKey));
+  return {
+    pem: `${certificate.toString('pem')}\n${pem('PRIVATE KEY', pkcs8)}`,
+    x5t: createHash('sha1').update(der).digest('base64url'),
+    x5tS256: createHash('sha256').update(der).digest('base64url'),
+    publicKeyPem: pem('PUBLIC KEY', spki),
+  };
+}
+
+function pem(label: string, der: Buffer): string {
+  return `-----BEGIN ${label}-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END ${label}-----\n`;
 }
 
 function randomSerial(): string {

@@ -14,11 +14,15 @@ export interface Permission {
   notDataActions: string[];
 }
 
+/** A role definition: a built-in one, or (type CustomRole) one of the world's own. */
 export interface BuiltInRole {
   id: string;
   roleName: string;
   description: string;
   permissions: Permission[];
+  type?: 'BuiltInRole' | 'CustomRole';
+  /** Where a custom role can be assigned, at and below; built-ins: ['/']. */
+  assignableScopes?: string[];
 }
 
 function role(id: string, roleName: string, description: string, actions: string[], notActions: string[] = []): BuiltInRole {
@@ -93,15 +97,18 @@ export function findRoleById(roleDefinitionId: string): BuiltInRole | undefined 
   return BUILT_IN_ROLES.find((r) => r.id === guid);
 }
 
-/** The role definition resource as 2022-04-01 answers (contracts/.../GetRoleDefinitionById.json). */
+/**
+ * The role definition resource as 2022-04-01 answers (contracts/.../GetRoleDefinitionById.json): read in a
+ * subscription it carries the subscription's prefix, read at a management group or the tenant root none.
+ */
 export function roleDefinitionResource(r: BuiltInRole, subscriptionId: string | undefined): Record<string, unknown> {
   const prefix = subscriptionId ? `/subscriptions/${subscriptionId}` : '';
   return {
     properties: {
       roleName: r.roleName,
-      type: 'BuiltInRole',
+      type: r.type ?? 'BuiltInRole',
       description: r.description,
-      assignableScopes: ['/'],
+      assignableScopes: r.assignableScopes ?? ['/'],
       permissions: r.permissions,
       createdOn: '2015-02-02T21:55:09.8806423Z',
       updatedOn: '2024-04-18T19:51:23.2718325Z',

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { cloudFromEndpoint, scopeFor } from '../../src/cloud';
+import { cloudFromEndpoint, graphHost, graphScope, scopeFor } from '../../src/cloud';
 
 describe('cloudFromEndpoint', () => {
   it('fills the public cloud when the endpoint says nothing', () => {
@@ -42,5 +42,16 @@ describe('cloudFromEndpoint', () => {
 
   it('asks Entra for the audience\'s .default scope, keeping its trailing slash', () => {
     assert.equal(scopeFor('https://management.core.windows.net/'), 'https://management.core.windows.net//.default');
+  });
+
+  it('asks for Microsoft Graph\'s .default scope without a double slash, in the cloud of the endpoint', () => {
+    assert.equal(graphScope(cloudFromEndpoint({})), 'https://graph.microsoft.com/.default');
+    assert.equal(graphScope(cloudFromEndpoint({ environment: 'AzureUSGovernment' })), 'https://graph.microsoft.us/.default');
+    assert.equal(graphScope(cloudFromEndpoint({ microsoftGraphUrl: 'https://graph.local:8443/' })), 'https://graph.local:8443/.default');
+  });
+
+  it('names the Graph host the Graph client may send the token to: bare, without port', () => {
+    assert.equal(graphHost(cloudFromEndpoint({})), 'graph.microsoft.com');
+    assert.equal(graphHost(cloudFromEndpoint({ microsoftGraphUrl: 'https://127.0.0.1:8443/' })), '127.0.0.1');
   });
 });

@@ -40,7 +40,7 @@ describe('service connection converters', () => {
     assert.deepEqual(wire.authorization?.parameters, { tenantid: 'tenant', serviceprincipalid: 'client' });
   });
 
-  it('read back the issuer and subject Azure DevOps generated', () => {
+  it('read back the issuer and subject Azure DevOps generated, and the projects the connection is in', () => {
     const wire = connection.toWire(desiredConnection);
     wire.id = 'sc-id';
     wire.isReady = true;
@@ -55,6 +55,7 @@ describe('service connection converters', () => {
       subject: '/eid1/c/pub/t/x/a/y/sc/org/sc-id',
       ready: true,
       failed: undefined,
+      projectIds: ['p-id'],
     });
   });
 

@@ -70,15 +70,18 @@ describe('decisions', () => {
     const step = { id: 'identity' as const, needs: [], writes: true, summary: "ensure managed identity 'id-app1-dev' in resource group 'rg-identities'" };
 
     it('announces each decision in the conditional, and a real run reports it in the past', () => {
-      assert.equal(summarize(step, { action: 'created', value: {} }, true), "Would create: managed identity 'id-app1-dev' in resource group 'rg-identities'.");
-      assert.equal(summarize(step, { action: 'kept', value: {} }, true), "Would keep: managed identity 'id-app1-dev' in resource group 'rg-identities'.");
-      assert.equal(summarize(step, { action: 'created', value: {} }), "Created: managed identity 'id-app1-dev' in resource group 'rg-identities'.");
+      const what = "managed identity 'id-app1-dev' in resource group 'rg-identities'";
+      assert.deepEqual(summarize(step, { action: 'created', value: {} }, true), ['StepWouldCreate', what]);
+      assert.deepEqual(summarize(step, { action: 'kept', value: {} }, true), ['StepWouldKeep', what]);
+      assert.deepEqual(summarize(step, { action: 'created', value: {} }), ['StepCreated', what]);
     });
 
     it('closes with the count of changes', () => {
       const outcome = (action: 'created' | 'updated' | 'kept') => ({ action, value: {} });
       const provisioned = { identity: outcome('kept'), roleAssignment: outcome('kept'), connection: outcome('updated'), federatedCredential: outcome('created') } as unknown as Provisioned;
-      assert.equal(dryRunSummary(provisioned), 'Dry run: nothing was written. A run would create 1, update 1 and keep 2 of 4 resources.');
+      assert.deepEqual(dryRunSummary(provisioned), ['DryRunSummary', '1', '1', '2', '4']);
+      const unchanged = { identity: outcome('kept'), connection: outcome('kept') } as unknown as Provisioned;
+      assert.deepEqual(dryRunSummary(unchanged), ['DryRunInPlace', '0', '0', '2', '2']);
     });
   });
 });

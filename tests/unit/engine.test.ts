@@ -76,6 +76,28 @@ describe('runPlan', () => {
     assert.deepEqual(ran, ['b']);
   });
 
+  it('reports, of steps failing side by side, the one first in the plan, whichever failed first', async () => {
+    const fundamental = new Error('the management group does not exist');
+    await assert.rejects(
+      runPlan<Results>(
+        [
+          { id: 'a', needs: [] },
+          { id: 'b', needs: [] },
+        ],
+        {
+          a: async () => {
+            await tick(10);
+            throw fundamental;
+          },
+          b: async () => {
+            throw new Error('no right to read its roles');
+          },
+        },
+      ),
+      (error) => error === fundamental,
+    );
+  });
+
   it('refuses a plan with a cycle or an unknown step', async () => {
     await assert.rejects(
       runPlan<Results>(

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { defaultIdentityName, federatedCredentialName, roleAssignmentName, uuidV5 } from '../../src/naming';
+import { applicationUniqueName, defaultApplicationName, defaultIdentityName, federatedCredentialName, roleAssignmentName, uuidV5 } from '../../src/naming';
 
 describe('naming', () => {
   it('computes RFC 4122 name-based UUIDs (the DNS namespace example)', () => {
@@ -34,5 +34,19 @@ describe('naming', () => {
     const name = federatedCredentialName('3F2504E0-4F89-11D3-9A0C-0305E82C3301');
     assert.equal(name, 'azure-devops-3f2504e0-4f89-11d3-9a0c-0305e82c3301');
     assert.match(name, /^[a-zA-Z0-9][a-zA-Z0-9-_]{2,119}$/);
+  });
+
+  it('keys the application on the organization, project id and connection name, whatever the casing', () => {
+    const name = applicationUniqueName('contoso', '6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c', 'app1-dev');
+    assert.equal(name, applicationUniqueName('Contoso', '6CE954B1-CE1F-45D1-B94D-E6BF2464BA2C', 'APP1-DEV'));
+    assert.match(name, /^wic-[0-9a-f]{44}$/, 'lower-case letters, digits and hyphens only: nothing to escape in an OData key');
+    assert.notEqual(name, applicationUniqueName('contoso', '6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c', 'app1-prod'));
+    assert.notEqual(name, applicationUniqueName('contoso', '00000000-ce1f-45d1-b94d-e6bf2464ba2c', 'app1-dev'));
+    assert.notEqual(name, applicationUniqueName('fabrikam', '6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c', 'app1-dev'));
+  });
+
+  it('names the application after the connection by default', () => {
+    assert.equal(defaultApplicationName('app1-dev'), 'azure-devops-app1-dev');
+    assert.equal(defaultApplicationName('x'.repeat(300)).length, 256);
   });
 });

@@ -55,6 +55,9 @@ describe('parseRequest', () => {
       organization: 'contoso',
       project: 'platform',
       accessToken: 'job-token',
+      shareWithProjects: [],
+      authorizeAllPipelines: false,
+      authorizePipelines: [],
     });
     assert.equal(request.bootstrap.cloud.resourceManagerAudience, 'https://management.core.windows.net/');
     assert.deepEqual(request.bootstrap.auth, {
@@ -72,9 +75,30 @@ describe('parseRequest', () => {
 
   it('normalizes a display-name location and the organization URL', () => {
     const request = parseRequest(raw({ identityLocation: 'West Europe', organizationUrl: 'https://contoso.visualstudio.com' }));
+    assert.equal(request.identityType, 'managedIdentity');
     assert.equal(request.identity.location, 'westeurope');
     assert.equal(request.devops.organizationUrl, 'https://contoso.visualstudio.com/');
     assert.equal(request.devops.organization, 'contoso');
+  });
+
+  it('reads pipeline permissions and sharing, one value per line, ids and names with folders, repeats dropped', () => {
+    const { devops } = parseRequest(
+      raw({
+        authorizeAllPipelines: 'True',
+        authorizePipelines: '12\r\n app1-deploy \n\n\\apps\\app1-deploy\napps/app1-deploy\nAPP1-DEPLOY\n12',
+        shareWithProjects: 'app1\n\n 0f1e2d3c-0000-4000-8000-000000000001 \nAPP1',
+      }),
+    );
+    assert.equal(devops.authorizeAllPipelines, true);
+    assert.deepEqual(devops.authorizePipelines, [{ id: 12 }, { name: 'app1-deploy' }, { name: 'app1-deploy', folder: '\\apps' }]);
+    assert.deepEqual(devops.shareWithProjects, ['app1', '0f1e2d3c-0000-4000-8000-000000000001']);
+  });
+
+  it('leaves pipeline permissions off and shares with no project by default', () => {
+    const { devops } = parseRequest(raw({ authorizeAllPipelines: 'false' }));
+    assert.equal(devops.authorizeAllPipelines, false);
+    assert.deepEqual(devops.authorizePipelines, []);
+    assert.deepEqual(devops.shareWithProjects, []);
   });
 
   it('accepts pick-list values in any case and returns them in canonical form', () => {
@@ -95,8 +119,28 @@ describe('parseRequest', () => {
     assert.equal(parseRequest(raw({ replicationWaitSeconds: '600' })).replicationWaitSeconds, 600);
   });
 
+  describe('for an app registration', () => {
+    it('needs no identity resource group and names the application after the connection', () => {
+      const request = parseRequest(raw({ identityType: 'appRegistration', identityResourceGroup: '' }));
+      assert.equal(request.identityType, 'appRegistration');
+      assert.deepEqual(request.application, { displayName: 'azure-devops-app1-dev' });
+      assert.ok(!('identity' in request), 'no managed identity settings');
+    });
+
+    it('takes the application name from applicationName', () => {
+      const request = parseRequest(raw({ identityType: 'AppRegistration', applicationName: ' App 1 deployer ' }));
+      assert.equal(request.identityType, 'appRegistration');
+      assert.equal(request.application.displayName, 'App 1 deployer');
+    });
+
+    it('ignores the managed identity inputs, which the task editor hides for it', () => {
+      const request = parseRequest(raw({ identityType: 'appRegistration', identityName: 'x', identityLocation: 'west/europe' }));
+      assert.equal(request.identityType, 'appRegistration');
+    });
+  });
+
   describe('refuses, naming the input and what is allowed', () => {
-    it('a dryRun that is not a boolean', () => failsOn('dryRun', raw({ dryRun: 'maybe' }), /true or false/));
+    it('a dryRun that is not a boolean', () => failsOn('dryRun', raw({ dryRun: 'maybe' }), /true, false/));
     it('a replication bound out of range', () => failsOn('replicationWaitSeconds', raw({ replicationWaitSeconds: '3601' }), /1 to 3600/));
     it('a missing connection name', () => failsOn('connectionName', raw({ connectionName: '  ' }), /required/));
     it('a connection name with control characters', () => failsOn('connectionName', raw({ connectionName: 'a\u0007b' })));
@@ -116,7 +160,11 @@ describe('parseRequest', () => {
     it('an organization URL that is not a URL', () => failsOn('organizationUrl', raw({ organizationUrl: 'contoso' }), /dev\.azure\.com/));
     it('an organization URL over plain http', () => failsOn('organizationUrl', raw({ organizationUrl: 'http://dev.azure.com/contoso' })));
     it('an unknown identity type', () =>
-      failsOn('identityType', raw({ identityType: 'user' }), /Supported values are: managedIdentity/));
+      failsOn('identityType', raw({ identityType: 'user' }), /Supported values are: managedIdentity, appRegistration/));
+    it('an application name with control characters', () =>
+      failsOn('applicationName', raw({ identityType: 'appRegistration', applicationName: 'a\nb' }), /printable/));
+    it('an application name longer than 256 characters', () =>
+      failsOn('applicationName', raw({ identityType: 'appRegistration', applicationName: 'a'.repeat(257) })));
     it('an unknown existingConnection value', () =>
       failsOn('existingConnection', raw({ existingConnection: 'replace' }), /reuse, fail/));
     it('an unsupported bootstrap scheme, listing the supported ones', () => {
@@ -126,6 +174,11 @@ describe('parseRequest', () => {
     });
     it('a federated bootstrap connection outside a pipeline job (no OIDC request URI)', () =>
       failsOn('bootstrapConnection', raw({}, { oidcRequestUri: undefined }), /System\.OidcRequestUri/));
+    it('a boolean that is neither true nor false', () =>
+      failsOn('authorizeAllPipelines', raw({ authorizeAllPipelines: 'yes' }), /Supported values are: true, false/));
+    it('a pipeline id of zero', () => failsOn('authorizePipelines', raw({ authorizePipelines: '0' }), /not a pipeline definition id/));
+    it('a pipeline line that names only a folder', () => failsOn('authorizePipelines', raw({ authorizePipelines: '\\apps\\' }), /folder but no pipeline/));
+    it('a project line with control characters', () => failsOn('shareWithProjects', raw({ shareWithProjects: 'a\u0007b' })));
     it('a job without an access token', () => failsOn('organizationUrl', raw({}, { accessToken: undefined }), /OAuth token/));
     it('a bootstrap connection whose authority is not https', () => {
       const task = raw();

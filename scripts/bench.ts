@@ -1,0 +1,214 @@
+/**
+ * `npm run bench`: runs the bundled task as the agent does against the emulator, with a fixed latency added
+ * to every request, and prints one table. It measures; it does not pass or fail.
+ *
+ * - requests: HTTP requests the run sent (from the emulator's request log).
+ * - levels: the longest chain of requests that waited on one another, counted as the run happened: a
+ *   request's level is one more than the highest level among the requests that had ended before it started.
+ *   The task sends each request as soon as what it needs is known, so this is its dependency depth.
+ * - after tokens: the levels after the last sign-in request (pipeline OIDC token, Entra ID).
+ * - lower bound: levels × latency + the time the process took to send its first request.
+ * - peak in flight: the most requests open at one moment.
+ * - start → 1st request: from spawning the process to its first request, beside `node -e 0` on this machine.
+ *
+ * Each scenario runs RUNS times against a fresh emulator; the table shows the median run (by wall time).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Emulator } from '../tests/emulator';
+import { runTask } from '../tests/e2e/harness';
+
+interface Scenario {
+  name: string;
+  inputs: Record<string, string>;
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'managedIdentity',
+    inputs: {
+      bootstrapConnection: 'platform-bootstrap',
+      connectionName: 'app1-dev',
+      identityResourceGroup: 'rg-identities',
+      resourceGroup: 'rg-app1-dev',
+      roleDefinitionName: 'Contributor',
+    },
+  },
+  {
+    name: 'appRegistration',
+    inputs: {
+      bootstrapConnection: 'platform-bootstrap',
+      connectionName: 'app1-dev',
+      identityType: 'appRegistration',
+      resourceGroup: 'rg-app1-dev',
+      roleDefinitionName: 'Contributor',
+    },
+  },
+];
+const LATENCIES_MS = [50, 200];
+const RUNS = 3;
+const ROOT = resolve(__dirname, '..', '..');
+
+interface Logged {
+  startedAt: number;
+  endedAt: number;
+}
+
+/** Sign-in requests: the pipeline OIDC token from Azure DevOps, and everything sent to Entra ID. */
+function isSignIn(request: { service: string; path: string }): boolean {
+  return request.service === 'login' || /\/oidctoken\b/i.test(request.path);
+}
+
+export function dependencyLevels(requests: readonly Logged[]): number {
+  return Math.max(0, ...levelsOf(requests).map(([, level]) => level));
+}
+
+/** Each request with its level. */
+export function levelsOf<T extends Logged>(requests: readonly T[]): [T, number][] {
+  const sorted = [...requests].sort((a, b) => a.startedAt - b.startedAt);
+  const levels: number[] = [];
+  sorted.forEach((request, i) => {
+    let level = 1;
+    for (let j = 0; j < i; j++) {
+      if (sorted[j].endedAt <= request.startedAt) level = Math.max(level, levels[j] + 1);
+    }
+    levels.push(level);
+  });
+  return sorted.map((request, i) => [request, levels[i]]);
+}
+
+export function peakInFlight(requests: readonly Logged[]): number {
+  const events = requests.flatMap((r) => [
+    { at: r.startedAt, delta: 1 },
+    { at: r.endedAt, delta: -1 },
+  ]);
+  // At equal times an end goes first: a request that starts as another ends is not beside it.
+  events.sort((a, b) => a.at - b.at || a.delta - b.delta);
+  let open = 0;
+  let peak = 0;
+  for (const event of events) peak = Math.max(peak, (open += event.delta));
+  return peak;
+}
+
+function nodeStartMs(): number {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function vsixSize(): number | undefined {
+  const dist = join(ROOT, 'dist');
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'tfx'), ['extension', 'create', '--manifest-globs', 'vss-extension.json', '--output-path', dist, '--no-prompt'], {
+    cwd: ROOT,
+    stdio: 'ignore',
+  });
+  const vsix = readdirSync(dist).find((file) => file.endsWith('.vsix'));
+  return vsix ? statSync(join(dist, vsix)).size : undefined;
+}
+
+interface Measured {
+  requests: number;
+  levels: number;
+  afterTokens: number;
+  wall: number;
+  lowerBound: number;
+  peak: number;
+  firstRequest: number;
+}
+
+async function measure(scenario: Scenario, latency: number): Promise<Measured> {
+  const emulator = await Emulator.start({ latencyMs: latency });
+  try {
+    const run = await runTask(emulator, scenario.inputs);
+    if (run.result !== 'Succeeded') throw new Error(`${scenario.name} failed: ${run.message}`);
+    const requests = emulator.requests.filter((r) => r.startedAt >= run.startedAt);
+    const firstRequest = Math.min(...requests.map((r) => r.startedAt)) - run.startedAt;
+    const leveled = levelsOf(requests);
+    const levels = Math.max(0, ...leveled.map(([, level]) => level));
+    const signInLevels = Math.max(0, ...leveled.filter(([request]) => isSignIn(request)).map(([, level]) => level));
+    return {
+      requests: requests.length,
+      levels,
+      afterTokens: levels - signInLevels,
+      wall: run.durationMs,
+      lowerBound: levels * latency + firstRequest,
+      peak: peakInFlight(requests),
+      firstRequest,
+    };
+  } finally {
+    await emulator.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const nodeStart = nodeStartMs();
+  const rows: string[][] = [];
+  for (const scenario of SCENARIOS) {
+    for (const latency of LATENCIES_MS) {
+      const runs: Measured[] = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await measure(scenario, latency));
+      const m = [...runs].sort((a, b) => a.wall - b.wall)[Math.floor(runs.length / 2)];
+      const firstRequest = median(runs.map((r) => r.firstRequest));
+      rows.push([
+        scenario.name,
+        `${latency}`,
+        `${m.requests}`,
+        `${m.levels}`,
+        `${m.afterTokens}`,
+        `${Math.round(m.wall)}`,
+        `${Math.round(m.lowerBound)}`,
+        (m.wall / m.lowerBound).toFixed(2),
+        `${m.peak}`,
+        `${Math.round(firstRequest)}`,
+        `${Math.round(nodeStart)}`,
+        (firstRequest / nodeStart).toFixed(2),
+      ]);
+    }
+  }
+  const header = [
+    'identity type',
+    'latency ms',
+    'requests',
+    'levels',
+    'after tokens',
+    'wall ms',
+    'lower bound ms',
+    'wall / bound',
+    'peak in flight',
+    'start → 1st request ms',
+    'node -e 0 ms',
+    'start ratio',
+  ];
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+
+  const taskDir = join(ROOT, 'dist', 'WorkloadIdentityConnection');
+  const bundle = folderSize(taskDir);
+  const vsix = existsSync(join(taskDir, 'index.js')) ? vsixSize() : undefined;
+  console.log(`\ntask folder (index.js, chunks, task.json, icon): ${(bundle / 1024).toFixed(0)} KiB; .vsix: ${vsix ? (vsix / 1024).toFixed(0) : '?'} KiB`);
+}
+
+function folderSize(folder: string): number {
+  return readdirSync(folder, { withFileTypes: true }).reduce(
+    (sum, entry) => sum + (entry.isDirectory() ? folderSize(join(folder, entry.name)) : statSync(join(folder, entry.name)).size),
+    0,
+  );
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

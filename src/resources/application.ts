@@ -1,0 +1,138 @@
+/**
+ * The Entra application (app registration) behind an app-registration connection, through Microsoft
+ * Graph v1.0 (contracts/graph-v1.0/NOTES.md §1-2). Found and created by its uniqueName, so every run of
+ * the same connection lands on the same application.
+ */
+import type { Clients } from '../clients';
+import { TaskError } from '../errors';
+import { toTaskError } from '../failures';
+import { REPLICATION, waitFor } from '../retry';
+import { graphCall, isReplicationLag, odataKey, type GraphWriteOptions } from './graph';
+import type { Outcome } from './outcome';
+
+/**
+ * Single tenant: the Entra issuer of new Azure DevOps connections refuses multi-tenant applications
+ * (AADSTS70052, WIRE.md), and a connection's identity has no business in other tenants anyway.
+ */
+export const SIGN_IN_AUDIENCE = 'AzureADMyOrg';
+
+export interface DesiredApplication {
+  uniqueName: string;
+  displayName: string;
+}
+
+export interface Application {
+  /** Object id: the key of /applications/{id}. */
+  id: string;
+  /** Client id: what the connection signs in as. */
+  appId: string;
+  uniqueName: string;
+  displayName: string;
+  signInAudience: string;
+}
+
+/** The Graph application properties this task owns (the uniqueName travels in the URL). */
+export interface WireApplication {
+  id?: string;
+  appId?: string;
+  uniqueName?: string | null;
+  displayName?: string | null;
+  signInAudience?: string | null;
+}
+
+export function toWire(desired: DesiredApplication): WireApplication {
+  return { displayName: desired.displayName, signInAudience: SIGN_IN_AUDIENCE };
+}
+
+export function fromWire(wire: WireApplication): Application {
+  return {
+    id: wire.id ?? '',
+    appId: wire.appId ?? '',
+    uniqueName: wire.uniqueName ?? '',
+    displayName: wire.displayName ?? '',
+    signInAudience: wire.signInAudience ?? '',
+  };
+}
+
+/** The properties to PATCH so an existing application matches the desired one; undefined when it does. */
+export function changes(desired: DesiredApplication, existing: Application): WireApplication | undefined {
+  const wanted = toWire(desired);
+  const patch: WireApplication = {};
+  if (existing.displayName !== wanted.displayName) patch.displayName = wanted.displayName;
+  if (existing.signInAudience !== wanted.signInAudience) patch.signInAudience = wanted.signInAudience;
+  return Object.keys(patch).length > 0 ? patch : undefined;
+}
+
+function byUniqueName(uniqueName: string): string {
+  return `/applications(uniqueName=${odataKey(uniqueName)})`;
+}
+
+/** The application with this uniqueName, or null. Graph lets Application.ReadWrite.OwnedBy read any application. */
+export async function readApplication(clients: Clients, uniqueName: string): Promise<Application | null> {
+  const graph = await clients.graph();
+  try {
+    return fromWire(await graphCall(`read the application '${uniqueName}'`, () => graph.api(byUniqueName(uniqueName)).get() as Promise<WireApplication>));
+  } catch (error) {
+    if ((error as TaskError).status === 404) return null;
+    throw error;
+  }
+}
+
+/** What to do about the application: create it when missing, update it when it differs, keep it otherwise. */
+export function decideApplication(desired: DesiredApplication, existing: Application | null): 'create' | 'update' | 'keep' {
+  if (!existing) return 'create';
+  return changes(desired, existing) ? 'update' : 'keep';
+}
+
+/**
+ * Creates the application when missing, with Graph's idempotent upsert: a concurrent run that created it
+ * a moment ago turns the create into an update (204, no body), after which the application is read back.
+ * An existing one is brought to the desired display name and audience.
+ */
+export async function ensureApplication(
+  clients: Clients,
+  desired: DesiredApplication,
+  existing: Application | null,
+  options: GraphWriteOptions = {},
+): Promise<Outcome<Application>> {
+  const graph = await clients.graph();
+  if (existing) {
+    const patch = changes(desired, existing);
+    if (!patch) return { action: 'kept', value: existing };
+    options.beforeWrite?.();
+    if (options.dryRun) return { action: 'updated', value: fromWire({ ...existing, ...patch }) };
+    await graphCall(`update the application '${existing.displayName}' (${existing.appId})`, () => graph.api(`/applications/${existing.id}`).patch(patch));
+    return { action: 'updated', value: fromWire({ ...existing, ...patch }) };
+  }
+
+  options.beforeWrite?.();
+  if (options.dryRun) return { action: 'created', value: fromWire({ ...toWire(desired), uniqueName: desired.uniqueName }) };
+  const operation = `create the application '${desired.displayName}'`;
+  const created = await graphCall(
+    operation,
+    () => graph.api(byUniqueName(desired.uniqueName)).header('Prefer', 'create-if-missing').patch(toWire(desired)) as Promise<WireApplication | undefined>,
+  );
+  if (created?.id) return { action: 'created', value: fromWire(created) };
+
+  // 204: it existed after all (made by a concurrent run, or not yet visible to our read). Read it back,
+  // waiting out the replica that answered the read.
+  const found = await waitFor(
+    `the application '${desired.uniqueName}' to replicate in Microsoft Graph`,
+    async () => {
+      const application = await readApplication(clients, desired.uniqueName);
+      if (!application) throw replicating(operation, desired.uniqueName);
+      return application;
+    },
+    (error) => (isReplicationLag(error as TaskError) ? 'policy' : undefined),
+    options.replication ?? REPLICATION,
+  );
+  return { action: 'updated', value: found };
+}
+
+function replicating(operation: string, uniqueName: string): TaskError {
+  return toTaskError('graph', operation, {
+    statusCode: 404,
+    code: 'Request_ResourceNotFound',
+    message: `Graph answered that the application '${uniqueName}' exists, but reading it found nothing yet`,
+  });
+}

@@ -1,0 +1,166 @@
+/**
+ * Which pipelines may use the connection: "pipeline permissions" of the endpoint resource
+ * (contracts/ado-pipelinepermissions-7.2; plain REST, azure-devops-node-api has no client for it),
+ * and the pipeline definitions the user names, resolved to ids.
+ *
+ * Only ever adds: an authorization someone granted by hand is kept, and nothing is revoked. Changing
+ * pipeline permissions needs the Administrator role on the connection, which the job identity has on a
+ * connection it created (https://learn.microsoft.com/azure/devops/pipelines/policies/service-connection-permissions).
+ */
+import type { Clients } from '../clients';
+import { InputError } from '../errors';
+import { describePipeline, type PipelineReference } from '../request';
+import { devops } from './devops';
+import type { Project } from './lookups';
+import type { Outcome, WriteOptions } from './outcome';
+
+/** The pipeline-permissions resource type of a service connection. */
+const ENDPOINT = 'endpoint';
+
+export interface PipelinePermissions {
+  /** "Open access": every pipeline of the project may use the connection. */
+  allPipelines: boolean;
+  /** Definition ids authorized one by one. */
+  pipelineIds: number[];
+}
+
+export interface DesiredPermissions {
+  project: Project;
+  connectionId: string;
+  allPipelines: boolean;
+  pipelineIds: number[];
+}
+
+/** ResourcePipelinePermissions as the service reads and writes it. */
+export interface WirePermissions {
+  resource?: { type?: string; id?: string; name?: string };
+  allPipelines?: { authorized?: boolean; authorizedBy?: unknown; authorizedOn?: string } | null;
+  pipelines?: Array<{ id?: number; authorized?: boolean; authorizedBy?: unknown; authorizedOn?: string }> | null;
+}
+
+export function fromWire(wire: unknown): PipelinePermissions {
+  const body = (typeof wire === 'object' && wire !== null ? wire : {}) as WirePermissions;
+  return {
+    allPipelines: body.allPipelines?.authorized === true,
+    pipelineIds: (body.pipelines ?? []).filter((p) => p.authorized === true && typeof p.id === 'number').map((p) => p.id as number),
+  };
+}
+
+/** What must be added to `current` to grant `desired`; nothing when it is granted already. */
+export function missing(current: PipelinePermissions, desired: PipelinePermissions): PipelinePermissions {
+  return {
+    allPipelines: desired.allPipelines && !current.allPipelines,
+    pipelineIds: desired.pipelineIds.filter((id) => !current.pipelineIds.includes(id)),
+  };
+}
+
+export function isEmpty(permissions: PipelinePermissions): boolean {
+  return !permissions.allPipelines && permissions.pipelineIds.length === 0;
+}
+
+/** The PATCH body: only what is to be granted; the service merges it into what exists. */
+export function toWire(connectionId: string, grant: PipelinePermissions): WirePermissions {
+  return {
+    resource: { type: ENDPOINT, id: connectionId },
+    ...(grant.allPipelines ? { allPipelines: { authorized: true } } : {}),
+    pipelines: grant.pipelineIds.map((id) => ({ id, authorized: true })),
+  };
+}
+
+/**
+ * Grants what is missing. `knownAbsent` skips the read for a connection created in this run, which
+ * no pipeline can have been authorized for yet.
+ */
+export async function ensurePipelinePermissions(
+  clients: Clients,
+  desired: DesiredPermissions,
+  knownAbsent: boolean,
+  options: WriteOptions = {},
+): Promise<Outcome<PipelinePermissions>> {
+  const { project, connectionId } = desired;
+  const wanted: PipelinePermissions = { allPipelines: desired.allPipelines, pipelineIds: desired.pipelineIds };
+  const current = knownAbsent
+    ? { allPipelines: false, pipelineIds: [] }
+    : fromWire(
+        await devops(`read the pipeline permissions of the service connection ${connectionId} in project '${project.name}'`, () =>
+          clients.devopsRest.getPipelinePermissions(project.id, ENDPOINT, connectionId),
+        ),
+      );
+  const grant = missing(current, wanted);
+  if (isEmpty(grant)) return { action: 'kept', value: current };
+  options.beforeWrite?.();
+  if (options.dryRun) return { action: 'updated', value: { allPipelines: current.allPipelines || wanted.allPipelines, pipelineIds: [...new Set([...current.pipelineIds, ...wanted.pipelineIds])] } };
+  const written = await devops(`authorize pipelines to use the service connection ${connectionId} in project '${project.name}'`, () =>
+    clients.devopsRest.updatePipelinePermissions(project.id, ENDPOINT, connectionId, toWire(connectionId, grant)),
+  );
+  return { action: 'updated', value: fromWire(written) };
+}
+
+// ---- pipeline definitions by id or name ---------------------------------------------------------
+
+export interface Pipeline {
+  id: number;
+  name: string;
+  /** Folder as Azure DevOps writes it: `\` for the root, `\apps` below it. */
+  folder: string;
+}
+
+export function definitionsFromWire(wire: unknown): Pipeline[] {
+  const value = (typeof wire === 'object' && wire !== null ? (wire as { value?: unknown }).value : undefined) ?? [];
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((d): d is { id: number; name: string; path?: string } => typeof d?.id === 'number' && typeof d?.name === 'string')
+    .map((d) => ({ id: d.id, name: d.name, folder: d.path || '\\' }));
+}
+
+/** Folders compare without case and trailing separators: `\Apps\` is `\apps`. */
+export function sameFolder(a: string, b: string): boolean {
+  const normal = (folder: string): string => `\\${folder.replace(/^\\+|\\+$/g, '')}`.toLowerCase();
+  return normal(a) === normal(b);
+}
+
+/**
+ * Resolves each reference in the project to one definition: ids in one request, each name in its own
+ * (the list filters by name on the server; `*` there is a wildcard, so matches are checked exactly here).
+ * Fails naming authorizePipelines for a missing id, a missing name, or a name found in several folders.
+ */
+export async function resolvePipelines(clients: Clients, project: Project, references: PipelineReference[]): Promise<Pipeline[]> {
+  const ids = references.flatMap((r) => ('id' in r ? [r.id] : []));
+  const names = references.flatMap((r) => ('name' in r ? [r] : []));
+  const notFound = (what: string): InputError =>
+    new InputError('authorizePipelines', `names ${what}, which is not a pipeline in project '${project.name}' that the pipeline's identity can see.`);
+
+  const byIds = async (): Promise<Pipeline[]> => {
+    if (ids.length === 0) return [];
+    const found = definitionsFromWire(
+      await devops(`read the pipelines ${ids.join(', ')} in project '${project.name}'`, () =>
+        clients.devopsRest.listDefinitions(project.id, { definitionIds: ids }),
+      ),
+    );
+    const absent = ids.find((id) => !found.some((p) => p.id === id));
+    if (absent !== undefined) throw notFound(`the pipeline id ${absent}`);
+    return ids.map((id) => found.find((p) => p.id === id)!);
+  };
+  const byName = async (reference: { name: string; folder?: string }): Promise<Pipeline> => {
+    const what = describePipeline(reference);
+    const listed = definitionsFromWire(
+      await devops(`find the pipeline ${what} in project '${project.name}'`, () =>
+        clients.devopsRest.listDefinitions(project.id, { name: reference.name, path: reference.folder }),
+      ),
+    );
+    const matches = listed.filter(
+      (p) => p.name.toLowerCase() === reference.name.toLowerCase() && (!reference.folder || sameFolder(p.folder, reference.folder)),
+    );
+    if (matches.length === 0) throw notFound(what);
+    if (matches.length > 1) {
+      throw new InputError(
+        'authorizePipelines',
+        `names ${what}, which matches pipelines in several folders (${matches.map((p) => p.folder).join(', ')}); write it with its folder, e.g. ${matches[0].folder.replace(/\\$/, '')}\\${matches[0].name}, or use its id.`,
+      );
+    }
+    return matches[0];
+  };
+  const [fromIds, fromNames] = await Promise.all([byIds(), Promise.all(names.map(byName))]);
+  const all = [...fromIds, ...fromNames];
+  return all.filter((pipeline, index) => all.findIndex((p) => p.id === pipeline.id) === index);
+}

@@ -1,0 +1,127 @@
+/**
+ * The application's service principal in the tenant (Microsoft Graph v1.0, contracts/graph-v1.0/NOTES.md
+ * §3-4): the object Entra signs the connection in as, and whose object id ARM role assignments name.
+ */
+import type { Clients } from '../clients';
+import { ServiceError, type TaskError } from '../errors';
+import { toTaskError } from '../failures';
+import { REPLICATION, waitFor } from '../retry';
+import { graphCall, odataKey, type GraphWriteOptions } from './graph';
+import type { Outcome } from './outcome';
+
+export interface ServicePrincipal {
+  /** Object id: the principal id of role assignments. */
+  id: string;
+  appId: string;
+  displayName: string;
+}
+
+export interface WireServicePrincipal {
+  id?: string;
+  appId?: string;
+  displayName?: string | null;
+  accountEnabled?: boolean | null;
+}
+
+/**
+ * The body of the upsert. The appId travels in the URL; the body only makes explicit what a new service
+ * principal needs to sign in (an enabled account), which is also Graph's default.
+ */
+export function toWire(): WireServicePrincipal {
+  return { accountEnabled: true };
+}
+
+export function fromWire(wire: WireServicePrincipal): ServicePrincipal {
+  return { id: wire.id ?? '', appId: wire.appId ?? '', displayName: wire.displayName ?? '' };
+}
+
+/**
+ * Whether a failed create means "the application has not replicated yet". Graph answers 400
+ * "The appId '…' of the service principal does not reference a valid application object."
+ * (detail NoBackingApplicationObject) to a caller with Application.ReadWrite.All, and 403
+ * Authorization_RequestDenied "When using this permission, the backing application of the service
+ * principal being created must in the local tenant" to one with Application.ReadWrite.OwnedBy, whose
+ * ownership check cannot see the application yet (Azure CLI retries both: azure-cli
+ * create_service_principal_for_rbac). The 403 is also what a caller gets for an application it does not
+ * own, so it is awaited only for an application this run created.
+ */
+export function isAwaitingApplication(error: TaskError, applicationIsNew: boolean): boolean {
+  const message = error.message.toLowerCase();
+  if (error.status === 400 && message.includes('does not reference a valid application object')) return true;
+  return (
+    applicationIsNew &&
+    error.status === 403 &&
+    error.code === 'Authorization_RequestDenied' &&
+    message.includes('backing application of the service principal')
+  );
+}
+
+/** A replication answer carries Graph's generic code; say what it means when the wait runs out. */
+function explained(error: TaskError, applicationIsNew: boolean): TaskError {
+  if (!isAwaitingApplication(error, applicationIsNew)) return error;
+  const { operation, status, code, correlationId } = error;
+  return new ServiceError(error.message, {
+    operation,
+    status,
+    code,
+    correlationId,
+    hint: 'Microsoft Graph has not replicated the new application yet; re-run the task in a few minutes',
+  });
+}
+
+function byAppId(appId: string): string {
+  return `/servicePrincipals(appId=${odataKey(appId)})`;
+}
+
+export async function readServicePrincipal(clients: Clients, appId: string): Promise<ServicePrincipal | null> {
+  const graph = await clients.graph();
+  try {
+    return fromWire(await graphCall(`read the service principal of application ${appId}`, () => graph.api(byAppId(appId)).get() as Promise<WireServicePrincipal>));
+  } catch (error) {
+    if ((error as TaskError).status === 404) return null;
+    throw error;
+  }
+}
+
+/**
+ * Finds the service principal of the application, or creates it with Graph's upsert by appId.
+ * `applicationIsNew` skips the read (a new application has no service principal) and lets the create
+ * wait for the new application to replicate.
+ */
+export async function ensureServicePrincipal(
+  clients: Clients,
+  appId: string,
+  applicationIsNew: boolean,
+  options: GraphWriteOptions = {},
+): Promise<Outcome<ServicePrincipal>> {
+  if (!applicationIsNew) {
+    const existing = await readServicePrincipal(clients, appId);
+    if (existing) return { action: 'kept', value: existing };
+  }
+  options.beforeWrite?.();
+  if (options.dryRun) return { action: 'created', value: fromWire({ appId }) };
+  const graph = await clients.graph();
+  const operation = `create the service principal of application ${appId}`;
+  const written = await waitFor(
+    `the application ${appId} to replicate in Microsoft Graph`,
+    () =>
+      graphCall(operation, () => graph.api(byAppId(appId)).header('Prefer', 'create-if-missing').patch(toWire()) as Promise<WireServicePrincipal | undefined>).catch(
+        (error: unknown) => Promise.reject(explained(error as TaskError, applicationIsNew)),
+      ),
+    (error) => (isAwaitingApplication(error as TaskError, applicationIsNew) ? 'policy' : undefined),
+    options.replication ?? REPLICATION,
+  );
+  if (written?.id) return { action: 'created', value: fromWire(written) };
+  // 204: it existed (a concurrent run, or a replica our read missed); read it back.
+  const found = await waitFor(
+    `the service principal of application ${appId} to replicate in Microsoft Graph`,
+    async () => {
+      const principal = await readServicePrincipal(clients, appId);
+      if (principal) return principal;
+      throw toTaskError('graph', operation, { statusCode: 404, code: 'Request_ResourceNotFound', message: 'Graph answered that it exists, but reading it found nothing yet' });
+    },
+    (error) => ((error as TaskError).code === 'Request_ResourceNotFound' ? 'policy' : undefined),
+    options.replication ?? REPLICATION,
+  );
+  return { action: 'updated', value: found };
+}

@@ -1,0 +1,117 @@
+import { strict as assert } from 'node:assert';
+import { ServiceError } from '../../src/errors';
+import { toTaskError } from '../../src/failures';
+import * as application from '../../src/resources/application';
+import * as applicationCredential from '../../src/resources/applicationCredential';
+import { trusts } from '../../src/resources/federatedCredential';
+import { isReplicationLag, odataKey } from '../../src/resources/graph';
+import * as servicePrincipal from '../../src/resources/servicePrincipal';
+
+describe('application converters', () => {
+  const desired = { uniqueName: 'wic-0123', displayName: 'azure-devops-app1-dev' };
+
+  it('write a single-tenant application with the display name; the uniqueName travels in the URL', () => {
+    assert.deepEqual(application.toWire(desired), { displayName: 'azure-devops-app1-dev', signInAudience: 'AzureADMyOrg' });
+  });
+
+  it('read the ids, the key and the settings this task owns from Graph\'s answer', () => {
+    const read = application.fromWire({
+      id: 'object-id',
+      appId: 'client-id',
+      uniqueName: 'wic-0123',
+      displayName: 'azure-devops-app1-dev',
+      signInAudience: 'AzureADMyOrg',
+      ...{ publisherDomain: 'contoso.onmicrosoft.com' },
+    });
+    assert.deepEqual(read, { id: 'object-id', appId: 'client-id', uniqueName: 'wic-0123', displayName: 'azure-devops-app1-dev', signInAudience: 'AzureADMyOrg' });
+  });
+
+  it('patch nothing for an application that matches, and only what differs otherwise', () => {
+    const existing = application.fromWire({ id: 'o', appId: 'a', uniqueName: 'wic-0123', ...application.toWire(desired) });
+    assert.equal(application.changes(desired, existing), undefined);
+    assert.deepEqual(application.changes({ ...desired, displayName: 'renamed' }, existing), { displayName: 'renamed' });
+    assert.deepEqual(application.changes(desired, { ...existing, signInAudience: 'AzureADMultipleOrgs' }), { signInAudience: 'AzureADMyOrg' });
+  });
+});
+
+describe('service principal converters', () => {
+  it('create an enabled service principal, the appId in the URL', () => {
+    assert.deepEqual(servicePrincipal.toWire(), { accountEnabled: true });
+  });
+
+  it('read its object id, the principal of role assignments', () => {
+    assert.deepEqual(servicePrincipal.fromWire({ id: 'sp', appId: 'a', displayName: 'n', accountEnabled: true }), { id: 'sp', appId: 'a', displayName: 'n' });
+  });
+
+  describe('tell "the application has not replicated yet" from a refusal', () => {
+    const graphError = (statusCode: number, code: string, message: string) => toTaskError('graph', 'create', { statusCode, code, message });
+
+    it('400 NoBackingApplicationObject always', () => {
+      const error = graphError(400, 'Request_BadRequest', "The appId 'a' of the service principal does not reference a valid application object.");
+      assert.ok(servicePrincipal.isAwaitingApplication(error, false));
+    });
+
+    it('403 for an OwnedBy caller only for an application this run created', () => {
+      const error = graphError(
+        403,
+        'Authorization_RequestDenied',
+        'When using this permission, the backing application of the service principal being created must in the local tenant.',
+      );
+      assert.ok(servicePrincipal.isAwaitingApplication(error, true));
+      assert.ok(!servicePrincipal.isAwaitingApplication(error, false));
+    });
+
+    it('never another 4xx', () => {
+      assert.ok(!servicePrincipal.isAwaitingApplication(graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'), true));
+      assert.ok(!servicePrincipal.isAwaitingApplication(graphError(400, 'Request_BadRequest', "Property 'x' is invalid."), true));
+    });
+  });
+});
+
+describe('application federated credential converters', () => {
+  const desired = { applicationId: 'o', applicationName: 'app', name: 'azure-devops-x', issuer: 'https://issuer/v2.0', subject: '/eid1/sc/Org/X' };
+
+  it('write the issuer and subject as given with the token exchange audience; the name travels in the URL', () => {
+    assert.deepEqual(applicationCredential.toWire(desired), {
+      issuer: 'https://issuer/v2.0',
+      subject: '/eid1/sc/Org/X',
+      audiences: ['api://AzureADTokenExchange'],
+    });
+  });
+
+  it('read Graph\'s credential into the model the managed identity path uses, matched case-sensitively', () => {
+    const read = applicationCredential.fromWire({ id: 'i', name: 'azure-devops-x', description: null, ...applicationCredential.toWire(desired) });
+    assert.deepEqual(read, { name: 'azure-devops-x', issuer: 'https://issuer/v2.0', subject: '/eid1/sc/Org/X', audiences: ['api://AzureADTokenExchange'] });
+    assert.ok(trusts(read, desired));
+    assert.ok(!trusts({ ...read, subject: '/eid1/sc/org/x' }, desired));
+  });
+});
+
+describe('Graph helpers', () => {
+  it('quote an OData key, doubling quotes, safe in a URL path', () => {
+    assert.equal(odataKey('wic-0123'), "'wic-0123'");
+    assert.equal(odataKey("o'brien"), "'o''brien'");
+    assert.equal(odataKey('a/b c'), "'a%2Fb%20c'");
+  });
+
+  it('take only 404 Request_ResourceNotFound for replication lag', () => {
+    assert.ok(isReplicationLag(new ServiceError('gone', { status: 404, code: 'Request_ResourceNotFound' })));
+    assert.ok(!isReplicationLag(new ServiceError('no', { status: 403, code: 'Authorization_RequestDenied' })));
+    assert.ok(!isReplicationLag(new ServiceError('no', { status: 404, code: 'NotFound' })));
+  });
+
+  it('read a Graph client error: status, code and request id; no status when no answer came', () => {
+    const error = toTaskError('graph', 'create the application', {
+      statusCode: 403,
+      code: 'Authorization_RequestDenied',
+      requestId: 'req-1',
+      message: 'Insufficient privileges to complete the operation.',
+    });
+    assert.equal(error.status, 403);
+    assert.equal(error.correlationId, 'req-1');
+    assert.match(error.describe(), /Application\.ReadWrite\.OwnedBy/);
+    const signIn = toTaskError('graph', 'read', { statusCode: -1, code: 'AuthenticationError', message: 'AADSTS7000215: Invalid client secret provided.' });
+    assert.equal(signIn.status, undefined);
+    assert.equal(signIn.code, 'AADSTS7000215');
+  });
+});

@@ -1,0 +1,86 @@
+import { strict as assert } from 'node:assert';
+import { describePipeline, parsePipelineReference } from '../../src/request';
+import * as permissions from '../../src/resources/pipelinePermissions';
+import * as sharing from '../../src/resources/sharing';
+
+/** The body of contracts/ado-pipelinepermissions-7.2 GET__GetPipelinePermissionsForResource.json, abridged. */
+const PUBLISHED_GET = {
+  resource: { type: 'queue', id: '1' },
+  pipelines: [
+    { id: 6, authorized: true, authorizedBy: { displayName: 'User Name', id: '3b3db741-9d03-4e32-a7c0-6c3dfc2013c1' }, authorizedOn: '2020-01-02T08:59:48.77Z' },
+    { id: 15, authorized: true, authorizedOn: '2020-11-19T08:14:49.26Z' },
+  ],
+};
+
+describe('pipeline permissions converters', () => {
+  it('read the published answer: the pipelines authorized one by one, open access off when absent', () => {
+    assert.deepEqual(permissions.fromWire(PUBLISHED_GET), { allPipelines: false, pipelineIds: [6, 15] });
+  });
+
+  it('read open access, and tolerate an empty or null answer', () => {
+    assert.deepEqual(permissions.fromWire({ allPipelines: { authorized: true }, pipelines: null }), { allPipelines: true, pipelineIds: [] });
+    assert.deepEqual(permissions.fromWire(undefined), { allPipelines: false, pipelineIds: [] });
+    assert.deepEqual(permissions.fromWire({ pipelines: [{ id: 3, authorized: false }] }).pipelineIds, [], 'a revoked pipeline is not authorized');
+  });
+
+  it('grant only what is missing, and nothing when all is granted', () => {
+    const current = { allPipelines: false, pipelineIds: [6, 15] };
+    assert.deepEqual(permissions.missing(current, { allPipelines: true, pipelineIds: [15, 16] }), { allPipelines: true, pipelineIds: [16] });
+    assert.ok(permissions.isEmpty(permissions.missing(current, { allPipelines: false, pipelineIds: [6] })));
+    assert.ok(permissions.isEmpty(permissions.missing({ allPipelines: true, pipelineIds: [] }, { allPipelines: true, pipelineIds: [] })));
+  });
+
+  it('write the PATCH body of the contract: the endpoint resource, the pipelines, and allPipelines only when granted', () => {
+    assert.deepEqual(permissions.toWire('sc-id', { allPipelines: false, pipelineIds: [16] }), {
+      resource: { type: 'endpoint', id: 'sc-id' },
+      pipelines: [{ id: 16, authorized: true }],
+    });
+    assert.deepEqual(permissions.toWire('sc-id', { allPipelines: true, pipelineIds: [] }).allPipelines, { authorized: true });
+  });
+
+  it('read build definitions with their folders, the root as \\', () => {
+    const wire = { count: 3, value: [{ id: 7, name: 'app1-deploy', path: '\\apps' }, { id: 12, name: 'app1-ci', path: '\\' }, { name: 'no id' }] };
+    assert.deepEqual(permissions.definitionsFromWire(wire), [
+      { id: 7, name: 'app1-deploy', folder: '\\apps' },
+      { id: 12, name: 'app1-ci', folder: '\\' },
+    ]);
+    assert.deepEqual(permissions.definitionsFromWire({}), []);
+  });
+
+  it('compare folders without case or trailing separators', () => {
+    assert.ok(permissions.sameFolder('\\Apps\\', '\\apps'));
+    assert.ok(permissions.sameFolder('\\', ''));
+    assert.ok(!permissions.sameFolder('\\apps', '\\apps\\web'));
+  });
+});
+
+describe('pipeline references', () => {
+  it('read ids, names and folders written with either separator, and print them as the log shows them', () => {
+    assert.deepEqual(parsePipelineReference('42'), { id: 42 });
+    assert.deepEqual(parsePipelineReference('app1-deploy'), { name: 'app1-deploy' });
+    assert.deepEqual(parsePipelineReference('\\apps\\web\\app1-deploy'), { name: 'app1-deploy', folder: '\\apps\\web' });
+    assert.deepEqual(parsePipelineReference('apps/app1-deploy'), { name: 'app1-deploy', folder: '\\apps' });
+    assert.equal(describePipeline({ id: 42 }), '42');
+    assert.equal(describePipeline({ name: 'app1-deploy', folder: '\\apps' }), "'\\apps\\app1-deploy'");
+  });
+});
+
+describe('sharing converters', () => {
+  const app1 = { id: 'A1', name: 'app1' };
+  const tools = { id: 'T1', name: 'tools' };
+
+  it('add only the projects the connection is not in, each once, ignoring the case of ids', () => {
+    assert.deepEqual(sharing.missingProjects(['p1', 'a1'], [app1, tools, tools]), [tools]);
+    assert.deepEqual(sharing.missingProjects(['p1', 'a1', 't1'], [app1, tools]), []);
+  });
+
+  it('write one project reference per project, under the connection’s own name', () => {
+    assert.deepEqual(sharing.toWire([tools], 'app1-dev', 'd'), [{ projectReference: { id: 'T1', name: 'tools' }, name: 'app1-dev', description: 'd' }]);
+  });
+
+  it('refuse a project with another connection of the same name, but not the connection itself', () => {
+    assert.throws(() => sharing.assertShareable([{ project: app1, sameNameConnectionId: 'other' }], 'app1-dev', 'mine'), /already has another service connection named 'app1-dev'/);
+    assert.throws(() => sharing.assertShareable([{ project: app1, sameNameConnectionId: 'other' }], 'app1-dev', undefined));
+    sharing.assertShareable([{ project: app1, sameNameConnectionId: 'MINE' }, { project: tools }], 'app1-dev', 'mine');
+  });
+});

@@ -1,0 +1,182 @@
+/**
+ * parseRequest for how the task reaches Azure and Azure DevOps: bootstrap schemes, management groups,
+ * several roles, Azure DevOps credentials and the agent's network settings.
+ */
+import { strict as assert } from 'node:assert';
+import { InputError, TaskError } from '../../src/errors';
+import { isVariableName, parseRequest, RawTask } from '../../src/request';
+
+const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
+
+function raw(inputs: Record<string, string> = {}, overrides: Partial<RawTask> = {}, bootstrap: Partial<RawTask['bootstrap']> = {}): RawTask {
+  return {
+    inputs: {
+      bootstrapConnection: 'e1e1e1e1-0000-0000-0000-000000000001',
+      connectionName: 'app1-dev',
+      identityResourceGroup: 'rg-identities',
+      organizationUrl: 'https://dev.azure.com/contoso/',
+      project: 'platform',
+      ...inputs,
+    },
+    bootstrap: {
+      id: 'e1e1e1e1-0000-0000-0000-000000000001',
+      url: 'https://management.azure.com/',
+      scheme: 'WorkloadIdentityFederation',
+      parameters: { tenantid: 'tenant-guid', serviceprincipalid: 'client-guid' },
+      data: { subscriptionId: SUBSCRIPTION, environment: 'AzureCloud' },
+      ...bootstrap,
+    },
+    accessToken: 'job-token',
+    oidcRequestUri: 'https://dev.azure.com/contoso/p/_apis/distributedtask/hubs/build/plans/1/jobs/2/oidctoken',
+    ...overrides,
+  };
+}
+
+function failsOn(input: string, task: RawTask, mentions?: RegExp): void {
+  assert.throws(
+    () => parseRequest(task),
+    (error: unknown) => {
+      assert.ok(error instanceof InputError, `expected an InputError, got ${String(error)}`);
+      assert.equal(error.input, input);
+      if (mentions) assert.match(error.describe(), mentions);
+      return true;
+    },
+  );
+}
+
+describe('parseRequest: bootstrap schemes', () => {
+  it('reads a certificate connection (ServicePrincipal, spnCertificate)', () => {
+    const request = parseRequest(
+      raw({}, {}, { scheme: 'ServicePrincipal', parameters: { tenantid: 't', serviceprincipalid: 'c', authenticationType: 'spnCertificate', servicePrincipalCertificate: PEM } }),
+    );
+    assert.deepEqual(request.bootstrap.auth, { scheme: 'ServicePrincipalCertificate', tenantId: 't', clientId: 'c', certificate: PEM });
+  });
+
+  it('refuses a certificate without its private key', () => {
+    const certificateOnly = PEM.split('-----BEGIN PRIVATE KEY-----')[0];
+    failsOn(
+      'bootstrapConnection',
+      raw({}, {}, { scheme: 'ServicePrincipal', parameters: { tenantid: 't', serviceprincipalid: 'c', authenticationType: 'spnCertificate', servicePrincipalCertificate: certificateOnly } }),
+      /PEM certificate with its private key/,
+    );
+  });
+
+  it('lists the supported authentication types of a service principal', () => {
+    failsOn(
+      'bootstrapConnection',
+      raw({}, {}, { scheme: 'ServicePrincipal', parameters: { tenantid: 't', serviceprincipalid: 'c', authenticationType: 'spnKey' } }),
+      /Supported authentication types are: spnKey, spnCertificate/,
+    );
+  });
+
+  it("reads a managed identity connection: no service principal, a user-assigned one by msiclientId", () => {
+    const system = parseRequest(raw({}, {}, { scheme: 'ManagedServiceIdentity', parameters: { tenantid: 't' } }));
+    assert.deepEqual(system.bootstrap.auth, { scheme: 'ManagedServiceIdentity', tenantId: 't', clientId: undefined });
+    const user = parseRequest(raw({}, {}, { scheme: 'ManagedServiceIdentity', parameters: { tenantid: 't' }, data: { subscriptionId: SUBSCRIPTION, msiclientId: 'mi-client' } }));
+    assert.deepEqual(user.bootstrap.auth, { scheme: 'ManagedServiceIdentity', tenantId: 't', clientId: 'mi-client' });
+  });
+
+  it('refuses any other scheme, listing the supported ones, even without a tenant', () => {
+    failsOn(
+      'bootstrapConnection',
+      raw({}, {}, { scheme: 'PublishProfile', parameters: {} }),
+      /scheme 'PublishProfile'\. Supported schemes are: WorkloadIdentityFederation, ServicePrincipal, ManagedServiceIdentity\./,
+    );
+  });
+
+  it('takes the sovereign cloud from the endpoint data', () => {
+    const request = parseRequest(
+      raw({}, {}, {
+        url: 'https://management.usgovcloudapi.net/',
+        data: { subscriptionId: SUBSCRIPTION, environment: 'AzureUSGovernment', activeDirectoryAuthority: 'https://login.microsoftonline.us/' },
+      }),
+    );
+    assert.equal(request.bootstrap.cloud.environment, 'AzureUSGovernment');
+    assert.equal(request.bootstrap.cloud.resourceManagerUrl, 'https://management.usgovcloudapi.net/');
+    assert.equal(request.bootstrap.cloud.resourceManagerAudience, 'https://management.core.usgovcloudapi.net/');
+    assert.equal(request.bootstrap.cloud.authorityHost, 'https://login.microsoftonline.us/');
+  });
+});
+
+describe('parseRequest: management group scope', () => {
+  it('scopes the role and the connection to the group', () => {
+    const request = parseRequest(raw({ managementGroupId: 'mg-platform', managementGroupName: 'Platform' }));
+    assert.deepEqual(request.azure.managementGroup, { id: 'mg-platform', name: 'Platform' });
+    assert.equal(request.azure.scope, '/providers/Microsoft.Management/managementGroups/mg-platform');
+    assert.equal(request.azure.subscriptionId, SUBSCRIPTION, 'the subscription still holds the identity');
+  });
+
+  it('refuses a malformed id, a name alone, and a resource group beside it', () => {
+    failsOn('managementGroupId', raw({ managementGroupId: 'Platform Team' }), /not a management group id/);
+    failsOn('managementGroupName', raw({ managementGroupName: 'Platform' }), /without managementGroupId/);
+    failsOn('resourceGroup', raw({ managementGroupId: 'mg-platform', resourceGroup: 'rg-app1' }), /cannot be combined with managementGroupId/);
+  });
+});
+
+describe('parseRequest: several roles', () => {
+  it('adds the roleAssignments lines relative to the target subscription, without the main grant', () => {
+    const request = parseRequest(raw({ resourceGroup: 'rg-app1', roleAssignments: 'Reader@resourceGroups/rg-shared\nContributor@resourceGroups/rg-app1' }));
+    assert.deepEqual(request.azure.additionalRoles, [{ role: 'Reader', scope: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-shared`, line: 1 }]);
+  });
+
+  it('has none by default', () => {
+    assert.deepEqual(parseRequest(raw()).azure.additionalRoles, []);
+  });
+});
+
+describe('parseRequest: Azure DevOps credentials', () => {
+  it('uses the job access token by default', () => {
+    assert.deepEqual(parseRequest(raw()).devopsAuth, { kind: 'jobAccessToken' });
+  });
+
+  it('signs in as the bootstrap identity without needing the job token, unless the bootstrap is federated', () => {
+    const secret = raw({ devOpsAuth: 'bootstrapIdentity' }, { accessToken: undefined }, { scheme: 'ServicePrincipal', parameters: { tenantid: 't', serviceprincipalid: 'c', serviceprincipalkey: 's' } });
+    assert.deepEqual(parseRequest(secret).devopsAuth, { kind: 'bootstrapIdentity' });
+    failsOn('bootstrapConnection', raw({ devOpsAuth: 'bootstrapIdentity' }, { accessToken: undefined }), /no access token/);
+  });
+
+  it('takes a personal access token from a secret variable only', () => {
+    const token = `${'a'.repeat(76)}AZDO${'b'.repeat(4)}`;
+    const request = parseRequest(raw({ devOpsAuth: 'personalAccessToken', devOpsTokenVariable: 'ADO_PAT' }, { devOpsTokenVariable: { value: token, secret: true } }));
+    assert.deepEqual(request.devopsAuth, { kind: 'personalAccessToken', variable: 'ADO_PAT', token });
+    failsOn('devOpsTokenVariable', raw({ devOpsAuth: 'personalAccessToken' }), /is required/);
+    failsOn('devOpsTokenVariable', raw({ devOpsAuth: 'personalAccessToken', devOpsTokenVariable: 'ADO_PAT' }), /which this job does not have/);
+    failsOn(
+      'devOpsTokenVariable',
+      raw({ devOpsAuth: 'personalAccessToken', devOpsTokenVariable: 'ADO_PAT' }, { devOpsTokenVariable: { value: token, secret: false } }),
+      /which is not secret/,
+    );
+  });
+
+  it('lists the allowed values of devOpsAuth', () => {
+    failsOn('devOpsAuth', raw({ devOpsAuth: 'password' }), /Supported values are: jobAccessToken, bootstrapIdentity, personalAccessToken/);
+  });
+});
+
+describe('isVariableName', () => {
+  it('tells a variable name from a token pasted in its place', () => {
+    assert.ok(isVariableName('ADO_PAT'));
+    assert.ok(isVariableName('secrets.devops-token'));
+    assert.ok(!isVariableName(`${'x'.repeat(76)}AZDO1234`), 'an 84-character PAT');
+    assert.ok(!isVariableName('abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst'), 'a 52-character PAT');
+    assert.ok(!isVariableName('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'), 'a JWT');
+    assert.ok(!isVariableName('$(ADO_PAT)'));
+  });
+});
+
+describe("parseRequest: the agent's network", () => {
+  it('carries the proxy with its bypass patterns, and the CA file', () => {
+    const request = parseRequest(
+      raw({}, { network: { proxyUrl: 'http://proxy:8080', proxyUsername: 'u', proxyPassword: 'p', proxyBypassHosts: ['\\.contoso\\.com'], caFile: '/etc/ca.pem' } }),
+    );
+    assert.deepEqual(request.network, { caFile: '/etc/ca.pem', proxy: { url: 'http://proxy:8080', username: 'u', password: 'p', bypass: ['\\.contoso\\.com'] } });
+    assert.deepEqual(parseRequest(raw()).network, { caFile: undefined });
+  });
+
+  it('refuses a proxy URL or bypass pattern it could not use, in one line', () => {
+    for (const network of [{ proxyUrl: 'proxy:8080' }, { proxyUrl: 'socks5://proxy:1080' }, { proxyUrl: 'http://proxy:8080', proxyBypassHosts: ['(unclosed'] }]) {
+      assert.throws(() => parseRequest(raw({}, { network })), (error: unknown) => error instanceof TaskError && /Agent\.Proxy/.test(error.describe()));
+    }
+  });
+});

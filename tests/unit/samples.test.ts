@@ -1,0 +1,94 @@
+/**
+ * The samples and the Marketplace page stay true to task.json: every input they set exists, the task's
+ * required inputs are set, every output they read is declared, and the classic-editor page names every
+ * input and group as the editor shows them.
+ */
+import { strict as assert } from 'node:assert';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { load } from 'js-yaml';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+const SAMPLES = join(ROOT, 'samples');
+const TASK = 'WorkloadIdentityConnection@1';
+
+interface TaskJson {
+  groups: { displayName: string }[];
+  inputs: { name: string; label: string; required?: boolean; defaultValue?: string }[];
+  outputVariables: { name: string }[];
+}
+const task = JSON.parse(readFileSync(join(ROOT, 'task.json'), 'utf8')) as TaskJson;
+const outputs = task.outputVariables.map((o) => o.name);
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? yamlFiles(join(dir, entry.name)) : entry.name.endsWith('.yml') ? [join(dir, entry.name)] : [],
+  );
+}
+
+/** Every `- task: WorkloadIdentityConnection@1` step in a parsed pipeline, however deep (templates, each-loops). */
+function taskSteps(node: unknown): { name?: string; inputs: Record<string, unknown> }[] {
+  if (Array.isArray(node)) return node.flatMap(taskSteps);
+  if (typeof node !== 'object' || node === null) return [];
+  const record = node as Record<string, unknown>;
+  const own = record.task === TASK ? [{ name: record.name as string | undefined, inputs: (record.inputs ?? {}) as Record<string, unknown> }] : [];
+  return [...own, ...Object.values(record).flatMap(taskSteps)];
+}
+
+describe('samples', () => {
+  const files = yamlFiles(SAMPLES);
+
+  it('hold a bootstrap pipeline, a project-creation template and a pipeline using it', () => {
+    const names = files.map((f) => f.slice(SAMPLES.length + 1));
+    for (const expected of ['bootstrap-connections.yml', 'templates/project-connection.yml', 'new-project.yml']) assert.ok(names.includes(expected), expected);
+  });
+
+  for (const file of yamlFiles(SAMPLES)) {
+    const relative = file.slice(ROOT.length + 1);
+    it(`${relative}: parses, and sets only declared inputs, every required one, and reads only declared outputs`, () => {
+      const text = readFileSync(file, 'utf8');
+      const steps = taskSteps(load(text));
+      for (const step of steps) {
+        for (const name of Object.keys(step.inputs)) assert.ok(task.inputs.some((i) => i.name === name), `${relative} sets the unknown input '${name}'`);
+        for (const input of task.inputs.filter((i) => i.required && i.defaultValue === undefined)) {
+          assert.ok(input.name in step.inputs, `${relative} sets the required input '${input.name}'`);
+        }
+      }
+      // Output references: $(wif.x), $(wif_${{ … }}.x), outputs['wif.x'].
+      for (const [, output] of text.matchAll(/\bwif(?:_[\w${}. ]*?)?\.([A-Za-z]+)\b(?=\)|'\])/g)) {
+        assert.ok(outputs.includes(output), `${relative} reads the undeclared output '${output}'`);
+      }
+    });
+  }
+
+  it('pass outputs on to later jobs and stages in the project-creation sample', () => {
+    const template = readFileSync(join(SAMPLES, 'templates', 'project-connection.yml'), 'utf8');
+    const pipeline = readFileSync(join(SAMPLES, 'new-project.yml'), 'utf8');
+    assert.match(template, /dependencies\.connection\.outputs\['wif\.serviceConnectionId'\]/);
+    assert.match(pipeline, /stageDependencies\.connection\.connection\.outputs\['wif\.serviceConnectionName'\]/);
+    assert.match(pipeline, /template: templates\/project-connection\.yml/);
+  });
+
+  it('walk through every input and group of the classic editor by the labels it shows', () => {
+    const page = readFileSync(join(SAMPLES, 'classic-editor.md'), 'utf8');
+    for (const input of task.inputs) assert.ok(page.includes(`**${input.label}**`), `the classic-editor page names '${input.label}'`);
+    for (const group of task.groups) assert.ok(page.includes(`**${group.displayName}.**`), `the classic-editor page names the group '${group.displayName}'`);
+  });
+});
+
+describe('the Marketplace page (overview.md)', () => {
+  const page = readFileSync(join(ROOT, 'overview.md'), 'utf8');
+
+  it('shows a YAML example that sets only declared inputs', () => {
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(page)?.[1];
+    assert.ok(yaml, 'a YAML example');
+    for (const step of taskSteps(load(yaml))) {
+      for (const name of Object.keys(step.inputs)) assert.ok(task.inputs.some((i) => i.name === name), name);
+    }
+  });
+
+  it('lists the permissions in Azure, Entra ID and Azure DevOps, and every output', () => {
+    for (const where of ['Azure:', 'Entra ID', 'Azure DevOps:']) assert.ok(page.includes(`| ${where}`), `a permissions row for ${where}`);
+    for (const output of outputs) assert.ok(page.includes(`| \`${output}\` |`), `the output ${output}`);
+  });
+});
