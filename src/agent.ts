@@ -32,6 +32,8 @@ const INPUTS = [
   'roleAssignments',
   'devOpsAuth',
   'devOpsTokenVariable',
+  'dryRun',
+  'replicationWaitSeconds',
 ] as const;
 
 const ENDPOINT_PARAMETERS = ['tenantid', 'serviceprincipalid', 'authenticationType', 'serviceprincipalkey', 'servicePrincipalCertificate'] as const;

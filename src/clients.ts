@@ -78,6 +78,11 @@ export interface DevOpsRest {
   updatePipelinePermissions(project: string, resourceType: string, resourceId: string, body: unknown): Promise<unknown>;
   /** GET {org}/{project}/_apis/build/definitions (Definitions - List, 7.1): by exact name and folder, or by ids. */
   listDefinitions(project: string, filter: { name?: string; path?: string; definitionIds?: number[] }): Promise<unknown>;
+  /**
+   * GET {org}/_apis/permissions/{namespace}/{bits}?tokens= (Permissions - Has Permissions, 7.1): whether the
+   * caller holds the bits on each token, as `{value: boolean[]}`.
+   */
+  hasPermissions(namespaceId: string, bits: number, tokens: string[]): Promise<unknown>;
 }
 
 /**
@@ -128,7 +133,9 @@ async function devopsApiClients(organizationUrl: string, token: () => Promise<De
   // The handler is chosen from what the token is: WebApi would guess from its length (WIRE.md).
   const handler =
     credential.kind === 'personalAccessToken' ? new PersonalAccessTokenCredentialHandler(credential.token) : new BearerCredentialHandler(credential.token);
-  const options = { allowRetries: true, maxRetries: 3, ...network.devopsOptions };
+  // typed-rest-client's own retries (GETs on 502-504 and dropped connections, 10-40 ms apart) ignore
+  // Retry-After and would multiply ours; resources/devops.ts retries every call instead.
+  const options = { allowRetries: false, ...network.devopsOptions };
   return {
     serviceEndpoints: new ServiceEndpointApi(organizationUrl, [handler], options, USER_AGENT),
     core: new CoreApi(organizationUrl, [handler], options, USER_AGENT),
@@ -236,6 +243,7 @@ async function fetchThrough(network: AgentNetwork, url: string, init: RequestIni
  */
 const PIPELINE_PERMISSIONS_API = '7.1-preview.1';
 const BUILD_API = '7.1';
+const SECURITY_API = '7.1';
 
 function devopsRestClient(organizationUrl: string, authorization: () => Promise<string>, network: AgentNetwork): DevOpsRest {
   // Retries are left to src/resources/devops.ts, as for the SDK's calls, so a failure is retried once over.
@@ -277,6 +285,8 @@ function devopsRestClient(organizationUrl: string, authorization: () => Promise<
       if (filter.definitionIds?.length) query.definitionIds = filter.definitionIds.join(',');
       return send('GET', `${encodeURIComponent(project)}/_apis/build/definitions`, query);
     },
+    hasPermissions: (namespaceId, bits, tokens) =>
+      send('GET', `_apis/permissions/${encodeURIComponent(namespaceId)}/${bits}`, { tokens: tokens.join(','), 'api-version': SECURITY_API }),
   };
 }
 

@@ -1,9 +1,11 @@
 /**
  * Turns what the SDKs throw into our error family. Each SDK has its own shape:
- * - @azure/core-rest-pipeline RestError: statusCode, code (ARM `error.code`), response headers;
+ * - @azure/core-rest-pipeline RestError: statusCode, code (ARM `error.code`, or the system error code of
+ *   a failed connection), response headers;
  * - @azure/identity / MSAL: the AADSTS code only inside the message ("AADSTS70021: No matching …");
- * - azure-devops-node-api (typed-rest-client): statusCode and the parsed body in `result`
- *   (`{message, typeKey}`), no headers;
+ * - azure-devops-node-api (typed-rest-client 3): statusCode, the parsed body in `result`
+ *   (`{message, typeKey}`) and the response headers in `responseHeaders` (RestClient.processResponse);
+ *   a failed connection is Node's own error with `code` (ECONNRESET, …);
  * - @microsoft/microsoft-graph-client GraphError: statusCode (-1 when no response arrived), code (Graph's
  *   `error.code`), requestId (`innerError.request-id`).
  */
@@ -19,8 +21,18 @@ interface LooseError {
   requestId?: string | null;
   result?: { message?: string; typeKey?: string; typeName?: string } | null;
   response?: { headers?: { get?(name: string): string | undefined }; bodyAsText?: string | null };
+  responseHeaders?: Record<string, string | string[] | undefined>;
   request?: { headers?: { get?(name: string): string | undefined } };
 }
+
+/** Connection failures worth another try: the request may not have reached the service, or its answer was lost. */
+const NETWORK_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'ESOCKETTIMEDOUT']);
+
+/**
+ * Errors no wait will clear even though their status says 5xx: Azure DevOps reports a duplicate connection
+ * name as 500 DuplicateServiceConnectionException.
+ */
+const PERMANENT_CODES = new Set(['DuplicateServiceConnectionException']);
 
 export function toTaskError(service: Service, operation: string, error: unknown): TaskError {
   if (error instanceof TaskError) return error;
@@ -29,23 +41,54 @@ export function toTaskError(service: Service, operation: string, error: unknown)
   // Graph client reports a request that never got an answer as statusCode -1.
   const status = e.statusCode !== undefined && e.statusCode > 0 ? e.statusCode : tunnelStatus(e.message);
   const aadsts = /AADSTS(\d+)/.exec(e.message ?? '');
-  // A Graph client error without an answer (statusCode -1) carries the JavaScript error's name as its code.
-  const code = aadsts ? `AADSTS${aadsts[1]}` : e.statusCode === -1 ? undefined : e.code ?? e.result?.typeKey ?? undefined;
+  // MSAL's own failures (no AADSTS from Entra) lead their message with a code: "network_error: …". A Graph
+  // client error without an answer (statusCode -1) carries the JavaScript error's name as its code.
+  const msal = /^([a-z]+(?:_[a-z]+)*_error):/.exec(e.message ?? '');
+  const code = aadsts ? `AADSTS${aadsts[1]}` : e.statusCode === -1 ? undefined : e.code ?? e.result?.typeKey ?? msal?.[1] ?? undefined;
   const headers = e.response?.headers;
+  const devopsHeader = (name: string): string | undefined => [e.responseHeaders?.[name]].flat()[0];
   const correlationId =
     headers?.get?.('x-ms-correlation-request-id') ??
     headers?.get?.('request-id') ??
     headers?.get?.('x-vss-e2eid') ??
+    devopsHeader('x-vss-e2eid') ??
     e.requestId ??
     undefined;
-  const message = firstSentence(e.result?.message ?? e.message ?? 'unknown error');
-  const facts = { operation, status, code, correlationId, hint: hintFor(code, status, service) };
+  const retryAfterMs = parseRetryAfter(headers?.get?.('retry-after') ?? devopsHeader('retry-after'));
+  const message =
+    code && NETWORK_CODES.has(code) && status === undefined
+      ? `the connection failed (${e.message ?? code})`
+      : firstSentence(e.result?.message ?? e.message ?? 'unknown error');
+  // A proxy that refused the tunnel: its status says more than the socket's code.
+  const tunnelled = status !== undefined && e.statusCode === undefined;
+  const hint = (tunnelled ? hintFor(undefined, status, service) : undefined) ?? hintFor(code, status, service);
+  const facts = { operation, status, code, correlationId, retryAfterMs, hint };
   return status === 409 ? new ConflictError(message, facts) : new ServiceError(message, facts);
 }
 
 function tunnelStatus(message: string | undefined): number | undefined {
   const match = /tunneling socket could not be established, statusCode=(\d{3})/.exec(message ?? '');
   return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Whether waiting may clear a failure: throttling, the statuses @azure/core-rest-pipeline retries for ARM
+ * (408, 5xx but 501 and 505), and a connection that failed before an answer arrived.
+ */
+export function isTransient(error: TaskError): boolean {
+  const { status, code } = error;
+  if (code && PERMANENT_CODES.has(code)) return false;
+  if (status === undefined) return code !== undefined && NETWORK_CODES.has(code);
+  return status === 429 || status === 408 || (status >= 500 && status !== 501 && status !== 505);
+}
+
+/** Retry-After in seconds or as an HTTP date (RFC 9110 §10.2.3), in ms; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
 }
 
 /** SDK messages can run to pages (MSAL appends trace ids and timestamps); the first sentence carries the meaning. */

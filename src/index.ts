@@ -8,14 +8,18 @@ import { TaskError } from './errors';
 import { planFor } from './plan';
 import { provision } from './provision';
 import { parseRequest } from './request';
-import { report, summarize } from './report';
+import { dryRunSummary, report, summarize } from './report';
 
 async function main(): Promise<void> {
   try {
     const request = parseRequest(agent.readTask());
     const plan = planFor(request);
     const clients = await createClients(request, (secret) => agent.secret(secret));
-    const provisioned = await provision(request, plan, clients, (step, result) => agent.info(agent.message(...summarize(step, result))));
+    const provisioned = await provision(request, plan, clients, (step, result) => agent.info(agent.message(...summarize(step, result, request.dryRun))));
+    if (request.dryRun) {
+      agent.succeed(agent.message(...dryRunSummary(provisioned)));
+      return;
+    }
     report(request, provisioned, agent);
     agent.succeed(agent.message('ConnectionReady', provisioned.connection.value.name));
   } catch (error) {

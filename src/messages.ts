@@ -9,6 +9,11 @@ export const MESSAGE_KEYS = [
   'StepKept',
   'StepNotFound',
   'StepChecked',
+  'StepWouldCreate',
+  'StepWouldUpdate',
+  'StepWouldKeep',
+  'DryRunSummary',
+  'DryRunInPlace',
   'ConnectionReady',
   'UnexpectedFailure',
 ] as const;

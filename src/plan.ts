@@ -4,12 +4,14 @@
  *
  * Reads come first and run side by side; no write starts before every read has validated the request,
  * so a request naming a missing project, resource group, management group or role writes nothing. The
- * critical path is identity → connection → federated credential; the role assignments (the main one and
+ * permission preflight is among those reads (what the bootstrap identity may do at the scopes this run
+ * writes at, what the Azure DevOps identity may do with service connections), so a run that would stop
+ * half-way for a missing permission stops before its first write instead. The critical path is identity → connection → federated credential; the role assignments (the main one and
  * one per roleAssignments line) run beside the connection. An app registration has the same shape:
  * application → connection → federated credential, with the service principal and its role assignments
  * beside the connection.
  */
-import { describePipeline, type ProvisioningRequest } from './request';
+import { describePipeline, type ManagedIdentityRequest, type ProvisioningRequest } from './request';
 
 export type StepId =
   | 'project'
@@ -24,6 +26,9 @@ export type StepId =
   | 'existingApplication'
   | 'sharedProjects'
   | 'pipelines'
+  | 'identityLocation'
+  | 'azurePermissions'
+  | 'devopsPermissions'
   | 'identity'
   | 'application'
   | 'servicePrincipal'
@@ -74,40 +79,69 @@ export function planFor(request: ProvisioningRequest): Step[] {
   // step that yields the principal the role is granted to.
   let anchor: StepId;
   let principal: StepId;
-  const identitySteps: Step[] = [];
+  let identitySteps: (needs: StepId[]) => Step[];
+  let holder: string;
   if (request.identityType === 'appRegistration') {
     const { application } = request;
     // Its uniqueName is made from the project's id, which the project read supplies.
     reads.push(read('existingApplication', `look for the application of connection '${connectionName}'`, ['project']));
     [anchor, principal] = ['application', 'servicePrincipal'];
-    identitySteps.push(
-      write('application', reads.map((s) => s.id), `ensure application '${application.displayName}' (single tenant)`),
+    holder = `application '${application.displayName}'`;
+    identitySteps = (needs) => [
+      write('application', needs, `ensure application '${application.displayName}' (single tenant)`),
       write('servicePrincipal', ['application'], `ensure the service principal of application '${application.displayName}'`),
-    );
+    ];
   } else {
     const { identity } = request;
     const identityRef = `managed identity '${identity.name}' in resource group '${identity.resourceGroup}'`;
     reads.push(
       read('identityResourceGroup', `read resource group '${identity.resourceGroup}'`),
       read('existingIdentity', `look for ${identityRef}`),
+      ...(identity.location ? [read('identityLocation', `check that region '${identity.location}' offers user-assigned managed identities`)] : []),
     );
     [anchor, principal] = ['identity', 'identity'];
-    identitySteps.push(write('identity', reads.map((s) => s.id), `ensure ${identityRef}`));
+    holder = `managed identity '${identity.name}'`;
+    identitySteps = (needs) => [write('identity', needs, `ensure ${identityRef}`)];
   }
-  const holder = anchor === 'identity' ? 'the identity' : 'the application';
+  reads.push(
+    read('azurePermissions', `check the bootstrap identity's permissions at ${armWriteScopes(request).join(', ')}`),
+    // Beside the connection lookup: the check on an existing connection follows that lookup inside the step,
+    // so a first run (no connection yet) waits for nothing more.
+    read('devopsPermissions', `check the permissions on service connections in project '${devops.project}'`, ['project']),
+  );
   const grantee = principal === 'identity' ? 'the identity' : 'the service principal';
   return [
     ...reads,
-    ...identitySteps,
+    ...identitySteps(reads.map((s) => s.id)),
     write('roleAssignment', [principal], `ensure role '${azure.roleDefinitionName}' for ${grantee} at ${azure.scope}`),
     ...grants.map(({ n, role, scope }) => write(`roleAssignment:${n}`, [principal], `ensure role '${role}' for ${grantee} at ${scope}`)),
     write('connection', [anchor], `ensure service connection '${connectionName}' (workload identity federation)`),
-    write('federatedCredential', [anchor, 'connection'], `ensure ${holder} trusts the connection's issuer and subject`),
+    write('federatedCredential', [anchor, 'connection'], `ensure federated credential on ${holder} for the connection's issuer and subject`),
     ...(granted
       ? [write('pipelinePermissions', pipelines.length > 0 ? ['connection', 'pipelines'] : ['connection'], `ensure pipeline permissions on the connection: ${granted}`)]
       : []),
     ...(sharing.length > 0 ? [write('sharing', ['connection', 'sharedProjects'], `ensure the connection is shared with projects ${quoted(sharing)}`)] : []),
   ];
+}
+
+/**
+ * The ARM scopes this request writes at, each once (ARM ids compare case-insensitively): the identity's
+ * resource group (a managed identity and its federated credentials), the role scope and every
+ * roleAssignments scope (role assignments).
+ */
+export function armWriteScopes(request: ProvisioningRequest): string[] {
+  const { azure } = request;
+  const scopes = [
+    ...(request.identityType === 'managedIdentity' ? [identityScope(request)] : []),
+    azure.scope,
+    ...azure.additionalRoles.map((grant) => grant.scope),
+  ];
+  return scopes.filter((scope, index) => scopes.findIndex((other) => other.toLowerCase() === scope.toLowerCase()) === index);
+}
+
+/** The ARM id of the managed identity's resource group. */
+export function identityScope(request: ManagedIdentityRequest): string {
+  return `/subscriptions/${request.azure.subscriptionId}/resourceGroups/${request.identity.resourceGroup}`;
 }
 
 /** Dependency levels: steps in one level run at the same time. */

@@ -32,14 +32,26 @@ export function report(request: ProvisioningRequest, provisioned: Provisioned, a
   for (const [name, value] of outputs(request, provisioned)) agent.output(name, value);
 }
 
-/** One log line for a finished step: writes say what they did, reads what they found. */
-export function summarize(step: Step, result: unknown): Message {
-  if (isOutcome(result)) return [ACTION_MESSAGES[result.action], step.summary.replace(/^ensure /, '')];
+/**
+ * One log line for a finished step: writes say what they did (in a dry run, what they would do), reads
+ * what they found.
+ */
+export function summarize(step: Step, result: unknown, dryRun = false): Message {
+  if (isOutcome(result)) return [(dryRun ? WOULD_MESSAGES : ACTION_MESSAGES)[result.action], step.summary.replace(/^ensure /, '')];
   if (result === null) return ['StepNotFound', step.summary.replace(/^look for /, '')];
-  return ['StepChecked', step.summary.replace(/^(read|find|look for) /, '')];
+  return ['StepChecked', step.summary.replace(/^(read|find|look for|check) /, '')];
 }
 
 const ACTION_MESSAGES = { created: 'StepCreated', updated: 'StepUpdated', kept: 'StepKept' } as const;
+const WOULD_MESSAGES = { created: 'StepWouldCreate', updated: 'StepWouldUpdate', kept: 'StepWouldKeep' } as const;
+
+/** The closing line of a dry run: what a run would do with each resource it ensures. */
+export function dryRunSummary(provisioned: Provisioned): Message {
+  const outcomes = Object.values(provisioned).filter(isOutcome);
+  const count = (action: Outcome<unknown>['action']): string => String(outcomes.filter((o) => o.action === action).length);
+  const inPlace = outcomes.every((o) => o.action === 'kept');
+  return [inPlace ? 'DryRunInPlace' : 'DryRunSummary', count('created'), count('updated'), count('kept'), String(outcomes.length)];
+}
 
 function isOutcome(value: unknown): value is Outcome<unknown> {
   return typeof value === 'object' && value !== null && 'action' in value && 'value' in value;

@@ -85,7 +85,14 @@ interface RequestCommon {
   };
   devopsAuth: DevOpsAuth;
   network: AgentNetworkSettings;
+  /** Read and decide, print the plan, write nothing. */
+  dryRun: boolean;
+  /** How long to wait, at most, for a new identity to replicate (PrincipalNotFound, Graph's Request_ResourceNotFound), in seconds. */
+  replicationWaitSeconds: number;
 }
+
+/** Default and bounds of replicationWaitSeconds: Entra replication takes "up to several minutes". */
+export const REPLICATION_WAIT_SECONDS = { default: 120, min: 1, max: 3600 } as const;
 
 /** A user-assigned managed identity in a resource group. */
 export interface ManagedIdentityRequest extends RequestCommon {
@@ -213,6 +220,8 @@ export function parseRequest(raw: RawTask): ProvisioningRequest {
     },
     devopsAuth,
     network: parseNetwork(raw.network),
+    dryRun: parseBoolean('dryRun', input('dryRun')),
+    replicationWaitSeconds: parseReplicationWait(input('replicationWaitSeconds')),
   };
   if (identityType === 'appRegistration') {
     return { ...common, identityType, application: { displayName: parseApplicationName(input('applicationName'), connectionName) } };
@@ -263,6 +272,18 @@ function parseBoolean(name: string, value: string): boolean {
   if (/^true$/i.test(value)) return true;
   if (value === '' || /^false$/i.test(value)) return false;
   throw new InputError(name, `has the value '${value}'. Supported values are: true, false.`);
+}
+
+function parseReplicationWait(value: string): number {
+  const text = value || String(REPLICATION_WAIT_SECONDS.default);
+  const seconds = Number(text);
+  if (!/^\d+$/.test(text) || seconds < REPLICATION_WAIT_SECONDS.min || seconds > REPLICATION_WAIT_SECONDS.max) {
+    throw new InputError(
+      'replicationWaitSeconds',
+      `has the value '${text}'; use a whole number of seconds from ${REPLICATION_WAIT_SECONDS.min} to ${REPLICATION_WAIT_SECONDS.max} (default ${REPLICATION_WAIT_SECONDS.default}).`,
+    );
+  }
+  return seconds;
 }
 
 function checkedName(input: string, value: string): string {

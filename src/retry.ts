@@ -22,13 +22,19 @@ export const TRANSIENT: WaitPolicy = { delaysMs: [500, 1000, 2000, 4000], maxTot
  */
 export const PROJECT_CREATION: WaitPolicy = { delaysMs: [500, 1000, 2000, 4000, 8000, 10000], maxTotalMs: 120_000 };
 
+/** The replication policy with another bound (the replicationWaitSeconds input). */
+export function replicationPolicy(maxTotalSeconds: number): WaitPolicy {
+  return { ...REPLICATION, maxTotalMs: maxTotalSeconds * 1000 };
+}
+
 export type Sleep = (ms: number) => Promise<void>;
 const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs `attempt` until it succeeds, or `retryAfter` says an error is not worth waiting for (returns
  * undefined), or the policy's bound is reached; then the last error is raised with what was awaited.
- * `retryAfter` may return a delay the service asked for (Retry-After), which replaces the policy's.
+ * `retryAfter` may return a delay the service asked for (Retry-After), which replaces the policy's; a
+ * service that asks for more than the bound leaves is not waited for at all.
  */
 export async function waitFor<T>(
   what: string,
@@ -45,17 +51,21 @@ export async function waitFor<T>(
       const asked = retryAfter(error);
       if (asked === undefined) throw error;
       const delay = asked === 'policy' ? policy.delaysMs[Math.min(retry, policy.delaysMs.length - 1)] : asked;
-      if (waited + delay > policy.maxTotalMs) throw gaveUp(what, waited, error);
+      if (waited + delay > policy.maxTotalMs) {
+        const note = asked === 'policy' ? undefined : `the service asked to wait ${seconds(delay)} s more, beyond this task's ${seconds(policy.maxTotalMs)} s bound`;
+        throw gaveUp(what, waited, error, note);
+      }
       await pause(delay);
       waited += delay;
     }
   }
 }
 
-function gaveUp(what: string, waitedMs: number, last: unknown): TaskError {
-  const seconds = Math.round(waitedMs / 1000);
+/** The error for a wait that ended without success: what was awaited, for how long, and the last answer. */
+export function gaveUp(what: string, waitedMs: number, last: unknown, note?: string): TaskError {
+  const head = `gave up after waiting ${seconds(waitedMs)} s for ${what}${note ? ` (${note})` : ''}`;
   if (last instanceof TaskError) {
-    return new ServiceError(`gave up after waiting ${seconds} s for ${what}: ${last.message}`, {
+    return new ServiceError(`${head}: ${last.message}`, {
       operation: last.operation,
       status: last.status,
       code: last.code,
@@ -63,5 +73,9 @@ function gaveUp(what: string, waitedMs: number, last: unknown): TaskError {
       hint: last.hint,
     });
   }
-  return new ServiceError(`gave up after waiting ${seconds} s for ${what}: ${String((last as Error)?.message ?? last)}`);
+  return new ServiceError(`${head}: ${String((last as Error)?.message ?? last)}`);
+}
+
+function seconds(ms: number): number {
+  return Math.round(ms / 1000);
 }

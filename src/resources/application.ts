@@ -7,7 +7,7 @@ import type { Clients } from '../clients';
 import { TaskError } from '../errors';
 import { toTaskError } from '../failures';
 import { REPLICATION, waitFor } from '../retry';
-import { graphCall, isReplicationLag, odataKey } from './graph';
+import { graphCall, isReplicationLag, odataKey, type GraphWriteOptions } from './graph';
 import type { Outcome } from './outcome';
 
 /**
@@ -78,6 +78,12 @@ export async function readApplication(clients: Clients, uniqueName: string): Pro
   }
 }
 
+/** What to do about the application: create it when missing, update it when it differs, keep it otherwise. */
+export function decideApplication(desired: DesiredApplication, existing: Application | null): 'create' | 'update' | 'keep' {
+  if (!existing) return 'create';
+  return changes(desired, existing) ? 'update' : 'keep';
+}
+
 /**
  * Creates the application when missing, with Graph's idempotent upsert: a concurrent run that created it
  * a moment ago turns the create into an update (204, no body), after which the application is read back.
@@ -87,15 +93,20 @@ export async function ensureApplication(
   clients: Clients,
   desired: DesiredApplication,
   existing: Application | null,
+  options: GraphWriteOptions = {},
 ): Promise<Outcome<Application>> {
   const graph = await clients.graph();
   if (existing) {
     const patch = changes(desired, existing);
     if (!patch) return { action: 'kept', value: existing };
+    options.beforeWrite?.();
+    if (options.dryRun) return { action: 'updated', value: fromWire({ ...existing, ...patch }) };
     await graphCall(`update the application '${existing.displayName}' (${existing.appId})`, () => graph.api(`/applications/${existing.id}`).patch(patch));
     return { action: 'updated', value: fromWire({ ...existing, ...patch }) };
   }
 
+  options.beforeWrite?.();
+  if (options.dryRun) return { action: 'created', value: fromWire({ ...toWire(desired), uniqueName: desired.uniqueName }) };
   const operation = `create the application '${desired.displayName}'`;
   const created = await graphCall(
     operation,
@@ -113,7 +124,7 @@ export async function ensureApplication(
       return application;
     },
     (error) => (isReplicationLag(error as TaskError) ? 'policy' : undefined),
-    REPLICATION,
+    options.replication ?? REPLICATION,
   );
   return { action: 'updated', value: found };
 }

@@ -7,7 +7,7 @@ import type { Clients } from '../clients';
 import type { TaskError } from '../errors';
 import { REPLICATION, waitFor } from '../retry';
 import { FederatedCredential, TOKEN_EXCHANGE_AUDIENCE, trusts } from './federatedCredential';
-import { graphCall, isReplicationLag, odataKey } from './graph';
+import { graphCall, isReplicationLag, odataKey, type GraphWriteOptions } from './graph';
 import type { Outcome } from './outcome';
 
 export interface DesiredApplicationCredential {
@@ -48,7 +48,9 @@ export async function ensureApplicationCredential(
   clients: Clients,
   desired: DesiredApplicationCredential,
   applicationIsNew: boolean,
+  options: GraphWriteOptions = {},
 ): Promise<Outcome<FederatedCredential>> {
+  const replication = options.replication ?? REPLICATION;
   const graph = await clients.graph();
   const collection = `/applications/${desired.applicationId}/federatedIdentityCredentials`;
   const awaitingApplication = `the application '${desired.applicationName}' to replicate in Microsoft Graph`;
@@ -71,13 +73,15 @@ export async function ensureApplicationCredential(
         return credentials;
       },
       lagging,
-      REPLICATION,
+      replication,
     );
     for (const credential of listed) {
       if (trusts(credential, desired)) return { action: 'kept', value: credential };
       if (credential.name.toLowerCase() === desired.name.toLowerCase()) existingByName = credential;
     }
   }
+  options.beforeWrite?.();
+  if (options.dryRun) return { action: existingByName ? 'updated' : 'created', value: fromWire({ ...toWire(desired), name: desired.name }) };
 
   const operation = `add the federated credential '${desired.name}' to the application '${desired.applicationName}'`;
   const written = await waitFor(
@@ -92,7 +96,7 @@ export async function ensureApplicationCredential(
             .patch(toWire(desired)) as Promise<WireApplicationCredential | undefined>,
       ),
     lagging,
-    REPLICATION,
+    replication,
   );
   // 201 carries the new credential; 204 (the name existed) carries nothing: it now holds what was sent.
   if (written?.name) return { action: existingByName ? 'updated' : 'created', value: fromWire(written) };

@@ -1,29 +1,44 @@
 /**
- * Calls to Azure DevOps. azure-devops-node-api does not retry throttling (429) nor failed writes, so
- * every call goes through here: failures become TaskErrors naming the operation, and transient ones
- * are retried with bounded backoff.
+ * Calls to Azure DevOps. azure-devops-node-api does not retry throttling (429) nor failed writes, and
+ * its HTTP layer's own retries ignore Retry-After, so the clients are built without them and every call
+ * goes through here: failures become TaskErrors naming the operation, and transient ones are retried
+ * with bounded backoff, waiting as long as Retry-After asks (typed-rest-client 3 hands the response
+ * headers over as `responseHeaders` on the error, RestClient.processResponse; it does so when the body
+ * is JSON or empty, as Azure DevOps' API errors are, and otherwise the policy's delays apply).
+ *
+ * Retrying a write is safe for the calls this task makes: an update is a full PUT, and a create whose
+ * answer was lost comes back as DuplicateServiceConnectionException, which the connection module resolves
+ * by reading the connection that now exists.
  */
-import { TaskError } from '../errors';
-import { toTaskError } from '../failures';
+import { InputError, type TaskError } from '../errors';
+import { isTransient, toTaskError } from '../failures';
 import { TRANSIENT, waitFor } from '../retry';
 
 export function devops<T>(operation: string, call: () => Promise<T>): Promise<T> {
   return waitFor(
-    `Azure DevOps to ${operation}`,
+    'Azure DevOps',
     () => call().catch((error: unknown) => Promise.reject(toTaskError('devops', operation, error))),
-    (error) => (isTransient(error as TaskError) ? 'policy' : undefined),
+    (error) => {
+      const failure = error as TaskError;
+      if (!isTransient(failure)) return undefined;
+      return failure.retryAfterMs ?? 'policy';
+    },
     TRANSIENT,
   );
 }
 
 /**
- * The statuses @azure/core-rest-pipeline retries for ARM, less the errors Azure DevOps reports as 500
- * that no wait will clear: a duplicate connection name comes back as 500 DuplicateServiceConnectionException.
+ * An organization URL where no organization answers (Azure DevOps' OrganizationNotFoundException, or
+ * azure-devops-node-api finding no API locations there, VsoClient.getVersioningData). Every Azure DevOps
+ * read of the run meets it; each names the same input. (A 401 from an organization that exists is left to
+ * the HTTP401 hint: with devOpsAuth other than the job's token it says something else.)
  */
-function isTransient(error: TaskError): boolean {
-  const { status, code } = error;
-  if (code && PERMANENT.has(code)) return false;
-  return status === 429 || status === 408 || (status !== undefined && status >= 500 && status !== 501 && status !== 505);
+export function unknownOrganization(error: unknown, organizationUrl: string): InputError | undefined {
+  const failure = error as TaskError;
+  const noOrganization = /Failed to find api location/i.test(failure.message ?? '') || failure.code === 'OrganizationNotFoundException';
+  if (!noOrganization) return undefined;
+  return new InputError(
+    'organizationUrl',
+    `'${organizationUrl}' is not an Azure DevOps organization this job can reach; use this pipeline's organization, $(System.CollectionUri).`,
+  );
 }
-
-const PERMANENT = new Set(['DuplicateServiceConnectionException']);

@@ -4,10 +4,10 @@
  */
 import type { FederatedIdentityCredential as WireCredential } from '@azure/arm-msi';
 import type { Clients } from '../clients';
-import { TaskError } from '../errors';
-import { toTaskError } from '../failures';
+import type { TaskError } from '../errors';
 import { TRANSIENT, waitFor } from '../retry';
-import type { Outcome } from './outcome';
+import { arm } from './arm';
+import type { Outcome, WriteOptions } from './outcome';
 
 /** The audience Entra ID expects in pipeline tokens. */
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
@@ -46,39 +46,50 @@ export function trusts(credential: FederatedCredential, desired: Pick<DesiredCre
 }
 
 /**
- * Adds the credential unless one on the identity already trusts the connection's tokens (under any
- * name: issuer and subject are unique per identity). `knownAbsent` skips the read for an identity
- * created in this run. Credentials it finds are never removed.
+ * What to do, given the identity's credentials: keep one that already trusts the connection's tokens
+ * (under any name: issuer and subject are unique per identity), update ours when it holds other values,
+ * create it otherwise. Every other credential is left as it is.
+ */
+export function decideCredential(
+  desired: DesiredCredential,
+  existing: readonly FederatedCredential[],
+): { action: 'keep'; credential: FederatedCredential } | { action: 'create' | 'update' } {
+  const trusting = existing.find((credential) => trusts(credential, desired));
+  if (trusting) return { action: 'keep', credential: trusting };
+  return existing.some((credential) => credential.name.toLowerCase() === desired.name.toLowerCase()) ? { action: 'update' } : { action: 'create' };
+}
+
+/**
+ * Adds the credential unless one on the identity already trusts the connection's tokens. `knownAbsent`
+ * skips the read for an identity created in this run. Credentials it finds are never removed.
  */
 export async function ensureFederatedCredential(
   clients: Clients,
   desired: DesiredCredential,
   knownAbsent: boolean,
+  options: WriteOptions = {},
 ): Promise<Outcome<FederatedCredential>> {
   const { msi } = await clients.azure();
   const operation = `add the federated credential '${desired.name}' to the managed identity '${desired.identityName}'`;
-  let existingByName: FederatedCredential | undefined;
+  const existing: FederatedCredential[] = [];
   if (!knownAbsent) {
-    try {
-      for await (const wire of msi.federatedIdentityCredentials.list(desired.resourceGroup, desired.identityName)) {
-        const credential = fromWire(wire);
-        if (trusts(credential, desired)) return { action: 'kept', value: credential };
-        if (credential.name.toLowerCase() === desired.name.toLowerCase()) existingByName = credential;
-      }
-    } catch (error) {
-      throw toTaskError('arm', `list the federated credentials of '${desired.identityName}'`, error);
-    }
+    await arm(`list the federated credentials of '${desired.identityName}'`, async () => {
+      for await (const wire of msi.federatedIdentityCredentials.list(desired.resourceGroup, desired.identityName)) existing.push(fromWire(wire));
+    });
   }
+  const decision = decideCredential(desired, existing);
+  if (decision.action === 'keep') return { action: 'kept', value: decision.credential };
+  const action = decision.action === 'update' ? 'updated' : 'created';
+  options.beforeWrite?.();
+  if (options.dryRun) return { action, value: { name: desired.name, ...toWire(desired) } as FederatedCredential };
   const written = await waitFor(
     'other writes to the same managed identity to finish',
     () =>
-      msi.federatedIdentityCredentials
-        .createOrUpdate(desired.resourceGroup, desired.identityName, desired.name, toWire(desired))
-        .catch((error: unknown) => Promise.reject(toTaskError('arm', operation, error))),
+      arm(operation, () => msi.federatedIdentityCredentials.createOrUpdate(desired.resourceGroup, desired.identityName, desired.name, toWire(desired))),
     // ARM serializes credential writes per identity and refuses overlapping ones with this 409 (WIRE.md);
     // it is the one conflict that clears by waiting.
     (error) => ((error as TaskError).code === 'ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity' ? 'policy' : undefined),
     TRANSIENT,
   );
-  return { action: existingByName ? 'updated' : 'created', value: fromWire(written) };
+  return { action, value: fromWire(written) };
 }

@@ -5,7 +5,13 @@
  */
 import type { TaskError } from '../errors';
 import { statusOf, toTaskError } from '../failures';
-import { TRANSIENT, waitFor } from '../retry';
+import { TRANSIENT, waitFor, type WaitPolicy } from '../retry';
+import type { WriteOptions } from './outcome';
+
+export interface GraphWriteOptions extends WriteOptions {
+  /** How long to wait for a new object to replicate in Microsoft Graph; default REPLICATION. */
+  replication?: WaitPolicy;
+}
 
 /** An OData string key, `'value'`: quotes doubled (OData ABNF), the rest made safe for a URL path. */
 export function odataKey(value: string): string {
@@ -19,10 +25,14 @@ export function isReplicationLag(error: TaskError): boolean {
 
 /**
  * One Graph request: failures become TaskErrors naming the operation, and a request that got no answer
- * at all (a dropped connection) is sent again, bounded. The Graph client itself retries 429, 503 and 504,
- * honouring Retry-After, but not a lost connection. Safe here because every Graph write this task sends
- * is idempotent: reads, and PATCHes by key.
+ * at all (a dropped connection), or a transient failure the Graph client does not retry (408, 500, 502), is
+ * sent again, bounded. The Graph client itself retries 429, 503 and 504, honouring Retry-After
+ * (RetryHandlerOptions), but neither of those. Safe here because every Graph write this task sends is
+ * idempotent: reads, and PATCHes by key.
  */
+/** Transient statuses the Graph client's RetryHandler leaves alone (it retries 429, 503 and 504). */
+const NOT_RETRIED_BY_CLIENT = [408, 500, 502];
+
 export function graphCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
   const unanswered = new WeakSet<TaskError>();
   return waitFor(
@@ -34,7 +44,7 @@ export function graphCall<T>(operation: string, call: () => Promise<T>): Promise
         if (statusOf(error) === -1 && failure.code === undefined) unanswered.add(failure);
         return Promise.reject(failure);
       }),
-    (error) => (unanswered.has(error as TaskError) ? 'policy' : undefined),
+    (error) => (unanswered.has(error as TaskError) || NOT_RETRIED_BY_CLIENT.includes((error as TaskError).status ?? 0) ? 'policy' : undefined),
     TRANSIENT,
   );
 }

@@ -1,13 +1,13 @@
 /**
  * Reads that validate the request against the world before anything is written: the project, the
- * subscription, the management group, the resource groups and the roles. Each missing thing fails naming
- * the input (and the line, for roleAssignments).
+ * subscription, the management group, the resource groups, the roles and the identity's region. Each
+ * missing thing fails naming the input (and the line, for roleAssignments).
  */
 import type { Clients, ArmResponse } from '../clients';
 import { InputError, ServiceError, TaskError } from '../errors';
-import { toTaskError } from '../failures';
 import { PROJECT_CREATION, waitFor } from '../retry';
-import { devops } from './devops';
+import { arm, isNotFound } from './arm';
+import { devops, unknownOrganization } from './devops';
 
 export interface Project {
   id: string;
@@ -21,10 +21,13 @@ export interface Project {
  * `input` names the task input the project came from, for the error.
  */
 export async function lookupProject(clients: Clients, project: string, input = 'project'): Promise<Project> {
+  const { core } = await clients.devopsApi();
   return waitFor(
     `the project '${project}' to become wellFormed`,
     async () => {
-      const found = await devops(`read the project '${project}'`, async () => (await clients.devopsApi()).core.getProject(project));
+      const found = await devops(`read the project '${project}'`, () => core.getProject(project)).catch((error: unknown) =>
+        Promise.reject(unknownOrganization(error, core.baseUrl) ?? error),
+      );
       if (!found?.id || !found.name) {
         throw new InputError(input, `names '${project}', which does not exist in the organization or is not visible to the pipeline's identity.`);
       }
@@ -53,11 +56,9 @@ export interface Subscription {
 
 /** GET /subscriptions/{id}, api-version 2022-12-01 (Microsoft.Resources subscriptions). */
 export async function lookupSubscription(clients: Clients, subscriptionId: string): Promise<Subscription> {
-  const response = await armRead(clients, `/subscriptions/${subscriptionId}`, '2022-12-01', `read the subscription '${subscriptionId}'`);
-  if (response.status === 404) {
-    throw new InputError('subscriptionId', `'${subscriptionId}' is not a subscription the bootstrap connection's identity can read.`);
-  }
-  const body = armBody(response, `read the subscription '${subscriptionId}'`);
+  const operation = `read the subscription '${subscriptionId}'`;
+  const body = await armRead(clients, `/subscriptions/${subscriptionId}`, '2022-12-01', operation);
+  if (!body) throw new InputError('subscriptionId', `names a subscription the bootstrap connection's identity cannot see; check the id, and the identity's access to it.`);
   return { id: subscriptionId, name: String(body.displayName ?? subscriptionId) };
 }
 
@@ -73,12 +74,15 @@ export async function lookupResourceGroup(
   subscriptionId: string,
   name: string,
 ): Promise<ResourceGroup> {
-  const response = await armRead(clients, `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(name)}`, '2021-04-01', `read the resource group '${name}'`);
-  if (response.status === 404) {
-    throw new InputError(input, `names the resource group '${name}', which does not exist in subscription ${subscriptionId}; create it first.`);
-  }
-  const body = armBody(response, `read the resource group '${name}'`);
+  const operation = `read the resource group '${name}'`;
+  const path = `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(name)}`;
+  const body = await armRead(clients, path, '2021-04-01', operation);
+  if (!body) throw resourceGroupMissing(input, name, subscriptionId);
   return { name: String(body.name ?? name), location: String(body.location ?? '') };
+}
+
+function resourceGroupMissing(input: string, name: string, subscriptionId: string): InputError {
+  return new InputError(input, `names the resource group '${name}', which does not exist in subscription ${subscriptionId}; create it first.`);
 }
 
 export interface ManagementGroup {
@@ -92,14 +96,14 @@ export interface ManagementGroup {
  * (Azure/azure-rest-api-specs#9549), so both read as one input problem.
  */
 export async function lookupManagementGroup(clients: Clients, id: string): Promise<ManagementGroup> {
-  const response = await armRead(clients, `/providers/Microsoft.Management/managementGroups/${encodeURIComponent(id)}`, '2021-04-01', `read the management group '${id}'`);
-  if (response.status === 403 || response.status === 404) {
+  const operation = `read the management group '${id}'`;
+  const body = await armRead(clients, `/providers/Microsoft.Management/managementGroups/${encodeURIComponent(id)}`, '2021-04-01', operation, [403, 404]);
+  if (!body) {
     throw new InputError(
       'managementGroupId',
       `names '${id}', which does not exist or which the bootstrap connection's identity cannot read (Azure answers both alike): use the group's id, not its display name, and grant the identity Reader (or more) on the management group.`,
     );
   }
-  const body = armBody(response, `read the management group '${id}'`);
   const properties = (body.properties ?? {}) as { displayName?: string };
   return { id: String(body.name ?? id), displayName: String(properties.displayName ?? id) };
 }
@@ -127,42 +131,79 @@ export async function lookupRoleDefinition(
   const operation = `find the role '${role}' at ${scope}`;
   // @azure/arm-authorization's path template is `/{scope}/providers/…`: the scope goes without its leading slash.
   const armScope = scope.replace(/^\//, '');
-  try {
+  const found = await arm(operation, async (): Promise<RoleDefinition | undefined> => {
     const { authorization } = await clients.azure();
     if (/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(role)) {
       const definition = await authorization.roleDefinitions.get(armScope, role);
-      if (definition.id) return { id: definition.id, name: definition.roleName ?? role };
-    } else {
-      // OData string literals escape a quote by doubling it.
-      const filter = `roleName eq '${role.replace(/'/g, "''")}'`;
-      for await (const definition of authorization.roleDefinitions.list(armScope, { filter })) {
-        if (definition.id && definition.roleName?.toLowerCase() === role.toLowerCase()) {
-          return { id: definition.id, name: definition.roleName };
-        }
+      return definition.id ? { id: definition.id, name: definition.roleName ?? role } : undefined;
+    }
+    // OData string literals escape a quote by doubling it.
+    const filter = `roleName eq '${role.replace(/'/g, "''")}'`;
+    for await (const definition of authorization.roleDefinitions.list(armScope, { filter })) {
+      if (definition.id && definition.roleName?.toLowerCase() === role.toLowerCase()) {
+        return { id: definition.id, name: definition.roleName };
       }
     }
-  } catch (error) {
-    const { statusCode, code } = error as { statusCode?: number; code?: string };
-    if (statusCode === 404 && code === 'ResourceGroupNotFound') {
+    return undefined;
+  }).catch((error: unknown) => {
+    // resources/arm.ts names subscriptionId for a subscription the identity cannot see; a roleAssignments
+    // line names its own.
+    if (error instanceof InputError && error.input === 'subscriptionId' && source.input !== 'roleDefinitionName') {
+      throw new InputError(source.input, `${where}names a scope in a subscription the bootstrap connection's identity cannot see (${scope}); check the scope, and the identity's access to it.`);
+    }
+    if ((error as TaskError).code === 'ResourceGroupNotFound') {
+      // The main role is looked up at its scope, beside the read of that scope's resource group: whichever
+      // fails first must name the same input. A roleAssignments line names its own scope.
+      const main = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(scope);
+      if (main && source.input === 'roleDefinitionName') throw resourceGroupMissing('resourceGroup', main[2], main[1]);
       const group = /\/resourceGroups\/([^/]+)/i.exec(scope)?.[1] ?? scope;
       throw new InputError(source.input, `${where}names the resource group '${group}', which does not exist; create it first, or correct the scope.`);
     }
-    if (statusCode !== 404) throw toTaskError('arm', operation, error);
-  }
+    return isNotFound(error) ? undefined : Promise.reject(error);
+  });
+  if (found) return found;
   throw new InputError(source.input, `${where}names '${role}', which is not a role that can be assigned at ${scope}; use a role name such as Contributor or Reader.`);
 }
 
-/** A plain ARM read; what the client throws (a refused token, an unreachable host) names the operation. */
-function armRead(clients: Clients, path: string, apiVersion: string, operation: string): Promise<ArmResponse> {
-  return clients
-    .azure()
-    .then((azure) => azure.armGet(path, apiVersion))
-    .catch((error: unknown) => Promise.reject(toTaskError('arm', operation, error)));
+/**
+ * A plain ARM read: the body of a successful answer, null for a status in `missing`. What the client throws
+ * (a refused token, an unreachable host) and any other answer become an error naming the operation.
+ */
+function armRead(clients: Clients, path: string, apiVersion: string, operation: string, missing: readonly number[] = [404]): Promise<Record<string, unknown> | null> {
+  return arm(operation, async () => armBody(await (await clients.azure()).armGet(path, apiVersion), operation, missing));
 }
 
-function armBody(response: ArmResponse, operation: string): Record<string, unknown> {
-  if (response.status >= 200 && response.status < 300 && response.body) return response.body;
+/**
+ * Checks that user-assigned identities can be created in a region, from the resource types the
+ * Microsoft.ManagedIdentity provider lists for the subscription (GET /subscriptions/{id}/providers/
+ * Microsoft.ManagedIdentity, 2021-04-01; locations as display names, 'West Europe' for westeurope). When
+ * the provider cannot be read the identity write itself will say.
+ */
+export async function lookupIdentityLocation(clients: Clients, subscriptionId: string, location: string): Promise<string> {
+  const operation = 'read the regions of Microsoft.ManagedIdentity';
+  let response: ArmResponse;
+  try {
+    response = await arm(operation, async () => (await clients.azure()).armGet(`/subscriptions/${subscriptionId}/providers/Microsoft.ManagedIdentity`, '2021-04-01'));
+  } catch {
+    return location;
+  }
+  const types = response.status === 200 && Array.isArray(response.body?.resourceTypes) ? (response.body?.resourceTypes as unknown[]) : undefined;
+  const identities = types?.find((t) => (t as { resourceType?: string }).resourceType?.toLowerCase() === 'userassignedidentities') as
+    | { locations?: string[] }
+    | undefined;
+  const regions = (identities?.locations ?? []).map((display) => display.replace(/\s+/g, '').toLowerCase());
+  if (regions.length === 0 || regions.includes(location)) return location;
+  throw new InputError(
+    'identityLocation',
+    `'${location}' is not a region where subscription ${subscriptionId} offers user-assigned managed identities; use one of ${regions.slice(0, 5).join(', ')}, … or leave it empty for the resource group's region.`,
+  );
+}
+
+/** The body of a successful answer, null for a status in `missing`; any other answer becomes a ServiceError. */
+function armBody(response: ArmResponse, operation: string, missing: readonly number[]): Record<string, unknown> | null {
   const error = (response.body?.error ?? {}) as { code?: string; message?: string };
+  if (missing.includes(response.status) && error.code !== 'SubscriptionNotFound') return null;
+  if (response.status >= 200 && response.status < 300 && response.body) return response.body;
   throw new ServiceError(error.message ?? 'unexpected answer from Azure Resource Manager', {
     operation,
     status: response.status,

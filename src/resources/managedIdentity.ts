@@ -4,9 +4,9 @@
 import type { Identity as WireIdentity } from '@azure/arm-msi';
 import type { Clients } from '../clients';
 import { ConflictError } from '../errors';
-import { toTaskError } from '../failures';
 import { CONNECTION_TAG, CREATED_BY_TAG, CREATED_BY_VALUE } from '../naming';
-import type { Outcome } from './outcome';
+import { arm, isNotFound } from './arm';
+import type { Outcome, WriteOptions } from './outcome';
 
 export interface DesiredIdentity {
   resourceGroup: string;
@@ -51,40 +51,39 @@ export function ownership(existing: ManagedIdentity, owner: string): 'ours' | 'o
   return tagged.toLowerCase() === owner.toLowerCase() ? 'ours' : 'other';
 }
 
-export async function readIdentity(clients: Clients, resourceGroup: string, name: string): Promise<ManagedIdentity | null> {
-  try {
-    const { msi } = await clients.azure();
-    return fromWire(await msi.userAssignedIdentities.get(resourceGroup, name), resourceGroup);
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return null;
-    throw toTaskError('arm', `read the managed identity '${name}'`, error);
+/**
+ * What to do about the identity: create it when missing, keep it as it is otherwise. One tagged for this
+ * connection is ours, an untagged one was named by the user on purpose (its tags stay untouched), and one
+ * tagged for another connection is refused, since two connections must not share a credential set.
+ */
+export function decideIdentity(desired: DesiredIdentity, existing: ManagedIdentity | null): 'create' | 'keep' {
+  if (!existing) return 'create';
+  if (ownership(existing, desired.owner) === 'other') {
+    throw new ConflictError(
+      `the managed identity '${desired.name}' in '${desired.resourceGroup}' belongs to the connection '${existing.tags[CONNECTION_TAG]}'`,
+      { operation: `use the managed identity '${desired.name}'`, hint: 'Choose another identityName; this task never takes over an identity that serves another connection' },
+    );
   }
+  return 'keep';
 }
 
-/**
- * Creates the identity when missing. An existing one is kept as it is: one tagged for this connection
- * is ours, an untagged one was named by the user on purpose, and one tagged for another connection is
- * left alone with an error, since two connections must not share a credential set.
- */
+export async function readIdentity(clients: Clients, resourceGroup: string, name: string): Promise<ManagedIdentity | null> {
+  return arm(`read the managed identity '${name}'`, async () => fromWire(await (await clients.azure()).msi.userAssignedIdentities.get(resourceGroup, name), resourceGroup)).catch(
+    (error: unknown) => (isNotFound(error) ? null : Promise.reject(error)),
+  );
+}
+
 export async function ensureIdentity(
   clients: Clients,
   desired: DesiredIdentity,
   existing: ManagedIdentity | null,
+  options: WriteOptions = {},
 ): Promise<Outcome<ManagedIdentity>> {
-  if (existing) {
-    if (ownership(existing, desired.owner) === 'other') {
-      throw new ConflictError(
-        `the managed identity '${desired.name}' in '${desired.resourceGroup}' belongs to the connection '${existing.tags[CONNECTION_TAG]}'`,
-        { operation: `use the managed identity '${desired.name}'`, hint: 'Choose another identityName' },
-      );
-    }
-    return { action: 'kept', value: existing };
-  }
-  try {
-    const { msi } = await clients.azure();
-    const created = await msi.userAssignedIdentities.createOrUpdate(desired.resourceGroup, desired.name, toWire(desired));
-    return { action: 'created', value: fromWire(created, desired.resourceGroup) };
-  } catch (error) {
-    throw toTaskError('arm', `create the managed identity '${desired.name}' in '${desired.resourceGroup}'`, error);
-  }
+  if (decideIdentity(desired, existing) === 'keep') return { action: 'kept', value: existing! };
+  options.beforeWrite?.();
+  if (options.dryRun) return { action: 'created', value: fromWire({ ...toWire(desired), name: desired.name }, desired.resourceGroup) };
+  const created = await arm(`create the managed identity '${desired.name}' in '${desired.resourceGroup}'`, async () =>
+    (await clients.azure()).msi.userAssignedIdentities.createOrUpdate(desired.resourceGroup, desired.name, toWire(desired)),
+  );
+  return { action: 'created', value: fromWire(created, desired.resourceGroup) };
 }

@@ -12,7 +12,7 @@ import { InputError } from '../errors';
 import { describePipeline, type PipelineReference } from '../request';
 import { devops } from './devops';
 import type { Project } from './lookups';
-import type { Outcome } from './outcome';
+import type { Outcome, WriteOptions } from './outcome';
 
 /** The pipeline-permissions resource type of a service connection. */
 const ENDPOINT = 'endpoint';
@@ -75,6 +75,7 @@ export async function ensurePipelinePermissions(
   clients: Clients,
   desired: DesiredPermissions,
   knownAbsent: boolean,
+  options: WriteOptions = {},
 ): Promise<Outcome<PipelinePermissions>> {
   const { project, connectionId } = desired;
   const wanted: PipelinePermissions = { allPipelines: desired.allPipelines, pipelineIds: desired.pipelineIds };
@@ -87,6 +88,8 @@ export async function ensurePipelinePermissions(
       );
   const grant = missing(current, wanted);
   if (isEmpty(grant)) return { action: 'kept', value: current };
+  options.beforeWrite?.();
+  if (options.dryRun) return { action: 'updated', value: { allPipelines: current.allPipelines || wanted.allPipelines, pipelineIds: [...new Set([...current.pipelineIds, ...wanted.pipelineIds])] } };
   const written = await devops(`authorize pipelines to use the service connection ${connectionId} in project '${project.name}'`, () =>
     clients.devopsRest.updatePipelinePermissions(project.id, ENDPOINT, connectionId, toWire(connectionId, grant)),
   );

@@ -4,11 +4,11 @@
  */
 import type { RoleAssignmentCreateParameters } from '@azure/arm-authorization';
 import type { Clients } from '../clients';
-import { TaskError } from '../errors';
-import { toTaskError } from '../failures';
+import type { TaskError } from '../errors';
 import { roleAssignmentName } from '../naming';
-import { REPLICATION, waitFor } from '../retry';
-import type { Outcome } from './outcome';
+import { REPLICATION, WaitPolicy, waitFor } from '../retry';
+import { arm, isNotFound } from './arm';
+import type { Outcome, WriteOptions } from './outcome';
 
 export interface DesiredRoleAssignment {
   scope: string;
@@ -30,38 +30,42 @@ export function toWire(desired: DesiredRoleAssignment): RoleAssignmentCreatePara
   return { roleDefinitionId: desired.roleDefinitionId, principalId: desired.principalId, principalType: 'ServicePrincipal' };
 }
 
+export interface RoleAssignmentOptions extends WriteOptions {
+  /** How long to wait for a new principal to replicate (PrincipalNotFound); default REPLICATION. */
+  replication?: WaitPolicy;
+}
+
 /**
  * Grants the role under a deterministic name. `knownAbsent` skips the read when the principal was
- * created in this run and so cannot hold the assignment yet.
+ * created in this run and so cannot hold the assignment yet. Assignments it finds, under this name or
+ * any other, are never changed or removed.
  */
 export async function ensureRoleAssignment(
   clients: Clients,
   desired: DesiredRoleAssignment,
   knownAbsent: boolean,
+  options: RoleAssignmentOptions = {},
 ): Promise<Outcome<RoleAssignment>> {
   const { authorization } = await clients.azure();
   const name = roleAssignmentName(desired.scope, desired.principalId, desired.roleDefinitionId);
   const value: RoleAssignment = { name, scope: desired.scope, roleDefinitionId: desired.roleDefinitionId, principalId: desired.principalId };
   const armScope = desired.scope.replace(/^\//, '');
-  const operation = `assign the role '${desired.roleName}' to ${desired.principalId} at ${desired.scope}`;
+  const operation = `assign the role '${desired.roleName}' to ${desired.principalId || 'the new identity'} at ${desired.scope}`;
   if (!knownAbsent) {
-    try {
-      await authorization.roleAssignments.get(armScope, name);
-      return { action: 'kept', value };
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 404) throw toTaskError('arm', operation, error);
-    }
+    const found = await arm(operation, () => authorization.roleAssignments.get(armScope, name)).catch((error: unknown) =>
+      isNotFound(error) ? null : Promise.reject(error),
+    );
+    if (found) return { action: 'kept', value };
   }
+  options.beforeWrite?.();
+  if (options.dryRun) return { action: 'created', value };
   try {
     await waitFor(
       `the identity ${desired.principalId} to replicate to Azure Resource Manager`,
-      () =>
-        authorization.roleAssignments
-          .create(armScope, name, toWire(desired))
-          .catch((error: unknown) => Promise.reject(toTaskError('arm', operation, error))),
+      () => arm(operation, () => authorization.roleAssignments.create(armScope, name, toWire(desired))),
       // Some tenants still report PrincipalNotFound with principalType set: it clears as the principal replicates.
       (error) => ((error as TaskError).code === 'PrincipalNotFound' ? 'policy' : undefined),
-      REPLICATION,
+      options.replication ?? REPLICATION,
     );
     return { action: 'created', value };
   } catch (error) {

@@ -6,8 +6,8 @@ import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEn
 import type { Clients } from '../clients';
 import { ConflictError, ServiceError, TaskError } from '../errors';
 import { TRANSIENT, waitFor } from '../retry';
-import { devops } from './devops';
-import type { Outcome } from './outcome';
+import { devops, unknownOrganization } from './devops';
+import type { Outcome, WriteOptions } from './outcome';
 
 export interface DesiredConnection {
   name: string;
@@ -121,10 +121,25 @@ function usesIdentity(existing: ServiceEndpoint, tenantId: string, clientId: str
 
 /** The connection of that name in the project, if any (names are unique per project, case-insensitively). */
 export async function findConnection(clients: Clients, project: string, name: string): Promise<ServiceEndpoint | null> {
-  const found = await devops(`look up the service connection '${name}' in project '${project}'`, async () =>
-    (await clients.devopsApi()).serviceEndpoints.getServiceEndpointsByNames(project, [name]),
-  );
+  const { serviceEndpoints } = await clients.devopsApi();
+  const found = await devops(`look up the service connection '${name}' in project '${project}'`, () =>
+    serviceEndpoints.getServiceEndpointsByNames(project, [name]),
+  ).catch((error: unknown) => Promise.reject(unknownOrganization(error, serviceEndpoints.baseUrl) ?? error));
   return (found ?? []).find((endpoint) => endpoint.name?.toLowerCase() === name.toLowerCase()) ?? null;
+}
+
+/**
+ * What to do about the connection: create it when the name is free; otherwise keep it or update what this
+ * task owns in it, when it may be reused (see assertReusable, which throws when not).
+ */
+export function decideConnection(desired: DesiredConnection, existing: ServiceEndpoint | null, whenExists: 'reuse' | 'fail'): 'create' | 'keep' | 'update' {
+  if (!existing) return 'create';
+  assertReusable(
+    existing,
+    { name: desired.name, projectName: desired.project.name, tenantId: desired.tenantId, clientId: desired.clientId },
+    whenExists,
+  );
+  return compare(desired, existing) === 'same' ? 'keep' : 'update';
 }
 
 export async function ensureConnection(
@@ -132,19 +147,23 @@ export async function ensureConnection(
   desired: DesiredConnection,
   existing: ServiceEndpoint | null,
   whenExists: 'reuse' | 'fail',
+  options: WriteOptions = {},
 ): Promise<Outcome<Connection>> {
-  if (existing) return reuse(clients, desired, existing, whenExists);
+  if (existing) return reuse(clients, desired, existing, whenExists, options);
+  options.beforeWrite?.();
+  if (options.dryRun) return { action: 'created', value: fromWire(toWire(desired)) };
   let created: ServiceEndpoint;
   try {
     created = await devops(`create the service connection '${desired.name}'`, async () =>
       (await clients.devopsApi()).serviceEndpoints.createServiceEndpoint(toWire(desired)),
     );
   } catch (error) {
-    // Another run created the same name a moment ago: converge on that one instead of failing.
+    // The name is taken: another run created it a moment ago, or this run did and its answer was lost
+    // (resources/devops.ts retried the create). Converge on that connection instead of failing.
     if ((error as TaskError).code !== 'DuplicateServiceConnectionException') throw error;
     const raced = await findConnection(clients, desired.project.id, desired.name);
     if (!raced) throw error;
-    return reuse(clients, desired, raced, whenExists);
+    return reuse(clients, desired, raced, whenExists, options);
   }
   return { action: 'created', value: await untilReady(clients, desired.project.id, fromWire(created)) };
 }
@@ -184,15 +203,13 @@ async function reuse(
   desired: DesiredConnection,
   existing: ServiceEndpoint,
   whenExists: 'reuse' | 'fail',
+  options: WriteOptions,
 ): Promise<Outcome<Connection>> {
-  assertReusable(
-    existing,
-    { name: desired.name, projectName: desired.project.name, tenantId: desired.tenantId, clientId: desired.clientId },
-    whenExists,
-  );
-  if (compare(desired, existing) === 'same') {
-    return { action: 'kept', value: await untilReady(clients, desired.project.id, fromWire(existing)) };
+  if (decideConnection(desired, existing, whenExists) === 'keep') {
+    return { action: 'kept', value: options.dryRun ? fromWire(existing) : await untilReady(clients, desired.project.id, fromWire(existing)) };
   }
+  options.beforeWrite?.();
+  if (options.dryRun) return { action: 'updated', value: fromWire(existing) };
   const wanted = toWire(desired);
   const merged: ServiceEndpoint = {
     ...existing,

@@ -6,7 +6,7 @@ import type { Clients } from '../clients';
 import { ServiceError, type TaskError } from '../errors';
 import { toTaskError } from '../failures';
 import { REPLICATION, waitFor } from '../retry';
-import { graphCall, odataKey } from './graph';
+import { graphCall, odataKey, type GraphWriteOptions } from './graph';
 import type { Outcome } from './outcome';
 
 export interface ServicePrincipal {
@@ -92,11 +92,14 @@ export async function ensureServicePrincipal(
   clients: Clients,
   appId: string,
   applicationIsNew: boolean,
+  options: GraphWriteOptions = {},
 ): Promise<Outcome<ServicePrincipal>> {
   if (!applicationIsNew) {
     const existing = await readServicePrincipal(clients, appId);
     if (existing) return { action: 'kept', value: existing };
   }
+  options.beforeWrite?.();
+  if (options.dryRun) return { action: 'created', value: fromWire({ appId }) };
   const graph = await clients.graph();
   const operation = `create the service principal of application ${appId}`;
   const written = await waitFor(
@@ -106,7 +109,7 @@ export async function ensureServicePrincipal(
         (error: unknown) => Promise.reject(explained(error as TaskError, applicationIsNew)),
       ),
     (error) => (isAwaitingApplication(error as TaskError, applicationIsNew) ? 'policy' : undefined),
-    REPLICATION,
+    options.replication ?? REPLICATION,
   );
   if (written?.id) return { action: 'created', value: fromWire(written) };
   // 204: it existed (a concurrent run, or a replica our read missed); read it back.
@@ -118,7 +121,7 @@ export async function ensureServicePrincipal(
       throw toTaskError('graph', operation, { statusCode: 404, code: 'Request_ResourceNotFound', message: 'Graph answered that it exists, but reading it found nothing yet' });
     },
     (error) => ((error as TaskError).code === 'Request_ResourceNotFound' ? 'policy' : undefined),
-    REPLICATION,
+    options.replication ?? REPLICATION,
   );
   return { action: 'updated', value: found };
 }

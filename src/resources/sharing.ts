@@ -12,7 +12,7 @@ import type { Clients } from '../clients';
 import { ConflictError, TaskError } from '../errors';
 import { devops } from './devops';
 import { lookupProject, type Project } from './lookups';
-import type { Outcome } from './outcome';
+import type { Outcome, WriteOptions } from './outcome';
 import { findConnection } from './serviceConnection';
 
 /** A project to share with, and the id of a connection of the same name already in it, if any. */
@@ -73,9 +73,16 @@ export function toWire(projects: Project[], connectionName: string, description:
   return projects.map((project) => ({ projectReference: { id: project.id, name: project.name }, name: connectionName, description }));
 }
 
-export async function ensureShared(clients: Clients, desired: DesiredSharing, currentProjectIds: string[]): Promise<Outcome<Sharing>> {
+export async function ensureShared(
+  clients: Clients,
+  desired: DesiredSharing,
+  currentProjectIds: string[],
+  options: WriteOptions = {},
+): Promise<Outcome<Sharing>> {
   const add = missingProjects(currentProjectIds, desired.projects);
   if (add.length === 0) return { action: 'kept', value: { projectIds: currentProjectIds } };
+  options.beforeWrite?.();
+  if (options.dryRun) return { action: 'updated', value: { projectIds: [...currentProjectIds, ...add.map((p) => p.id)] } };
   const names = add.map((p) => `'${p.name}'`).join(', ');
   try {
     await devops(`share the service connection '${desired.connectionName}' with ${names}`, async () =>

@@ -71,7 +71,9 @@ describe('Azure DevOps credentials (devOpsAuth), end to end', function () {
     it('names the role to grant when the identity may not create connections', async () => {
       const emu = await start({ bootstrapDevOpsRole: 'Reader' });
       const run = await runTask(emu, { ...APP1_DEV, devOpsAuth: 'bootstrapIdentity' });
-      failed(run, /You need to be a Creator.*HTTP 403.*the bootstrap connection's identity for bootstrapIdentity.*\) the Creator role on service connections/);
+      // The permission preflight (issue 4) finds it before any write, and names the identity devOpsAuth uses.
+      failed(run, /^Permission check failed before any write: the bootstrap connection's identity \(devOpsAuth bootstrapIdentity\) lacks the Creator role on service connections in project 'platform'/);
+      assert.deepEqual(emu.writes(), []);
     });
   });
 
@@ -97,7 +99,8 @@ describe('Azure DevOps credentials (devOpsAuth), end to end', function () {
         { ...APP1_DEV, devOpsAuth: 'personalAccessToken', devOpsTokenVariable: 'ADO_PAT' },
         { secretVariables: { ADO_PAT: emu.world.personalAccessTokens.reader } },
       );
-      failed(run, /HTTP 403.*the token's owner for personalAccessToken\) the Creator role on service connections in the project/);
+      failed(run, /^Permission check failed before any write: the owner of the token in 'ADO_PAT' lacks the Creator role on service connections in project 'platform'/);
+      assert.deepEqual(emu.writes(), []);
     });
 
     it('refuses a variable that is not secret, before any request', async () => {

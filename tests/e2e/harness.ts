@@ -8,7 +8,8 @@
  * variables, and results as ##vso[...] logging commands on stdout.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Emulator } from '../emulator';
 import { CLOUDS, type CloudName } from '../emulator/clouds';
@@ -23,6 +24,8 @@ export interface TaskRun {
   outputs: Record<string, string>;
   secrets: string[];
   durationMs: number;
+  /** The process was killed through RunOptions.signal (a crash), not ended by itself. */
+  killed: boolean;
   /** When the task process was spawned, in epoch milliseconds (the clock of the emulator's request log). */
   startedAt: number;
 }
@@ -38,6 +41,8 @@ export interface RunOptions {
   entry?: string;
   /** Node binary instead of the one running the tests. */
   nodePath?: string;
+  /** Aborting it kills the task at once (SIGKILL), as when the agent or its machine dies mid-run. */
+  signal?: AbortSignal;
 }
 
 interface TaskJsonInput {
@@ -85,23 +90,43 @@ export async function runTask(emu: Emulator, inputs: Record<string, string>, opt
     secretNames.push(name);
   }
   if (secretNames.length > 0) secretEnv.VSTS_SECRET_VARIABLES = JSON.stringify(secretNames);
-  const merged: Record<string, string | undefined> = { ...inherited, ...agentEnv, ...variableEnv, ...secretEnv, ...(options.env ?? {}), ...inputEnv };
+  // Each run is a job on its own agent: task-lib keeps its vault key (.taskkey) in Agent.TempDirectory, and
+  // two tasks sharing one would overwrite each other's key.
+  const agentTemp = mkdtempSync(join(tmpdir(), 'wic-agent-temp-'));
+  const merged: Record<string, string | undefined> = {
+    ...inherited,
+    ...agentEnv,
+    AGENT_TEMPDIRECTORY: agentTemp,
+    ...variableEnv,
+    ...secretEnv,
+    ...(options.env ?? {}),
+    ...inputEnv,
+  };
   const env = Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined));
 
   const startedAt = performance.timeOrigin + performance.now();
   const started = performance.now();
-  const child = spawn(options.nodePath ?? process.execPath, [resolve(root, options.entry ?? DEFAULT_ENTRY)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.nodePath ?? process.execPath, [resolve(root, options.entry ?? DEFAULT_ENTRY)], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    signal: options.signal,
+    killSignal: 'SIGKILL',
+  });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  let killed = false;
   const exitCode = await new Promise<number>((done, fail) => {
-    child.on('error', fail);
+    // An aborted signal reports an AbortError here, then 'close' with the signal.
+    child.on('error', (error) => (error.name === 'AbortError' ? (killed = true) : fail(error)));
     child.on('close', (code, signal) => done(code ?? (signal ? 128 : 1)));
   });
   const durationMs = performance.now() - started;
+  rmSync(agentTemp, { recursive: true, force: true });
   const out = Buffer.concat(stdout).toString('utf8');
-  return { exitCode, stdout: out, stderr: Buffer.concat(stderr).toString('utf8'), durationMs, startedAt, ...parseLoggingCommands(out) };
+  return { exitCode, stdout: out, stderr: Buffer.concat(stderr).toString('utf8'), durationMs, killed, startedAt, ...parseLoggingCommands(out) };
 }
 
 export interface ConnectionUse {

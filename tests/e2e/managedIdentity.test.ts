@@ -177,30 +177,7 @@ describe('managed identity connection, end to end', function () {
     });
   });
 
-  describe('a request the world refuses writes nothing', () => {
-    const cases: [string, Record<string, string>, RegExp][] = [
-      ['a missing identity resource group', { identityResourceGroup: 'rg-missing' }, /Input 'identityResourceGroup' names the resource group 'rg-missing', which does not exist/],
-      ['a missing scope resource group', { resourceGroup: 'rg-nope' }, /Input 'resourceGroup' names the resource group 'rg-nope'/],
-      ['an unknown role', { roleDefinitionName: 'Superhero' }, /Input 'roleDefinitionName' names 'Superhero'/],
-      ['an unknown project', { project: 'no-such-project' }, /Input 'project' names 'no-such-project'/],
-      ['an invalid identity name', { identityName: 'x' }, /Input 'identityName'/],
-      ['a malformed subscription id', { subscriptionId: 'not-a-guid' }, /Input 'subscriptionId'/],
-    ];
-    for (const [what, inputs, message] of cases) {
-      it(what, async () => {
-        const run = await runTask(emulator, { ...APP1_DEV, ...inputs });
-        failed(run, message);
-        assert.deepEqual(emulator.writes(), [], 'the emulator saw no write');
-      });
-    }
-  });
-
-  it('explains a bootstrap identity without the right to assign roles, in one actionable line', async () => {
-    await emulator.stop();
-    emulator = await Emulator.start({ bootstrapRoles: ['Contributor'] });
-    const run = await runTask(emulator, APP1_DEV);
-    failed(run, /AuthorizationFailed.*Role Based Access Control Administrator or User Access Administrator/);
-  });
+  // Requests the world refuses, and missing permissions: see badInput.test.ts.
 
   it('runs from the bundle alone on Node 24', async function () {
     this.timeout(300_000);

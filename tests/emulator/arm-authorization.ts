@@ -22,6 +22,7 @@ const ROLE_ASSIGNMENT_API_VERSIONS = [
   '2020-08-01-preview', '2020-10-01-preview', '2022-01-01-preview', '2022-04-01',
 ];
 const ROLE_DEFINITION_API_VERSIONS = ['2015-07-01', '2018-01-01-preview', '2022-04-01', '2022-05-01-preview'];
+const PERMISSIONS_API_VERSIONS = ['2015-07-01', '2018-01-01-preview', '2022-04-01'];
 const PRINCIPAL_TYPES = ['User', 'Group', 'ServicePrincipal', 'ForeignGroup', 'Device'];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PROVIDER = '/providers/microsoft.authorization/';
@@ -48,6 +49,10 @@ export class AuthorizationProvider {
         if (denied) return denied;
       }
       return name === undefined ? this.listRoleDefinitions(request, scope) : this.getRoleDefinition(scope, name);
+    }
+    if (collection.toLowerCase() === 'permissions' && name === undefined && request.method === 'GET' && scope !== '') {
+      const badVersion = checkApiVersion(request, PERMISSIONS_API_VERSIONS);
+      return badVersion ?? this.listPermissions(caller, scope);
     }
     if (collection.toLowerCase() !== 'roleassignments' || scope === '') return this.arm.noRoute(request);
 
@@ -126,6 +131,24 @@ export class AuthorizationProvider {
       return armError(404, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${id}' does not exist.`);
     }
     return jsonResponse(200, roleDefinitionResource(role, this.subscriptionOf(scope)));
+  }
+
+  /**
+   * GET {scope}/providers/Microsoft.Authorization/permissions: what the caller may do at the scope, one
+   * entry per role it holds there or above (Permissions_ListForResourceGroup and _ListForResource in the
+   * 2022-04-01 spec; the emulator serves the same at subscription and management group scope, which the
+   * spec does not list; the task reads a refusal there as "unknown"). Anyone may read their own permissions.
+   */
+  private listPermissions(caller: ArmCaller, scope: string): EmulatorResponse {
+    const value: Record<string, unknown>[] = [];
+    for (const assignment of this.state.roleAssignments.values()) {
+      if (assignment.properties.principalId.toLowerCase() !== caller.objectId.toLowerCase()) continue;
+      // An assignment at the scope or above it: a resource group, the subscription or a management group over it.
+      if (!this.state.scopeCovers(assignment.properties.scope, scope)) continue;
+      const role = this.state.roleById(assignment.properties.roleDefinitionId);
+      for (const permission of role?.permissions ?? []) value.push({ ...structuredClone(permission), condition: null, conditionVersion: null });
+    }
+    return jsonResponse(200, { value });
   }
 
   private assignmentId(scope: string, name: string): string {

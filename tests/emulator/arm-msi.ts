@@ -12,7 +12,7 @@ import { armError, checkApiVersion, resourceGroupNotFound, type ArmCaller, type 
 import { Rejection, jsonResponse, matchPath, parseJsonBody, sleep, type EmulatorRequest, type EmulatorResponse } from './http';
 import { newGuid, type EmulatorState, type FederatedIdentityCredentialResource, type UserAssignedIdentityResource } from './world';
 
-const IDENTITY_API_VERSIONS = ['2015-08-31-preview', '2018-11-30', '2021-09-30-preview', '2022-01-31-preview', '2023-01-31', '2023-07-31-preview', '2024-11-30', '2025-01-31-preview'];
+export const IDENTITY_API_VERSIONS = ['2015-08-31-preview', '2018-11-30', '2021-09-30-preview', '2022-01-31-preview', '2023-01-31', '2023-07-31-preview', '2024-11-30', '2025-01-31-preview'];
 /** Federated identity credentials exist from 2022-01-31-preview on. */
 const CREDENTIAL_API_VERSIONS = IDENTITY_API_VERSIONS.slice(IDENTITY_API_VERSIONS.indexOf('2022-01-31-preview'));
 
@@ -22,12 +22,15 @@ const IDENTITY_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$/;
 const CREDENTIAL_NAME = /^[a-zA-Z0-9]{1}[a-zA-Z0-9-_]{2,119}$/;
 const MAX_CREDENTIALS_PER_IDENTITY = 20;
 
-const REGIONS = [
-  'westeurope', 'northeurope', 'uksouth', 'ukwest', 'francecentral', 'germanywestcentral', 'swedencentral', 'norwayeast',
-  'switzerlandnorth', 'eastus', 'eastus2', 'westus', 'westus2', 'westus3', 'centralus', 'northcentralus', 'southcentralus',
-  'canadacentral', 'brazilsouth', 'australiaeast', 'southeastasia', 'eastasia', 'japaneast', 'koreacentral', 'centralindia',
-  'southafricanorth', 'uaenorth',
+/** Regions with user-assigned identities, by display name as the providers API lists them. */
+export const REGION_DISPLAY_NAMES = [
+  'West Europe', 'North Europe', 'UK South', 'UK West', 'France Central', 'Germany West Central', 'Sweden Central', 'Norway East',
+  'Switzerland North', 'East US', 'East US 2', 'West US', 'West US 2', 'West US 3', 'Central US', 'North Central US', 'South Central US',
+  'Canada Central', 'Brazil South', 'Australia East', 'Southeast Asia', 'East Asia', 'Japan East', 'Korea Central', 'Central India',
+  'South Africa North', 'UAE North',
 ];
+/** The same regions by name ('West Europe' is westeurope), the form resources carry. */
+const REGIONS = REGION_DISPLAY_NAMES.map((display) => display.replace(/\s+/g, '').toLowerCase());
 
 const IDENTITY_TYPE = 'Microsoft.ManagedIdentity/userAssignedIdentities';
 const CREDENTIAL_TYPE = 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials';

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { header, jsonResponse, matchPath, type EmulatorRequest, type EmulatorResponse } from './http';
 import { decodeJwt, epochSeconds, timeProblem } from './jwt';
 import { rolesAllow, type BuiltInRole } from './roles';
-import { ManagedIdentityProvider } from './arm-msi';
+import { IDENTITY_API_VERSIONS, ManagedIdentityProvider, REGION_DISPLAY_NAMES } from './arm-msi';
 import { AuthorizationProvider } from './arm-authorization';
 import { armError, checkApiVersion, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
 import type { EmulatorState } from './world';
@@ -90,6 +90,8 @@ export class ArmService implements ArmGate {
     if (/\/providers\/microsoft\.managedidentity\//i.test(decoded)) return this.msi.handle(request, caller, decoded);
 
     if (matchPath('/subscriptions/:s', decoded) && request.method === 'GET') return this.getSubscription(request, caller, decoded);
+    const provider = matchPath('/subscriptions/:s/providers/:namespace', decoded);
+    if (provider && request.method === 'GET') return this.getProvider(request, caller, decoded, provider.namespace);
     if (matchPath('/subscriptions/:s/resourcegroups', decoded) && request.method === 'GET') return this.listResourceGroups(request, caller, decoded);
     const rg = matchPath('/subscriptions/:s/resourcegroups/:rg', decoded);
     if (rg && (request.method === 'GET' || request.method === 'HEAD')) return this.getResourceGroup(request, caller, decoded, rg.rg);
@@ -111,6 +113,7 @@ export class ArmService implements ArmGate {
     if (!match) {
       return this.unauthorized('AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.", "The authentication failed because of invalid 'Authorization' header.");
     }
+    this.state.noteSecret(match[1]);
     const token = decodeJwt(match[1]);
     if (!token || !this.state.entraKey.verifies(token)) {
       return this.unauthorized('InvalidAuthenticationToken', 'The access token is invalid.', 'The access token is invalid.');
@@ -162,6 +165,37 @@ export class ArmService implements ArmGate {
       displayName,
       state: 'Enabled',
       subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'PayAsYouGo_2014-09-01', spendingLimit: 'Off' },
+    });
+  }
+
+  /**
+   * GET /subscriptions/{id}/providers/{namespace} (Microsoft.Resources providers, 2021-04-01): the
+   * provider's registration state and, per resource type, the regions that offer it (display names).
+   */
+  private getProvider(request: EmulatorRequest, caller: ArmCaller, resourceId: string, namespace: string): EmulatorResponse {
+    const denied = this.authorize(caller, 'Microsoft.Resources/subscriptions/providers/read', resourceId);
+    if (denied) return denied;
+    const badVersion = checkApiVersion(request, RESOURCES_API_VERSIONS);
+    if (badVersion) return badVersion;
+    if (namespace.toLowerCase() !== 'microsoft.managedidentity') {
+      return armError(404, 'InvalidResourceNamespace', `The resource namespace '${namespace}' is invalid.`);
+    }
+    const type = (resourceType: string, locations: string[]): Record<string, unknown> => ({
+      resourceType,
+      locations,
+      apiVersions: [...IDENTITY_API_VERSIONS].reverse(),
+      capabilities: locations.length > 0 ? 'SupportsTags, SupportsLocation' : 'None',
+    });
+    return jsonResponse(200, {
+      id: `/subscriptions/${this.state.subscription.id}/providers/Microsoft.ManagedIdentity`,
+      namespace: 'Microsoft.ManagedIdentity',
+      registrationState: 'Registered',
+      registrationPolicy: 'RegistrationRequired',
+      resourceTypes: [
+        type('userAssignedIdentities', REGION_DISPLAY_NAMES),
+        type('userAssignedIdentities/federatedIdentityCredentials', REGION_DISPLAY_NAMES),
+        type('operations', []),
+      ],
     });
   }
 

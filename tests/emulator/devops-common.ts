@@ -65,3 +65,32 @@ export function projectRole(state: EmulatorState, caller: DevOpsCaller, _project
 export function hasRole(role: BuildServiceRole, atLeast: BuildServiceRole): boolean {
   return ROLE_RANK[role] >= ROLE_RANK[atLeast];
 }
+
+/**
+ * The ServiceEndpoints security namespace (49b48001-ca20-4adc-8111-5b60c903a50c) and its permission bits,
+ * as Microsoft's namespace reference lists them; tokens are endpoints/{projectId} for every connection of a
+ * project and endpoints/{projectId}/{endpointId} for one (terraform-provider-azuredevops
+ * resource_serviceendpoint_permissions.go). The roles of the security model are sets of these bits.
+ */
+export const SERVICE_ENDPOINTS_NAMESPACE = '49b48001-ca20-4adc-8111-5b60c903a50c';
+export const ENDPOINT_BITS = { use: 1, administer: 2, create: 4, viewAuthorization: 8, viewEndpoint: 16 } as const;
+const ROLE_BITS: Record<BuildServiceRole, number> = {
+  Reader: ENDPOINT_BITS.viewEndpoint,
+  User: ENDPOINT_BITS.viewEndpoint | ENDPOINT_BITS.use,
+  Creator: ENDPOINT_BITS.viewEndpoint | ENDPOINT_BITS.use | ENDPOINT_BITS.create,
+  Administrator: 31,
+};
+
+/** The caller's effective permission bits on a ServiceEndpoints token; 0 for a token it has nothing on. */
+export function endpointPermissions(state: EmulatorState, caller: DevOpsCaller, token: string): number {
+  const [root, projectId, endpointId, ...rest] = token.split('/');
+  if (root?.toLowerCase() !== 'endpoints' || !projectId || rest.length > 0) return 0;
+  const project = state.findProject(projectId);
+  if (!project || project.id !== projectId.toLowerCase()) return 0;
+  const bits = ROLE_BITS[projectRole(state, caller, project)];
+  if (!endpointId) return bits;
+  const stored = state.serviceEndpoints.get(endpointId.toLowerCase());
+  if (!stored || !stored.endpoint.serviceEndpointProjectReferences.some((r) => r.projectReference.id === project.id)) return bits;
+  // The creator of a connection is its Administrator (see devops-endpoints.ts).
+  return stored.creatorId === caller.identity.id ? 31 : bits & ~ENDPOINT_BITS.create;
+}

@@ -95,6 +95,7 @@ export class ServiceEndpointsResource {
 
     const id = newGuid();
     const { parameters, secrets } = splitSecrets(asStringRecord(asObject(body.authorization)?.parameters));
+    for (const value of Object.values(secrets)) this.state.noteSecret(value);
     const scheme = String(asObject(body.authorization)?.scheme);
     if (scheme === 'WorkloadIdentityFederation') this.addWorkloadIdentity(parameters, id);
     const readiness = this.state.settings.connectionReadiness;
@@ -147,6 +148,7 @@ export class ServiceEndpointsResource {
     }
 
     const { parameters, secrets } = splitSecrets(asStringRecord(asObject(body.authorization)?.parameters));
+    for (const value of Object.values(secrets)) this.state.noteSecret(value);
     const scheme = String(asObject(body.authorization)?.scheme);
     if (scheme === 'WorkloadIdentityFederation') {
       // Issuer and subject belong to the connection, not to the request: keep them (or mint them when a

@@ -67,6 +67,17 @@ export const LOCATIONS = {
     maxVersion: '7.2',
     releasedVersion: '7.1',
   },
+  /** Security "Permissions - Has Permissions": evaluates the caller's own permissions on tokens. */
+  permissions: {
+    id: 'dd3b8bd6-c7fc-4cbd-929a-933d9c011c9d',
+    area: 'Security',
+    resourceName: 'Permissions',
+    routeTemplate: '_apis/{resource}/{securityNamespaceId}/{permissions}',
+    resourceVersion: 2,
+    minVersion: '2.0',
+    maxVersion: '7.2',
+    releasedVersion: '7.1',
+  },
   /** Build definitions (azure-devops-node-api BuildApi.getDefinitions: location dbeaf647, 7.2-preview.7). */
   buildDefinitions: {
     id: 'dbeaf647-6167-421a-bda9-c9327b25e2e6',

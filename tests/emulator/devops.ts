@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { header, jsonResponse, matchPath, parseJsonBody, type EmulatorRequest, type EmulatorResponse } from './http';
 import { decodeJwt, epochSeconds, timeProblem } from './jwt';
-import { ADO_TYPES, adoError, projectNotFound, type DevOpsCaller } from './devops-common';
+import { ADO_TYPES, SERVICE_ENDPOINTS_NAMESPACE, adoError, endpointPermissions, projectNotFound, type DevOpsCaller } from './devops-common';
 import { ServiceEndpointsResource } from './devops-endpoints';
 import { PIPELINE_PERMISSIONS_VERSIONS, PipelinesResource } from './devops-pipelines';
 import { LOCATIONS, checkApiVersion, locationsOfArea, type ApiResourceLocation } from './devops-locations';
@@ -57,6 +57,11 @@ export class DevOpsService {
     }
     if (method === 'GET' && matchPath('/_apis/projects', path)) return this.versioned(request, LOCATIONS.projects, () => this.listProjects(request));
     if (method === 'GET' && (p = matchPath('/_apis/projects/:project', path))) return this.versioned(request, LOCATIONS.projects, () => this.getProject(p!.project));
+
+    if (method === 'GET' && (p = matchPath('/_apis/permissions/:namespace/:bits', path))) {
+      const params = p;
+      return this.versioned(request, LOCATIONS.permissions, () => this.hasPermissions(request, caller, params.namespace, params.bits));
+    }
 
     const collection = LOCATIONS.serviceEndpointsCollection;
     if (method === 'POST' && matchPath('/_apis/serviceendpoint/endpoints', path)) return this.versioned(request, collection, () => this.endpoints.create(request, caller));
@@ -122,6 +127,7 @@ export class DevOpsService {
     const basic = /^Basic\s+(\S+)$/i.exec(authorization);
     if (bearer) token = bearer[1];
     else if (basic) token = Buffer.from(basic[1], 'base64').toString('utf8').split(':').slice(1).join(':');
+    this.state.noteSecret(token);
     if (basic && token) {
       const owner = this.state.personalAccessTokens.get(token);
       if (owner) return { identity: this.state.devopsIdentities.get(owner)! };
@@ -214,6 +220,27 @@ export class DevOpsService {
     return answer;
   }
 
+  // ---- security: the caller's own permissions -------------------------------------------------------
+
+  /**
+   * GET {org}/_apis/permissions/{securityNamespaceId}/{permissions}?tokens=a,b&delimiter=, ("Permissions -
+   * Has Permissions"): for each token, whether the caller holds every requested bit. Only the ServiceEndpoints
+   * namespace is modelled; another namespace answers as an unknown one does.
+   */
+  private hasPermissions(request: EmulatorRequest, caller: DevOpsCaller, namespace: string, bits: string): EmulatorResponse {
+    if (namespace.toLowerCase() !== SERVICE_ENDPOINTS_NAMESPACE) {
+      return adoError(404, 'Microsoft.VisualStudio.Services.Security.InvalidSecurityNamespaceException, Microsoft.VisualStudio.Services.WebApi', `The security namespace ${namespace} is not valid.`);
+    }
+    const requested = Number(bits);
+    const tokensParam = request.query.get('tokens');
+    if (!Number.isInteger(requested) || requested <= 0 || !tokensParam) {
+      return adoError(400, ADO_TYPES.argument, 'The permissions and tokens parameters are required.');
+    }
+    const delimiter = request.query.get('delimiter') || ',';
+    const value = tokensParam.split(delimiter).map((token) => (endpointPermissions(this.state, caller, token) & requested) === requested);
+    return jsonResponse(200, { count: value.length, value });
+  }
+
   // ---- distributedtask: pipeline OIDC token ---------------------------------------------------------
 
   /**
@@ -269,6 +296,7 @@ export class DevOpsService {
       exp: issuedAt + OIDC_TOKEN_LIFETIME_SECONDS,
       jti: randomUUID(),
     });
+    this.state.noteSecret(oidcToken);
     return jsonResponse(200, { oidcToken });
   }
 

@@ -63,7 +63,11 @@ export function issueAccessToken(state: EmulatorState, principal: DirectoryPrinc
   if (principal.managedIdentityResourceId) claims.xms_mirid = principal.managedIdentityResourceId;
   // App-only Graph tokens carry the admin-consented Graph application permissions as roles.
   if (graphResources(state).includes(resource) && principal.graphPermissions?.length) claims.roles = [...principal.graphPermissions];
-  return state.entraKey.sign(claims);
+  // Every token issued (ARM-, Graph- or Azure DevOps-scoped, by Entra ID or the instance metadata endpoint)
+  // goes into the ledger the secrets tests scan the task's output against.
+  const token = state.entraKey.sign(claims);
+  state.noteSecret(token);
+  return token;
 }
 
 export class EntraService {
@@ -184,6 +188,8 @@ export class EntraService {
 
     const secret = form.get('client_secret');
     const assertion = form.get('client_assertion');
+    this.state.noteSecret(secret);
+    this.state.noteSecret(assertion);
     let authenticationMethod: '1' | '2';
     if (secret !== null) {
       if (!principal.secrets.includes(secret)) {
@@ -230,11 +236,12 @@ export class EntraService {
       );
     }
 
+    const accessToken = issueAccessToken(this.state, principal, resource, authenticationMethod);
     return jsonResponse(200, {
       token_type: 'Bearer',
       expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
       ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
-      access_token: issueAccessToken(this.state, principal, resource, authenticationMethod),
+      access_token: accessToken,
     }, this.standardHeaders(request));
   }
 

@@ -476,6 +476,7 @@ export class GraphService {
     const authorization = header(request, 'authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match) throw refuse('Access token is empty.');
+    this.state.noteSecret(match[1]);
     const token = decodeJwt(match[1]);
     if (!token || !this.state.entraKey.verifies(token)) throw refuse('Access token validation failure.');
     const audience = typeof token.payload.aud === 'string' ? token.payload.aud : '';

@@ -29,13 +29,19 @@ export interface RequestLogEntry {
 
 /**
  * A fault answers instead of the handler (status/headers/body), drops the socket (drop), or only delays
- * the request (latencyMs alone) and lets the handler answer.
+ * the request (latencyMs alone) and lets the handler answer. With `afterApply` the handler runs first,
+ * so the service has done the work, and only then is its answer replaced or lost: the nasty case of a
+ * write that succeeded while its caller never heard so.
  */
 export interface FaultRule {
   service: ServiceName;
   method?: string;
   /** Tested against the path with query string. */
   path?: RegExp;
+  /** Only requests that change something (what Emulator.writes() lists). */
+  writesOnly?: boolean;
+  /** Let this many matching requests through untouched first: `skip: k - 1` hits the k-th. */
+  skip?: number;
   /** How many matching requests the rule applies to; default 1, Infinity for all. */
   times?: number;
   status?: number;
@@ -43,6 +49,10 @@ export interface FaultRule {
   body?: unknown;
   drop?: boolean;
   latencyMs?: number;
+  /** Run the handler (apply the request) before answering with the fault or dropping the socket. */
+  afterApply?: boolean;
+  /** Called when the rule fires, before the answer leaves (after the handler with afterApply). */
+  onFire?: () => void;
 }
 
 export interface EmulatorRequest {
@@ -191,7 +201,8 @@ export class ServiceServer {
 
     const fault = this.traffic.takeFault(this.service, method, rawPath);
     if (fault?.latencyMs) await sleep(fault.latencyMs);
-    if (fault?.drop) {
+    if (fault && !fault.afterApply) fault.onFire?.();
+    if (fault?.drop && !fault.afterApply) {
       req.socket.destroy();
       log(0);
       return;
@@ -210,7 +221,7 @@ export class ServiceServer {
     };
 
     let response: EmulatorResponse;
-    if (fault && fault.status !== undefined) {
+    if (fault && fault.status !== undefined && !fault.afterApply) {
       response = { status: fault.status, headers: fault.headers, body: fault.body };
     } else {
       try {
@@ -221,6 +232,15 @@ export class ServiceServer {
           error: { code: 'EmulatorInternalError', message: error instanceof Error ? error.stack ?? error.message : String(error) },
         });
       }
+    }
+    if (fault?.afterApply) {
+      fault.onFire?.();
+      if (fault.drop) {
+        req.socket.destroy();
+        log(0, request.callerId);
+        return;
+      }
+      if (fault.status !== undefined) response = { status: fault.status, headers: fault.headers, body: fault.body };
     }
     // Log once, when the answer has left (or the client went away first).
     let logged = false;

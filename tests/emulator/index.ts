@@ -24,6 +24,7 @@ import { InstanceMetadataService } from './imds';
 import { createClientCertificate, createPki } from './pki';
 import { ConnectProxy } from './proxy';
 import {
+  identityReference,
   newGuid,
   seedWorld,
   type AgentVmIdentity,
@@ -103,7 +104,8 @@ const WRITE_METHODS = ['PUT', 'POST', 'PATCH', 'DELETE'];
 
 export class Emulator {
   readonly requests: RequestLogEntry[] = [];
-  readonly faults: { add(rule: FaultRule): void; clear(): void };
+  /** Fault rules: add one, clear them all, or list those that have not fired as often as they may. */
+  readonly faults: { add(rule: FaultRule): void; clear(): void; pending(): FaultRule[] };
 
   private readonly faultRules: FaultRule[] = [];
   private readonly traffic: TrafficControl;
@@ -125,16 +127,29 @@ export class Emulator {
     this.faults = {
       add: (rule) => rules.push({ ...rule, times: rule.times ?? 1 }),
       clear: () => rules.splice(0, rules.length),
+      pending: () => [...rules],
     };
     this.traffic = {
       latencyMs,
       takeFault: (service, method, path) => {
-        const index = rules.findIndex((r) => r.service === service && (!r.method || r.method.toUpperCase() === method) && (!r.path || r.path.test(path)));
-        if (index < 0) return undefined;
-        const rule = rules[index];
-        rule.times = (rule.times ?? 1) - 1;
-        if (rule.times <= 0) rules.splice(index, 1);
-        return rule;
+        const matches = (r: FaultRule): boolean =>
+          r.service === service &&
+          (!r.method || r.method.toUpperCase() === method) &&
+          (!r.path || r.path.test(path)) &&
+          (!r.writesOnly || isWrite(service, method, path));
+        for (let index = 0; index < rules.length; index++) {
+          const rule = rules[index];
+          if (!matches(rule)) continue;
+          if ((rule.skip ?? 0) > 0) {
+            // Counted, and let through: the rule waits for a later request.
+            rule.skip = (rule.skip ?? 0) - 1;
+            continue;
+          }
+          rule.times = (rule.times ?? 1) - 1;
+          if (rule.times <= 0) rules.splice(index, 1);
+          return rule;
+        }
+        return undefined;
       },
       record: (entry) => this.requests.push(entry),
     };
@@ -257,9 +272,15 @@ export class Emulator {
 
   /** Mutating requests to ARM, Graph and Azure DevOps resources; token requests and OIDC token POSTs excluded. */
   writes(): RequestLogEntry[] {
-    return this.requests.filter(
-      (r) => r.service !== 'login' && WRITE_METHODS.includes(r.method) && !/\/oidctoken(\?|$)/i.test(r.path),
-    );
+    return this.requests.filter((r) => isWrite(r.service, r.method, r.path));
+  }
+
+  /**
+   * Every credential the emulator issued or received: client secrets, job access tokens, pipeline OIDC
+   * tokens, client assertions and access tokens. None of them may ever appear in what the task prints.
+   */
+  secrets(): string[] {
+    return [...this.core.secrets];
   }
 
   state(): Snapshot {
@@ -293,6 +314,21 @@ export class Emulator {
     this.core.settings.buildServiceRole = role;
   }
 
+  /**
+   * Makes another identity the creator of a connection, as when a person made it in the portal: the job
+   * identity then needs the Administrator role to change it.
+   */
+  setConnectionCreator(connectionId: string, creator: 'buildService' | 'platformAdmin'): void {
+    const stored = this.core.serviceEndpoints.get(connectionId.toLowerCase());
+    if (!stored) throw new Error(`Emulator: no service connection ${connectionId}`);
+    const identity = [...this.core.devopsIdentities.values()].find((i) =>
+      creator === 'buildService' ? i.id === this.world.buildService.id : i.uniqueName.startsWith('platform.admin@'),
+    );
+    if (!identity) throw new Error(`Emulator: no identity for ${creator}`);
+    stored.creatorId = identity.id;
+    stored.endpoint.createdBy = identityReference(identity, this.world.organization.url);
+  }
+
   setBootstrapDevOpsRole(role: BuildServiceRole | 'none'): void {
     this.core.settings.bootstrapDevOpsRole = role;
   }
@@ -300,6 +336,11 @@ export class Emulator {
   /** Connections created from now on answer isReady false / InProgress for their first N reads. */
   setConnectionReadiness(readiness: ConnectionReadiness): void {
     this.core.settings.connectionReadiness = { ...readiness };
+  }
+
+  /** How long a federated credential write holds its identity; overlapping writes answer 409. */
+  setFicWriteWindowMs(ms: number): void {
+    this.core.settings.ficWriteWindowMs = ms;
   }
 
   /**
@@ -415,6 +456,11 @@ export class Emulator {
     await Promise.all([...this.servers.map((s) => s.close()), this.agentProxy?.close()]);
     rmSync(this.directory, { recursive: true, force: true });
   }
+}
+
+/** A request that changes something: token requests and pipeline OIDC token POSTs do not count. */
+function isWrite(service: ServiceName, method: string, path: string): boolean {
+  return service !== 'login' && service !== 'imds' && WRITE_METHODS.includes(method) && !/\/oidctoken(\?|$)/i.test(path);
 }
 
 /** The Azure DevOps scheme of a bootstrap connection: a certificate connection is a ServicePrincipal one. */

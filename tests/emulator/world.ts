@@ -368,6 +368,8 @@ export class EmulatorState {
   readonly managementGroups: ManagementGroupRecord[] = [];
   /** The management group the subscription sits in. */
   subscriptionParent = '';
+  /** Every credential issued or received (secrets, tokens, assertions), for the "nothing printed" checks. */
+  readonly secrets = new Set<string>();
 
   constructor(
     readonly world: World,
@@ -423,6 +425,11 @@ export class EmulatorState {
     if (project.pending?.readsLeft === undefined) return;
     project.pending.readsLeft -= 1;
     if (project.pending.readsLeft <= 0) settle(project);
+  }
+
+  /** Remembers a credential the emulator issued or was sent. */
+  noteSecret(value: string | null | undefined): void {
+    if (value) this.secrets.add(value);
   }
 
   entraIssuer(tenantId: string): string {
@@ -693,12 +700,19 @@ export function seedWorld(urls: ServiceUrls, cloud: CloudProfile, settings: Sett
   };
 
   const state = new EmulatorState(world, urls, cloud, settings, entraKey, devopsKey, { id: subscriptionId, displayName: 'Platform Dev' }, resourceGroups);
+  state.noteSecret(jobAccessToken);
+  state.noteSecret(bootstrap.clientSecret);
+  // The agent masks line by line: each line of the certificate's private key is a secret of its own.
+  const privateKey = /-----BEGIN [A-Z ]*PRIVATE KEY-----([\s\S]*?)-----END/.exec(bootstrap.certificatePem ?? '')?.[1] ?? '';
+  for (const line of privateKey.split(/\r?\n/)) if (line.trim().length >= 16) state.noteSecret(line.trim());
   state.devopsIdentities.set(buildService.id, buildService);
   state.devopsIdentities.set(platformAdmin.id, platformAdmin);
   state.devopsIdentities.set(readerUser.id, readerUser);
   state.devopsRoles.set(readerUser.id, 'Reader');
   state.personalAccessTokens.set(personalAccessTokens.administrator, platformAdmin.id);
   state.personalAccessTokens.set(personalAccessTokens.reader, readerUser.id);
+  state.noteSecret(personalAccessTokens.administrator);
+  state.noteSecret(personalAccessTokens.reader);
 
   // Tenant Root Group (id = tenant id) > Platform > the subscription.
   state.managementGroups.push({ id: tenantId, displayName: 'Tenant Root Group' }, { id: managementGroup.id, displayName: managementGroup.displayName, parentId: tenantId });

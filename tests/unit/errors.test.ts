@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { ConflictError, InputError, ServiceError, oneLine } from '../../src/errors';
+import { ConflictError, InputError, ServiceError, hintFor, oneLine } from '../../src/errors';
 import { toTaskError } from '../../src/failures';
 
 describe('errors', () => {
@@ -21,6 +21,26 @@ describe('errors', () => {
 
   it('never let service text carry a log command or a line break', () => {
     assert.equal(oneLine('bad\n##vso[task.setvariable variable=x]y'), 'bad ##vso_[task.setvariable variable=x]y');
+  });
+
+  describe('the hint table', () => {
+    const cases: Array<[string, number | undefined, string, RegExp]> = [
+      ['AuthorizationFailed', 403, 'arm', /Role Based Access Control Administrator or User Access Administrator/],
+      ['AADSTS70021', 401, 'entra', /does not match the token's issuer and subject/],
+      ['AADSTS700213', 401, 'entra', /subjects are case-sensitive/],
+      ['AADSTS7000222', 401, 'entra', /client secret has expired; renew it/],
+      ['AADSTS700016', 400, 'entra', /application id is not known in this tenant/],
+      ['AccessCheckException', 401, 'devops', /allow scripts to access the OAuth token/],
+      ['AccessCheckException', 403, 'devops', /Creator role on service connections .* Administrator role on a connection/],
+      ['DuplicateServiceConnectionException', 500, 'devops', /cannot see .*pick another connectionName/],
+      ['ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity', 409, 'arm', /Another run kept writing federated credentials/],
+      ['PrincipalNotFound', 400, 'arm', /replicationWaitSeconds/],
+    ];
+    for (const [code, status, service, hint] of cases) {
+      it(`says what to do about ${code}${status ? ` (HTTP ${status})` : ''}`, () => {
+        assert.match(hintFor(code, status, service) ?? '', hint);
+      });
+    }
   });
 
   describe('toTaskError', () => {

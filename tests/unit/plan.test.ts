@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { levels, planFor } from '../../src/plan';
+import { armWriteScopes, levels, planFor } from '../../src/plan';
 import { parseRequest } from '../../src/request';
 
 function request(inputs: Record<string, string> = {}) {
@@ -27,20 +27,33 @@ describe('planFor', () => {
     const [reads, afterProject, ...rest] = levels(planFor(request({ resourceGroup: 'rg-app1-dev' })));
     assert.deepEqual(
       reads.map((s) => s.id),
-      ['project', 'subscription', 'scopeResourceGroup', 'roleDefinition', 'identityResourceGroup', 'existingIdentity'],
+      ['project', 'subscription', 'scopeResourceGroup', 'roleDefinition', 'identityResourceGroup', 'existingIdentity', 'azurePermissions'],
     );
     assert.deepEqual(
       afterProject.map((s) => s.id),
-      ['existingConnection'],
+      ['existingConnection', 'devopsPermissions'],
       'the connection is looked up in the project once the project is known to be wellFormed',
     );
-    assert.ok([...reads, ...afterProject].every((s) => !s.writes));
-    assert.ok(rest.flat().every((s) => s.writes));
+    const firstWrite = rest.findIndex((level) => level.some((s) => s.writes));
+    assert.ok([...reads, ...afterProject, ...rest.slice(0, firstWrite).flat()].every((s) => !s.writes), 'no write beside a read');
+    assert.ok(rest.slice(firstWrite).flat().every((s) => s.writes), 'no read after a write');
+  });
+
+  it('checks the permissions on service connections once the project id is known, beside the connection lookup, before any write', () => {
+    const plan = planFor(request());
+    assert.deepEqual(plan.find((s) => s.id === 'devopsPermissions')?.needs, ['project']);
+    assert.ok(plan.find((s) => s.id === 'identity')?.needs.includes('devopsPermissions'));
+  });
+
+  it('checks a requested region only when one is given', () => {
+    assert.ok(!planFor(request()).some((s) => s.id === 'identityLocation'));
+    assert.ok(planFor(request({ identityLocation: 'northeurope' })).find((s) => s.id === 'identity')?.needs.includes('identityLocation'));
   });
 
   it('puts identity → connection → federated credential on the critical path, the role assignment beside the connection', () => {
     const byLevel = levels(planFor(request())).map((level) => level.map((s) => s.id));
-    assert.deepEqual(byLevel.slice(2), [['identity'], ['roleAssignment', 'connection'], ['federatedCredential']]);
+    const writes = byLevel.slice(byLevel.findIndex((level) => level.includes('identity')));
+    assert.deepEqual(writes, [['identity'], ['roleAssignment', 'connection'], ['federatedCredential']]);
   });
 
   it('plans no sharing and no pipeline permissions unless asked', () => {
@@ -87,10 +100,16 @@ describe('planFor an app registration', () => {
   it('reads first, the application once the project id is known, and writes nothing before every read', () => {
     const plan = app({ resourceGroup: 'rg-app1-dev' });
     const byLevel = levels(plan).map((level) => level.map((s) => s.id));
-    assert.deepEqual(byLevel[0], ['project', 'subscription', 'scopeResourceGroup', 'roleDefinition']);
-    assert.deepEqual(byLevel[1], ['existingConnection', 'existingApplication']);
-    assert.ok(plan.filter((s) => !s.writes).every((s) => ['project', 'subscription', 'roleDefinition', 'scopeResourceGroup', 'existingConnection', 'existingApplication'].includes(s.id)));
-    assert.deepEqual(plan.find((s) => s.id === 'application')?.needs, byLevel[0].concat(byLevel[1]));
+    assert.deepEqual(byLevel[0], ['project', 'subscription', 'scopeResourceGroup', 'roleDefinition', 'azurePermissions']);
+    assert.deepEqual(byLevel[1], ['existingConnection', 'existingApplication', 'devopsPermissions']);
+    assert.ok(
+      plan
+        .filter((s) => !s.writes)
+        .every((s) =>
+          ['project', 'subscription', 'roleDefinition', 'scopeResourceGroup', 'existingConnection', 'existingApplication', 'azurePermissions', 'devopsPermissions'].includes(s.id),
+        ),
+    );
+    assert.deepEqual([...(plan.find((s) => s.id === 'application')?.needs ?? [])].sort(), byLevel[0].concat(byLevel[1]).sort());
   });
 
   it('puts application → connection → federated credential on the critical path, service principal and role beside', () => {
@@ -105,5 +124,21 @@ describe('planFor an app registration', () => {
 
   it('describes the application by its display name', () => {
     assert.ok(app({ applicationName: 'App 1' }).some((s) => s.summary === "ensure application 'App 1' (single tenant)"));
+  });
+});
+
+describe('armWriteScopes: where the permission preflight reads the bootstrap identity\'s permissions', () => {
+  const SUBSCRIPTION = '/subscriptions/11111111-2222-3333-4444-555555555555';
+
+  it("is the identity's resource group and the role scope for a managed identity, each once", () => {
+    assert.deepEqual(armWriteScopes(request({ resourceGroup: 'rg-app1-dev' })), [`${SUBSCRIPTION}/resourceGroups/rg-identities`, `${SUBSCRIPTION}/resourceGroups/rg-app1-dev`]);
+    assert.deepEqual(armWriteScopes(request({ resourceGroup: 'RG-Identities' })), [`${SUBSCRIPTION}/resourceGroups/rg-identities`]);
+  });
+
+  it('is the management group, and every roleAssignments scope, and no identity resource group for an app registration', () => {
+    const scopes = armWriteScopes(
+      request({ identityType: 'appRegistration', identityResourceGroup: '', managementGroupId: 'mg-platform', roleAssignments: 'Reader@resourceGroups/rg-shared\nReader@resourceGroups/rg-shared' }),
+    );
+    assert.deepEqual(scopes, ['/providers/Microsoft.Management/managementGroups/mg-platform', `${SUBSCRIPTION}/resourceGroups/rg-shared`]);
   });
 });

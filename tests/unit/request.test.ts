@@ -112,6 +112,13 @@ describe('parseRequest', () => {
     assert.deepEqual(parseRequest(task).bootstrap.auth, { scheme: 'ServicePrincipal', tenantId: 't', clientId: 'c', clientSecret: 's3cret' });
   });
 
+  it('reads dryRun and the replication bound, with their defaults', () => {
+    assert.equal(parseRequest(raw()).dryRun, false);
+    assert.equal(parseRequest(raw({ dryRun: 'True' })).dryRun, true);
+    assert.equal(parseRequest(raw()).replicationWaitSeconds, 120);
+    assert.equal(parseRequest(raw({ replicationWaitSeconds: '600' })).replicationWaitSeconds, 600);
+  });
+
   describe('for an app registration', () => {
     it('needs no identity resource group and names the application after the connection', () => {
       const request = parseRequest(raw({ identityType: 'appRegistration', identityResourceGroup: '' }));
@@ -133,6 +140,8 @@ describe('parseRequest', () => {
   });
 
   describe('refuses, naming the input and what is allowed', () => {
+    it('a dryRun that is not a boolean', () => failsOn('dryRun', raw({ dryRun: 'maybe' }), /true, false/));
+    it('a replication bound out of range', () => failsOn('replicationWaitSeconds', raw({ replicationWaitSeconds: '3601' }), /1 to 3600/));
     it('a missing connection name', () => failsOn('connectionName', raw({ connectionName: '  ' }), /required/));
     it('a connection name with control characters', () => failsOn('connectionName', raw({ connectionName: 'a\u0007b' })));
     it('a subscription id that is not a GUID', () => failsOn('subscriptionId', raw({ subscriptionId: 'my-sub' }), /GUID/));

@@ -42,6 +42,19 @@ describe('waitFor', () => {
     );
   });
 
+  it('does not wait when the service asks for more than the bound leaves, and says so', async () => {
+    const pauses: number[] = [];
+    await assert.rejects(
+      waitFor('Azure DevOps', async () => Promise.reject(new ServiceError('TF400733', { status: 429 })), () => 5000, policy, async (ms) => void pauses.push(ms)),
+      (error: ServiceError) => {
+        assert.match(error.message, /^gave up after waiting 0 s for Azure DevOps \(the service asked to wait 5 s more, beyond this task's 1 s bound\): TF400733$/);
+        assert.equal(error.status, 429);
+        return true;
+      },
+    );
+    assert.deepEqual(pauses, []);
+  });
+
   it('raises at once what is not worth waiting for', async () => {
     let calls = 0;
     await assert.rejects(

@@ -42,8 +42,9 @@ describe('planFor, with several roles and a management group', () => {
       'roleDefinition:2',
       'identityResourceGroup',
       'existingIdentity',
+      'azurePermissions',
     ]);
-    assert.deepEqual(byLevel[1], ['existingConnection'], 'the connection is looked up once the project is known');
+    assert.deepEqual(byLevel[1], ['existingConnection', 'devopsPermissions'], 'the connection is looked up once the project is known');
     assert.deepEqual(byLevel.slice(2), [['identity'], ['roleAssignment', 'roleAssignment:1', 'roleAssignment:2', 'connection'], ['federatedCredential']]);
     const grant = plan.find((s) => s.id === 'roleAssignment:2');
     assert.equal(grant?.summary, `ensure role 'Reader' for the identity at /subscriptions/${SUBSCRIPTION}/resourceGroups/rg-b`);

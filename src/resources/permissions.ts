@@ -1,0 +1,134 @@
+/**
+ * The permission preflight: before the first write, read what the bootstrap identity may do in Azure and
+ * what the pipeline's identity may do with service connections, and stop with the fix when a write this
+ * run needs is not allowed. The reads run beside the other reads; a read that fails only means "unknown"
+ * (never a refusal): the write itself then reports what the service says.
+ *
+ * Azure: GET {scope}/providers/Microsoft.Authorization/permissions (2022-04-01), the caller's effective
+ * actions and notActions at a scope, one entry per role assignment at or above it. An action is allowed
+ * when one entry allows it and the same entry does not exclude it; `*` matches any run of characters,
+ * case-insensitively (https://learn.microsoft.com/azure/role-based-access-control/role-definitions#actions).
+ * Deny assignments and ABAC conditions are not visible here; the write's AuthorizationFailed covers them.
+ *
+ * Azure DevOps: the security namespace ServiceEndpoints (49b48001-ca20-4adc-8111-5b60c903a50c), bits Use 1,
+ * Administer 2, Create 4, ViewAuthorization 8, ViewEndpoint 16, tokens endpoints/{projectId} and
+ * endpoints/{projectId}/{endpointId}; "Permissions - Has Permissions" evaluates them for the caller
+ * (https://learn.microsoft.com/rest/api/azure/devops/security/permissions/has-permissions). The Creator
+ * role carries Create, the Administrator role Administer.
+ */
+import type { Clients } from '../clients';
+import { PermissionError } from '../errors';
+import { arm } from './arm';
+import { devops } from './devops';
+
+export interface ArmPermission {
+  actions: string[];
+  notActions: string[];
+}
+
+/** The bootstrap identity's permissions at one scope; undefined when they could not be read. */
+export type ArmGrants = ArmPermission[] | undefined;
+
+export const ACTIONS = {
+  writeIdentity: 'Microsoft.ManagedIdentity/userAssignedIdentities/write',
+  writeFederatedCredential: 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write',
+  writeRoleAssignment: 'Microsoft.Authorization/roleAssignments/write',
+} as const;
+
+/** Reads the caller's permissions at an ARM scope; undefined when ARM does not say. */
+export async function readArmPermissions(clients: Clients, scope: string): Promise<ArmGrants> {
+  try {
+    const response = await arm(`read the permissions at ${scope}`, async () =>
+      (await clients.azure()).armGet(`${scope}/providers/Microsoft.Authorization/permissions`, '2022-04-01'),
+    );
+    const value = response.status === 200 ? response.body?.value : undefined;
+    if (!Array.isArray(value)) return undefined;
+    return value.map((entry: { actions?: unknown; notActions?: unknown }) => ({
+      actions: Array.isArray(entry.actions) ? entry.actions.map(String) : [],
+      notActions: Array.isArray(entry.notActions) ? entry.notActions.map(String) : [],
+    }));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Azure RBAC's rule: some entry allows the action and that same entry does not exclude it. */
+export function allows(grants: readonly ArmPermission[], action: string): boolean {
+  return grants.some((p) => p.actions.some((a) => matches(a, action)) && !p.notActions.some((n) => matches(n, action)));
+}
+
+function matches(pattern: string, action: string): boolean {
+  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('.*')}$`, 'i').test(action);
+}
+
+const SERVICE_ENDPOINTS_NAMESPACE = '49b48001-ca20-4adc-8111-5b60c903a50c';
+const ADMINISTER = 2;
+const CREATE = 4;
+
+/** What the pipeline's identity may do with service connections; undefined where unknown. */
+export interface ConnectionAccess {
+  /** May create service connections in the project (Creator role). */
+  create?: boolean;
+  /** May change the existing connection of that name (Administrator role on it). */
+  administer?: boolean;
+}
+
+/**
+ * Asks whether the Azure DevOps identity may create connections in the project, and, once the lookup of
+ * the connection of that name (`existingConnectionId`) has answered, whether it may administer that one.
+ */
+export async function readConnectionAccess(
+  clients: Clients,
+  projectId: string,
+  existingConnectionId: Promise<string | undefined>,
+): Promise<ConnectionAccess> {
+  const ask = async (bits: number, token: string): Promise<boolean | undefined> => {
+    try {
+      const answer = (await devops('check permissions on service connections', () =>
+        clients.devopsRest.hasPermissions(SERVICE_ENDPOINTS_NAMESPACE, bits, [token]),
+      )) as { value?: unknown[] } | undefined;
+      const value = answer?.value?.[0];
+      return typeof value === 'boolean' ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const [create, administer] = await Promise.all([
+    ask(CREATE, `endpoints/${projectId}`),
+    existingConnectionId.then(
+      (id) => (id ? ask(ADMINISTER, `endpoints/${projectId}/${id}`) : undefined),
+      () => undefined,
+    ),
+  ]);
+  return { create, administer };
+}
+
+/** One permission a write needs: granted true/false, or undefined when the preflight could not tell. */
+export interface Requirement {
+  granted: boolean | undefined;
+  /** Who lacks what, and the fix, for the error line. */
+  missing: string;
+}
+
+export const BOOTSTRAP_IDENTITY = "the bootstrap connection's identity";
+export const PIPELINE_IDENTITY = "the pipeline's build service identity";
+
+export function armRequirement(grants: ArmGrants, action: string, scope: string, fix: string): Requirement {
+  return { granted: grants ? allows(grants, action) : undefined, missing: `${BOOTSTRAP_IDENTITY} lacks ${action} at ${scope} (${fix})` };
+}
+
+/**
+ * Fails naming every permission known to be missing and how to grant it. `stage` says where the run is:
+ * before any write, or before a later write once earlier ones are done.
+ */
+export function assertPermitted(requirements: readonly Requirement[], stage: 'before any write' | 'before this write'): void {
+  const missing = [...new Set(requirements.filter((r) => r.granted === false).map((r) => r.missing))];
+  if (missing.length === 0) return;
+  throw new PermissionError(`Permission check failed ${stage}: ${missing.join('; ')}`, {
+    hint:
+      stage === 'before any write'
+        ? 'Nothing was written; grant the permissions and re-run the task'
+        : 'Grant the permissions and re-run the task: it picks up from what exists',
+  });
+}

@@ -1,0 +1,149 @@
+/**
+ * Fault rules shaped like the real services' bad days, for Emulator.faults.add(). Each builder returns a
+ * FaultRule; `where` narrows it to a method, a path and a number of hits (default: the next one).
+ *
+ * Bodies are the services' own error shapes:
+ * - ARM throttling: 429 SubscriptionRequestsThrottled with Retry-After in seconds
+ *   (https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling);
+ *   500 InternalServerError, 503 ServiceUnavailable in the common error envelope.
+ * - Azure DevOps throttling: 429 with Retry-After and the X-RateLimit-* headers, body TF400733
+ *   RequestBlockedException (https://learn.microsoft.com/azure/devops/integrate/concepts/rate-limits);
+ *   500 TF400898 "An Internal Error Occurred".
+ * - Microsoft Graph: 429 TooManyRequests with Retry-After (https://learn.microsoft.com/graph/throttling);
+ *   500 generalException, 503 serviceNotAvailable, 403 Authorization_RequestDenied
+ *   (https://learn.microsoft.com/graph/errors), each in Graph's envelope with innerError's request id.
+ * - Entra ID: 503 temporarily_unavailable with AADSTS90033 ("A transient error has occurred").
+ */
+import { randomUUID } from 'node:crypto';
+import type { FaultRule, ServiceName } from './http';
+
+export interface Where {
+  method?: string;
+  path?: RegExp;
+  /** Default 1; Infinity for every matching request. */
+  times?: number;
+  /** Only mutating requests (Emulator.writes()'s definition). */
+  writesOnly?: boolean;
+  /** Let this many matching requests through first. */
+  skip?: number;
+}
+
+/** Adds latency to matching requests and lets the service answer. */
+export function slow(service: ServiceName, latencyMs: number, where: Where = {}): FaultRule {
+  return { service, ...where, latencyMs };
+}
+
+/** Refuses matching requests with 429 and a Retry-After (seconds), without doing the work. */
+export function throttled(service: ServiceName, retryAfterSeconds: number, where: Where = {}): FaultRule {
+  const retryAfter = String(retryAfterSeconds);
+  switch (service) {
+    case 'arm':
+      return {
+        service,
+        ...where,
+        status: 429,
+        headers: { 'Retry-After': retryAfter, 'x-ms-ratelimit-remaining-subscription-writes': '0' },
+        body: {
+          error: {
+            code: 'SubscriptionRequestsThrottled',
+            message: `Number of requests for subscription exceeded. Please try again after '${retryAfter}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling for additional information.`,
+          },
+        },
+      };
+    case 'devops':
+      return {
+        service,
+        ...where,
+        status: 429,
+        headers: { 'Retry-After': retryAfter, 'X-RateLimit-Resource': 'ATCPU', 'X-RateLimit-Delay': '1.5', 'X-RateLimit-Limit': '200', 'X-RateLimit-Remaining': '0' },
+        body: devopsError(
+          'Microsoft.TeamFoundation.Framework.Server.RequestBlockedException, Microsoft.TeamFoundation.Framework.Server',
+          "TF400733: The request has been canceled: Request was blocked due to exceeding usage of resource 'ATCPU' in namespace 'User'.",
+        ),
+      };
+    case 'graph':
+      return {
+        service,
+        ...where,
+        status: 429,
+        headers: { 'Retry-After': retryAfter },
+        body: graphError('TooManyRequests', 'Please retry again later.', { code: '429', status: '429', message: 'Please retry after' }),
+      };
+    default:
+      return { service, ...where, status: 429, headers: { 'Retry-After': retryAfter }, body: entraError('temporarily_unavailable', 50196, 'The server terminated an operation because it encountered a client request loop.') };
+  }
+}
+
+/** Fails matching requests with a 5xx the service sends when it is unwell, without doing the work. */
+export function unavailable(service: ServiceName, status: 500 | 503, where: Where = {}): FaultRule {
+  return { service, ...where, status, body: serverErrorBody(service, status) };
+}
+
+/** Cuts the connection before the service sees the request: nothing is done, no answer comes. */
+export function dropped(service: ServiceName, where: Where = {}): FaultRule {
+  return { service, ...where, drop: true };
+}
+
+/** The service does the work, then the connection is cut: the write happened, its answer is lost. */
+export function answerLost(service: ServiceName, where: Where = {}): FaultRule {
+  return { service, ...where, drop: true, afterApply: true };
+}
+
+/** The service does the work, then a gateway answers 500 or 503 instead of the real answer. */
+export function failedAfterApply(service: ServiceName, status: 500 | 503, where: Where = {}): FaultRule {
+  return { service, ...where, status, body: serverErrorBody(service, status), afterApply: true };
+}
+
+/** A refusal no retry clears: the caller lacks permission for this request. */
+export function refused(service: ServiceName, where: Where = {}): FaultRule {
+  if (service === 'devops') {
+    return {
+      service,
+      ...where,
+      status: 403,
+      body: devopsError('Microsoft.VisualStudio.Services.Security.AccessCheckException, Microsoft.VisualStudio.Services.WebApi', 'Access denied: the caller lacks permission for this request (injected fault).'),
+    };
+  }
+  if (service === 'graph') {
+    return { service, ...where, status: 403, body: graphError('Authorization_RequestDenied', 'Insufficient privileges to complete the operation.') };
+  }
+  return {
+    service,
+    ...where,
+    status: 403,
+    body: { error: { code: 'AuthorizationFailed', message: 'The client does not have authorization to perform this action (injected fault).' } },
+  };
+}
+
+function serverErrorBody(service: ServiceName, status: 500 | 503): unknown {
+  switch (service) {
+    case 'arm':
+      return status === 500
+        ? { error: { code: 'InternalServerError', message: 'Encountered internal server error. Diagnostic information: injected fault.' } }
+        : { error: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable. Please retry the request later.' } };
+    case 'devops':
+      return status === 500
+        ? devopsError('Microsoft.TeamFoundation.Framework.Server.UnexpectedHostException, Microsoft.TeamFoundation.Framework.Server', 'TF400898: An Internal Error Occurred.')
+        : devopsError('Microsoft.VisualStudio.Services.Common.VssServiceUnavailableException, Microsoft.VisualStudio.Services.Common', 'The service is temporarily unavailable.');
+    case 'graph':
+      return status === 500
+        ? graphError('generalException', 'General exception while processing.')
+        : graphError('serviceNotAvailable', 'The service is temporarily unavailable. Please retry the request later.');
+    default:
+      return entraError('temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.');
+  }
+}
+
+function devopsError(typeName: string, message: string): Record<string, unknown> {
+  const typeKey = typeName.split(',')[0].split('.').pop();
+  return { $id: '1', innerException: null, message, typeName, typeKey, errorCode: 0, eventId: 3000 };
+}
+
+function graphError(code: string, message: string, inner: Record<string, string> = {}): Record<string, unknown> {
+  const requestId = randomUUID();
+  return { error: { code, message, innerError: { ...inner, date: new Date().toISOString().replace(/\.\d+Z$/, ''), 'request-id': requestId, 'client-request-id': requestId } } };
+}
+
+function entraError(error: string, code: number, description: string): Record<string, unknown> {
+  return { error, error_description: `AADSTS${code}: ${description}`, error_codes: [code] };
+}

@@ -1,0 +1,87 @@
+import { strict as assert } from 'node:assert';
+import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
+import { ConflictError } from '../../src/errors';
+import { decideCredential } from '../../src/resources/federatedCredential';
+import { decideIdentity, fromWire } from '../../src/resources/managedIdentity';
+import { decideConnection, DesiredConnection, toWire } from '../../src/resources/serviceConnection';
+import { dryRunSummary, summarize } from '../../src/report';
+import type { Provisioned } from '../../src/provision';
+
+/** The pure decisions every ensure makes before it writes, and a dry run prints. */
+describe('decisions', () => {
+  describe('decideIdentity', () => {
+    const desired = { resourceGroup: 'rg', name: 'id-app1-dev', location: 'westeurope', owner: 'contoso/p/app1-dev' };
+    const existing = (tags: Record<string, string>) => fromWire({ name: 'id-app1-dev', location: 'westeurope', tags }, 'rg');
+
+    it('creates a missing identity, keeps ours and an untagged one', () => {
+      assert.equal(decideIdentity(desired, null), 'create');
+      assert.equal(decideIdentity(desired, existing({ 'azure-devops-connection': 'contoso/p/app1-dev' })), 'keep');
+      assert.equal(decideIdentity(desired, existing({ owner: 'someone' })), 'keep');
+    });
+
+    it("refuses one that serves another connection", () => {
+      assert.throws(() => decideIdentity(desired, existing({ 'azure-devops-connection': 'contoso/p/app1-test' })), ConflictError);
+    });
+  });
+
+  describe('decideCredential', () => {
+    const desired = { resourceGroup: 'rg', identityName: 'id', name: 'azure-devops-c1', issuer: 'https://login/t/v2.0', subject: '/eid1/sc/o/c1' };
+    const trusting = { name: 'hand-made', issuer: desired.issuer, subject: desired.subject, audiences: ['api://AzureADTokenExchange'] };
+    const github = { name: 'github', issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:x', audiences: ['api://AzureADTokenExchange'] };
+
+    it('keeps a credential that already trusts the connection, under any name', () => {
+      assert.deepEqual(decideCredential(desired, [github, trusting]), { action: 'keep', credential: trusting });
+    });
+
+    it('updates ours when it holds other values, creates it when missing, and never counts on the others', () => {
+      assert.deepEqual(decideCredential(desired, [github, { ...trusting, name: 'azure-devops-c1', subject: '/eid1/sc/o/old' }]), { action: 'update' });
+      assert.deepEqual(decideCredential(desired, [github]), { action: 'create' });
+      assert.deepEqual(decideCredential(desired, []), { action: 'create' });
+    });
+  });
+
+  describe('decideConnection', () => {
+    const desired: DesiredConnection = {
+      name: 'app1-dev',
+      description: '',
+      project: { id: 'p', name: 'platform' },
+      environment: 'AzureCloud',
+      resourceManagerUrl: 'https://management.azure.com/',
+      tenantId: 't',
+      clientId: 'c',
+      subscriptionId: 's',
+      subscriptionName: 'Dev',
+    };
+    const found = (changes: Partial<ServiceEndpoint> = {}): ServiceEndpoint => ({ ...toWire(desired), id: 'e', ...changes });
+
+    it('creates when the name is free, keeps the same connection, updates a changed one', () => {
+      assert.equal(decideConnection(desired, null, 'reuse'), 'create');
+      assert.equal(decideConnection(desired, found(), 'reuse'), 'keep');
+      assert.equal(decideConnection(desired, found({ description: 'old' }), 'reuse'), 'update');
+    });
+
+    it("refuses another identity's connection, and any when told to fail", () => {
+      assert.throws(() => decideConnection(desired, found({ authorization: { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: 't', serviceprincipalid: 'other' } } }), 'reuse'), ConflictError);
+      assert.throws(() => decideConnection(desired, found(), 'fail'), ConflictError);
+    });
+  });
+
+  describe('what a dry run prints', () => {
+    const step = { id: 'identity' as const, needs: [], writes: true, summary: "ensure managed identity 'id-app1-dev' in resource group 'rg-identities'" };
+
+    it('announces each decision in the conditional, and a real run reports it in the past', () => {
+      const what = "managed identity 'id-app1-dev' in resource group 'rg-identities'";
+      assert.deepEqual(summarize(step, { action: 'created', value: {} }, true), ['StepWouldCreate', what]);
+      assert.deepEqual(summarize(step, { action: 'kept', value: {} }, true), ['StepWouldKeep', what]);
+      assert.deepEqual(summarize(step, { action: 'created', value: {} }), ['StepCreated', what]);
+    });
+
+    it('closes with the count of changes', () => {
+      const outcome = (action: 'created' | 'updated' | 'kept') => ({ action, value: {} });
+      const provisioned = { identity: outcome('kept'), roleAssignment: outcome('kept'), connection: outcome('updated'), federatedCredential: outcome('created') } as unknown as Provisioned;
+      assert.deepEqual(dryRunSummary(provisioned), ['DryRunSummary', '1', '1', '2', '4']);
+      const unchanged = { identity: outcome('kept'), connection: outcome('kept') } as unknown as Provisioned;
+      assert.deepEqual(dryRunSummary(unchanged), ['DryRunInPlace', '0', '0', '2', '2']);
+    });
+  });
+});

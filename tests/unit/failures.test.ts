@@ -1,0 +1,70 @@
+import { strict as assert } from 'node:assert';
+import { ServiceError } from '../../src/errors';
+import { isTransient, parseRetryAfter, toTaskError } from '../../src/failures';
+
+describe('toTaskError, for waiting', () => {
+  it("reads Retry-After from an Azure DevOps error's response headers (typed-rest-client responseHeaders)", () => {
+    const error = toTaskError('devops', 'create the service connection', {
+      message: 'TF400733: The request has been canceled',
+      statusCode: 429,
+      result: { message: 'TF400733: The request has been canceled', typeKey: 'RequestBlockedException' },
+      responseHeaders: { 'retry-after': '7', 'x-vss-e2eid': 'e2e-1' },
+    });
+    assert.equal(error.retryAfterMs, 7000);
+    assert.equal(error.correlationId, 'e2e-1');
+    assert.match(error.describe(), /HTTP 429, RequestBlockedException.*run fewer pipelines/);
+  });
+
+  it("reads Retry-After from an ARM RestError's response", () => {
+    const error = toTaskError('arm', 'create', {
+      message: 'throttled',
+      statusCode: 429,
+      code: 'SubscriptionRequestsThrottled',
+      response: { headers: { get: (name: string) => (name === 'retry-after' ? '3' : undefined) } },
+    });
+    assert.equal(error.retryAfterMs, 3000);
+  });
+
+  it('says a connection failed, keeping the system code', () => {
+    const error = toTaskError('devops', 'read the project', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    assert.equal(error.code, 'ECONNRESET');
+    assert.match(error.describe(), /^Could not read the project: the connection failed \(socket hang up\) \(ECONNRESET\)\. The connection kept being cut/);
+  });
+
+  it("reads MSAL's own code when Entra ID could not be reached at all", () => {
+    const error = toTaskError('arm', 'read the subscription', { name: 'AuthenticationError', message: 'network_error: See https://aka.ms/msal.js.errors#network_error for details' });
+    assert.equal(error.code, 'network_error');
+    assert.match(error.describe(), /Entra ID could not be reached/);
+  });
+});
+
+describe('isTransient', () => {
+  const failure = (status?: number, code?: string) => new ServiceError('x', { status, code });
+
+  it('waits out throttling, timeouts, 5xx and dropped connections', () => {
+    for (const status of [408, 429, 500, 502, 503, 504]) assert.ok(isTransient(failure(status)), `HTTP ${status}`);
+    for (const code of ['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED']) assert.ok(isTransient(failure(undefined, code)), code);
+  });
+
+  it('does not wait for what no wait clears', () => {
+    for (const status of [400, 401, 403, 404, 409, 501, 505]) assert.ok(!isTransient(failure(status)), `HTTP ${status}`);
+    assert.ok(!isTransient(failure(500, 'DuplicateServiceConnectionException')), 'a duplicate name, although Azure DevOps says 500');
+    assert.ok(!isTransient(failure(undefined, 'ENOTFOUND')), 'a host that does not exist');
+    assert.ok(!isTransient(failure()));
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and HTTP dates', () => {
+    assert.equal(parseRetryAfter('0'), 0);
+    assert.equal(parseRetryAfter('12'), 12_000);
+    const inTenSeconds = new Date(Date.now() + 10_000).toUTCString();
+    const ms = parseRetryAfter(inTenSeconds)!;
+    assert.ok(ms > 8_000 && ms <= 10_000, String(ms));
+  });
+
+  it('ignores what it cannot read', () => {
+    assert.equal(parseRetryAfter(undefined), undefined);
+    assert.equal(parseRetryAfter('soon'), undefined);
+  });
+});
