@@ -7,7 +7,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { Emulator, type EmulatorOptions } from '../emulator';
-import { runTask, TaskRun, useConnection } from './harness';
+import { runTask, useConnection } from './harness';
+import { succeeded } from './scenarios';
 
 const APP1_DEV = {
   bootstrapConnection: 'platform-bootstrap',
@@ -16,10 +17,6 @@ const APP1_DEV = {
   resourceGroup: 'rg-app1-dev',
 };
 const CREDENTIALS = { username: 'agent-svc', password: 'pr0xy:p@ss/word' };
-
-function succeeded(run: TaskRun): void {
-  assert.equal(run.result, 'Succeeded', `task failed: ${run.message}\n${run.stdout}\n${run.stderr}`);
-}
 
 describe("the agent's proxy and certificates, end to end", function () {
   this.timeout(60_000);

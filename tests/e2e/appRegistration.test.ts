@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { Emulator, type ApplicationSnapshot, type Snapshot } from '../emulator';
 import { runTask, TaskRun, useConnection } from './harness';
+import { succeeded, failed } from './scenarios';
 import { node24 } from './node24';
 
 const APP1_DEV = {
@@ -26,16 +27,6 @@ const OUTPUTS = [
   'workloadIdentitySubject',
   'applicationObjectId',
 ];
-
-function succeeded(run: TaskRun): void {
-  assert.equal(run.result, 'Succeeded', `task failed: ${run.message}\n${run.stdout}\n${run.stderr}`);
-}
-
-function failed(run: TaskRun, message: RegExp): void {
-  assert.equal(run.result, 'Failed', `task should have failed:\n${run.stdout}`);
-  assert.match(run.message ?? '', message);
-  assert.doesNotMatch(run.message ?? '', /\n/, 'a failure is one line');
-}
 
 /** The applications the task made: every one but the bootstrap connection's own. */
 function madeApplications(emulator: Emulator, state: Snapshot = emulator.state()): ApplicationSnapshot[] {

@@ -5,7 +5,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { Emulator, type EmulatorOptions } from '../emulator';
-import { runTask, TaskRun, useConnection } from './harness';
+import { runTask, useConnection } from './harness';
+import { succeeded, failed } from './scenarios';
 
 const APP1_DEV = {
   bootstrapConnection: 'platform-bootstrap',
@@ -13,16 +14,6 @@ const APP1_DEV = {
   identityResourceGroup: 'rg-identities',
   resourceGroup: 'rg-app1-dev',
 };
-
-function succeeded(run: TaskRun): void {
-  assert.equal(run.result, 'Succeeded', `task failed: ${run.message}\n${run.stdout}\n${run.stderr}`);
-}
-
-function failed(run: TaskRun, message: RegExp): void {
-  assert.equal(run.result, 'Failed', `task should have failed:\n${run.stdout}`);
-  assert.match(run.message ?? '', message);
-  assert.doesNotMatch(run.message ?? '', /\n/, 'a failure is one line');
-}
 
 describe('bootstrap connection schemes, end to end', function () {
   this.timeout(60_000);

@@ -3,7 +3,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { Emulator } from '../emulator';
-import { runTask, TaskRun, useConnection } from './harness';
+import { runTask, useConnection } from './harness';
+import { succeeded, failed, printed } from './scenarios';
 import { node24 } from './node24';
 
 const APP1_DEV = {
@@ -23,24 +24,6 @@ const OUTPUTS = [
   'workloadIdentityIssuer',
   'workloadIdentitySubject',
 ];
-
-function succeeded(run: TaskRun): void {
-  assert.equal(run.result, 'Succeeded', `task failed: ${run.message}\n${run.stdout}\n${run.stderr}`);
-}
-
-function failed(run: TaskRun, message: RegExp): void {
-  assert.equal(run.result, 'Failed', `task should have failed:\n${run.stdout}`);
-  assert.match(run.message ?? '', message);
-  assert.doesNotMatch(run.message ?? '', /\n/, 'a failure is one line');
-}
-
-/** Output printed by the task, minus the commands that hand secrets to the agent's masker. */
-function printed(run: TaskRun): string {
-  return (run.stdout + run.stderr)
-    .split('\n')
-    .filter((line) => !line.startsWith('##vso[task.setsecret]'))
-    .join('\n');
-}
 
 describe('managed identity connection, end to end', function () {
   this.timeout(120_000);

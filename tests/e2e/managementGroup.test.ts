@@ -5,7 +5,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { Emulator } from '../emulator';
-import { runTask, TaskRun, useConnection } from './harness';
+import { runTask, useConnection } from './harness';
+import { succeeded } from './scenarios';
 
 const MG_SCOPE = '/providers/Microsoft.Management/managementGroups/mg-platform';
 const PLATFORM = {
@@ -15,10 +16,6 @@ const PLATFORM = {
   managementGroupId: 'mg-platform',
   roleDefinitionName: 'Reader',
 };
-
-function succeeded(run: TaskRun): void {
-  assert.equal(run.result, 'Succeeded', `task failed: ${run.message}\n${run.stdout}\n${run.stderr}`);
-}
 
 describe('a management group connection, end to end', function () {
   this.timeout(60_000);

@@ -4,7 +4,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { Emulator } from '../emulator';
-import { runTask, TaskRun, useConnection } from './harness';
+import { runTask, useConnection } from './harness';
+import { succeeded, failed } from './scenarios';
 
 const APP1_DEV = {
   bootstrapConnection: 'platform-bootstrap',
@@ -12,16 +13,6 @@ const APP1_DEV = {
   identityResourceGroup: 'rg-identities',
   resourceGroup: 'rg-app1-dev',
 };
-
-function succeeded(run: TaskRun): void {
-  assert.equal(run.result, 'Succeeded', `task failed: ${run.message}\n${run.stdout}\n${run.stderr}`);
-}
-
-function failed(run: TaskRun, message: RegExp): void {
-  assert.equal(run.result, 'Failed', `task should have failed:\n${run.stdout}`);
-  assert.match(run.message ?? '', message);
-  assert.doesNotMatch(run.message ?? '', /\n/, 'a failure is one line');
-}
 
 describe('pipeline permissions, sharing and another project, end to end', function () {
   this.timeout(120_000);

@@ -5,15 +5,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { Emulator } from '../emulator';
-import { runTask, TaskRun } from './harness';
+import { runTask } from './harness';
+import { succeeded } from './scenarios';
 
 const MG_SCOPE = '/providers/Microsoft.Management/managementGroups/mg-platform';
 const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 const CONTRIBUTOR = 'b24988ac-6180-42a0-ab88-20f7382dd24c';
-
-function succeeded(run: TaskRun): void {
-  assert.equal(run.result, 'Succeeded', `task failed: ${run.message}\n${run.stdout}\n${run.stderr}`);
-}
 
 describe('several roles (roleAssignments), end to end', function () {
   this.timeout(60_000);
