@@ -1,44 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { InputError } from '../../src/errors';
-import { parseRequest, RawTask } from '../../src/request';
-
-const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
-
-function raw(inputs: Record<string, string> = {}, overrides: Partial<RawTask> = {}): RawTask {
-  return {
-    inputs: {
-      bootstrapConnection: 'e1e1e1e1-0000-0000-0000-000000000001',
-      connectionName: 'app1-dev',
-      identityResourceGroup: 'rg-identities',
-      organizationUrl: 'https://dev.azure.com/contoso/',
-      project: 'platform',
-      ...inputs,
-    },
-    bootstrap: {
-      id: 'e1e1e1e1-0000-0000-0000-000000000001',
-      url: 'https://management.azure.com/',
-      scheme: 'WorkloadIdentityFederation',
-      parameters: { tenantid: 'tenant-guid', serviceprincipalid: 'client-guid' },
-      data: { subscriptionId: SUBSCRIPTION, environment: 'AzureCloud' },
-    },
-    accessToken: 'job-token',
-    oidcRequestUri: 'https://dev.azure.com/contoso/p/_apis/distributedtask/hubs/build/plans/1/jobs/2/oidctoken',
-    ...overrides,
-  };
-}
-
-function failsOn(input: string, task: RawTask, mentions?: RegExp): void {
-  assert.throws(
-    () => parseRequest(task),
-    (error: unknown) => {
-      assert.ok(error instanceof InputError, `expected an InputError, got ${String(error)}`);
-      assert.equal(error.input, input);
-      assert.doesNotMatch(error.describe(), /\n/);
-      if (mentions) assert.match(error.describe(), mentions);
-      return true;
-    },
-  );
-}
+import { parseRequest } from '../../src/request';
+import { failsOn, rawTask as raw, SUBSCRIPTION } from './fixtures';
 
 describe('parseRequest', () => {
   it('turns the minimal YAML example into a typed request with every default applied', () => {

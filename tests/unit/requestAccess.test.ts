@@ -3,47 +3,11 @@
  * several roles, Azure DevOps credentials and the agent's network settings.
  */
 import { strict as assert } from 'node:assert';
-import { InputError, TaskError } from '../../src/errors';
-import { isVariableName, parseRequest, RawTask } from '../../src/request';
+import { TaskError } from '../../src/errors';
+import { isVariableName, parseRequest } from '../../src/request';
+import { failsOn, rawTask as raw, SUBSCRIPTION } from './fixtures';
 
-const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
-
-function raw(inputs: Record<string, string> = {}, overrides: Partial<RawTask> = {}, bootstrap: Partial<RawTask['bootstrap']> = {}): RawTask {
-  return {
-    inputs: {
-      bootstrapConnection: 'e1e1e1e1-0000-0000-0000-000000000001',
-      connectionName: 'app1-dev',
-      identityResourceGroup: 'rg-identities',
-      organizationUrl: 'https://dev.azure.com/contoso/',
-      project: 'platform',
-      ...inputs,
-    },
-    bootstrap: {
-      id: 'e1e1e1e1-0000-0000-0000-000000000001',
-      url: 'https://management.azure.com/',
-      scheme: 'WorkloadIdentityFederation',
-      parameters: { tenantid: 'tenant-guid', serviceprincipalid: 'client-guid' },
-      data: { subscriptionId: SUBSCRIPTION, environment: 'AzureCloud' },
-      ...bootstrap,
-    },
-    accessToken: 'job-token',
-    oidcRequestUri: 'https://dev.azure.com/contoso/p/_apis/distributedtask/hubs/build/plans/1/jobs/2/oidctoken',
-    ...overrides,
-  };
-}
-
-function failsOn(input: string, task: RawTask, mentions?: RegExp): void {
-  assert.throws(
-    () => parseRequest(task),
-    (error: unknown) => {
-      assert.ok(error instanceof InputError, `expected an InputError, got ${String(error)}`);
-      assert.equal(error.input, input);
-      if (mentions) assert.match(error.describe(), mentions);
-      return true;
-    },
-  );
-}
 
 describe('parseRequest: bootstrap schemes', () => {
   it('reads a certificate connection (ServicePrincipal, spnCertificate)', () => {

@@ -6,27 +6,10 @@ import { strict as assert } from 'node:assert';
 import { levels, planFor } from '../../src/plan';
 import { parseRequest } from '../../src/request';
 import * as connection from '../../src/resources/serviceConnection';
-
-const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
+import { rawTask, SUBSCRIPTION } from './fixtures';
 
 function request(inputs: Record<string, string> = {}) {
-  return parseRequest({
-    inputs: {
-      bootstrapConnection: 'b',
-      connectionName: 'app1-dev',
-      identityResourceGroup: 'rg-identities',
-      organizationUrl: 'https://dev.azure.com/contoso/',
-      project: 'platform',
-      ...inputs,
-    },
-    bootstrap: {
-      id: 'b',
-      scheme: 'ServicePrincipal',
-      parameters: { tenantid: 't', serviceprincipalid: 'c', serviceprincipalkey: 'k' },
-      data: { subscriptionId: SUBSCRIPTION },
-    },
-    accessToken: 'token',
-  });
+  return parseRequest(rawTask(inputs));
 }
 
 describe('planFor, with several roles and a management group', () => {
