@@ -18,34 +18,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Emulator } from '../tests/emulator';
 import { runTask } from '../tests/e2e/harness';
+// The scenarios the convergence tests run: the README's example for each identity type.
+import { IDENTITY_SCENARIOS, type IdentityScenario } from '../tests/e2e/scenarios';
 
-interface Scenario {
-  name: string;
-  inputs: Record<string, string>;
-}
-
-const SCENARIOS: Scenario[] = [
-  {
-    name: 'managedIdentity',
-    inputs: {
-      bootstrapConnection: 'platform-bootstrap',
-      connectionName: 'app1-dev',
-      identityResourceGroup: 'rg-identities',
-      resourceGroup: 'rg-app1-dev',
-      roleDefinitionName: 'Contributor',
-    },
-  },
-  {
-    name: 'appRegistration',
-    inputs: {
-      bootstrapConnection: 'platform-bootstrap',
-      connectionName: 'app1-dev',
-      identityType: 'appRegistration',
-      resourceGroup: 'rg-app1-dev',
-      roleDefinitionName: 'Contributor',
-    },
-  },
-];
 const LATENCIES_MS = [50, 200];
 const RUNS = 3;
 const ROOT = resolve(__dirname, '..', '..');
@@ -126,11 +101,11 @@ interface Measured {
   firstRequest: number;
 }
 
-async function measure(scenario: Scenario, latency: number): Promise<Measured> {
+async function measure(scenario: IdentityScenario, latency: number): Promise<Measured> {
   const emulator = await Emulator.start({ latencyMs: latency });
   try {
     const run = await runTask(emulator, scenario.inputs);
-    if (run.result !== 'Succeeded') throw new Error(`${scenario.name} failed: ${run.message}`);
+    if (run.result !== 'Succeeded') throw new Error(`${scenario.identityType} failed: ${run.message}`);
     const requests = emulator.requests.filter((r) => r.startedAt >= run.startedAt);
     const firstRequest = Math.min(...requests.map((r) => r.startedAt)) - run.startedAt;
     const leveled = levelsOf(requests);
@@ -153,14 +128,14 @@ async function measure(scenario: Scenario, latency: number): Promise<Measured> {
 async function main(): Promise<void> {
   const nodeStart = nodeStartMs();
   const rows: string[][] = [];
-  for (const scenario of SCENARIOS) {
+  for (const scenario of IDENTITY_SCENARIOS) {
     for (const latency of LATENCIES_MS) {
       const runs: Measured[] = [];
       for (let i = 0; i < RUNS; i++) runs.push(await measure(scenario, latency));
       const m = [...runs].sort((a, b) => a.wall - b.wall)[Math.floor(runs.length / 2)];
       const firstRequest = median(runs.map((r) => r.firstRequest));
       rows.push([
-        scenario.name,
+        scenario.identityType,
         `${latency}`,
         `${m.requests}`,
         `${m.levels}`,

@@ -8,7 +8,7 @@
 import { strict as assert } from 'node:assert';
 import { Emulator } from '../emulator';
 import { slow } from '../emulator/faults';
-import { assertConverged, canonicalState, IDENTITY_SCENARIOS, run, succeeded, type IdentityScenario } from './scenarios';
+import { assertConverged, canonicalState, cleanRun, IDENTITY_SCENARIOS, type IdentityScenario, run, succeeded } from './scenarios';
 
 interface Interleaving {
   title: string;
@@ -41,13 +41,7 @@ for (const scenario of IDENTITY_SCENARIOS) {
     let reference: Record<string, string[]>;
 
     before(async () => {
-      const emulator = await Emulator.start();
-      try {
-        succeeded(await run(emulator, scenario.inputs));
-        reference = canonicalState(emulator);
-      } finally {
-        await emulator.stop();
-      }
+      reference = (await cleanRun(scenario)).state;
     });
 
     for (const interleaving of INTERLEAVINGS) {

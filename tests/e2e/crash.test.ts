@@ -8,7 +8,7 @@ import { Emulator, type FaultRule } from '../emulator';
 import { answerLost, refused } from '../emulator/faults';
 import type { TaskRun } from './harness';
 import { useConnection } from './harness';
-import { assertConverged, canonicalState, failed, IDENTITY_SCENARIOS, run, succeeded, type WritePoint } from './scenarios';
+import { assertConverged, canonicalState, cleanRun, failed, IDENTITY_SCENARIOS, run, succeeded, type WritePoint } from './scenarios';
 
 interface Cut {
   title: string;
@@ -42,18 +42,13 @@ for (const scenario of IDENTITY_SCENARIOS) {
     let reference: Record<string, string[]>;
 
     before(async () => {
-      const emulator = await Emulator.start();
-      try {
-        succeeded(await run(emulator, scenario.inputs));
-        const writes = emulator.writes();
-        assert.equal(writes.length, scenario.writes.length, `a clean run writes ${scenario.writes.length} times: ${writes.map((w) => `${w.method} ${w.path}`).join(', ')}`);
-        for (const point of scenario.writes) {
-          assert.equal(writes.filter((w) => w.service === point.service && w.method === point.method && point.path.test(w.path)).length, 1, `one write of ${point.what}`);
-        }
-        reference = canonicalState(emulator);
-      } finally {
-        await emulator.stop();
+      const clean = await cleanRun(scenario);
+      const { writes } = clean;
+      assert.equal(writes.length, scenario.writes.length, `a clean run writes ${scenario.writes.length} times: ${writes.map((w) => `${w.method} ${w.path}`).join(', ')}`);
+      for (const point of scenario.writes) {
+        assert.equal(writes.filter((w) => w.service === point.service && w.method === point.method && point.path.test(w.path)).length, 1, `one write of ${point.what}`);
       }
+      reference = clean.state;
     });
 
     for (const point of scenario.writes) {

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { Emulator, type FaultRule, type RequestLogEntry } from '../emulator';
 import { dropped, failedAfterApply, slow, throttled, unavailable } from '../emulator/faults';
 import { useConnection, type TaskRun } from './harness';
-import { assertConverged, canonicalState, failed, IDENTITY_SCENARIOS, run, succeeded, type IdentityScenario, type WritePoint } from './scenarios';
+import { assertConverged, canonicalState, cleanRun, failed, IDENTITY_SCENARIOS, type IdentityScenario, run, succeeded, type WritePoint } from './scenarios';
 
 const TOKEN = /\/oauth2\/v2\.0\/token(\?|$)/;
 const OIDC = /\/oidctoken\?/;
@@ -176,13 +176,7 @@ describe('faults', function () {
       let reference: Record<string, string[]>;
 
       before(async () => {
-        const emulator = await Emulator.start();
-        try {
-          succeeded(await run(emulator, scenario.inputs));
-          reference = canonicalState(emulator);
-        } finally {
-          await emulator.stop();
-        }
+        reference = (await cleanRun(scenario)).state;
       });
 
       const cases = CASES.flatMap((entry) => (typeof entry === 'function' ? entry(scenario) : [entry])).filter(

@@ -6,7 +6,7 @@
  * Adding an identity type to every one of those tests is one entry in IDENTITY_SCENARIOS.
  */
 import { strict as assert } from 'node:assert';
-import type { Emulator, ServiceName } from '../emulator';
+import { Emulator, type RequestLogEntry, type ServiceName } from '../emulator';
 import { guidToDotNetBase64Url } from '../emulator/world';
 import { runTask, type RunOptions, type TaskRun } from './harness';
 
@@ -208,6 +208,20 @@ export function canonicalState(emulator: Emulator): Record<string, string[]> {
       .replace(/\b(svc|aad)\.[A-Za-z0-9_-]+/g, '<descriptor>');
   };
   return Object.fromEntries(Object.entries(state).map(([collection, items]) => [collection, items.map((i) => normalise(JSON.stringify(i))).sort()]));
+}
+
+/**
+ * One clean run of a scenario on a fresh emulator: the reference the crash, fault and concurrency tests
+ * compare their end states with, and the writes it made.
+ */
+export async function cleanRun(scenario: IdentityScenario): Promise<{ state: Record<string, string[]>; writes: RequestLogEntry[] }> {
+  const emulator = await Emulator.start();
+  try {
+    succeeded(await run(emulator, scenario.inputs));
+    return { state: canonicalState(emulator), writes: emulator.writes() };
+  } finally {
+    await emulator.stop();
+  }
 }
 
 /** Asserts the request converged: every resource of the connection exists once and no request deleted anything. */
