@@ -1,16 +1,14 @@
 /**
- * Bundles the task into dist/WorkloadIdentityConnection/: index.js and its chunks (every dependency
- * inlined, so the folder runs without node_modules), task.json and icon.png. task-lib 5 embeds its own
- * strings (lib-resource.js) and loads nothing else by path; the task's messages come from task.json beside
- * index.js.
+ * Bundles the task into dist/WorkloadIdentityConnection/: one CommonJS file, index.js, with every
+ * dependency inlined so the folder runs without node_modules, beside task.json and icon.png. task-lib 5
+ * embeds its own strings (lib-resource.js) and loads nothing else by path.
  *
- * The bundle is an ES module split into chunks: a process parses only the code its path loads, so the
- * Entra, ARM and Graph clients (most of the code) are read after the first requests have left, and the
- * managed-identity path never reads the Graph client at all. A single CommonJS file would be parsed whole
- * before the first line runs. package.json beside index.js tells Node the files are ES modules.
+ * The Entra, ARM, Graph and Azure DevOps clients are reached through import(), which esbuild turns into
+ * lazily evaluated modules of the same file: a run evaluates only the code its path needs (the
+ * managed-identity path never evaluates the Graph client), and one file needs no loader shims.
  */
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(__dirname, '..', '..');
@@ -22,27 +20,13 @@ async function main(): Promise<void> {
   const result = await build({
     entryPoints: { index: join(root, 'src', 'index.ts') },
     outdir: TASK_DIR,
-    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     platform: 'node',
     target: 'node20',
-    format: 'esm',
-    splitting: true,
-    // Prefer each package's ES module build: a CommonJS package loaded with import() reaches the chunk only
-    // as a default export, without its named ones (@azure/arm-authorization 9 publishes both builds).
+    format: 'cjs',
+    // Each package's ES module build where it has one: smaller than its CommonJS build, and esbuild
+    // converts it (@azure/* publish both).
     mainFields: ['module', 'main'],
-    // The bundled CommonJS packages call require() and read __dirname; in an ES module these come from
-    // import.meta.url (each chunk gets its own).
-    banner: {
-      js: [
-        "import { createRequire as __wicRequire } from 'node:module';",
-        "import { fileURLToPath as __wicFileURLToPath } from 'node:url';",
-        "import { dirname as __wicDirname } from 'node:path';",
-        'const require = __wicRequire(import.meta.url);',
-        'const __filename = __wicFileURLToPath(import.meta.url);',
-        'const __dirname = __wicDirname(__filename);',
-      ].join(' '),
-    },
     minify: !process.env.WIC_NO_MINIFY,
     // Class names stay readable in the rare unexpected-failure stack trace.
     keepNames: true,
@@ -50,16 +34,11 @@ async function main(): Promise<void> {
     metafile: true,
     logLevel: 'warning',
   });
-  writeFileSync(join(TASK_DIR, 'package.json'), `${JSON.stringify({ type: 'module', private: true })}\n`);
   copyFileSync(join(root, 'task.json'), join(TASK_DIR, 'task.json'));
   copyFileSync(join(root, 'images', 'icon.png'), join(TASK_DIR, 'icon.png'));
   const inputs = Object.keys(result.metafile.inputs).length;
   const entry = statSync(join(TASK_DIR, 'index.js')).size;
-  const chunks = readdirSync(join(TASK_DIR, 'chunks')).map((file) => statSync(join(TASK_DIR, 'chunks', file)).size);
-  const total = entry + chunks.reduce((sum, size) => sum + size, 0);
-  console.log(
-    `bundled ${inputs} modules into ${TASK_DIR}: index.js ${Math.round(entry / 1024)} KiB + ${chunks.length} chunks, ${Math.round(total / 1024)} KiB in all`,
-  );
+  console.log(`bundled ${inputs} modules into ${TASK_DIR}: index.js ${Math.round(entry / 1024)} KiB`);
 }
 
 main().catch((error: unknown) => {

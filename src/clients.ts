@@ -18,6 +18,7 @@ import type { Client as GraphClient } from '@microsoft/microsoft-graph-client';
 import type { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
 import type { CoreApi } from 'azure-devops-node-api/CoreApi';
 import { graphHost, graphScope, scopeFor } from './cloud';
+import type { Clock } from './clock';
 import { ServiceError, TaskError, hintFor } from './errors';
 import { toTaskError } from './failures';
 import { agentNetwork, type AgentNetwork } from './network';
@@ -64,6 +65,8 @@ export interface Clients {
   graph(): Promise<GraphClient>;
   /** Azure DevOps REST resources azure-devops-node-api has no client for. */
   devopsRest: DevOpsRest;
+  /** What every wait and bound of the run is measured with. */
+  clock: Clock;
 }
 
 /**
@@ -89,7 +92,7 @@ export interface DevOpsRest {
  * `register` is called with every secret the clients obtain (OIDC tokens, access tokens). Asynchronous
  * only to sign in to Azure DevOps as the bootstrap identity: its client takes a token, not a credential.
  */
-export async function createClients(request: ProvisioningRequest, register: (secret: string) => void): Promise<Clients> {
+export function createClients(request: ProvisioningRequest, register: (secret: string) => void, clock: Clock): Clients {
   // Every client below goes through the agent's proxy and trusts its CAs. Microsoft Graph's client sends
   // with fetch, which ignores proxies: it is built over `network.send`.
   const network = agentNetwork(request.network);
@@ -112,6 +115,7 @@ export async function createClients(request: ProvisioningRequest, register: (sec
     devopsApi: () => (devopsClients ??= devopsApiClients(request.devops.organizationUrl, token, network)),
     graph: () => (graph ??= loadedAzure().then(({ credential }) => graphClient(request, credential, network))),
     devopsRest: devopsRestClient(request.devops.organizationUrl, async () => authorizationHeader(await token()), network),
+    clock,
   };
 }
 
@@ -124,10 +128,10 @@ export async function createClients(request: ProvisioningRequest, register: (sec
 async function devopsApiClients(organizationUrl: string, token: () => Promise<DevOpsToken>, network: AgentNetwork): Promise<DevOpsClients> {
   const [{ ServiceEndpointApi }, { CoreApi }, { BearerCredentialHandler }, { PersonalAccessTokenCredentialHandler }, credential] =
     await Promise.all([
-      import('azure-devops-node-api/ServiceEndpointApi').then(commonJs),
-      import('azure-devops-node-api/CoreApi').then(commonJs),
-      import('azure-devops-node-api/handlers/bearertoken').then(commonJs),
-      import('azure-devops-node-api/handlers/personalaccesstoken').then(commonJs),
+      import('azure-devops-node-api/ServiceEndpointApi'),
+      import('azure-devops-node-api/CoreApi'),
+      import('azure-devops-node-api/handlers/bearertoken'),
+      import('azure-devops-node-api/handlers/personalaccesstoken'),
       token(),
     ]);
   // The handler is chosen from what the token is: WebApi would guess from its length (WIRE.md).
@@ -140,14 +144,6 @@ async function devopsApiClients(organizationUrl: string, token: () => Promise<De
     serviceEndpoints: new ServiceEndpointApi(organizationUrl, [handler], options, USER_AGENT),
     core: new CoreApi(organizationUrl, [handler], options, USER_AGENT),
   };
-}
-
-/**
- * A CommonJS package loaded with import(): in the bundle (an ES module) it arrives as the default export,
- * under tsc's CommonJS output as a namespace whose default is the same exports object.
- */
-function commonJs<T extends object>(module: T): T {
-  return (module as { default?: T }).default ?? module;
 }
 
 interface LoadedAzure {
@@ -166,7 +162,6 @@ async function loadAzure(
   register: (secret: string) => void,
   assertion: OidcAssertion | undefined,
 ): Promise<LoadedAzure> {
-  await new Promise((resolve) => setTimeout(resolve, 25));
   const [identity, { ManagedServiceIdentityClient }, { AuthorizationManagementClient }, { ServiceClient }] = await Promise.all([
     import('@azure/identity'),
     import('@azure/arm-msi'),
@@ -180,6 +175,8 @@ async function loadAzure(
     // The SDKs default to `<endpoint>/.default`, which is wrong for any host whose audience differs (WIRE.md).
     credentialScopes: [scopeFor(cloud.resourceManagerAudience)],
     userAgentOptions: { userAgentPrefix: USER_AGENT },
+    // resources/arm.ts is the one layer that retries, so that its bound holds in wall time.
+    retryOptions: { maxRetries: 0 },
     ...network.azureOptions,
   };
   const armClient = new ServiceClient({ ...arm, credential });
@@ -208,9 +205,12 @@ async function graphClient(request: ProvisioningRequest, credential: TokenCreden
   const token = () =>
     credential.getToken(scope).catch((error: unknown) => Promise.reject(toTaskError('entra', 'get a Microsoft Graph token for the bootstrap connection', error)));
   // Loaded here, not at the top: only the app-registration path pays for the Graph client's code.
-  const [{ Client, MiddlewareFactory }] = await Promise.all([import('@microsoft/microsoft-graph-client'), token()]);
-  // The shared credential caches the token fetched above; every Graph call reuses it.
-  const middleware = MiddlewareFactory.getDefaultMiddlewareChain({ getAccessToken: async () => (await token())?.token ?? '' });
+  const [{ Client, MiddlewareFactory, RetryHandler }] = await Promise.all([import('@microsoft/microsoft-graph-client'), token()]);
+  // The shared credential caches the token fetched above; every Graph call reuses it. The chain goes
+  // without its RetryHandler: resources/graph.ts is the one layer that retries, so its bound holds.
+  const middleware = MiddlewareFactory.getDefaultMiddlewareChain({ getAccessToken: async () => (await token())?.token ?? '' }).filter(
+    (handler) => !(handler instanceof RetryHandler),
+  );
   // The default chain ends in a bare fetch, which ignores the agent's proxy and CAs (WIRE.md): send
   // through the agent's network instead, as the @azure clients do.
   middleware[middleware.length - 1] = {

@@ -22,6 +22,8 @@ interface LooseError {
   result?: { message?: string; typeKey?: string; typeName?: string } | null;
   response?: { headers?: { get?(name: string): string | undefined }; bodyAsText?: string | null };
   responseHeaders?: Record<string, string | string[] | undefined>;
+  /** GraphError: the response's headers (a fetch Headers). */
+  headers?: { get?(name: string): string | null };
   request?: { headers?: { get?(name: string): string | undefined } };
 }
 
@@ -54,7 +56,7 @@ export function toTaskError(service: Service, operation: string, error: unknown)
     devopsHeader('x-vss-e2eid') ??
     e.requestId ??
     undefined;
-  const retryAfterMs = parseRetryAfter(headers?.get?.('retry-after') ?? devopsHeader('retry-after'));
+  const retryAfterMs = parseRetryAfter(headers?.get?.('retry-after') ?? devopsHeader('retry-after') ?? e.headers?.get?.('retry-after'));
   const message =
     code && NETWORK_CODES.has(code) && status === undefined
       ? `the connection failed (${e.message ?? code})`

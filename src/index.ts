@@ -2,19 +2,21 @@
  * WorkloadIdentityConnection: provisions an Azure Resource Manager service connection that signs in
  * with workload identity federation, and the managed identity or app registration behind it.
  */
-import { agent } from './agent';
+import { agent as pipelineAgent, type Agent } from './agent';
 import { createClients } from './clients';
+import { systemClock, type Clock } from './clock';
 import { TaskError } from './errors';
 import { planFor } from './plan';
 import { provision } from './provision';
 import { parseRequest } from './request';
 import { dryRunSummary, report, summarize } from './report';
 
-async function main(): Promise<void> {
+/** One run of the task: the agent runs it through this file; the in-process tests call it with a fake agent and clock. */
+export async function main(agent: Agent, clock: Clock): Promise<void> {
   try {
     const request = parseRequest(agent.readTask());
     const plan = planFor(request);
-    const clients = await createClients(request, (secret) => agent.secret(secret));
+    const clients = createClients(request, (secret) => agent.secret(secret), clock);
     const provisioned = await provision(request, plan, clients, (step, result) => agent.info(agent.message(...summarize(step, result, request.dryRun))));
     if (request.dryRun) {
       agent.succeed(agent.message(...dryRunSummary(provisioned)));
@@ -27,4 +29,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+if (require.main === module) void main(pipelineAgent, systemClock);

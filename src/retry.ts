@@ -1,14 +1,18 @@
 /**
  * Bounded waiting for conditions that clear by themselves: replication delays (a new principal that
- * ARM cannot see yet) and throttling or transient failures of Azure DevOps, whose client does not retry
- * (ARM clients retry 429/5xx themselves, honouring Retry-After, in @azure/core-rest-pipeline).
+ * ARM cannot see yet), throttling and transient failures. This is the only layer that retries: the SDK
+ * clients are built without their own retries (clients.ts), so a bound stated here holds in wall time.
+ * A wait inside another (a throttled call inside a wait for replication) never outlives the outer one's
+ * deadline: deadlines nest through AsyncLocalStorage.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Clock } from './clock';
 import { ServiceError, TaskError } from './errors';
 
 export interface WaitPolicy {
   /** Delay before the n-th retry; the last one repeats. */
   delaysMs: number[];
-  /** Give up once this much time has been spent waiting. */
+  /** Give up once this much time has passed since the first attempt started. */
   maxTotalMs: number;
 }
 
@@ -27,36 +31,40 @@ export function replicationPolicy(maxTotalSeconds: number): WaitPolicy {
   return { ...REPLICATION, maxTotalMs: maxTotalSeconds * 1000 };
 }
 
-export type Sleep = (ms: number) => Promise<void>;
-const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The deadline of the innermost wait in progress, in the clock's milliseconds. */
+const enclosingDeadline = new AsyncLocalStorage<number>();
 
 /**
  * Runs `attempt` until it succeeds, or `retryAfter` says an error is not worth waiting for (returns
- * undefined), or the policy's bound is reached; then the last error is raised with what was awaited.
- * `retryAfter` may return a delay the service asked for (Retry-After), which replaces the policy's; a
- * service that asks for more than the bound leaves is not waited for at all.
+ * undefined), or the next try would start past the deadline; then the last error is raised with what was
+ * awaited and for how long. `retryAfter` may return a delay the service asked for (Retry-After), which
+ * replaces the policy's; a service that asks for more than the deadline leaves is not waited for at all.
  */
 export async function waitFor<T>(
+  clock: Clock,
   what: string,
   attempt: () => Promise<T>,
   retryAfter: (error: unknown) => number | 'policy' | undefined,
   policy: WaitPolicy,
-  pause: Sleep = sleep,
 ): Promise<T> {
-  let waited = 0;
+  const started = clock.now();
+  const outer = enclosingDeadline.getStore();
+  const deadline = Math.min(started + policy.maxTotalMs, outer ?? Number.POSITIVE_INFINITY);
   for (let retry = 0; ; retry++) {
     try {
-      return await attempt();
+      return await enclosingDeadline.run(deadline, attempt);
     } catch (error) {
       const asked = retryAfter(error);
       if (asked === undefined) throw error;
       const delay = asked === 'policy' ? policy.delaysMs[Math.min(retry, policy.delaysMs.length - 1)] : asked;
-      if (waited + delay > policy.maxTotalMs) {
-        const note = asked === 'policy' ? undefined : `the service asked to wait ${seconds(delay)} s more, beyond this task's ${seconds(policy.maxTotalMs)} s bound`;
-        throw gaveUp(what, waited, error, note);
+      const now = clock.now();
+      if (now + delay > deadline) {
+        const bound = deadline === outer ? undefined : policy.maxTotalMs;
+        const note =
+          asked === 'policy' || bound === undefined ? undefined : `the service asked to wait ${seconds(delay)} s more, beyond this task's ${seconds(bound)} s bound`;
+        throw gaveUp(what, now - started, error, note);
       }
-      await pause(delay);
-      waited += delay;
+      await clock.sleep(delay);
     }
   }
 }

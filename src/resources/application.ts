@@ -71,7 +71,7 @@ function byUniqueName(uniqueName: string): string {
 export async function readApplication(clients: Clients, uniqueName: string): Promise<Application | null> {
   const graph = await clients.graph();
   try {
-    return fromWire(await graphCall(`read the application '${uniqueName}'`, () => graph.api(byUniqueName(uniqueName)).get() as Promise<WireApplication>));
+    return fromWire(await graphCall(clients, `read the application '${uniqueName}'`, () => graph.api(byUniqueName(uniqueName)).get() as Promise<WireApplication>));
   } catch (error) {
     if ((error as TaskError).status === 404) return null;
     throw error;
@@ -101,14 +101,14 @@ export async function ensureApplication(
     if (!patch) return { action: 'kept', value: existing };
     options.beforeWrite?.();
     if (options.dryRun) return { action: 'updated', value: fromWire({ ...existing, ...patch }) };
-    await graphCall(`update the application '${existing.displayName}' (${existing.appId})`, () => graph.api(`/applications/${existing.id}`).patch(patch));
+    await graphCall(clients, `update the application '${existing.displayName}' (${existing.appId})`, () => graph.api(`/applications/${existing.id}`).patch(patch));
     return { action: 'updated', value: fromWire({ ...existing, ...patch }) };
   }
 
   options.beforeWrite?.();
   if (options.dryRun) return { action: 'created', value: fromWire({ ...toWire(desired), uniqueName: desired.uniqueName }) };
   const operation = `create the application '${desired.displayName}'`;
-  const created = await graphCall(
+  const created = await graphCall(clients, 
     operation,
     () => graph.api(byUniqueName(desired.uniqueName)).header('Prefer', 'create-if-missing').patch(toWire(desired)) as Promise<WireApplication | undefined>,
   );
@@ -116,8 +116,7 @@ export async function ensureApplication(
 
   // 204: it existed after all (made by a concurrent run, or not yet visible to our read). Read it back,
   // waiting out the replica that answered the read.
-  const found = await waitFor(
-    `the application '${desired.uniqueName}' to replicate in Microsoft Graph`,
+  const found = await waitFor(clients.clock,    `the application '${desired.uniqueName}' to replicate in Microsoft Graph`,
     async () => {
       const application = await readApplication(clients, desired.uniqueName);
       if (!application) throw replicating(operation, desired.uniqueName);

@@ -59,14 +59,13 @@ export async function ensureApplicationCredential(
   let existingByName: FederatedCredential | undefined;
   if (!applicationIsNew) {
     const listOperation = `list the federated credentials of the application '${desired.applicationName}'`;
-    const listed = await waitFor(
-      awaitingApplication,
+    const listed = await waitFor(clients.clock,      awaitingApplication,
       async () => {
         type Page = { value?: WireApplicationCredential[]; '@odata.nextLink'?: string };
         const credentials: FederatedCredential[] = [];
         for (let next: string | undefined = collection; next; ) {
           const url: string = next;
-          const page = await graphCall(listOperation, () => graph.api(url).get() as Promise<Page>);
+          const page = await graphCall(clients, listOperation, () => graph.api(url).get() as Promise<Page>);
           credentials.push(...(page.value ?? []).map(fromWire));
           next = page['@odata.nextLink'];
         }
@@ -84,10 +83,9 @@ export async function ensureApplicationCredential(
   if (options.dryRun) return { action: existingByName ? 'updated' : 'created', value: fromWire({ ...toWire(desired), name: desired.name }) };
 
   const operation = `add the federated credential '${desired.name}' to the application '${desired.applicationName}'`;
-  const written = await waitFor(
-    awaitingApplication,
+  const written = await waitFor(clients.clock,    awaitingApplication,
     () =>
-      graphCall(
+      graphCall(clients, 
         operation,
         () =>
           graph

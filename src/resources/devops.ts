@@ -10,12 +10,14 @@
  * answer was lost comes back as DuplicateServiceConnectionException, which the connection module resolves
  * by reading the connection that now exists.
  */
+import type { Clients } from '../clients';
 import { InputError, type TaskError } from '../errors';
 import { isTransient, toTaskError } from '../failures';
 import { TRANSIENT, waitFor } from '../retry';
 
-export function devops<T>(operation: string, call: () => Promise<T>): Promise<T> {
+export function devops<T>(clients: Pick<Clients, 'clock'>, operation: string, call: () => Promise<T>): Promise<T> {
   return waitFor(
+    clients.clock,
     'Azure DevOps',
     () => call().catch((error: unknown) => Promise.reject(toTaskError('devops', operation, error))),
     (error) => {

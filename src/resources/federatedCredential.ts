@@ -73,7 +73,7 @@ export async function ensureFederatedCredential(
   const operation = `add the federated credential '${desired.name}' to the managed identity '${desired.identityName}'`;
   const existing: FederatedCredential[] = [];
   if (!knownAbsent) {
-    await arm(`list the federated credentials of '${desired.identityName}'`, async () => {
+    await arm(clients, `list the federated credentials of '${desired.identityName}'`, async () => {
       for await (const wire of msi.federatedIdentityCredentials.list(desired.resourceGroup, desired.identityName)) existing.push(fromWire(wire));
     });
   }
@@ -82,10 +82,9 @@ export async function ensureFederatedCredential(
   const action = decision.action === 'update' ? 'updated' : 'created';
   options.beforeWrite?.();
   if (options.dryRun) return { action, value: { name: desired.name, ...toWire(desired) } as FederatedCredential };
-  const written = await waitFor(
-    'other writes to the same managed identity to finish',
+  const written = await waitFor(clients.clock,    'other writes to the same managed identity to finish',
     () =>
-      arm(operation, () => msi.federatedIdentityCredentials.createOrUpdate(desired.resourceGroup, desired.identityName, desired.name, toWire(desired))),
+      arm(clients, operation, () => msi.federatedIdentityCredentials.createOrUpdate(desired.resourceGroup, desired.identityName, desired.name, toWire(desired))),
     // ARM serializes credential writes per identity and refuses overlapping ones with this 409 (WIRE.md);
     // it is the one conflict that clears by waiting.
     (error) => ((error as TaskError).code === 'ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity' ? 'policy' : undefined),

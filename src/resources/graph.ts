@@ -4,7 +4,8 @@
  * moment ago can be missing from the replica that serves the next request (WIRE.md, "Microsoft Graph v1.0").
  */
 import type { TaskError } from '../errors';
-import { statusOf, toTaskError } from '../failures';
+import type { Clients } from '../clients';
+import { isTransient, statusOf, toTaskError } from '../failures';
 import { TRANSIENT, waitFor, type WaitPolicy } from '../retry';
 import type { WriteOptions } from './outcome';
 
@@ -25,17 +26,15 @@ export function isReplicationLag(error: TaskError): boolean {
 
 /**
  * One Graph request: failures become TaskErrors naming the operation, and a request that got no answer
- * at all (a dropped connection), or a transient failure the Graph client does not retry (408, 500, 502), is
- * sent again, bounded. The Graph client itself retries 429, 503 and 504, honouring Retry-After
- * (RetryHandlerOptions), but neither of those. Safe here because every Graph write this task sends is
- * idempotent: reads, and PATCHes by key.
+ * at all (a dropped connection), or a transient failure (429, 408, 5xx), is sent again, bounded, waiting
+ * as long as Retry-After asks. The Graph client is built without its own RetryHandler (clients.ts), so
+ * this is the only layer that waits. Safe because every Graph write this task sends is idempotent: reads,
+ * and PATCHes by key.
  */
-/** Transient statuses the Graph client's RetryHandler leaves alone (it retries 429, 503 and 504). */
-const NOT_RETRIED_BY_CLIENT = [408, 500, 502];
-
-export function graphCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
+export function graphCall<T>(clients: Pick<Clients, 'clock'>, operation: string, call: () => Promise<T>): Promise<T> {
   const unanswered = new WeakSet<TaskError>();
   return waitFor(
+    clients.clock,
     'an answer from Microsoft Graph',
     () =>
       call().catch((error: unknown) => {
@@ -44,7 +43,7 @@ export function graphCall<T>(operation: string, call: () => Promise<T>): Promise
         if (statusOf(error) === -1 && failure.code === undefined) unanswered.add(failure);
         return Promise.reject(failure);
       }),
-    (error) => (unanswered.has(error as TaskError) || NOT_RETRIED_BY_CLIENT.includes((error as TaskError).status ?? 0) ? 'policy' : undefined),
+    (error) => (unanswered.has(error as TaskError) || isTransient(error as TaskError) ? ((error as TaskError).retryAfterMs ?? 'policy') : undefined),
     TRANSIENT,
   );
 }

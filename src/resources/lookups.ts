@@ -22,10 +22,9 @@ export interface Project {
  */
 export async function lookupProject(clients: Clients, project: string, input = 'project'): Promise<Project> {
   const { core } = await clients.devopsApi();
-  return waitFor(
-    `the project '${project}' to become wellFormed`,
+  return waitFor(clients.clock,    `the project '${project}' to become wellFormed`,
     async () => {
-      const found = await devops(`read the project '${project}'`, () => core.getProject(project)).catch((error: unknown) =>
+      const found = await devops(clients, `read the project '${project}'`, () => core.getProject(project)).catch((error: unknown) =>
         Promise.reject(unknownOrganization(error, core.baseUrl) ?? error),
       );
       if (!found?.id || !found.name) {
@@ -131,7 +130,7 @@ export async function lookupRoleDefinition(
   const operation = `find the role '${role}' at ${scope}`;
   // @azure/arm-authorization's path template is `/{scope}/providers/…`: the scope goes without its leading slash.
   const armScope = scope.replace(/^\//, '');
-  const found = await arm(operation, async (): Promise<RoleDefinition | undefined> => {
+  const found = await arm(clients, operation, async (): Promise<RoleDefinition | undefined> => {
     const { authorization } = await clients.azure();
     if (/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(role)) {
       const definition = await authorization.roleDefinitions.get(armScope, role);
@@ -170,7 +169,7 @@ export async function lookupRoleDefinition(
  * (a refused token, an unreachable host) and any other answer become an error naming the operation.
  */
 function armRead(clients: Clients, path: string, apiVersion: string, operation: string, missing: readonly number[] = [404]): Promise<Record<string, unknown> | null> {
-  return arm(operation, async () => armBody(await (await clients.azure()).armGet(path, apiVersion), operation, missing));
+  return arm(clients, operation, async () => armBody(await (await clients.azure()).armGet(path, apiVersion), operation, missing));
 }
 
 /**
@@ -183,7 +182,7 @@ export async function lookupIdentityLocation(clients: Clients, subscriptionId: s
   const operation = 'read the regions of Microsoft.ManagedIdentity';
   let response: ArmResponse;
   try {
-    response = await arm(operation, async () => (await clients.azure()).armGet(`/subscriptions/${subscriptionId}/providers/Microsoft.ManagedIdentity`, '2021-04-01'));
+    response = await arm(clients, operation, async () => (await clients.azure()).armGet(`/subscriptions/${subscriptionId}/providers/Microsoft.ManagedIdentity`, '2021-04-01'));
   } catch {
     return location;
   }

@@ -68,7 +68,7 @@ export function decideIdentity(desired: DesiredIdentity, existing: ManagedIdenti
 }
 
 export async function readIdentity(clients: Clients, resourceGroup: string, name: string): Promise<ManagedIdentity | null> {
-  return arm(`read the managed identity '${name}'`, async () => fromWire(await (await clients.azure()).msi.userAssignedIdentities.get(resourceGroup, name), resourceGroup)).catch(
+  return arm(clients, `read the managed identity '${name}'`, async () => fromWire(await (await clients.azure()).msi.userAssignedIdentities.get(resourceGroup, name), resourceGroup)).catch(
     (error: unknown) => (isNotFound(error) ? null : Promise.reject(error)),
   );
 }
@@ -82,7 +82,7 @@ export async function ensureIdentity(
   if (decideIdentity(desired, existing) === 'keep') return { action: 'kept', value: existing! };
   options.beforeWrite?.();
   if (options.dryRun) return { action: 'created', value: fromWire({ ...toWire(desired), name: desired.name }, desired.resourceGroup) };
-  const created = await arm(`create the managed identity '${desired.name}' in '${desired.resourceGroup}'`, async () =>
+  const created = await arm(clients, `create the managed identity '${desired.name}' in '${desired.resourceGroup}'`, async () =>
     (await clients.azure()).msi.userAssignedIdentities.createOrUpdate(desired.resourceGroup, desired.name, toWire(desired)),
   );
   return { action: 'created', value: fromWire(created, desired.resourceGroup) };

@@ -38,7 +38,7 @@ export const ACTIONS = {
 /** Reads the caller's permissions at an ARM scope; undefined when ARM does not say. */
 export async function readArmPermissions(clients: Clients, scope: string): Promise<ArmGrants> {
   try {
-    const response = await arm(`read the permissions at ${scope}`, async () =>
+    const response = await arm(clients, `read the permissions at ${scope}`, async () =>
       (await clients.azure()).armGet(`${scope}/providers/Microsoft.Authorization/permissions`, '2022-04-01'),
     );
     const value = response.status === 200 ? response.body?.value : undefined;
@@ -85,7 +85,7 @@ export async function readConnectionAccess(
 ): Promise<ConnectionAccess> {
   const ask = async (bits: number, token: string): Promise<boolean | undefined> => {
     try {
-      const answer = (await devops('check permissions on service connections', () =>
+      const answer = (await devops(clients, 'check permissions on service connections', () =>
         clients.devopsRest.hasPermissions(SERVICE_ENDPOINTS_NAMESPACE, bits, [token]),
       )) as { value?: unknown[] } | undefined;
       const value = answer?.value?.[0];

@@ -82,7 +82,7 @@ export async function ensurePipelinePermissions(
   const current = knownAbsent
     ? { allPipelines: false, pipelineIds: [] }
     : fromWire(
-        await devops(`read the pipeline permissions of the service connection ${connectionId} in project '${project.name}'`, () =>
+        await devops(clients, `read the pipeline permissions of the service connection ${connectionId} in project '${project.name}'`, () =>
           clients.devopsRest.getPipelinePermissions(project.id, ENDPOINT, connectionId),
         ),
       );
@@ -90,7 +90,7 @@ export async function ensurePipelinePermissions(
   if (isEmpty(grant)) return { action: 'kept', value: current };
   options.beforeWrite?.();
   if (options.dryRun) return { action: 'updated', value: { allPipelines: current.allPipelines || wanted.allPipelines, pipelineIds: [...new Set([...current.pipelineIds, ...wanted.pipelineIds])] } };
-  const written = await devops(`authorize pipelines to use the service connection ${connectionId} in project '${project.name}'`, () =>
+  const written = await devops(clients, `authorize pipelines to use the service connection ${connectionId} in project '${project.name}'`, () =>
     clients.devopsRest.updatePipelinePermissions(project.id, ENDPOINT, connectionId, toWire(connectionId, grant)),
   );
   return { action: 'updated', value: fromWire(written) };
@@ -133,7 +133,7 @@ export async function resolvePipelines(clients: Clients, project: Project, refer
   const byIds = async (): Promise<Pipeline[]> => {
     if (ids.length === 0) return [];
     const found = definitionsFromWire(
-      await devops(`read the pipelines ${ids.join(', ')} in project '${project.name}'`, () =>
+      await devops(clients, `read the pipelines ${ids.join(', ')} in project '${project.name}'`, () =>
         clients.devopsRest.listDefinitions(project.id, { definitionIds: ids }),
       ),
     );
@@ -144,7 +144,7 @@ export async function resolvePipelines(clients: Clients, project: Project, refer
   const byName = async (reference: { name: string; folder?: string }): Promise<Pipeline> => {
     const what = describePipeline(reference);
     const listed = definitionsFromWire(
-      await devops(`find the pipeline ${what} in project '${project.name}'`, () =>
+      await devops(clients, `find the pipeline ${what} in project '${project.name}'`, () =>
         clients.devopsRest.listDefinitions(project.id, { name: reference.name, path: reference.folder }),
       ),
     );

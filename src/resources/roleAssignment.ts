@@ -52,7 +52,7 @@ export async function ensureRoleAssignment(
   const armScope = desired.scope.replace(/^\//, '');
   const operation = `assign the role '${desired.roleName}' to ${desired.principalId || 'the new identity'} at ${desired.scope}`;
   if (!knownAbsent) {
-    const found = await arm(operation, () => authorization.roleAssignments.get(armScope, name)).catch((error: unknown) =>
+    const found = await arm(clients, operation, () => authorization.roleAssignments.get(armScope, name)).catch((error: unknown) =>
       isNotFound(error) ? null : Promise.reject(error),
     );
     if (found) return { action: 'kept', value };
@@ -60,9 +60,8 @@ export async function ensureRoleAssignment(
   options.beforeWrite?.();
   if (options.dryRun) return { action: 'created', value };
   try {
-    await waitFor(
-      `the identity ${desired.principalId} to replicate to Azure Resource Manager`,
-      () => arm(operation, () => authorization.roleAssignments.create(armScope, name, toWire(desired))),
+    await waitFor(clients.clock,      `the identity ${desired.principalId} to replicate to Azure Resource Manager`,
+      () => arm(clients, operation, () => authorization.roleAssignments.create(armScope, name, toWire(desired))),
       // Some tenants still report PrincipalNotFound with principalType set: it clears as the principal replicates.
       (error) => ((error as TaskError).code === 'PrincipalNotFound' ? 'policy' : undefined),
       options.replication ?? REPLICATION,

@@ -122,7 +122,7 @@ function usesIdentity(existing: ServiceEndpoint, tenantId: string, clientId: str
 /** The connection of that name in the project, if any (names are unique per project, case-insensitively). */
 export async function findConnection(clients: Clients, project: string, name: string): Promise<ServiceEndpoint | null> {
   const { serviceEndpoints } = await clients.devopsApi();
-  const found = await devops(`look up the service connection '${name}' in project '${project}'`, () =>
+  const found = await devops(clients, `look up the service connection '${name}' in project '${project}'`, () =>
     serviceEndpoints.getServiceEndpointsByNames(project, [name]),
   ).catch((error: unknown) => Promise.reject(unknownOrganization(error, serviceEndpoints.baseUrl) ?? error));
   return (found ?? []).find((endpoint) => endpoint.name?.toLowerCase() === name.toLowerCase()) ?? null;
@@ -154,7 +154,7 @@ export async function ensureConnection(
   if (options.dryRun) return { action: 'created', value: fromWire(toWire(desired)) };
   let created: ServiceEndpoint;
   try {
-    created = await devops(`create the service connection '${desired.name}'`, async () =>
+    created = await devops(clients, `create the service connection '${desired.name}'`, async () =>
       (await clients.devopsApi()).serviceEndpoints.createServiceEndpoint(toWire(desired)),
     );
   } catch (error) {
@@ -222,7 +222,7 @@ async function reuse(
     },
     data: { ...withoutScopeData(existing.data), ...wanted.data },
   };
-  const updated = await devops(`update the service connection '${desired.name}'`, async () =>
+  const updated = await devops(clients, `update the service connection '${desired.name}'`, async () =>
     (await clients.devopsApi()).serviceEndpoints.updateServiceEndpoint(merged, existing.id ?? ''),
   );
   return { action: 'updated', value: await untilReady(clients, desired.project.id, fromWire({ ...existing, ...updated })) };
@@ -256,10 +256,9 @@ async function untilReady(clients: Clients, project: string, connection: Connect
   } catch (notYet) {
     if ((notYet as TaskError).code !== 'ConnectionNotReady') throw notYet;
   }
-  return waitFor(
-    `the service connection '${connection.name}' to become ready`,
+  return waitFor(clients.clock,    `the service connection '${connection.name}' to become ready`,
     async () => {
-      const current = await devops(`read the service connection '${connection.name}'`, async () =>
+      const current = await devops(clients, `read the service connection '${connection.name}'`, async () =>
         (await clients.devopsApi()).serviceEndpoints.getServiceEndpointDetails(project, connection.id),
       );
       return check(fromWire(current ?? {}));

@@ -76,7 +76,7 @@ function byAppId(appId: string): string {
 export async function readServicePrincipal(clients: Clients, appId: string): Promise<ServicePrincipal | null> {
   const graph = await clients.graph();
   try {
-    return fromWire(await graphCall(`read the service principal of application ${appId}`, () => graph.api(byAppId(appId)).get() as Promise<WireServicePrincipal>));
+    return fromWire(await graphCall(clients, `read the service principal of application ${appId}`, () => graph.api(byAppId(appId)).get() as Promise<WireServicePrincipal>));
   } catch (error) {
     if ((error as TaskError).status === 404) return null;
     throw error;
@@ -102,10 +102,9 @@ export async function ensureServicePrincipal(
   if (options.dryRun) return { action: 'created', value: fromWire({ appId }) };
   const graph = await clients.graph();
   const operation = `create the service principal of application ${appId}`;
-  const written = await waitFor(
-    `the application ${appId} to replicate in Microsoft Graph`,
+  const written = await waitFor(clients.clock,    `the application ${appId} to replicate in Microsoft Graph`,
     () =>
-      graphCall(operation, () => graph.api(byAppId(appId)).header('Prefer', 'create-if-missing').patch(toWire()) as Promise<WireServicePrincipal | undefined>).catch(
+      graphCall(clients, operation, () => graph.api(byAppId(appId)).header('Prefer', 'create-if-missing').patch(toWire()) as Promise<WireServicePrincipal | undefined>).catch(
         (error: unknown) => Promise.reject(explained(error as TaskError, applicationIsNew)),
       ),
     (error) => (isAwaitingApplication(error as TaskError, applicationIsNew) ? 'policy' : undefined),
@@ -113,8 +112,7 @@ export async function ensureServicePrincipal(
   );
   if (written?.id) return { action: 'created', value: fromWire(written) };
   // 204: it existed (a concurrent run, or a replica our read missed); read it back.
-  const found = await waitFor(
-    `the service principal of application ${appId} to replicate in Microsoft Graph`,
+  const found = await waitFor(clients.clock,    `the service principal of application ${appId} to replicate in Microsoft Graph`,
     async () => {
       const principal = await readServicePrincipal(clients, appId);
       if (principal) return principal;

@@ -85,7 +85,7 @@ export async function ensureShared(
   if (options.dryRun) return { action: 'updated', value: { projectIds: [...currentProjectIds, ...add.map((p) => p.id)] } };
   const names = add.map((p) => `'${p.name}'`).join(', ');
   try {
-    await devops(`share the service connection '${desired.connectionName}' with ${names}`, async () =>
+    await devops(clients, `share the service connection '${desired.connectionName}' with ${names}`, async () =>
       (await clients.devopsApi()).serviceEndpoints.shareServiceEndpoint(toWire(add, desired.connectionName, desired.description), desired.connectionId),
     );
   } catch (error) {

@@ -1,14 +1,31 @@
 import { strict as assert } from 'node:assert';
+import type { Clock } from '../../src/clock';
 import { ServiceError } from '../../src/errors';
 import { waitFor } from '../../src/retry';
+
+/** A clock whose sleeps pass at once and are recorded; `cost` is how long each attempt takes. */
+function virtualClock(): Clock & { pauses: number[]; advance(ms: number): void } {
+  let now = 1_000_000;
+  const pauses: number[] = [];
+  return {
+    pauses,
+    now: () => now,
+    sleep: async (ms) => {
+      pauses.push(ms);
+      now += ms;
+    },
+    advance: (ms) => void (now += ms),
+  };
+}
 
 describe('waitFor', () => {
   const policy = { delaysMs: [100, 200, 400], maxTotalMs: 1000 };
 
   it('retries what is worth waiting for, with growing delays, until it succeeds', async () => {
-    const pauses: number[] = [];
+    const clock = virtualClock();
     let calls = 0;
     const result = await waitFor(
+      clock,
       'replication',
       async () => {
         if (++calls < 4) throw new ServiceError('not yet', { code: 'PrincipalNotFound' });
@@ -16,24 +33,22 @@ describe('waitFor', () => {
       },
       () => 'policy',
       policy,
-      async (ms) => void pauses.push(ms),
     );
     assert.equal(result, 'done');
-    assert.deepEqual(pauses, [100, 200, 400]);
+    assert.deepEqual(clock.pauses, [100, 200, 400]);
   });
 
-  it('waits as long as the service asks (Retry-After) instead of the policy\'s delay', async () => {
-    const pauses: number[] = [];
+  it("waits as long as the service asks (Retry-After) instead of the policy's delay", async () => {
+    const clock = virtualClock();
     let calls = 0;
-    await waitFor('throttling', async () => (++calls < 2 ? Promise.reject(new Error('429')) : 'ok'), () => 750, policy, async (ms) =>
-      void pauses.push(ms),
-    );
-    assert.deepEqual(pauses, [750]);
+    await waitFor(clock, 'throttling', async () => (++calls < 2 ? Promise.reject(new Error('429')) : 'ok'), () => 750, policy);
+    assert.deepEqual(clock.pauses, [750]);
   });
 
   it('gives up within the bound, saying what it waited for and how long', async () => {
+    const clock = virtualClock();
     await assert.rejects(
-      waitFor('the identity to replicate', async () => Promise.reject(new ServiceError('PrincipalNotFound', { status: 400, code: 'PrincipalNotFound' })), () => 'policy', policy, async () => undefined),
+      waitFor(clock, 'the identity to replicate', async () => Promise.reject(new ServiceError('PrincipalNotFound', { status: 400, code: 'PrincipalNotFound' })), () => 'policy', policy),
       (error: ServiceError) => {
         assert.match(error.message, /gave up after waiting 1 s for the identity to replicate/);
         assert.equal(error.code, 'PrincipalNotFound');
@@ -42,23 +57,62 @@ describe('waitFor', () => {
     );
   });
 
-  it('does not wait when the service asks for more than the bound leaves, and says so', async () => {
-    const pauses: number[] = [];
+  it('counts the time the attempts themselves take against the bound, in wall time', async () => {
+    const clock = virtualClock();
+    let calls = 0;
     await assert.rejects(
-      waitFor('Azure DevOps', async () => Promise.reject(new ServiceError('TF400733', { status: 429 })), () => 5000, policy, async (ms) => void pauses.push(ms)),
+      waitFor(
+        clock,
+        'Microsoft Graph',
+        async () => {
+          calls++;
+          clock.advance(400);
+          throw new ServiceError('boom', { status: 500 });
+        },
+        () => 'policy',
+        policy,
+      ),
+      /gave up after waiting 1 s for Microsoft Graph/,
+    );
+    // 400 + 100 + 400 = 900; a further 200 ms pause would end past 1000.
+    assert.equal(calls, 2);
+  });
+
+  it('never outlives the deadline of the wait it runs inside', async () => {
+    const clock = virtualClock();
+    let inner = 0;
+    await assert.rejects(
+      waitFor(
+        clock,
+        'replication',
+        () => waitFor(clock, 'Azure DevOps', async () => (inner++, Promise.reject(new ServiceError('busy', { status: 503 }))), () => 'policy', { delaysMs: [300], maxTotalMs: 30_000 }),
+        () => 'policy',
+        { delaysMs: [100], maxTotalMs: 1000 },
+      ),
+      /gave up/,
+    );
+    assert.ok(clock.now() - 1_000_000 <= 1000, `waited ${clock.now() - 1_000_000} ms in all`);
+    assert.ok(inner <= 6, `${inner} attempts`);
+  });
+
+  it('does not wait when the service asks for more than the bound leaves, and says so', async () => {
+    const clock = virtualClock();
+    await assert.rejects(
+      waitFor(clock, 'Azure DevOps', async () => Promise.reject(new ServiceError('TF400733', { status: 429 })), () => 5000, policy),
       (error: ServiceError) => {
         assert.match(error.message, /^gave up after waiting 0 s for Azure DevOps \(the service asked to wait 5 s more, beyond this task's 1 s bound\): TF400733$/);
         assert.equal(error.status, 429);
         return true;
       },
     );
-    assert.deepEqual(pauses, []);
+    assert.deepEqual(clock.pauses, []);
   });
 
   it('raises at once what is not worth waiting for', async () => {
+    const clock = virtualClock();
     let calls = 0;
     await assert.rejects(
-      waitFor('x', async () => Promise.reject(new Error(`fatal ${++calls}`)), () => undefined, policy, async () => undefined),
+      waitFor(clock, 'x', async () => Promise.reject(new Error(`fatal ${++calls}`)), () => undefined, policy),
       /fatal 1/,
     );
   });
