@@ -13,11 +13,12 @@
  *
  * Each scenario runs RUNS times against a fresh emulator; the table shows the median run (by wall time).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Emulator } from '../tests/emulator';
 import { runTask } from '../tests/e2e/harness';
+import { createVsix } from './package';
 // The scenarios the convergence tests run: the README's example for each identity type.
 import { IDENTITY_SCENARIOS, type IdentityScenario } from '../tests/e2e/scenarios';
 
@@ -81,14 +82,8 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function vsixSize(): number | undefined {
-  const dist = join(ROOT, 'dist');
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'tfx'), ['extension', 'create', '--manifest-globs', 'vss-extension.json', '--output-path', dist, '--no-prompt'], {
-    cwd: ROOT,
-    stdio: 'ignore',
-  });
-  const vsix = readdirSync(dist).find((file) => file.endsWith('.vsix'));
-  return vsix ? statSync(join(dist, vsix)).size : undefined;
+function vsixSize(): number {
+  return statSync(createVsix()).size;
 }
 
 interface Measured {

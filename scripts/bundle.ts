@@ -6,15 +6,20 @@
  * The Entra, ARM, Graph and Azure DevOps clients are reached through import(), which esbuild turns into
  * lazily evaluated modules of the same file: a run evaluates only the code its path needs (the
  * managed-identity path never evaluates the Graph client), and one file needs no loader shims.
+ *
+ * The version is package.json's, the one place it is set (scripts/version.ts): task.json is copied with
+ * its `version` set from it, and src/version.ts gets it through `define`.
  */
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { packageVersion, taskJsonWithVersion } from './version';
 
 const root = resolve(__dirname, '..', '..');
 export const TASK_DIR = join(root, 'dist', 'WorkloadIdentityConnection');
 
 async function main(): Promise<void> {
+  const version = packageVersion(root);
   rmSync(TASK_DIR, { recursive: true, force: true });
   mkdirSync(TASK_DIR, { recursive: true });
   const result = await build({
@@ -27,6 +32,7 @@ async function main(): Promise<void> {
     // Each package's ES module build where it has one: smaller than its CommonJS build, and esbuild
     // converts it (@azure/* publish both).
     mainFields: ['module', 'main'],
+    define: { WIC_PACKAGE_VERSION: JSON.stringify(version.text) },
     minify: !process.env.WIC_NO_MINIFY,
     // Class names stay readable in the rare unexpected-failure stack trace.
     keepNames: true,
@@ -34,11 +40,11 @@ async function main(): Promise<void> {
     metafile: true,
     logLevel: 'warning',
   });
-  copyFileSync(join(root, 'task.json'), join(TASK_DIR, 'task.json'));
+  writeFileSync(join(TASK_DIR, 'task.json'), taskJsonWithVersion(readFileSync(join(root, 'task.json'), 'utf8'), version.task));
   copyFileSync(join(root, 'images', 'icon.png'), join(TASK_DIR, 'icon.png'));
   const inputs = Object.keys(result.metafile.inputs).length;
   const entry = statSync(join(TASK_DIR, 'index.js')).size;
-  console.log(`bundled ${inputs} modules into ${TASK_DIR}: index.js ${Math.round(entry / 1024)} KiB`);
+  console.log(`bundled ${inputs} modules into ${TASK_DIR} (version ${version.text}): index.js ${Math.round(entry / 1024)} KiB`);
 }
 
 main().catch((error: unknown) => {

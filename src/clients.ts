@@ -18,6 +18,7 @@ import type { Client as GraphClient } from '@microsoft/microsoft-graph-client';
 import type { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
 import type { CoreApi } from 'azure-devops-node-api/CoreApi';
 import { graphHost, graphScope, scopeFor } from './cloud';
+import { VERSION } from './version';
 import type { Clock } from './clock';
 import { ServiceError, TaskError, hintFor } from './errors';
 import { toTaskError } from './failures';
@@ -25,7 +26,6 @@ import { agentNetwork, type AgentNetwork } from './network';
 import type { ProvisioningRequest } from './request';
 
 export const PRODUCT = 'WorkloadIdentityConnection';
-export const VERSION = '1.0.0';
 const USER_AGENT = `${PRODUCT}/${VERSION}`;
 /** Azure DevOps' resource (application) id in Microsoft Entra ID; the same in every cloud. */
 export const AZURE_DEVOPS_RESOURCE = '499b84ac-1321-427f-aa17-267ca6975798';
@@ -75,7 +75,7 @@ export interface Clients {
  * azure-devops-node-api error.
  */
 export interface DevOpsRest {
-  /** GET {org}/{project}/_apis/pipelines/pipelinePermissions/{type}/{id} (contracts/ado-pipelinepermissions-7.2). */
+  /** GET {org}/{project}/_apis/pipelines/pipelinePermissions/{type}/{id} (tests/fixtures/contracts/ado-pipelinepermissions-7.2). */
   getPipelinePermissions(project: string, resourceType: string, resourceId: string): Promise<unknown>;
   /** PATCH of the same resource with a ResourcePipelinePermissions body; answers the permissions as they now are. */
   updatePipelinePermissions(project: string, resourceType: string, resourceId: string, body: unknown): Promise<unknown>;
@@ -134,7 +134,7 @@ async function devopsApiClients(organizationUrl: string, token: () => Promise<De
       import('azure-devops-node-api/handlers/personalaccesstoken'),
       token(),
     ]);
-  // The handler is chosen from what the token is: WebApi would guess from its length (WIRE.md).
+  // The handler is chosen from what the token is: WebApi would guess from its length (docs/wire.md).
   const handler =
     credential.kind === 'personalAccessToken' ? new PersonalAccessTokenCredentialHandler(credential.token) : new BearerCredentialHandler(credential.token);
   // typed-rest-client's own retries (GETs on 502-504 and dropped connections, 10-40 ms apart) ignore
@@ -172,7 +172,7 @@ async function loadAzure(
   const credential = new SharedCredential(bootstrapCredential(identity, request, network, assertion), register);
   const arm = {
     endpoint: cloud.resourceManagerUrl,
-    // The SDKs default to `<endpoint>/.default`, which is wrong for any host whose audience differs (WIRE.md).
+    // The SDKs default to `<endpoint>/.default`, which is wrong for any host whose audience differs (docs/wire.md).
     credentialScopes: [scopeFor(cloud.resourceManagerAudience)],
     userAgentOptions: { userAgentPrefix: USER_AGENT },
     // resources/arm.ts is the one layer that retries, so that its bound holds in wall time.
@@ -211,7 +211,7 @@ async function graphClient(request: ProvisioningRequest, credential: TokenCreden
   const middleware = MiddlewareFactory.getDefaultMiddlewareChain({ getAccessToken: async () => (await token())?.token ?? '' }).filter(
     (handler) => !(handler instanceof RetryHandler),
   );
-  // The default chain ends in a bare fetch, which ignores the agent's proxy and CAs (WIRE.md): send
+  // The default chain ends in a bare fetch, which ignores the agent's proxy and CAs (docs/wire.md): send
   // through the agent's network instead, as the @azure clients do.
   middleware[middleware.length - 1] = {
     execute: async (context) => {
@@ -395,7 +395,7 @@ class MachineIdentityCredential implements TokenCredential {
 
 /**
  * The pipeline's OIDC token for the bootstrap connection, fetched once and reused while valid.
- * AzurePipelinesCredential would ask Azure DevOps again on every getToken (WIRE.md), which costs a round
+ * AzurePipelinesCredential would ask Azure DevOps again on every getToken (docs/wire.md), which costs a round
  * trip per scope and leaves the assertion unmasked; this fetches it once and masks it at once.
  */
 /** The pipeline's OIDC token, fetched once and reused while valid, and the error of its last fetch. */

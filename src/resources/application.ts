@@ -1,6 +1,6 @@
 /**
  * The Entra application (app registration) behind an app-registration connection, through Microsoft
- * Graph v1.0 (contracts/graph-v1.0/NOTES.md §1-2). Found and created by its uniqueName, so every run of
+ * Graph v1.0 (tests/fixtures/contracts/graph-v1.0/NOTES.md §1-2). Found and created by its uniqueName, so every run of
  * the same connection lands on the same application.
  */
 import type { Clients } from '../clients';
@@ -12,7 +12,7 @@ import type { Outcome } from './outcome';
 
 /**
  * Single tenant: the Entra issuer of new Azure DevOps connections refuses multi-tenant applications
- * (AADSTS70052, WIRE.md), and a connection's identity has no business in other tenants anyway.
+ * (AADSTS70052, docs/wire.md), and a connection's identity has no business in other tenants anyway.
  */
 export const SIGN_IN_AUDIENCE = 'AzureADMyOrg';
 

@@ -1,6 +1,6 @@
 /**
  * The federated identity credential on the Entra application that trusts the connection's tokens
- * (Microsoft Graph v1.0 /applications/{id}/federatedIdentityCredentials, contracts/graph-v1.0/NOTES.md §5-7).
+ * (Microsoft Graph v1.0 /applications/{id}/federatedIdentityCredentials, tests/fixtures/contracts/graph-v1.0/NOTES.md §5-7).
  * The managed-identity twin is federatedCredential.ts; both return the same model.
  */
 import type { Clients } from '../clients';

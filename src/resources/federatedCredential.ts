@@ -85,7 +85,7 @@ export async function ensureFederatedCredential(
   const written = await waitFor(clients.clock,    'other writes to the same managed identity to finish',
     () =>
       arm(clients, operation, () => msi.federatedIdentityCredentials.createOrUpdate(desired.resourceGroup, desired.identityName, desired.name, toWire(desired))),
-    // ARM serializes credential writes per identity and refuses overlapping ones with this 409 (WIRE.md);
+    // ARM serializes credential writes per identity and refuses overlapping ones with this 409 (docs/wire.md);
     // it is the one conflict that clears by waiting.
     (error) => ((error as TaskError).code === 'ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity' ? 'policy' : undefined),
     TRANSIENT,

@@ -1,7 +1,7 @@
 /**
  * What the Graph resource modules share: alternate-key syntax and the answers that mean "not replicated
  * yet". Microsoft Graph is eventually consistent and publishes no replication bound: an object created a
- * moment ago can be missing from the replica that serves the next request (WIRE.md, "Microsoft Graph v1.0").
+ * moment ago can be missing from the replica that serves the next request (docs/wire.md, "Microsoft Graph v1.0").
  */
 import type { TaskError } from '../errors';
 import type { Clients } from '../clients';

@@ -17,7 +17,7 @@ export interface Project {
 /**
  * Reads a project by name or id. A project created a moment earlier (by this pipeline, say) reads as
  * `new` or `createPending` until Azure DevOps has provisioned it, and its project-level routes do not
- * answer yet: wait, bounded, until it is `wellFormed` (ProjectState, contracts/ado-core-7.2/core.json).
+ * answer yet: wait, bounded, until it is `wellFormed` (ProjectState, tests/fixtures/contracts/ado-core-7.2/core.json).
  * `input` names the task input the project came from, for the error.
  */
 export async function lookupProject(clients: Clients, project: string, input = 'project'): Promise<Project> {

@@ -1,6 +1,6 @@
 /**
  * Which pipelines may use the connection: "pipeline permissions" of the endpoint resource
- * (contracts/ado-pipelinepermissions-7.2; plain REST, azure-devops-node-api has no client for it),
+ * (tests/fixtures/contracts/ado-pipelinepermissions-7.2; plain REST, azure-devops-node-api has no client for it),
  * and the pipeline definitions the user names, resolved to ids.
  *
  * Only ever adds: an authorization someone granted by hand is kept, and nothing is revoked. Changing

@@ -21,7 +21,7 @@ export interface DesiredConnection {
   subscriptionName: string;
   /** ARM id of a resource group when the connection is scoped to one. */
   resourceGroupScope?: string;
-  /** Set when the connection is scoped to a management group: then it names no subscription (WIRE.md). */
+  /** Set when the connection is scoped to a management group: then it names no subscription (docs/wire.md). */
   managementGroup?: { id: string; name: string };
 }
 
@@ -54,7 +54,7 @@ export function toWire(desired: DesiredConnection): ServiceEndpoint {
       parameters: {
         tenantid: desired.tenantId,
         serviceprincipalid: desired.clientId,
-        // Resource-group scope lives in the authorization parameters; scopeLevel stays Subscription (WIRE.md).
+        // Resource-group scope lives in the authorization parameters; scopeLevel stays Subscription (docs/wire.md).
         ...(desired.resourceGroupScope ? { scope: desired.resourceGroupScope } : {}),
       },
     },

@@ -1,5 +1,5 @@
 /**
- * The application's service principal in the tenant (Microsoft Graph v1.0, contracts/graph-v1.0/NOTES.md
+ * The application's service principal in the tenant (Microsoft Graph v1.0, tests/fixtures/contracts/graph-v1.0/NOTES.md
  * §3-4): the object Entra signs the connection in as, and whose object id ARM role assignments name.
  */
 import type { Clients } from '../clients';

@@ -1,7 +1,7 @@
 /**
  * Sharing the connection with other projects: one more project reference per project
  * (PATCH {org}/_apis/serviceendpoint/endpoints/{id}, ServiceEndpointApi.shareServiceEndpoint;
- * contracts/ado-serviceendpoint-7.2/httpExamples/endpoints/ShareServiceEndpoint.json).
+ * tests/fixtures/contracts/ado-serviceendpoint-7.2/httpExamples/endpoints/ShareServiceEndpoint.json).
  *
  * Only adds references: projects the connection is shared with already are left as they are, and none
  * is ever removed. Sharing needs the Administrator role on the connection, and the connection's name

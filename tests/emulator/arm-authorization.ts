@@ -1,12 +1,12 @@
 /**
  * Microsoft.Authorization 2022-04-01: built-in and custom role definitions and role assignments at any
- * scope, management groups included (contracts/arm-authorization-2022-04-01). A custom role is visible,
- * and assignable, at and below its assignableScopes. Role assignment rules as Azure enforces them:
+ * scope, management groups included (tests/fixtures/contracts/arm-authorization-2022-04-01). A custom role is
+ * visible, and assignable, at and below its assignableScopes. Role assignment rules as Azure enforces them:
  * - the name is a GUID (InvalidRoleAssignmentId);
  * - the principal must exist; without principalType ARM looks it up in a replica that lags behind the
  *   directory, so a principal created moments ago is PrincipalNotFound until it replicates
  *   (https://aka.ms/docs-principaltype); some tenants do so even with principalType (the
- *   principalTypeSkipsReplication knob, WIRE.md);
+ *   principalTypeSkipsReplication knob, docs/wire.md);
  * - one assignment per (principal, role, scope): another name answers 409 RoleAssignmentExists;
  * - a name cannot be re-pointed at another principal, role or scope (RoleAssignmentUpdateNotPermitted);
  *   re-sending the identical assignment under its own name is idempotent, which is what makes

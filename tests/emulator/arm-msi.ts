@@ -1,7 +1,7 @@
 /**
  * Microsoft.ManagedIdentity: user-assigned identities and their federated identity credentials
- * (contracts/arm-msi-2024-11-30). Creating an identity creates its service principal in the directory,
- * which Entra knows at once and role assignments see only after the replication window.
+ * (tests/fixtures/contracts/arm-msi-2024-11-30). Creating an identity creates its service principal in the
+ * directory, which Entra knows at once and role assignments see only after the replication window.
  *
  * Errors follow Microsoft's list for federated identity credentials
  * (azure-docs articles/active-directory/develop/workload-identity-federation-considerations.md, "Errors")
@@ -58,7 +58,8 @@ export class ManagedIdentityProvider {
   }
 
   private identityId(resourceGroup: string, name: string): string {
-    // ARM answers with a lower-case 'resourcegroups' segment here (contracts/.../IdentityCreate.json).
+    // ARM answers with a lower-case 'resourcegroups' segment here
+    // (tests/fixtures/contracts/arm-msi-2024-11-30/examples/IdentityCreate.json).
     return `/subscriptions/${this.state.subscription.id}/resourcegroups/${resourceGroup}/providers/${IDENTITY_TYPE}/${name}`;
   }
 

@@ -13,7 +13,7 @@ export interface DevOpsCaller {
 }
 
 /**
- * Azure DevOps' error body (WIRE.md): {"$id":"1","innerException":null,"message","typeName","typeKey",
+ * Azure DevOps' error body (docs/wire.md): {"$id":"1","innerException":null,"message","typeName","typeKey",
  * "errorCode":0,"eventId":3000}. typeName is the assembly-qualified .NET exception type.
  */
 export function adoError(status: number, typeName: string, message: string): EmulatorResponse {

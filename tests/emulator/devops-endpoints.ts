@@ -1,5 +1,5 @@
 /**
- * Azure DevOps service endpoints ("service connections"), contracts/ado-serviceendpoint-7.2.
+ * Azure DevOps service endpoints ("service connections"), tests/fixtures/contracts/ado-serviceendpoint-7.2.
  *
  * Security model (https://learn.microsoft.com/azure/devops/pipelines/library/service-endpoints, "Manage
  * security"): creating needs the Creator role in the project; updating, sharing and deleting need
@@ -329,7 +329,7 @@ function validateEndpoint(body: Record<string, unknown>): EmulatorResponse | und
     }
   }
   // The AzureRM endpoint type's data: a subscription-level connection names its subscription, a
-  // management-group-level one its group (the portal's two "scope level" forms; WIRE.md). The wording of
+  // management-group-level one its group (the portal's two "scope level" forms; docs/wire.md). The wording of
   // these refusals is the emulator's (uncertain).
   const scopeLevel = data.scopeLevel ?? 'Subscription';
   const required: Record<string, string[]> = {

@@ -21,7 +21,7 @@ export interface ApiResourceLocation {
 }
 
 export const LOCATIONS = {
-  /** Org-level endpoints: create, update, share, delete (WIRE.md). */
+  /** Org-level endpoints: create, update, share, delete (docs/wire.md). */
   serviceEndpointsCollection: {
     id: '14e48fdc-2c8b-41ce-a0c3-e26f6cc55bd0',
     area: 'serviceendpoint',

@@ -1,6 +1,6 @@
 /**
  * Azure DevOps pipeline definitions (build definitions, Definitions - List 7.1) and pipeline permissions
- * of protected resources (contracts/ado-pipelinepermissions-7.2).
+ * of protected resources (tests/fixtures/contracts/ado-pipelinepermissions-7.2).
  *
  * Pipeline permissions: GET answers {resource, pipelines[], allPipelines?} as in
  * GET__GetPipelinePermissionsForResource.json; PATCH merges the given pipelines and allPipelines into what

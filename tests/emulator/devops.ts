@@ -200,7 +200,7 @@ export class DevOpsService {
     };
   }
 
-  /** stateFilter defaults to wellFormed, as the service's does (contracts/ado-core-7.2/core.json, Projects_List). */
+  /** stateFilter defaults to wellFormed, as the service's does (tests/fixtures/contracts/ado-core-7.2/core.json, Projects_List). */
   private listProjects(request: EmulatorRequest): EmulatorResponse {
     const filter = (request.query.get('stateFilter') ?? 'wellFormed').toLowerCase();
     const listed = this.state.projects.filter((p) => filter === 'all' || this.state.findProject(p.id)?.state.toLowerCase() === filter);
@@ -245,7 +245,7 @@ export class DevOpsService {
 
   /**
    * POST {org}/{projectId}/_apis/distributedtask/hubs/{hub}/plans/{planId}/jobs/{jobId}/oidctoken
-   * (contracts/ado-distributedtask-7.2/task.json, Oidctoken_Create). The body is optional:
+   * (tests/fixtures/contracts/ado-distributedtask-7.2/task.json, Oidctoken_Create). The body is optional:
    * AzurePipelinesCredential sends none, TaskApi.createOidcToken sends {}. The token carries the
    * connection's issuer and subject, audience api://AzureADTokenExchange, and lives ten minutes.
    */

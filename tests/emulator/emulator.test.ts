@@ -73,7 +73,7 @@ class Clients {
     return new CoreApi(this.emu.world.organization.url, [new BearerCredentialHandler(this.emu.world.jobAccessToken)], { cert: { caFile: this.emu.caFile } });
   }
 
-  /** The connection body from WIRE.md, for an identity's client id, scoped to a resource group. */
+  /** The connection body from docs/wire.md, for an identity's client id, scoped to a resource group. */
   wifConnection(name: string, clientId: string, resourceGroup = 'rg-app1-dev'): ServiceEndpoint {
     const { world, urls } = this.emu;
     return {

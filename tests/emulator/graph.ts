@@ -1,8 +1,9 @@
 /**
  * Microsoft Graph v1.0, as far as app registrations need it: applications (create, get, $filter, the
  * uniqueName upsert), service principals (create, upsert by appId, $filter) and the federated identity
- * credentials of applications (create, list, upsert by name). Shapes from contracts/graph-v1.0/NOTES.md;
- * behaviour the notes leave open from Microsoft's documentation and the errors people report:
+ * credentials of applications (create, list, upsert by name). Shapes from
+ * tests/fixtures/contracts/graph-v1.0/NOTES.md; behaviour the notes leave open from Microsoft's documentation
+ * and the errors people report:
  *
  * - Bearer tokens are checked for signature, audience (Graph's app id, https://graph.microsoft.com or this
  *   cloud's Graph URL), tenant and lifetime; failures answer 401 InvalidAuthenticationToken.

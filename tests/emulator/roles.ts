@@ -98,7 +98,8 @@ export function findRoleById(roleDefinitionId: string): BuiltInRole | undefined 
 }
 
 /**
- * The role definition resource as 2022-04-01 answers (contracts/.../GetRoleDefinitionById.json): read in a
+ * The role definition resource as 2022-04-01 answers
+ * (tests/fixtures/contracts/arm-authorization-2022-04-01/examples/GetRoleDefinitionById.json): read in a
  * subscription it carries the subscription's prefix, read at a management group or the tenant root none.
  */
 export function roleDefinitionResource(r: BuiltInRole, subscriptionId: string | undefined): Record<string, unknown> {

@@ -128,7 +128,7 @@ export interface ManagementGroupRecord {
   parentId?: string;
 }
 
-// ---- Microsoft Graph wire shapes (contracts/graph-v1.0/NOTES.md) ------------------------------------
+// ---- Microsoft Graph wire shapes (tests/fixtures/contracts/graph-v1.0/NOTES.md) ---------------------
 
 export interface GraphApplication {
   id: string;
@@ -195,7 +195,7 @@ export type ApplicationSnapshot = GraphApplication & {
   federatedIdentityCredentials: GraphFederatedIdentityCredential[];
 };
 
-// ---- ARM wire shapes (contracts/arm-msi-2024-11-30, contracts/arm-authorization-2022-04-01) ----------
+// ---- ARM wire shapes (tests/fixtures/contracts/: arm-msi-2024-11-30, arm-authorization-2022-04-01) ---
 
 export interface UserAssignedIdentityResource {
   id: string;
@@ -242,7 +242,7 @@ export interface DevOpsIdentity {
   descriptor: string;
 }
 
-/** ProjectState (contracts/ado-core-7.2/core.json); `new` and `createPending` while it is being created. */
+/** ProjectState (tests/fixtures/contracts/ado-core-7.2/core.json); `new` and `createPending` while it is being created. */
 export type ProjectState = 'new' | 'createPending' | 'wellFormed' | 'deleting';
 
 export interface ProjectRecord {
@@ -256,7 +256,7 @@ export interface ProjectRecord {
   pending?: { readsLeft?: number; wellFormedAt?: number };
 }
 
-/** ResourcePipelinePermissions of one resource in one project (contracts/ado-pipelinepermissions-7.2). */
+/** ResourcePipelinePermissions of one resource in one project (tests/fixtures/contracts/ado-pipelinepermissions-7.2). */
 export interface PipelinePermissionsRecord {
   projectId: string;
   resource: { type: string; id: string };
@@ -270,7 +270,7 @@ export interface ServiceEndpointProjectReference {
   description?: string;
 }
 
-/** A service connection in the wire shape of contracts/ado-serviceendpoint-7.2 (secrets masked). */
+/** A service connection in the wire shape of tests/fixtures/contracts/ado-serviceendpoint-7.2 (secrets masked). */
 export interface ServiceEndpoint {
   id: string;
   name: string;
@@ -578,7 +578,7 @@ export function guidToDotNetBase64Url(guid: string): string {
   return reordered.toString('base64url');
 }
 
-/** The opaque subject Azure DevOps gives a new workload identity connection (WIRE.md: ends /sc/{orgId}/{endpointId}). */
+/** The opaque subject Azure DevOps gives a new workload identity connection (docs/wire.md: ends /sc/{orgId}/{endpointId}). */
 export function workloadIdentitySubject(tenantId: string, organizationId: string, endpointId: string): string {
   return `/eid1/c/pub/t/${guidToDotNetBase64Url(tenantId)}/a/${guidToDotNetBase64Url(AZURE_DEVOPS_APP_ID)}/sc/${organizationId}/${endpointId}`;
 }
@@ -862,7 +862,7 @@ export function seedWorld(urls: ServiceUrls, cloud: CloudProfile, settings: Sett
   return state;
 }
 
-/** A new application as Graph answers it (contracts/graph-v1.0/NOTES.md §1-2). */
+/** A new application as Graph answers it (tests/fixtures/contracts/graph-v1.0/NOTES.md §1-2). */
 export function graphApplication(input: {
   id: string;
   appId: string;
@@ -891,7 +891,7 @@ export function graphApplication(input: {
   };
 }
 
-/** A new service principal for an application, as Graph answers it (contracts/graph-v1.0/NOTES.md §3-4). */
+/** A new service principal for an application, as Graph answers it (tests/fixtures/contracts/graph-v1.0/NOTES.md §3-4). */
 export function graphServicePrincipal(id: string, application: GraphApplication, tenantId: string): GraphServicePrincipal {
   return {
     id,
@@ -913,7 +913,10 @@ export function workloadIdentityParameters(issuer: string, subject: string): Rec
   return { workloadIdentityFederationIssuer: issuer, workloadIdentityFederationIssuerType: 'EntraID', workloadIdentityFederationSubject: subject };
 }
 
-/** IdentityRef as Azure DevOps embeds it in createdBy (contracts/.../CreateAzureRMEndpoint.json). */
+/**
+ * IdentityRef as Azure DevOps embeds it in createdBy
+ * (tests/fixtures/contracts/ado-serviceendpoint-7.2/httpExamples/endpoints/CreateAzureRMEndpoint.json).
+ */
 export function identityReference(identity: DevOpsIdentity, organizationUrl: string): Record<string, unknown> {
   const avatar = `${organizationUrl}_apis/GraphProfile/MemberAvatars/${identity.descriptor}`;
   return {
@@ -939,7 +942,10 @@ export interface RoleAssignmentInput {
   conditionVersion?: string | null;
 }
 
-/** A role assignment as 2022-04-01 answers (contracts/.../RoleAssignments_CreateForSubscription.json). */
+/**
+ * A role assignment as 2022-04-01 answers
+ * (tests/fixtures/contracts/arm-authorization-2022-04-01/examples/RoleAssignments_CreateForSubscription.json).
+ */
 export function roleAssignmentResource(input: RoleAssignmentInput): RoleAssignmentResource {
   const at = new Date().toISOString();
   return {

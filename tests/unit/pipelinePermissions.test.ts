@@ -3,7 +3,7 @@ import { describePipeline, parsePipelineReference } from '../../src/request';
 import * as permissions from '../../src/resources/pipelinePermissions';
 import * as sharing from '../../src/resources/sharing';
 
-/** The body of contracts/ado-pipelinepermissions-7.2 GET__GetPipelinePermissionsForResource.json, abridged. */
+/** The body of tests/fixtures/contracts/ado-pipelinepermissions-7.2 GET__GetPipelinePermissionsForResource.json, abridged. */
 const PUBLISHED_GET = {
   resource: { type: 'queue', id: '1' },
   pipelines: [
