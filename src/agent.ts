@@ -2,39 +2,10 @@
  * The only module that touches the agent (azure-pipelines-task-lib): it reads inputs, endpoints and
  * variables, masks secrets, writes outputs and log lines, and sets the result.
  */
-import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { oneLine } from './errors';
-import type { MessageKey } from './messages';
+import { INPUT_NAMES, type OutputName } from './names';
 import { isVariableName, type RawTask } from './request';
-
-const INPUTS = [
-  'bootstrapConnection',
-  'connectionName',
-  'identityType',
-  'subscriptionId',
-  'subscriptionName',
-  'resourceGroup',
-  'roleDefinitionName',
-  'identityResourceGroup',
-  'identityName',
-  'identityLocation',
-  'applicationName',
-  'organizationUrl',
-  'project',
-  'connectionDescription',
-  'existingConnection',
-  'shareWithProjects',
-  'authorizeAllPipelines',
-  'authorizePipelines',
-  'managementGroupId',
-  'managementGroupName',
-  'roleAssignments',
-  'devOpsAuth',
-  'devOpsTokenVariable',
-  'dryRun',
-  'replicationWaitSeconds',
-] as const;
 
 const ENDPOINT_PARAMETERS = ['tenantid', 'serviceprincipalid', 'authenticationType', 'serviceprincipalkey', 'servicePrincipalCertificate'] as const;
 const ENDPOINT_DATA = [
@@ -53,9 +24,7 @@ export interface Agent {
   readTask(): RawTask;
   /** Registers a value with the agent's masker; call it the moment a secret exists. */
   secret(value: string | undefined): void;
-  /** A line of task.json `messages`, formatted by tl.loc with `args` for its `%s` placeholders. */
-  message(key: MessageKey, ...args: string[]): string;
-  output(name: string, value: string): void;
+  output(name: OutputName, value: string): void;
   info(line: string): void;
   debug(line: string): void;
   warn(line: string): void;
@@ -100,12 +69,11 @@ function secretVariable(name: string): { value?: string; secret: boolean } {
   const environmentName = name.replace(/[. ]/g, '_').toUpperCase();
   return { value, secret: value !== undefined && process.env[environmentName] === undefined };
 }
-let resourcesLoaded = false;
 
 export const agent: Agent = {
   readTask() {
     const inputs: RawTask['inputs'] = {};
-    for (const name of INPUTS) inputs[name] = tl.getInput(name, false);
+    for (const name of INPUT_NAMES) inputs[name] = tl.getInput(name, false);
     const id = inputs.bootstrapConnection ?? '';
     const parameters: RawTask['bootstrap']['parameters'] = {};
     const data: RawTask['bootstrap']['data'] = {};
@@ -152,15 +120,6 @@ export const agent: Agent = {
   },
   secret(value) {
     if (value) tl.setSecret(value);
-  },
-  message(key, ...args) {
-    if (!resourcesLoaded) {
-      // The bundle copies task.json beside index.js; task-lib reads its `messages` (and any
-      // Strings/resources.resjson/<culture>) from there. Loaded on first use, once.
-      tl.setResourcePath(path.join(__dirname, 'task.json'), true);
-      resourcesLoaded = true;
-    }
-    return tl.loc(key, ...args);
   },
   output(name, value) {
     tl.setVariable(name, value, false, true);

@@ -3,29 +3,34 @@
  * with workload identity federation, and the managed identity or app registration behind it.
  */
 import { agent as pipelineAgent, type Agent } from './agent';
+import { apply } from './apply';
 import { createClients } from './clients';
 import { systemClock, type Clock } from './clock';
+import { decide, preflight } from './decide';
 import { TaskError } from './errors';
-import { planFor } from './plan';
-import { provision } from './provision';
+import { read } from './read';
+import { checkedLines, doneLine, dryRunLines, dryRunSummary, outputs } from './report';
 import { parseRequest } from './request';
-import { dryRunSummary, report, summarize } from './report';
 
-/** One run of the task: the agent runs it through this file; the in-process tests call it with a fake agent and clock. */
+/** One run of the task. The agent runs this file; the in-process tests call `main` with a fake agent and clock. */
 export async function main(agent: Agent, clock: Clock): Promise<void> {
   try {
     const request = parseRequest(agent.readTask());
-    const plan = planFor(request);
     const clients = createClients(request, (secret) => agent.secret(secret), clock);
-    const provisioned = await provision(request, plan, clients, (step, result) => agent.info(agent.message(...summarize(step, result, request.dryRun))));
+    const observed = await read(request, clients);
+    checkedLines(request, observed).forEach((line) => agent.info(line));
+    const changes = decide(request, observed);
+    preflight(changes);
     if (request.dryRun) {
-      agent.succeed(agent.message(...dryRunSummary(provisioned)));
+      dryRunLines(changes).forEach((line) => agent.info(line));
+      agent.succeed(dryRunSummary(changes));
       return;
     }
-    report(request, provisioned, agent);
-    agent.succeed(agent.message('ConnectionReady', provisioned.connection.value.name));
+    const applied = await apply(request, changes, clients, (change, happened) => agent.info(doneLine(change, happened)));
+    for (const [name, value] of outputs(request, applied)) agent.output(name, value);
+    agent.succeed(`Service connection '${applied.connection.name || request.connectionName}' is ready.`);
   } catch (error) {
-    agent.fail(error instanceof TaskError ? error.describe() : agent.message('UnexpectedFailure', (error as Error)?.stack ?? String(error)));
+    agent.fail(error instanceof TaskError ? error.describe() : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`);
   }
 }
 

@@ -1,21 +1,69 @@
 /**
- * What the task tells the pipeline: a line per finished step, and the output variables.
+ * What the task tells the pipeline, all of it from the change set and what was read: the lines of what
+ * was checked, a line per resource as it is written (or, in a dry run, as it would be), the closing
+ * summary, and the output variables.
  */
-import type { Agent } from './agent';
-import type { Message } from './messages';
-import type { Step } from './plan';
-import type { Provisioned } from './provision';
-import type { ProvisioningRequest } from './request';
-import type { Outcome } from './resources/outcome';
+import type { Applied, Happened } from './apply';
+import { type Action, type Change, type ChangeSet, changesOf } from './decide';
+import type { OutputName } from './names';
+import { armWriteScopes, type Observed } from './read';
+import { describePipeline, type ProvisioningRequest } from './request';
+
+/** What the reads established, a line each; a check that could not be made says so instead. */
+export function checkedLines(request: ProvisioningRequest, observed: Observed): string[] {
+  const { azure, devops } = request;
+  const lines = [
+    `Checked: project '${observed.project.name}' in ${devops.organizationUrl}.`,
+    `Checked: subscription ${azure.subscriptionId} ('${observed.subscription.name}').`,
+    ...(azure.managementGroup ? [`Checked: management group '${azure.managementGroup.id}'.`] : []),
+    ...(azure.resourceGroup ? [`Checked: resource group '${azure.resourceGroup}'.`] : []),
+    ...observed.grants.map((grant) => `Checked: role '${grant.role.name}' at ${grant.scope}.`),
+    ...(devops.authorizePipelines.length > 0
+      ? [`Checked: pipelines ${devops.authorizePipelines.map(describePipeline).join(', ')} in project '${devops.project}'.`]
+      : []),
+    ...(devops.shareWithProjects.length > 0 ? [`Checked: projects ${quoted(devops.shareWithProjects)} to share the connection with.`] : []),
+  ];
+  for (const scope of armWriteScopes(request)) {
+    lines.push(
+      observed.armPermissions[scope.toLowerCase()]
+        ? `Checked: the bootstrap identity's permissions at ${scope}.`
+        : `Not checked: the bootstrap identity's permissions at ${scope} could not be read; the writes there will tell.`,
+    );
+  }
+  const access = observed.devopsAccess;
+  lines.push(
+    access.create === undefined && access.administer === undefined
+      ? `Not checked: the permissions on service connections in project '${devops.project}' could not be read; the writes will tell.`
+      : `Checked: the permissions on service connections in project '${devops.project}'.`,
+  );
+  return lines;
+}
+
+const DONE: Record<Happened, string> = { created: 'Created', updated: 'Updated', kept: 'Kept' };
+const WOULD: Record<Action, string> = { create: 'Would create', update: 'Would update', keep: 'Would keep' };
+
+/** The line for a resource once its write is done (or found done). */
+export function doneLine(change: Change, happened: Happened): string {
+  return `${DONE[happened]}: ${change.what}.`;
+}
+
+/** A dry run's line per resource: what a run would do. */
+export function dryRunLines(set: ChangeSet): string[] {
+  return changesOf(set).map((change) => `${WOULD[change.action]}: ${change.what}.`);
+}
+
+/** The closing line of a dry run. */
+export function dryRunSummary(set: ChangeSet): string {
+  const changes = changesOf(set);
+  const count = (action: Action): number => changes.filter((change) => change.action === action).length;
+  const inPlace = count('keep') === changes.length ? ': everything is in place' : '';
+  return `Dry run: nothing was written. A run would create ${count('create')}, update ${count('update')} and keep ${count('keep')} of ${changes.length} resources${inPlace}.`;
+}
 
 /** Output variables in the order later steps and templates chain on them; declared in task.json. */
-export function outputs(request: ProvisioningRequest, provisioned: Provisioned): [string, string][] {
-  const connection = provisioned.connection.value;
-  const identity =
-    'application' in provisioned
-      ? { clientId: provisioned.application.value.appId, principalId: provisioned.servicePrincipal.value.id, tenantId: connection.tenantId }
-      : provisioned.identity.value;
-  const common: [string, string][] = [
+export function outputs(request: ProvisioningRequest, applied: Applied): [OutputName, string][] {
+  const { connection, identity } = applied;
+  const common: [OutputName, string][] = [
     ['serviceConnectionName', connection.name || request.connectionName],
     ['serviceConnectionId', connection.id],
     ['clientId', identity.clientId],
@@ -25,34 +73,9 @@ export function outputs(request: ProvisioningRequest, provisioned: Provisioned):
     ['workloadIdentitySubject', connection.subject],
   ];
   // Declared after the others in task.json: set only when there is an application.
-  return 'application' in provisioned ? [...common, ['applicationObjectId', provisioned.application.value.id]] : common;
+  return applied.applicationObjectId === undefined ? common : [...common, ['applicationObjectId', applied.applicationObjectId]];
 }
 
-export function report(request: ProvisioningRequest, provisioned: Provisioned, agent: Agent): void {
-  for (const [name, value] of outputs(request, provisioned)) agent.output(name, value);
-}
-
-/**
- * One log line for a finished step: writes say what they did (in a dry run, what they would do), reads
- * what they found.
- */
-export function summarize(step: Step, result: unknown, dryRun = false): Message {
-  if (isOutcome(result)) return [(dryRun ? WOULD_MESSAGES : ACTION_MESSAGES)[result.action], step.summary.replace(/^ensure /, '')];
-  if (result === null) return ['StepNotFound', step.summary.replace(/^look for /, '')];
-  return ['StepChecked', step.summary.replace(/^(read|find|look for|check) /, '')];
-}
-
-const ACTION_MESSAGES = { created: 'StepCreated', updated: 'StepUpdated', kept: 'StepKept' } as const;
-const WOULD_MESSAGES = { created: 'StepWouldCreate', updated: 'StepWouldUpdate', kept: 'StepWouldKeep' } as const;
-
-/** The closing line of a dry run: what a run would do with each resource it ensures. */
-export function dryRunSummary(provisioned: Provisioned): Message {
-  const outcomes = Object.values(provisioned).filter(isOutcome);
-  const count = (action: Outcome<unknown>['action']): string => String(outcomes.filter((o) => o.action === action).length);
-  const inPlace = outcomes.every((o) => o.action === 'kept');
-  return [inPlace ? 'DryRunInPlace' : 'DryRunSummary', count('created'), count('updated'), count('kept'), String(outcomes.length)];
-}
-
-function isOutcome(value: unknown): value is Outcome<unknown> {
-  return typeof value === 'object' && value !== null && 'action' in value && 'value' in value;
+function quoted(names: string[]): string {
+  return names.map((name) => `'${name}'`).join(', ');
 }

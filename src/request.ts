@@ -6,11 +6,12 @@ import { Cloud, cloudFromEndpoint, withSlash } from './cloud';
 import { InputError, ServiceError } from './errors';
 import { distinctGrants, parseRoleAssignments, type RoleGrant } from './grants';
 import { defaultApplicationName, defaultIdentityName } from './naming';
+import type { InputName } from './names';
 import type { AgentNetworkSettings } from './network';
 
 /** Raw values as the agent hands them over (task-lib reads them). */
 export interface RawTask {
-  inputs: Record<string, string | undefined>;
+  inputs: Partial<Record<InputName, string>>;
   bootstrap: {
     id: string;
     url?: string;
@@ -142,13 +143,13 @@ export function isVariableName(value: string): boolean {
 }
 
 export function parseRequest(raw: RawTask): ProvisioningRequest {
-  const input = (name: string): string => (raw.inputs[name] ?? '').trim();
-  const required = (name: string): string => {
+  const input = (name: InputName): string => (raw.inputs[name] ?? '').trim();
+  const required = (name: InputName): string => {
     const value = input(name);
     if (!value) throw new InputError(name, 'is required.');
     return value;
   };
-  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+  const oneOf = <T extends string>(name: InputName, allowed: readonly T[], fallback: T): T => {
     const value = input(name) || fallback;
     const match = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
     if (!match) throw new InputError(name, `has the unsupported value '${value}'. Supported values are: ${allowed.join(', ')}.`);
@@ -231,8 +232,8 @@ export function parseRequest(raw: RawTask): ProvisioningRequest {
 
 /** The managed identity inputs; only the managed identity needs a resource group of its own. */
 function parseManagedIdentity(
-  input: (name: string) => string,
-  required: (name: string) => string,
+  input: (name: InputName) => string,
+  required: (name: InputName) => string,
   connectionName: string,
 ): ManagedIdentityRequest['identity'] {
   const resourceGroup = optionalResourceGroup('identityResourceGroup', required('identityResourceGroup'))!;

@@ -36,8 +36,8 @@ const enclosingDeadline = new AsyncLocalStorage<number>();
 
 /**
  * Runs `attempt` until it succeeds, or `retryAfter` says an error is not worth waiting for (returns
- * undefined), or the next try would start past the deadline; then the last error is raised with what was
- * awaited and for how long. `retryAfter` may return a delay the service asked for (Retry-After), which
+ * undefined), or the deadline has passed (no try starts after it; the last one starts at it); then the last
+ * error is raised with what was awaited and for how long. `retryAfter` may return a delay the service asked for (Retry-After), which
  * replaces the policy's; a service that asks for more than the deadline leaves is not waited for at all.
  */
 export async function waitFor<T>(
@@ -56,15 +56,16 @@ export async function waitFor<T>(
     } catch (error) {
       const asked = retryAfter(error);
       if (asked === undefined) throw error;
-      const delay = asked === 'policy' ? policy.delaysMs[Math.min(retry, policy.delaysMs.length - 1)] : asked;
       const now = clock.now();
-      if (now + delay > deadline) {
-        const bound = deadline === outer ? undefined : policy.maxTotalMs;
-        const note =
-          asked === 'policy' || bound === undefined ? undefined : `the service asked to wait ${seconds(delay)} s more, beyond this task's ${seconds(bound)} s bound`;
+      if (asked !== 'policy' && now + asked > deadline) {
+        // The service asked for more than the bound leaves: not worth a wait that ends in failure anyway.
+        const note = deadline === outer ? undefined : `the service asked to wait ${seconds(asked)} s more, beyond this task's ${seconds(policy.maxTotalMs)} s bound`;
         throw gaveUp(what, now - started, error, note);
       }
-      await clock.sleep(delay);
+      if (now >= deadline) throw gaveUp(what, now - started, error);
+      // The policy's delay, cut short so that the last try starts at the deadline at the latest.
+      const delay = asked === 'policy' ? policy.delaysMs[Math.min(retry, policy.delaysMs.length - 1)] : asked;
+      await clock.sleep(Math.min(delay, deadline - now));
     }
   }
 }

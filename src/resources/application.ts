@@ -6,9 +6,8 @@
 import type { Clients } from '../clients';
 import { TaskError } from '../errors';
 import { toTaskError } from '../failures';
-import { REPLICATION, waitFor } from '../retry';
-import { graphCall, isReplicationLag, odataKey, type GraphWriteOptions } from './graph';
-import type { Outcome } from './outcome';
+import { waitFor, type WaitPolicy } from '../retry';
+import { graphCall, isReplicationLag, odataKey } from './graph';
 
 /**
  * Single tenant: the Entra issuer of new Azure DevOps connections refuses multi-tenant applications
@@ -85,47 +84,41 @@ export function decideApplication(desired: DesiredApplication, existing: Applica
 }
 
 /**
- * Creates the application when missing, with Graph's idempotent upsert: a concurrent run that created it
- * a moment ago turns the create into an update (204, no body), after which the application is read back.
- * An existing one is brought to the desired display name and audience.
+ * Brings an existing application to the desired display name and audience, or creates it with Graph's
+ * idempotent upsert by uniqueName: a concurrent run that created it a moment ago turns the create into an
+ * update (204, no body), after which the application is read back, waiting out the replica that answered.
  */
-export async function ensureApplication(
+export async function writeApplication(
   clients: Clients,
   desired: DesiredApplication,
   existing: Application | null,
-  options: GraphWriteOptions = {},
-): Promise<Outcome<Application>> {
+  replication: WaitPolicy,
+): Promise<{ created: boolean; value: Application }> {
   const graph = await clients.graph();
   if (existing) {
-    const patch = changes(desired, existing);
-    if (!patch) return { action: 'kept', value: existing };
-    options.beforeWrite?.();
-    if (options.dryRun) return { action: 'updated', value: fromWire({ ...existing, ...patch }) };
+    const patch = changes(desired, existing) ?? {};
     await graphCall(clients, `update the application '${existing.displayName}' (${existing.appId})`, () => graph.api(`/applications/${existing.id}`).patch(patch));
-    return { action: 'updated', value: fromWire({ ...existing, ...patch }) };
+    return { created: false, value: fromWire({ ...existing, ...patch }) };
   }
-
-  options.beforeWrite?.();
-  if (options.dryRun) return { action: 'created', value: fromWire({ ...toWire(desired), uniqueName: desired.uniqueName }) };
   const operation = `create the application '${desired.displayName}'`;
-  const created = await graphCall(clients, 
+  const created = await graphCall(
+    clients,
     operation,
     () => graph.api(byUniqueName(desired.uniqueName)).header('Prefer', 'create-if-missing').patch(toWire(desired)) as Promise<WireApplication | undefined>,
   );
-  if (created?.id) return { action: 'created', value: fromWire(created) };
-
-  // 204: it existed after all (made by a concurrent run, or not yet visible to our read). Read it back,
-  // waiting out the replica that answered the read.
-  const found = await waitFor(clients.clock,    `the application '${desired.uniqueName}' to replicate in Microsoft Graph`,
+  if (created?.id) return { created: true, value: fromWire(created) };
+  const found = await waitFor(
+    clients.clock,
+    `the application '${desired.uniqueName}' to replicate in Microsoft Graph`,
     async () => {
       const application = await readApplication(clients, desired.uniqueName);
       if (!application) throw replicating(operation, desired.uniqueName);
       return application;
     },
     (error) => (isReplicationLag(error as TaskError) ? 'policy' : undefined),
-    options.replication ?? REPLICATION,
+    replication,
   );
-  return { action: 'updated', value: found };
+  return { created: false, value: found };
 }
 
 function replicating(operation: string, uniqueName: string): TaskError {

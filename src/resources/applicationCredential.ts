@@ -5,10 +5,9 @@
  */
 import type { Clients } from '../clients';
 import type { TaskError } from '../errors';
-import { REPLICATION, waitFor } from '../retry';
-import { FederatedCredential, TOKEN_EXCHANGE_AUDIENCE, trusts } from './federatedCredential';
-import { graphCall, isReplicationLag, odataKey, type GraphWriteOptions } from './graph';
-import type { Outcome } from './outcome';
+import { waitFor, type WaitPolicy } from '../retry';
+import { type FederatedCredential, TOKEN_EXCHANGE_AUDIENCE } from './federatedCredential';
+import { graphCall, isReplicationLag, odataKey } from './graph';
 
 export interface DesiredApplicationCredential {
   /** Object id of the application. */
@@ -40,56 +39,56 @@ export function fromWire(wire: WireApplicationCredential): FederatedCredential {
 }
 
 /**
- * Adds the credential unless one on the application already trusts the connection's tokens (under any
- * name: Graph keeps issuer and subject unique per application). `applicationIsNew` skips the list. Graph
- * may not know an application created a moment ago (404 Request_ResourceNotFound): that is awaited, bounded.
+ * The application's federated credentials, following Graph's paging. Graph may not know an application
+ * created a moment ago (404 Request_ResourceNotFound): that is awaited, bounded by `replication`.
  */
-export async function ensureApplicationCredential(
+export async function listApplicationCredentials(
+  clients: Clients,
+  application: { id: string; displayName: string },
+  replication: WaitPolicy,
+): Promise<FederatedCredential[]> {
+  const graph = await clients.graph();
+  const operation = `list the federated credentials of the application '${application.displayName}'`;
+  type Page = { value?: WireApplicationCredential[]; '@odata.nextLink'?: string };
+  return waitFor(
+    clients.clock,
+    `the application '${application.displayName}' to replicate in Microsoft Graph`,
+    async () => {
+      const credentials: FederatedCredential[] = [];
+      for (let next: string | undefined = collectionOf(application.id); next; ) {
+        const url: string = next;
+        const page = await graphCall(clients, operation, () => graph.api(url).get() as Promise<Page>);
+        credentials.push(...(page.value ?? []).map(fromWire));
+        next = page['@odata.nextLink'];
+      }
+      return credentials;
+    },
+    lagging,
+    replication,
+  );
+}
+
+/**
+ * Writes the credential with Graph's upsert by name (create, or update what that name holds); every other
+ * credential stays. A new application may not be known yet to the replica that answers: awaited, bounded.
+ */
+export async function writeApplicationCredential(
   clients: Clients,
   desired: DesiredApplicationCredential,
-  applicationIsNew: boolean,
-  options: GraphWriteOptions = {},
-): Promise<Outcome<FederatedCredential>> {
-  const replication = options.replication ?? REPLICATION;
+  replication: WaitPolicy,
+): Promise<FederatedCredential> {
   const graph = await clients.graph();
-  const collection = `/applications/${desired.applicationId}/federatedIdentityCredentials`;
-  const awaitingApplication = `the application '${desired.applicationName}' to replicate in Microsoft Graph`;
-  const lagging = (error: unknown): 'policy' | undefined => (isReplicationLag(error as TaskError) ? 'policy' : undefined);
-
-  let existingByName: FederatedCredential | undefined;
-  if (!applicationIsNew) {
-    const listOperation = `list the federated credentials of the application '${desired.applicationName}'`;
-    const listed = await waitFor(clients.clock,      awaitingApplication,
-      async () => {
-        type Page = { value?: WireApplicationCredential[]; '@odata.nextLink'?: string };
-        const credentials: FederatedCredential[] = [];
-        for (let next: string | undefined = collection; next; ) {
-          const url: string = next;
-          const page = await graphCall(clients, listOperation, () => graph.api(url).get() as Promise<Page>);
-          credentials.push(...(page.value ?? []).map(fromWire));
-          next = page['@odata.nextLink'];
-        }
-        return credentials;
-      },
-      lagging,
-      replication,
-    );
-    for (const credential of listed) {
-      if (trusts(credential, desired)) return { action: 'kept', value: credential };
-      if (credential.name.toLowerCase() === desired.name.toLowerCase()) existingByName = credential;
-    }
-  }
-  options.beforeWrite?.();
-  if (options.dryRun) return { action: existingByName ? 'updated' : 'created', value: fromWire({ ...toWire(desired), name: desired.name }) };
-
   const operation = `add the federated credential '${desired.name}' to the application '${desired.applicationName}'`;
-  const written = await waitFor(clients.clock,    awaitingApplication,
+  const written = await waitFor(
+    clients.clock,
+    `the application '${desired.applicationName}' to replicate in Microsoft Graph`,
     () =>
-      graphCall(clients, 
+      graphCall(
+        clients,
         operation,
         () =>
           graph
-            .api(`${collection}(name=${odataKey(desired.name)})`)
+            .api(`${collectionOf(desired.applicationId)}(name=${odataKey(desired.name)})`)
             .header('Prefer', 'create-if-missing')
             .patch(toWire(desired)) as Promise<WireApplicationCredential | undefined>,
       ),
@@ -97,6 +96,13 @@ export async function ensureApplicationCredential(
     replication,
   );
   // 201 carries the new credential; 204 (the name existed) carries nothing: it now holds what was sent.
-  if (written?.name) return { action: existingByName ? 'updated' : 'created', value: fromWire(written) };
-  return { action: 'updated', value: fromWire({ ...toWire(desired), name: desired.name }) };
+  return written?.name ? fromWire(written) : fromWire({ ...toWire(desired), name: desired.name });
+}
+
+function collectionOf(applicationId: string): string {
+  return `/applications/${applicationId}/federatedIdentityCredentials`;
+}
+
+function lagging(error: unknown): 'policy' | undefined {
+  return isReplicationLag(error as TaskError) ? 'policy' : undefined;
 }

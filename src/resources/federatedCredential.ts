@@ -7,7 +7,6 @@ import type { Clients } from '../clients';
 import type { TaskError } from '../errors';
 import { TRANSIENT, waitFor } from '../retry';
 import { arm } from './arm';
-import type { Outcome, WriteOptions } from './outcome';
 
 /** The audience Entra ID expects in pipeline tokens. */
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
@@ -51,7 +50,7 @@ export function trusts(credential: FederatedCredential, desired: Pick<DesiredCre
  * create it otherwise. Every other credential is left as it is.
  */
 export function decideCredential(
-  desired: DesiredCredential,
+  desired: Pick<DesiredCredential, 'name' | 'issuer' | 'subject'>,
   existing: readonly FederatedCredential[],
 ): { action: 'keep'; credential: FederatedCredential } | { action: 'create' | 'update' } {
   const trusting = existing.find((credential) => trusts(credential, desired));
@@ -59,36 +58,32 @@ export function decideCredential(
   return existing.some((credential) => credential.name.toLowerCase() === desired.name.toLowerCase()) ? { action: 'update' } : { action: 'create' };
 }
 
-/**
- * Adds the credential unless one on the identity already trusts the connection's tokens. `knownAbsent`
- * skips the read for an identity created in this run. Credentials it finds are never removed.
- */
-export async function ensureFederatedCredential(
-  clients: Clients,
-  desired: DesiredCredential,
-  knownAbsent: boolean,
-  options: WriteOptions = {},
-): Promise<Outcome<FederatedCredential>> {
+/** The identity's federated credentials. */
+export async function listFederatedCredentials(clients: Clients, resourceGroup: string, identityName: string): Promise<FederatedCredential[]> {
+  const { msi } = await clients.azure();
+  const existing: FederatedCredential[] = [];
+  await arm(clients, `list the federated credentials of '${identityName}'`, async () => {
+    existing.length = 0;
+    for await (const wire of msi.federatedIdentityCredentials.list(resourceGroup, identityName)) existing.push(fromWire(wire));
+  });
+  return existing;
+}
+
+/** Writes the credential under its name (create or update: a PUT); every other credential stays. */
+export async function writeFederatedCredential(clients: Clients, desired: DesiredCredential): Promise<FederatedCredential> {
   const { msi } = await clients.azure();
   const operation = `add the federated credential '${desired.name}' to the managed identity '${desired.identityName}'`;
-  const existing: FederatedCredential[] = [];
-  if (!knownAbsent) {
-    await arm(clients, `list the federated credentials of '${desired.identityName}'`, async () => {
-      for await (const wire of msi.federatedIdentityCredentials.list(desired.resourceGroup, desired.identityName)) existing.push(fromWire(wire));
-    });
-  }
-  const decision = decideCredential(desired, existing);
-  if (decision.action === 'keep') return { action: 'kept', value: decision.credential };
-  const action = decision.action === 'update' ? 'updated' : 'created';
-  options.beforeWrite?.();
-  if (options.dryRun) return { action, value: { name: desired.name, ...toWire(desired) } as FederatedCredential };
-  const written = await waitFor(clients.clock,    'other writes to the same managed identity to finish',
+  const written = await waitFor(
+    clients.clock,
+    'other writes to the same managed identity to finish',
     () =>
-      arm(clients, operation, () => msi.federatedIdentityCredentials.createOrUpdate(desired.resourceGroup, desired.identityName, desired.name, toWire(desired))),
+      arm(clients, operation, () =>
+        msi.federatedIdentityCredentials.createOrUpdate(desired.resourceGroup, desired.identityName, desired.name, toWire(desired)),
+      ),
     // ARM serializes credential writes per identity and refuses overlapping ones with this 409 (docs/wire.md);
     // it is the one conflict that clears by waiting.
     (error) => ((error as TaskError).code === 'ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity' ? 'policy' : undefined),
     TRANSIENT,
   );
-  return { action, value: fromWire(written) };
+  return fromWire(written);
 }

@@ -6,13 +6,7 @@
 import type { TaskError } from '../errors';
 import type { Clients } from '../clients';
 import { isTransient, statusOf, toTaskError } from '../failures';
-import { TRANSIENT, waitFor, type WaitPolicy } from '../retry';
-import type { WriteOptions } from './outcome';
-
-export interface GraphWriteOptions extends WriteOptions {
-  /** How long to wait for a new object to replicate in Microsoft Graph; default REPLICATION. */
-  replication?: WaitPolicy;
-}
+import { TRANSIENT, waitFor } from '../retry';
 
 /** An OData string key, `'value'`: quotes doubled (OData ABNF), the rest made safe for a URL path. */
 export function odataKey(value: string): string {

@@ -6,7 +6,6 @@ import type { Clients } from '../clients';
 import { ConflictError } from '../errors';
 import { CONNECTION_TAG, CREATED_BY_TAG, CREATED_BY_VALUE } from '../naming';
 import { arm, isNotFound } from './arm';
-import type { Outcome, WriteOptions } from './outcome';
 
 export interface DesiredIdentity {
   resourceGroup: string;
@@ -73,17 +72,10 @@ export async function readIdentity(clients: Clients, resourceGroup: string, name
   );
 }
 
-export async function ensureIdentity(
-  clients: Clients,
-  desired: DesiredIdentity,
-  existing: ManagedIdentity | null,
-  options: WriteOptions = {},
-): Promise<Outcome<ManagedIdentity>> {
-  if (decideIdentity(desired, existing) === 'keep') return { action: 'kept', value: existing! };
-  options.beforeWrite?.();
-  if (options.dryRun) return { action: 'created', value: fromWire({ ...toWire(desired), name: desired.name }, desired.resourceGroup) };
+/** Creates the identity (a PUT: a concurrent run's identity of the same name is the same identity). */
+export async function createIdentity(clients: Clients, desired: DesiredIdentity): Promise<ManagedIdentity> {
   const created = await arm(clients, `create the managed identity '${desired.name}' in '${desired.resourceGroup}'`, async () =>
     (await clients.azure()).msi.userAssignedIdentities.createOrUpdate(desired.resourceGroup, desired.name, toWire(desired)),
   );
-  return { action: 'created', value: fromWire(created, desired.resourceGroup) };
+  return fromWire(created, desired.resourceGroup);
 }

@@ -12,7 +12,6 @@ import { InputError } from '../errors';
 import { describePipeline, type PipelineReference } from '../request';
 import { devops } from './devops';
 import type { Project } from './lookups';
-import type { Outcome, WriteOptions } from './outcome';
 
 /** The pipeline-permissions resource type of a service connection. */
 const ENDPOINT = 'endpoint';
@@ -21,13 +20,6 @@ export interface PipelinePermissions {
   /** "Open access": every pipeline of the project may use the connection. */
   allPipelines: boolean;
   /** Definition ids authorized one by one. */
-  pipelineIds: number[];
-}
-
-export interface DesiredPermissions {
-  project: Project;
-  connectionId: string;
-  allPipelines: boolean;
   pipelineIds: number[];
 }
 
@@ -67,33 +59,22 @@ export function toWire(connectionId: string, grant: PipelinePermissions): WirePe
   };
 }
 
-/**
- * Grants what is missing. `knownAbsent` skips the read for a connection created in this run, which
- * no pipeline can have been authorized for yet.
- */
-export async function ensurePipelinePermissions(
-  clients: Clients,
-  desired: DesiredPermissions,
-  knownAbsent: boolean,
-  options: WriteOptions = {},
-): Promise<Outcome<PipelinePermissions>> {
-  const { project, connectionId } = desired;
-  const wanted: PipelinePermissions = { allPipelines: desired.allPipelines, pipelineIds: desired.pipelineIds };
-  const current = knownAbsent
-    ? { allPipelines: false, pipelineIds: [] }
-    : fromWire(
-        await devops(clients, `read the pipeline permissions of the service connection ${connectionId} in project '${project.name}'`, () =>
-          clients.devopsRest.getPipelinePermissions(project.id, ENDPOINT, connectionId),
-        ),
-      );
-  const grant = missing(current, wanted);
-  if (isEmpty(grant)) return { action: 'kept', value: current };
-  options.beforeWrite?.();
-  if (options.dryRun) return { action: 'updated', value: { allPipelines: current.allPipelines || wanted.allPipelines, pipelineIds: [...new Set([...current.pipelineIds, ...wanted.pipelineIds])] } };
-  const written = await devops(clients, `authorize pipelines to use the service connection ${connectionId} in project '${project.name}'`, () =>
-    clients.devopsRest.updatePipelinePermissions(project.id, ENDPOINT, connectionId, toWire(connectionId, grant)),
+/** What pipelines may use the connection now. */
+export async function readPipelinePermissions(clients: Clients, project: Project, connectionId: string): Promise<PipelinePermissions> {
+  return fromWire(
+    await devops(clients, `read the pipeline permissions of the service connection ${connectionId} in project '${project.name}'`, () =>
+      clients.devopsRest.getPipelinePermissions(project.id, ENDPOINT, connectionId),
+    ),
   );
-  return { action: 'updated', value: fromWire(written) };
+}
+
+/** Grants `grant` (only what is missing: the service merges it into what exists) and answers what now is. */
+export async function grantPipelinePermissions(clients: Clients, project: Project, connectionId: string, grant: PipelinePermissions): Promise<PipelinePermissions> {
+  return fromWire(
+    await devops(clients, `authorize pipelines to use the service connection ${connectionId} in project '${project.name}'`, () =>
+      clients.devopsRest.updatePipelinePermissions(project.id, ENDPOINT, connectionId, toWire(connectionId, grant)),
+    ),
+  );
 }
 
 // ---- pipeline definitions by id or name ---------------------------------------------------------

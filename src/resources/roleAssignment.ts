@@ -6,9 +6,8 @@ import type { RoleAssignmentCreateParameters } from '@azure/arm-authorization';
 import type { Clients } from '../clients';
 import type { TaskError } from '../errors';
 import { roleAssignmentName } from '../naming';
-import { REPLICATION, WaitPolicy, waitFor } from '../retry';
+import { waitFor, type WaitPolicy } from '../retry';
 import { arm, isNotFound } from './arm';
-import type { Outcome, WriteOptions } from './outcome';
 
 export interface DesiredRoleAssignment {
   scope: string;
@@ -30,46 +29,57 @@ export function toWire(desired: DesiredRoleAssignment): RoleAssignmentCreatePara
   return { roleDefinitionId: desired.roleDefinitionId, principalId: desired.principalId, principalType: 'ServicePrincipal' };
 }
 
-export interface RoleAssignmentOptions extends WriteOptions {
-  /** How long to wait for a new principal to replicate (PrincipalNotFound); default REPLICATION. */
-  replication?: WaitPolicy;
+function operationOf(desired: DesiredRoleAssignment): string {
+  return `assign the role '${desired.roleName}' to ${desired.principalId} at ${desired.scope}`;
 }
 
 /**
- * Grants the role under a deterministic name. `knownAbsent` skips the read when the principal was
- * created in this run and so cannot hold the assignment yet. Assignments it finds, under this name or
- * any other, are never changed or removed.
+ * The assignment under this task's deterministic name, or null. Assignments of the same grant under
+ * other names are found by the create (RoleAssignmentExists); none is ever changed or removed.
  */
-export async function ensureRoleAssignment(
-  clients: Clients,
-  desired: DesiredRoleAssignment,
-  knownAbsent: boolean,
-  options: RoleAssignmentOptions = {},
-): Promise<Outcome<RoleAssignment>> {
+export async function readRoleAssignment(clients: Clients, desired: DesiredRoleAssignment): Promise<RoleAssignment | null> {
   const { authorization } = await clients.azure();
   const name = roleAssignmentName(desired.scope, desired.principalId, desired.roleDefinitionId);
-  const value: RoleAssignment = { name, scope: desired.scope, roleDefinitionId: desired.roleDefinitionId, principalId: desired.principalId };
-  const armScope = desired.scope.replace(/^\//, '');
-  const operation = `assign the role '${desired.roleName}' to ${desired.principalId || 'the new identity'} at ${desired.scope}`;
-  if (!knownAbsent) {
-    const found = await arm(clients, operation, () => authorization.roleAssignments.get(armScope, name)).catch((error: unknown) =>
-      isNotFound(error) ? null : Promise.reject(error),
-    );
-    if (found) return { action: 'kept', value };
-  }
-  options.beforeWrite?.();
-  if (options.dryRun) return { action: 'created', value };
+  const found = await arm(clients, operationOf(desired), () => authorization.roleAssignments.get(armScopeOf(desired.scope), name)).catch((error: unknown) =>
+    isNotFound(error) ? null : Promise.reject(error),
+  );
+  return found ? valueOf(desired) : null;
+}
+
+/**
+ * Grants the role under its deterministic name, waiting (bounded by `replication`) for a new principal to
+ * replicate. `created: false` when the grant turned out to exist already (RoleAssignmentExists: the same
+ * principal, role and scope under another name, or a concurrent run's PUT).
+ */
+export async function createRoleAssignment(
+  clients: Clients,
+  desired: DesiredRoleAssignment,
+  replication: WaitPolicy,
+): Promise<{ created: boolean; value: RoleAssignment }> {
+  const { authorization } = await clients.azure();
+  const value = valueOf(desired);
   try {
-    await waitFor(clients.clock,      `the identity ${desired.principalId} to replicate to Azure Resource Manager`,
-      () => arm(clients, operation, () => authorization.roleAssignments.create(armScope, name, toWire(desired))),
+    await waitFor(
+      clients.clock,
+      `the identity ${desired.principalId} to replicate to Azure Resource Manager`,
+      () => arm(clients, operationOf(desired), () => authorization.roleAssignments.create(armScopeOf(desired.scope), value.name, toWire(desired))),
       // Some tenants still report PrincipalNotFound with principalType set: it clears as the principal replicates.
       (error) => ((error as TaskError).code === 'PrincipalNotFound' ? 'policy' : undefined),
-      options.replication ?? REPLICATION,
+      replication,
     );
-    return { action: 'created', value };
+    return { created: true, value };
   } catch (error) {
-    // The same principal, role and scope under another name (or a concurrent run's PUT): the grant exists.
-    if ((error as TaskError).code === 'RoleAssignmentExists') return { action: 'kept', value };
+    if ((error as TaskError).code === 'RoleAssignmentExists') return { created: false, value };
     throw error;
   }
+}
+
+function valueOf(desired: DesiredRoleAssignment): RoleAssignment {
+  const name = roleAssignmentName(desired.scope, desired.principalId, desired.roleDefinitionId);
+  return { name, scope: desired.scope, roleDefinitionId: desired.roleDefinitionId, principalId: desired.principalId };
+}
+
+/** @azure/arm-authorization's path template is `/{scope}/providers/…`: the scope goes without its leading slash. */
+function armScopeOf(scope: string): string {
+  return scope.replace(/^\//, '');
 }

@@ -7,7 +7,6 @@ import type { Clients } from '../clients';
 import { ConflictError, ServiceError, TaskError } from '../errors';
 import { TRANSIENT, waitFor } from '../retry';
 import { devops, unknownOrganization } from './devops';
-import type { Outcome, WriteOptions } from './outcome';
 
 export interface DesiredConnection {
   name: string;
@@ -142,28 +141,23 @@ export function decideConnection(desired: DesiredConnection, existing: ServiceEn
   return compare(desired, existing) === 'same' ? 'keep' : 'update';
 }
 
-export async function ensureConnection(
-  clients: Clients,
-  desired: DesiredConnection,
-  existing: ServiceEndpoint | null,
-  whenExists: 'reuse' | 'fail',
-  options: WriteOptions = {},
-): Promise<Outcome<Connection>> {
-  if (existing) return reuse(clients, desired, existing, whenExists, options);
-  options.beforeWrite?.();
-  if (options.dryRun) return { action: 'created', value: fromWire(toWire(desired)) };
+/**
+ * Creates the connection. When the name is taken after all (another run created it a moment ago, or this
+ * run did and its answer was lost, so resources/devops.ts retried the create), converges on that
+ * connection instead of failing: keeps or updates it when it may be reused.
+ */
+export async function createConnection(clients: Clients, desired: DesiredConnection, whenExists: 'reuse' | 'fail'): Promise<{ action: 'created' | 'updated' | 'kept'; value: Connection }> {
   let created: ServiceEndpoint;
   try {
     created = await devops(clients, `create the service connection '${desired.name}'`, async () =>
       (await clients.devopsApi()).serviceEndpoints.createServiceEndpoint(toWire(desired)),
     );
   } catch (error) {
-    // The name is taken: another run created it a moment ago, or this run did and its answer was lost
-    // (resources/devops.ts retried the create). Converge on that connection instead of failing.
     if ((error as TaskError).code !== 'DuplicateServiceConnectionException') throw error;
     const raced = await findConnection(clients, desired.project.id, desired.name);
     if (!raced) throw error;
-    return reuse(clients, desired, raced, whenExists, options);
+    if (decideConnection(desired, raced, whenExists) === 'keep') return { action: 'kept', value: await untilReady(clients, desired.project.id, fromWire(raced)) };
+    return { action: 'updated', value: await updateConnection(clients, desired, raced) };
   }
   return { action: 'created', value: await untilReady(clients, desired.project.id, fromWire(created)) };
 }
@@ -198,18 +192,8 @@ export function assertReusable(
   }
 }
 
-async function reuse(
-  clients: Clients,
-  desired: DesiredConnection,
-  existing: ServiceEndpoint,
-  whenExists: 'reuse' | 'fail',
-  options: WriteOptions,
-): Promise<Outcome<Connection>> {
-  if (decideConnection(desired, existing, whenExists) === 'keep') {
-    return { action: 'kept', value: options.dryRun ? fromWire(existing) : await untilReady(clients, desired.project.id, fromWire(existing)) };
-  }
-  options.beforeWrite?.();
-  if (options.dryRun) return { action: 'updated', value: fromWire(existing) };
+/** Changes what this task owns in an existing connection, keeping what Azure DevOps generated (issuer, subject). */
+export async function updateConnection(clients: Clients, desired: DesiredConnection, existing: ServiceEndpoint): Promise<Connection> {
   const wanted = toWire(desired);
   const merged: ServiceEndpoint = {
     ...existing,
@@ -217,7 +201,6 @@ async function reuse(
     url: wanted.url,
     authorization: {
       scheme: SCHEME,
-      // Keep what Azure DevOps generated (issuer, subject) and change only what we own.
       parameters: { ...stripScope(existing.authorization?.parameters), ...wanted.authorization?.parameters },
     },
     data: { ...withoutScopeData(existing.data), ...wanted.data },
@@ -225,7 +208,7 @@ async function reuse(
   const updated = await devops(clients, `update the service connection '${desired.name}'`, async () =>
     (await clients.devopsApi()).serviceEndpoints.updateServiceEndpoint(merged, existing.id ?? ''),
   );
-  return { action: 'updated', value: await untilReady(clients, desired.project.id, fromWire({ ...existing, ...updated })) };
+  return untilReady(clients, desired.project.id, fromWire({ ...existing, ...updated }));
 }
 
 function withoutScopeData(data: Record<string, string> | undefined): Record<string, string> {
@@ -238,7 +221,7 @@ function stripScope(parameters: Record<string, string> | undefined): Record<stri
 }
 
 /** Manual connections are ready at once; should one report InProgress, wait a bounded time for it. */
-async function untilReady(clients: Clients, project: string, connection: Connection): Promise<Connection> {
+export async function untilReady(clients: Clients, project: string, connection: Connection): Promise<Connection> {
   const check = (current: Connection): Connection => {
     if (current.failed) {
       throw new ServiceError(current.failed, { operation: `prepare the service connection '${current.name}'` });

@@ -5,9 +5,8 @@
 import type { Clients } from '../clients';
 import { ServiceError, type TaskError } from '../errors';
 import { toTaskError } from '../failures';
-import { REPLICATION, waitFor } from '../retry';
-import { graphCall, odataKey, type GraphWriteOptions } from './graph';
-import type { Outcome } from './outcome';
+import { waitFor, type WaitPolicy } from '../retry';
+import { graphCall, odataKey } from './graph';
 
 export interface ServicePrincipal {
   /** Object id: the principal id of role assignments. */
@@ -84,42 +83,39 @@ export async function readServicePrincipal(clients: Clients, appId: string): Pro
 }
 
 /**
- * Finds the service principal of the application, or creates it with Graph's upsert by appId.
- * `applicationIsNew` skips the read (a new application has no service principal) and lets the create
- * wait for the new application to replicate.
+ * Creates the service principal of the application with Graph's upsert by appId. `applicationIsNew` lets
+ * the create wait (bounded by `replication`) for the new application to replicate. `created: false` when
+ * it existed after all (204: a concurrent run, or a replica the read missed); it is then read back.
  */
-export async function ensureServicePrincipal(
+export async function createServicePrincipal(
   clients: Clients,
   appId: string,
   applicationIsNew: boolean,
-  options: GraphWriteOptions = {},
-): Promise<Outcome<ServicePrincipal>> {
-  if (!applicationIsNew) {
-    const existing = await readServicePrincipal(clients, appId);
-    if (existing) return { action: 'kept', value: existing };
-  }
-  options.beforeWrite?.();
-  if (options.dryRun) return { action: 'created', value: fromWire({ appId }) };
+  replication: WaitPolicy,
+): Promise<{ created: boolean; value: ServicePrincipal }> {
   const graph = await clients.graph();
   const operation = `create the service principal of application ${appId}`;
-  const written = await waitFor(clients.clock,    `the application ${appId} to replicate in Microsoft Graph`,
+  const written = await waitFor(
+    clients.clock,
+    `the application ${appId} to replicate in Microsoft Graph`,
     () =>
       graphCall(clients, operation, () => graph.api(byAppId(appId)).header('Prefer', 'create-if-missing').patch(toWire()) as Promise<WireServicePrincipal | undefined>).catch(
         (error: unknown) => Promise.reject(explained(error as TaskError, applicationIsNew)),
       ),
     (error) => (isAwaitingApplication(error as TaskError, applicationIsNew) ? 'policy' : undefined),
-    options.replication ?? REPLICATION,
+    replication,
   );
-  if (written?.id) return { action: 'created', value: fromWire(written) };
-  // 204: it existed (a concurrent run, or a replica our read missed); read it back.
-  const found = await waitFor(clients.clock,    `the service principal of application ${appId} to replicate in Microsoft Graph`,
+  if (written?.id) return { created: true, value: fromWire(written) };
+  const found = await waitFor(
+    clients.clock,
+    `the service principal of application ${appId} to replicate in Microsoft Graph`,
     async () => {
       const principal = await readServicePrincipal(clients, appId);
       if (principal) return principal;
       throw toTaskError('graph', operation, { statusCode: 404, code: 'Request_ResourceNotFound', message: 'Graph answered that it exists, but reading it found nothing yet' });
     },
     (error) => ((error as TaskError).code === 'Request_ResourceNotFound' ? 'policy' : undefined),
-    options.replication ?? REPLICATION,
+    replication,
   );
-  return { action: 'updated', value: found };
+  return { created: false, value: found };
 }

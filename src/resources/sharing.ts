@@ -12,7 +12,6 @@ import type { Clients } from '../clients';
 import { ConflictError, TaskError } from '../errors';
 import { devops } from './devops';
 import { lookupProject, type Project } from './lookups';
-import type { Outcome, WriteOptions } from './outcome';
 import { findConnection } from './serviceConnection';
 
 /** A project to share with, and the id of a connection of the same name already in it, if any. */
@@ -58,11 +57,6 @@ export interface DesiredSharing {
   projects: Project[];
 }
 
-export interface Sharing {
-  /** Ids of every project the connection is in after this step. */
-  projectIds: string[];
-}
-
 /** The projects the connection is not in yet, each once. */
 export function missingProjects(currentProjectIds: string[], wanted: Project[]): Project[] {
   const current = new Set(currentProjectIds.map((id) => id.toLowerCase()));
@@ -73,20 +67,12 @@ export function toWire(projects: Project[], connectionName: string, description:
   return projects.map((project) => ({ projectReference: { id: project.id, name: project.name }, name: connectionName, description }));
 }
 
-export async function ensureShared(
-  clients: Clients,
-  desired: DesiredSharing,
-  currentProjectIds: string[],
-  options: WriteOptions = {},
-): Promise<Outcome<Sharing>> {
-  const add = missingProjects(currentProjectIds, desired.projects);
-  if (add.length === 0) return { action: 'kept', value: { projectIds: currentProjectIds } };
-  options.beforeWrite?.();
-  if (options.dryRun) return { action: 'updated', value: { projectIds: [...currentProjectIds, ...add.map((p) => p.id)] } };
-  const names = add.map((p) => `'${p.name}'`).join(', ');
+/** Adds the connection to `desired.projects`, under its own name; none is ever removed. */
+export async function share(clients: Clients, desired: DesiredSharing): Promise<void> {
+  const names = desired.projects.map((p) => `'${p.name}'`).join(', ');
   try {
     await devops(clients, `share the service connection '${desired.connectionName}' with ${names}`, async () =>
-      (await clients.devopsApi()).serviceEndpoints.shareServiceEndpoint(toWire(add, desired.connectionName, desired.description), desired.connectionId),
+      (await clients.devopsApi()).serviceEndpoints.shareServiceEndpoint(toWire(desired.projects, desired.connectionName, desired.description), desired.connectionId),
     );
   } catch (error) {
     if ((error as TaskError).code !== 'DuplicateServiceConnectionException') throw error;
@@ -96,5 +82,4 @@ export async function ensureShared(
       hint: 'Rename or remove that connection, or leave that project out of shareWithProjects',
     });
   }
-  return { action: 'updated', value: { projectIds: [...currentProjectIds, ...add.map((p) => p.id)] } };
 }

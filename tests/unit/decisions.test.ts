@@ -4,10 +4,8 @@ import { ConflictError } from '../../src/errors';
 import { decideCredential } from '../../src/resources/federatedCredential';
 import { decideIdentity, fromWire } from '../../src/resources/managedIdentity';
 import { decideConnection, DesiredConnection, toWire } from '../../src/resources/serviceConnection';
-import { dryRunSummary, summarize } from '../../src/report';
-import type { Provisioned } from '../../src/provision';
 
-/** The pure decisions every ensure makes before it writes, and a dry run prints. */
+/** The pure decisions of each resource module, which decide (src/decide.ts) puts together. */
 describe('decisions', () => {
   describe('decideIdentity', () => {
     const desired = { resourceGroup: 'rg', name: 'id-app1-dev', location: 'westeurope', owner: 'contoso/p/app1-dev' };
@@ -63,25 +61,6 @@ describe('decisions', () => {
     it("refuses another identity's connection, and any when told to fail", () => {
       assert.throws(() => decideConnection(desired, found({ authorization: { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: 't', serviceprincipalid: 'other' } } }), 'reuse'), ConflictError);
       assert.throws(() => decideConnection(desired, found(), 'fail'), ConflictError);
-    });
-  });
-
-  describe('what a dry run prints', () => {
-    const step = { id: 'identity' as const, needs: [], writes: true, summary: "ensure managed identity 'id-app1-dev' in resource group 'rg-identities'" };
-
-    it('announces each decision in the conditional, and a real run reports it in the past', () => {
-      const what = "managed identity 'id-app1-dev' in resource group 'rg-identities'";
-      assert.deepEqual(summarize(step, { action: 'created', value: {} }, true), ['StepWouldCreate', what]);
-      assert.deepEqual(summarize(step, { action: 'kept', value: {} }, true), ['StepWouldKeep', what]);
-      assert.deepEqual(summarize(step, { action: 'created', value: {} }), ['StepCreated', what]);
-    });
-
-    it('closes with the count of changes', () => {
-      const outcome = (action: 'created' | 'updated' | 'kept') => ({ action, value: {} });
-      const provisioned = { identity: outcome('kept'), roleAssignment: outcome('kept'), connection: outcome('updated'), federatedCredential: outcome('created') } as unknown as Provisioned;
-      assert.deepEqual(dryRunSummary(provisioned), ['DryRunSummary', '1', '1', '2', '4']);
-      const unchanged = { identity: outcome('kept'), connection: outcome('kept') } as unknown as Provisioned;
-      assert.deepEqual(dryRunSummary(unchanged), ['DryRunInPlace', '0', '0', '2', '2']);
     });
   });
 });

@@ -74,8 +74,8 @@ describe('waitFor', () => {
       ),
       /gave up after waiting 1 s for Microsoft Graph/,
     );
-    // 400 + 100 + 400 = 900; a further 200 ms pause would end past 1000.
-    assert.equal(calls, 2);
+    // 400 + 100 + 400 = 900, then 100 (not 200) to start the last try at the deadline, 1000.
+    assert.equal(calls, 3);
   });
 
   it('never outlives the deadline of the wait it runs inside', async () => {
@@ -92,6 +92,7 @@ describe('waitFor', () => {
       /gave up/,
     );
     assert.ok(clock.now() - 1_000_000 <= 1000, `waited ${clock.now() - 1_000_000} ms in all`);
+    assert.ok(clock.pauses.every((ms) => ms <= 300));
     assert.ok(inner <= 6, `${inner} attempts`);
   });
 

@@ -7,8 +7,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Ajv from 'ajv-draft-04';
-import { MESSAGE_KEYS } from '../../src/messages';
-import { summarize } from '../../src/report';
+import { INPUT_NAMES, OUTPUT_NAMES } from '../../src/names';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8').replace(/^\uFEFF/, '');
@@ -29,7 +28,7 @@ interface TaskJson {
   inputs: TaskInput[];
   outputVariables: { name: string; description?: string }[];
   dataSourceBindings: { target: string; endpointId: string; dataSourceName: string; parameters?: Record<string, string> }[];
-  messages: Record<string, string>;
+  messages?: Record<string, string>;
 }
 
 const task = JSON.parse(read('task.json')) as TaskJson;
@@ -109,14 +108,19 @@ describe('task.json', () => {
     assert.equal(task.inputs.find((i) => i.name === 'authorizePipelines')?.defaultValue ?? '', '');
   });
 
-  it('has exactly the messages the code uses, each with its placeholders', () => {
-    assert.deepEqual(Object.keys(task.messages).sort(), [...MESSAGE_KEYS].sort());
-    for (const key of ['StepCreated', 'StepUpdated', 'StepKept', 'StepNotFound', 'StepChecked', 'ConnectionReady', 'UnexpectedFailure']) {
-      assert.match(task.messages[key], /%s/, `${key} takes a value`);
-    }
-    const step = { id: 'identity' as const, needs: [], writes: true, summary: "ensure managed identity 'id-x' in resource group 'rg'" };
-    assert.deepEqual(summarize(step, { action: 'kept', value: {} }), ['StepKept', "managed identity 'id-x' in resource group 'rg'"]);
-    assert.deepEqual(summarize({ ...step, summary: 'look for x' }, null), ['StepNotFound', 'x']);
+  it('declares exactly the inputs the agent module reads and the outputs the report sets, in the same order', () => {
+    assert.deepEqual(
+      task.inputs.map((input) => input.name),
+      [...INPUT_NAMES],
+    );
+    assert.deepEqual(
+      (task.outputVariables ?? []).map((output) => output.name),
+      [...OUTPUT_NAMES],
+    );
+  });
+
+  it('has no messages: every line the task prints is plain English in the code, errors and hints included', () => {
+    assert.equal(task.messages, undefined);
   });
 });
 

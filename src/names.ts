@@ -1,0 +1,46 @@
+/**
+ * The task's input and output names: the one list the agent module reads and the report writes, typed so
+ * that a misspelt name does not compile. tests/unit/taskManifest.test.ts checks both lists against task.json.
+ */
+export const INPUT_NAMES = [
+  'bootstrapConnection',
+  'connectionName',
+  'identityType',
+  'subscriptionId',
+  'subscriptionName',
+  'resourceGroup',
+  'managementGroupId',
+  'managementGroupName',
+  'roleDefinitionName',
+  'roleAssignments',
+  'identityResourceGroup',
+  'identityName',
+  'identityLocation',
+  'applicationName',
+  'organizationUrl',
+  'project',
+  'connectionDescription',
+  'devOpsAuth',
+  'devOpsTokenVariable',
+  'shareWithProjects',
+  'authorizeAllPipelines',
+  'authorizePipelines',
+  'existingConnection',
+  'dryRun',
+  'replicationWaitSeconds',
+] as const;
+
+export type InputName = (typeof INPUT_NAMES)[number];
+
+export const OUTPUT_NAMES = [
+  'serviceConnectionName',
+  'serviceConnectionId',
+  'clientId',
+  'principalId',
+  'tenantId',
+  'workloadIdentityIssuer',
+  'workloadIdentitySubject',
+  'applicationObjectId',
+] as const;
+
+export type OutputName = (typeof OUTPUT_NAMES)[number];

@@ -1,0 +1,199 @@
+/**
+ * Read: everything a run needs to know before it decides, read side by side. Nothing is written here, so a
+ * request naming a missing project, resource group, management group or role writes nothing; the
+ * permission preflight's reads (what the bootstrap identity may do at the scopes this run writes at, what
+ * the Azure DevOps identity may do with service connections) run beside the others.
+ *
+ * A read that needs an earlier answer waits for that one only: the connection lookup for the project, an
+ * existing identity's role assignments and credentials for the identity. On a first run nothing exists,
+ * and those follow-up reads are skipped.
+ */
+import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
+import type { Clients } from './clients';
+import { applicationUniqueName } from './naming';
+import type { AppRegistrationRequest, ManagedIdentityRequest, ProvisioningRequest } from './request';
+import { replicationPolicy } from './retry';
+import { type Application, readApplication } from './resources/application';
+import { listApplicationCredentials } from './resources/applicationCredential';
+import { type FederatedCredential, listFederatedCredentials } from './resources/federatedCredential';
+import {
+  lookupIdentityLocation,
+  lookupManagementGroup,
+  lookupProject,
+  lookupResourceGroup,
+  lookupRoleDefinition,
+  lookupSubscription,
+  type ManagementGroup,
+  type Project,
+  type ResourceGroup,
+  type RoleDefinition,
+  type Subscription,
+} from './resources/lookups';
+import { type ManagedIdentity, readIdentity } from './resources/managedIdentity';
+import { type ArmGrants, type ConnectionAccess, readArmPermissions, readConnectionAccess } from './resources/permissions';
+import { type Pipeline, type PipelinePermissions, readPipelinePermissions, resolvePipelines } from './resources/pipelinePermissions';
+import { readRoleAssignment, type RoleAssignment } from './resources/roleAssignment';
+import { findConnection, fromWire as connectionFromWire } from './resources/serviceConnection';
+import { readServicePrincipal, type ServicePrincipal } from './resources/servicePrincipal';
+import { readShareTargets, type ShareTarget } from './resources/sharing';
+import { together } from './settle';
+
+/** One grant the run ensures: the main role (roleDefinitionName at the role scope) or a roleAssignments line. */
+export interface Grant {
+  scope: string;
+  role: RoleDefinition;
+}
+
+/** The identity behind the connection, as found: what exists of it, and what it already holds. */
+export type ObservedIdentity =
+  | { kind: 'managedIdentity'; resourceGroup: ResourceGroup; existing: ManagedIdentity | null }
+  | { kind: 'appRegistration'; uniqueName: string; application: Application | null; servicePrincipal: ServicePrincipal | null };
+
+/** Everything a run reads before it decides. */
+export interface Observed {
+  project: Project;
+  subscription: Subscription;
+  managementGroup?: ManagementGroup;
+  /** The role scope's resource group, when the role is granted on one. */
+  scopeResourceGroup?: ResourceGroup;
+  /** The main grant first, then one per roleAssignments line. */
+  grants: Grant[];
+  /** The connection of that name in the project, if any. */
+  connection: ServiceEndpoint | null;
+  shareTargets: ShareTarget[];
+  pipelines: Pipeline[];
+  identity: ObservedIdentity;
+  /** For each grant, in order: the assignment found (null: none); all null when the principal does not exist. */
+  assignments: (RoleAssignment | null)[];
+  /** The identity's federated credentials; empty when the identity does not exist. */
+  credentials: FederatedCredential[];
+  /** What pipelines may use the existing connection; undefined when there is none. */
+  pipelinePermissions?: PipelinePermissions;
+  /** The preflight: the bootstrap identity's permissions at each ARM scope this run writes at, by lower-cased id. */
+  armPermissions: Record<string, ArmGrants>;
+  devopsAccess: ConnectionAccess;
+}
+
+export async function read(request: ProvisioningRequest, clients: Clients): Promise<Observed> {
+  const { azure, devops } = request;
+  const project = lookupProject(clients, devops.project);
+  const connection = project.then((p) => findConnection(clients, p.id, request.connectionName));
+  const identity = request.identityType === 'appRegistration' ? readAppRegistration(request, clients, project, connection) : readManagedIdentity(request, clients, connection);
+  const scopes = armWriteScopes(request);
+  const grants = together([
+    lookupRoleDefinition(clients, azure.scope, azure.roleDefinitionName),
+    ...azure.additionalRoles.map((grant) => lookupRoleDefinition(clients, grant.scope, grant.role, { input: 'roleAssignments', line: grant.line })),
+  ]);
+  const roleScopeGroup = azure.resourceGroup ? lookupResourceGroup(clients, 'resourceGroup', azure.subscriptionId, azure.resourceGroup) : undefined;
+
+  // The order is the order failures are reported in: the scopes before the roles looked up at them, the
+  // project before what lives in it.
+  const [p, subscription, managementGroup, scopeResourceGroup, roles, found, shareTargets, pipelines, observedIdentity, armGrants, devopsAccess] = await together([
+    project,
+    lookupSubscription(clients, azure.subscriptionId),
+    azure.managementGroup ? lookupManagementGroup(clients, azure.managementGroup.id) : Promise.resolve(undefined),
+    roleScopeGroup ?? Promise.resolve(undefined),
+    grants,
+    connection,
+    devops.shareWithProjects.length > 0 ? readShareTargets(clients, devops.shareWithProjects, request.connectionName) : Promise.resolve([]),
+    devops.authorizePipelines.length > 0 ? project.then((p) => resolvePipelines(clients, p, devops.authorizePipelines)) : Promise.resolve([]),
+    identity,
+    Promise.all(scopes.map((scope) => readArmPermissions(clients, scope))),
+    project.then((p) => readConnectionAccess(clients, p.id, connection.then((c) => c?.id ?? undefined))),
+  ]);
+  const grantList: Grant[] = [{ scope: roleScope(request, scopeResourceGroup), role: roles[0] }, ...azure.additionalRoles.map((g, i) => ({ scope: g.scope, role: roles[i + 1] }))];
+
+  // What the identity and the connection already hold, when they exist.
+  const principal = principalOf(observedIdentity);
+  const existingConnection = found ? connectionFromWire(found) : undefined;
+  const [assignments, credentials, pipelinePermissions] = await together([
+    Promise.all(
+      grantList.map((grant) =>
+        principal ? readRoleAssignment(clients, { scope: grant.scope, principalId: principal, roleDefinitionId: grant.role.id, roleName: grant.role.name }) : null,
+      ),
+    ),
+    readCredentials(request, clients, observedIdentity),
+    existingConnection && (devops.authorizeAllPipelines || pipelines.length > 0)
+      ? readPipelinePermissions(clients, p, existingConnection.id)
+      : Promise.resolve(undefined),
+  ]);
+  return {
+    project: p,
+    subscription,
+    managementGroup,
+    scopeResourceGroup,
+    grants: grantList,
+    connection: found,
+    shareTargets,
+    pipelines,
+    identity: observedIdentity,
+    assignments,
+    credentials,
+    pipelinePermissions,
+    armPermissions: Object.fromEntries(scopes.map((scope, index) => [scope.toLowerCase(), armGrants[index]])),
+    devopsAccess,
+  };
+}
+
+async function readManagedIdentity(request: ManagedIdentityRequest, clients: Clients, connection: Promise<ServiceEndpoint | null>): Promise<ObservedIdentity> {
+  const { azure, identity } = request;
+  const [resourceGroup, existing] = await together([
+    lookupResourceGroup(clients, 'identityResourceGroup', azure.subscriptionId, identity.resourceGroup),
+    readIdentity(clients, identity.resourceGroup, identity.name),
+    identity.location ? lookupIdentityLocation(clients, azure.subscriptionId, identity.location) : Promise.resolve(undefined),
+  ]);
+  // A connection of that name without the identity: a concurrent run may have made both between our two
+  // reads, so look again before calling the connection someone else's.
+  const again = !existing && (await connection.catch(() => null)) ? await readIdentity(clients, identity.resourceGroup, identity.name) : existing;
+  return { kind: 'managedIdentity', resourceGroup, existing: again };
+}
+
+async function readAppRegistration(
+  request: AppRegistrationRequest,
+  clients: Clients,
+  project: Promise<Project>,
+  connection: Promise<ServiceEndpoint | null>,
+): Promise<ObservedIdentity> {
+  // Its uniqueName is made from the project's id.
+  const uniqueName = applicationUniqueName(request.devops.organization, (await project).id, request.connectionName);
+  let application = await readApplication(clients, uniqueName);
+  // As for a managed identity: a concurrent run may have made both between our reads; look again.
+  if (!application && (await connection.catch(() => null))) application = await readApplication(clients, uniqueName);
+  const servicePrincipal = application ? await readServicePrincipal(clients, application.appId) : null;
+  return { kind: 'appRegistration', uniqueName, application, servicePrincipal };
+}
+
+function principalOf(identity: ObservedIdentity): string | undefined {
+  return identity.kind === 'managedIdentity' ? identity.existing?.principalId : identity.servicePrincipal?.id;
+}
+
+function readCredentials(request: ProvisioningRequest, clients: Clients, identity: ObservedIdentity): Promise<FederatedCredential[]> {
+  if (identity.kind === 'managedIdentity') {
+    return identity.existing ? listFederatedCredentials(clients, identity.existing.resourceGroup, identity.existing.name) : Promise.resolve([]);
+  }
+  return identity.application
+    ? listApplicationCredentials(clients, identity.application, replicationPolicy(request.replicationWaitSeconds))
+    : Promise.resolve([]);
+}
+
+/**
+ * The ARM scopes this request writes at, each once (ARM ids compare case-insensitively): the identity's
+ * resource group (a managed identity and its federated credentials), the role scope and every
+ * roleAssignments scope (role assignments).
+ */
+export function armWriteScopes(request: ProvisioningRequest): string[] {
+  const { azure } = request;
+  const scopes = [...(request.identityType === 'managedIdentity' ? [identityScope(request)] : []), azure.scope, ...azure.additionalRoles.map((grant) => grant.scope)];
+  return scopes.filter((scope, index) => scopes.findIndex((other) => other.toLowerCase() === scope.toLowerCase()) === index);
+}
+
+/** The ARM id of the managed identity's resource group. */
+export function identityScope(request: ManagedIdentityRequest): string {
+  return `/subscriptions/${request.azure.subscriptionId}/resourceGroups/${request.identity.resourceGroup}`;
+}
+
+/** The role scope, with the resource group's name as ARM spells it. */
+export function roleScope(request: ProvisioningRequest, scopeResourceGroup: ResourceGroup | undefined): string {
+  const { azure } = request;
+  return azure.resourceGroup && scopeResourceGroup ? `/subscriptions/${azure.subscriptionId}/resourceGroups/${scopeResourceGroup.name}` : azure.scope;
+}
