@@ -55,7 +55,10 @@ function authorizationParameters(endpointId: string): (key: string) => string | 
 function privateKeyLines(pem: string | undefined): string[] {
   const key = /-----BEGIN ([A-Z ]*)PRIVATE KEY-----([\s\S]*?)-----END \1PRIVATE KEY-----/.exec(pem ?? '');
   if (!key) return [];
-  const lines = key[2].split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length >= 8 && !line.includes(':'));
+  const lines = key[2]
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length >= 8 && !line.includes(':'));
   return [...lines, lines.join('')];
 }
 

@@ -44,7 +44,7 @@ export async function apply(
   const writes = new Writes((change) => order.indexOf(change));
   const replication = replicationPolicy(request.replicationWaitSeconds);
   const happened = (change: Change, result: Happened): void => onDone(change, result);
-  const planned = (change: Change): Happened => ({ create: 'created', update: 'updated', keep: 'kept' } as const)[change.action];
+  const planned = (change: Change): Happened => (({ create: 'created', update: 'updated', keep: 'kept' }) as const)[change.action];
 
   /** The writes that follow the connection: the credential (on `holder`), pipeline permissions, sharing. */
   const afterConnection = async (identity: Applied['identity'], writeCredential: (issuer: Connection) => Promise<unknown>): Promise<Connection> => {
@@ -66,7 +66,12 @@ export async function apply(
         writes.run(set.sharing, async () => {
           const change = set.sharing!;
           if (change.action === 'update') {
-            await share(clients, { connectionId: value.id, connectionName: value.name || request.connectionName, description: request.connectionDescription, projects: change.add });
+            await share(clients, {
+              connectionId: value.id,
+              connectionName: value.name || request.connectionName,
+              description: request.connectionDescription,
+              projects: change.add,
+            });
           }
           happened(change, planned(change));
         }),
@@ -84,11 +89,7 @@ export async function apply(
         if (change.action === 'keep') return happened(change, 'kept');
         const desired = { scope: change.scope, principalId, roleDefinitionId: change.role.id, roleName: change.role.name };
         if (recheck && (await readRoleAssignment(clients, desired))) return happened(change, 'kept');
-        const { created } = await createRoleAssignment(
-          clients,
-          desired,
-          replication,
-        );
+        const { created } = await createRoleAssignment(clients, desired, replication);
         happened(change, created ? 'created' : 'kept');
       }),
     );
@@ -102,7 +103,11 @@ export async function apply(
     });
     const facts = { clientId: identity.clientId, principalId: identity.principalId, tenantId: identity.tenantId || request.bootstrap.auth.tenantId };
     const connection = afterConnection(facts, (made) =>
-      writeFederatedCredential(clients, { resourceGroup: change.desired.resourceGroup, identityName: identity.name || change.desired.name, ...credentialFor(made) }),
+      writeFederatedCredential(clients, {
+        resourceGroup: change.desired.resourceGroup,
+        identityName: identity.name || change.desired.name,
+        ...credentialFor(made),
+      }),
     );
     await writes.all([connection, ...assignments(identity.principalId, false)]);
     return { connection: await connection, identity: facts };
@@ -121,7 +126,11 @@ export async function apply(
   let principalId = principalChange.existing?.id ?? '';
   let principalExisted = false;
   const connection = afterConnection({ clientId: application.value.appId, principalId, tenantId }, (made) =>
-    writeApplicationCredential(clients, { applicationId: application.value.id, applicationName: application.value.displayName, ...credentialFor(made) }, replication),
+    writeApplicationCredential(
+      clients,
+      { applicationId: application.value.id, applicationName: application.value.displayName, ...credentialFor(made) },
+      replication,
+    ),
   );
   await writes.all([
     connection,
@@ -188,7 +197,7 @@ class Writes {
 
   /** Waits for all of `work` (undefined entries are steps this run does not have); then raises the first failure, if any. */
   async all(work: readonly (Promise<unknown> | undefined)[]): Promise<void> {
-    const settled = await Promise.allSettled(work);
+    const settled = await Promise.allSettled(work.map((step) => step ?? Promise.resolve()));
     if (this.failures.length > 0) throw [...this.failures].sort((a, b) => a.position - b.position)[0].error;
     const skipped = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (skipped) throw skipped.reason;

@@ -126,14 +126,13 @@ export function createClients(request: ProvisioningRequest, register: (secret: s
  * pipeline's OIDC token) does not wait for this package either.
  */
 async function devopsApiClients(organizationUrl: string, token: () => Promise<DevOpsToken>, network: AgentNetwork): Promise<DevOpsClients> {
-  const [{ ServiceEndpointApi }, { CoreApi }, { BearerCredentialHandler }, { PersonalAccessTokenCredentialHandler }, credential] =
-    await Promise.all([
-      import('azure-devops-node-api/ServiceEndpointApi'),
-      import('azure-devops-node-api/CoreApi'),
-      import('azure-devops-node-api/handlers/bearertoken'),
-      import('azure-devops-node-api/handlers/personalaccesstoken'),
-      token(),
-    ]);
+  const [{ ServiceEndpointApi }, { CoreApi }, { BearerCredentialHandler }, { PersonalAccessTokenCredentialHandler }, credential] = await Promise.all([
+    import('azure-devops-node-api/ServiceEndpointApi'),
+    import('azure-devops-node-api/CoreApi'),
+    import('azure-devops-node-api/handlers/bearertoken'),
+    import('azure-devops-node-api/handlers/personalaccesstoken'),
+    token(),
+  ]);
   // The handler is chosen from what the token is: WebApi would guess from its length (docs/wire.md).
   const handler =
     credential.kind === 'personalAccessToken' ? new PersonalAccessTokenCredentialHandler(credential.token) : new BearerCredentialHandler(credential.token);
@@ -203,7 +202,9 @@ async function graphClient(request: ProvisioningRequest, credential: TokenCreden
   const { cloud } = request.bootstrap;
   const scope = graphScope(cloud);
   const token = () =>
-    credential.getToken(scope).catch((error: unknown) => Promise.reject(toTaskError('entra', 'get a Microsoft Graph token for the bootstrap connection', error)));
+    credential
+      .getToken(scope)
+      .catch((error: unknown) => Promise.reject(toTaskError('entra', 'get a Microsoft Graph token for the bootstrap connection', error)));
   // Loaded here, not at the top: only the app-registration path pays for the Graph client's code.
   const [{ Client, MiddlewareFactory, RetryHandler }] = await Promise.all([import('@microsoft/microsoft-graph-client'), token()]);
   // The shared credential caches the token fetched above; every Graph call reuses it. The chain goes
@@ -215,7 +216,7 @@ async function graphClient(request: ProvisioningRequest, credential: TokenCreden
   // through the agent's network instead, as the @azure clients do.
   middleware[middleware.length - 1] = {
     execute: async (context) => {
-      context.response = await fetchThrough(network, context.request as string, context.options as RequestInit);
+      context.response = await fetchThrough(network, context.request as string, context.options);
     },
   };
   return Client.initWithMiddleware({ middleware, baseUrl: cloud.graphUrl, defaultVersion: 'v1.0', customHosts: new Set([graphHost(cloud)]) });
@@ -233,7 +234,7 @@ async function fetchThrough(network: AgentNetwork, url: string, init: RequestIni
       body: typeof init.body === 'string' ? init.body : undefined,
     }),
   );
-  const body = response.status === 204 || response.status === 304 ? null : response.bodyAsText ?? '';
+  const body = response.status === 204 || response.status === 304 ? null : (response.bodyAsText ?? '');
   return new Response(body, { status: response.status, headers: response.headers.toJSON() });
 }
 
@@ -328,7 +329,11 @@ async function devopsTokenFor(request: ProvisioningRequest, credential: () => Pr
       return { kind: 'personalAccessToken', token: auth.token };
     case 'bootstrapIdentity': {
       const operation = "get a token for Azure DevOps as the bootstrap connection's identity";
-      const token = await (await credential()).getToken(scopeFor(AZURE_DEVOPS_RESOURCE)).catch((error: unknown) => Promise.reject(toTaskError('entra', operation, error)));
+      const token = await (
+        await credential()
+      )
+        .getToken(scopeFor(AZURE_DEVOPS_RESOURCE))
+        .catch((error: unknown) => Promise.reject(toTaskError('entra', operation, error)));
       if (!token) throw new ServiceError('Entra ID issued no token', { operation });
       return { kind: 'bearer', token: token.token };
     }
@@ -437,11 +442,13 @@ function pipelineOidcToken(
     const token = typeof body?.oidcToken === 'string' ? body.oidcToken : '';
     if (response.status !== 200 || !token) {
       const refusedByProxy = response.status === 407 ? "the agent's proxy refused the request" : undefined;
-      throw new ServiceError(typeof body?.message === 'string' ? body.message : refusedByProxy ?? 'Azure DevOps issued no token', {
+      throw new ServiceError(typeof body?.message === 'string' ? body.message : (refusedByProxy ?? 'Azure DevOps issued no token'), {
         operation,
         status: response.status,
         code: typeof body?.typeKey === 'string' ? body.typeKey : undefined,
-        hint: refusedByProxy ? hintFor(undefined, 407, 'devops') : 'Check that the bootstrap connection uses workload identity federation and that this pipeline may use it',
+        hint: refusedByProxy
+          ? hintFor(undefined, 407, 'devops')
+          : 'Check that the bootstrap connection uses workload identity federation and that this pipeline may use it',
       });
     }
     register(token);

@@ -157,10 +157,18 @@ export function decide(request: ProvisioningRequest, observed: Observed): Change
     : undefined;
 
   const inProjects = existingConnection ? connectionFromWire(existingConnection).projectIds : [project.id];
-  const add = missingProjects(inProjects, observed.shareTargets.map((target) => target.project));
+  const add = missingProjects(
+    inProjects,
+    observed.shareTargets.map((target) => target.project),
+  );
   const sharing: SharingChange | undefined =
     devops.shareWithProjects.length > 0
-      ? { action: add.length > 0 ? 'update' : 'keep', what: `the connection is shared with projects ${devops.shareWithProjects.map((name) => `'${name}'`).join(', ')}`, needs: [], add }
+      ? {
+          action: add.length > 0 ? 'update' : 'keep',
+          what: `the connection is shared with projects ${devops.shareWithProjects.map((name) => `'${name}'`).join(', ')}`,
+          needs: [],
+          add,
+        }
       : undefined;
 
   return { identity, assignments, connection, credential, pipelinePermissions, sharing };
@@ -169,7 +177,14 @@ export function decide(request: ProvisioningRequest, observed: Observed): Change
 /** Every entry of the change set, in the order a run takes them. */
 export function changesOf(set: ChangeSet): Change[] {
   const identity = set.identity.kind === 'managedIdentity' ? [set.identity.identity] : [set.identity.application, set.identity.servicePrincipal];
-  return [...identity, ...set.assignments, set.connection, set.credential, ...(set.pipelinePermissions ? [set.pipelinePermissions] : []), ...(set.sharing ? [set.sharing] : [])];
+  return [
+    ...identity,
+    ...set.assignments,
+    set.connection,
+    set.credential,
+    ...(set.pipelinePermissions ? [set.pipelinePermissions] : []),
+    ...(set.sharing ? [set.sharing] : []),
+  ];
 }
 
 /** The permission preflight: every write of the change set is checked before the first one is sent. */
@@ -235,7 +250,12 @@ function identityFacts(request: ProvisioningRequest, identity: IdentityChanges):
   return { tenantId, clientId: identity.application.existing?.appId ?? '' };
 }
 
-function decideCredentialChange(request: ProvisioningRequest, observed: Observed, identity: IdentityChanges, existing: ServiceEndpoint | null): CredentialChange {
+function decideCredentialChange(
+  request: ProvisioningRequest,
+  observed: Observed,
+  identity: IdentityChanges,
+  existing: ServiceEndpoint | null,
+): CredentialChange {
   const holder =
     identity.kind === 'managedIdentity' ? `managed identity '${identity.identity.desired.name}'` : `application '${identity.application.desired.displayName}'`;
   const what = `federated credential on ${holder} for the connection's issuer and subject`;
@@ -253,7 +273,10 @@ function decideCredentialChange(request: ProvisioningRequest, observed: Observed
   const connection = existing ? connectionFromWire(existing) : undefined;
   // A new identity has no credential, nor can a connection that does not exist yet have its credential.
   if (!connection?.issuer || !connection.subject) return { action: 'create', what, needs };
-  const decision = decideCredential({ name: federatedCredentialName(connection.id), issuer: connection.issuer, subject: connection.subject }, observed.credentials);
+  const decision = decideCredential(
+    { name: federatedCredentialName(connection.id), issuer: connection.issuer, subject: connection.subject },
+    observed.credentials,
+  );
   return decision.action === 'keep' ? { action: 'keep', what, needs: [], existing: decision.credential } : { action: decision.action, what, needs };
 }
 
@@ -292,6 +315,8 @@ export function desiredConnection(request: ProvisioningRequest, observed: Observ
         ? { id: observed.managementGroup.id, name: azure.managementGroup.name ?? observed.managementGroup.displayName }
         : undefined,
     resourceGroupScope:
-      azure.resourceGroup && observed.scopeResourceGroup ? `/subscriptions/${azure.subscriptionId}/resourcegroups/${observed.scopeResourceGroup.name}` : undefined,
+      azure.resourceGroup && observed.scopeResourceGroup
+        ? `/subscriptions/${azure.subscriptionId}/resourcegroups/${observed.scopeResourceGroup.name}`
+        : undefined,
   };
 }

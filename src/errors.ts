@@ -3,8 +3,6 @@
  * what failed, what the service said (status, code, correlation id) and what to do about it.
  */
 
-export type ErrorKind = 'input' | 'service' | 'conflict' | 'permission';
-
 export interface ErrorFacts {
   /** What the task was doing, e.g. "create the managed identity 'id-app1-dev'". */
   operation?: string;
@@ -19,7 +17,6 @@ export interface ErrorFacts {
 }
 
 export abstract class TaskError extends Error {
-  abstract readonly kind: ErrorKind;
   readonly operation?: string;
   readonly status?: number;
   readonly code?: string;
@@ -53,30 +50,27 @@ export abstract class TaskError extends Error {
 
 /** A task input is missing or malformed; raised before any network call. */
 export class InputError extends TaskError {
-  readonly kind = 'input';
-  constructor(readonly input: string, problem: string) {
+  constructor(
+    readonly input: string,
+    problem: string,
+  ) {
     super(`Input '${input}' ${problem}`);
   }
 }
 
 /** A service refused or failed a request. */
-export class ServiceError extends TaskError {
-  readonly kind = 'service';
-}
+export class ServiceError extends TaskError {}
 
 /** What exists conflicts with what was asked, and the task will not overwrite it. */
-export class ConflictError extends TaskError {
-  readonly kind = 'conflict';
-}
+export class ConflictError extends TaskError {}
 
 /** The preflight found that a write this run needs is not allowed; raised before that write. */
-export class PermissionError extends TaskError {
-  readonly kind = 'permission';
-}
+export class PermissionError extends TaskError {}
 
 const TLS_UNTRUSTED =
   "The server's certificate is not trusted; when a proxy inspects TLS, configure the agent with its CA certificate (config.sh --sslcacert, which sets Agent.CAInfo)";
-const PROXY_REFUSED = "The agent's proxy refused its credentials; reconfigure the agent's proxy user name and password (config.sh --proxyusername, --proxypassword)";
+const PROXY_REFUSED =
+  "The agent's proxy refused its credentials; reconfigure the agent's proxy user name and password (config.sh --proxyusername, --proxypassword)";
 
 /**
  * Known failures and the sentence a platform engineer needs. Keys are service error codes
@@ -84,36 +78,34 @@ const PROXY_REFUSED = "The agent's proxy refused its credentials; reconfigure th
  */
 const HINTS: Record<string, string> = {
   AuthorizationFailed:
-    'Grant the bootstrap connection\'s identity a role that allows this action on the scope: Managed Identity Contributor (or Contributor) on the identity\'s resource group to create identities and federated credentials, and Role Based Access Control Administrator or User Access Administrator (or Owner) on the role scope to assign roles',
+    "Grant the bootstrap connection's identity a role that allows this action on the scope: Managed Identity Contributor (or Contributor) on the identity's resource group to create identities and federated credentials, and Role Based Access Control Administrator or User Access Administrator (or Owner) on the role scope to assign roles",
   AADSTS70021:
-    'The federated credential does not match the token\'s issuer and subject; copy them again from the service connection (re-running this task does that)',
+    "The federated credential does not match the token's issuer and subject; copy them again from the service connection (re-running this task does that)",
   AADSTS700213:
-    'The federated credential\'s subject does not match the token (subjects are case-sensitive); re-run this task to copy the subject from the service connection again',
-  AADSTS700024: 'The pipeline\'s OIDC token is outside its validity window; check the agent\'s clock and re-run the task',
-  AADSTS7000222: 'The bootstrap connection\'s client secret has expired; renew it in Entra ID and update the service connection',
-  AADSTS7000215: 'The bootstrap connection\'s client secret is wrong; update the service connection with a valid secret',
+    "The federated credential's subject does not match the token (subjects are case-sensitive); re-run this task to copy the subject from the service connection again",
+  AADSTS700024: "The pipeline's OIDC token is outside its validity window; check the agent's clock and re-run the task",
+  AADSTS7000222: "The bootstrap connection's client secret has expired; renew it in Entra ID and update the service connection",
+  AADSTS7000215: "The bootstrap connection's client secret is wrong; update the service connection with a valid secret",
   AADSTS700027:
-    'The bootstrap connection\'s certificate is not (or no longer) registered on its app registration; upload the certificate\'s public part to the app in Entra ID, or update the service connection with the registered certificate and key',
+    "The bootstrap connection's certificate is not (or no longer) registered on its app registration; upload the certificate's public part to the app in Entra ID, or update the service connection with the registered certificate and key",
   AADSTS700016:
-    'The bootstrap connection\'s application id is not known in this tenant; check the service principal id and tenant id of the bootstrap connection',
-  AADSTS90002: 'The bootstrap connection\'s tenant is not known to this cloud; check its tenant id and environment',
+    "The bootstrap connection's application id is not known in this tenant; check the service principal id and tenant id of the bootstrap connection",
+  AADSTS90002: "The bootstrap connection's tenant is not known to this cloud; check its tenant id and environment",
   AADSTS500011: 'The resource is not known in this tenant; check the cloud (environment) of the bootstrap connection',
-  InvalidAuthenticationToken: 'The token was issued for another cloud or audience; check the bootstrap connection\'s environment',
+  InvalidAuthenticationToken: "The token was issued for another cloud or audience; check the bootstrap connection's environment",
   InvalidAuthenticationTokenTenant:
-    'The subscription belongs to another Entra tenant than the bootstrap connection; use a bootstrap connection of the subscription\'s tenant',
-  PrincipalNotFound:
-    'The new identity has not replicated in Entra ID yet; re-run the task in a few minutes, or raise replicationWaitSeconds',
+    "The subscription belongs to another Entra tenant than the bootstrap connection; use a bootstrap connection of the subscription's tenant",
+  PrincipalNotFound: 'The new identity has not replicated in Entra ID yet; re-run the task in a few minutes, or raise replicationWaitSeconds',
   Authorization_RequestDenied:
-    'Grant the bootstrap connection\'s application the Microsoft Graph application permission Application.ReadWrite.OwnedBy (it then manages the applications it creates) or Application.ReadWrite.All, with admin consent; with OwnedBy alone, an application someone else created must list it as an owner',
-  Request_ResourceNotFound:
-    'Microsoft Graph has not replicated the new application yet; re-run the task in a few minutes, or raise replicationWaitSeconds',
+    "Grant the bootstrap connection's application the Microsoft Graph application permission Application.ReadWrite.OwnedBy (it then manages the applications it creates) or Application.ReadWrite.All, with admin consent; with OwnedBy alone, an application someone else created must list it as an owner",
+  Request_ResourceNotFound: 'Microsoft Graph has not replicated the new application yet; re-run the task in a few minutes, or raise replicationWaitSeconds',
   RoleDefinitionNotFound: 'Use the exact name of a built-in or custom role that is assignable at this scope, e.g. Contributor',
   ResourceGroupNotFound: 'Create the resource group first, or correct its name',
-  SubscriptionNotFound: 'Check the subscription id, and that the bootstrap connection\'s identity can read that subscription',
+  SubscriptionNotFound: "Check the subscription id, and that the bootstrap connection's identity can read that subscription",
   LocationNotAvailableForResourceType: 'Pick a region that offers user-assigned managed identities, e.g. westeurope, or leave identityLocation empty',
-  ProjectDoesNotExistWithNameException: 'Check the project name or id, and that the pipeline\'s identity can see it',
+  ProjectDoesNotExistWithNameException: "Check the project name or id, and that the pipeline's identity can see it",
   DuplicateServiceConnectionException:
-    'A service connection of that name exists that the pipeline\'s identity cannot see (hidden connections still hold their names); pick another connectionName, or make the build service identity a User or Administrator of that connection',
+    "A service connection of that name exists that the pipeline's identity cannot see (hidden connections still hold their names); pick another connectionName, or make the build service identity a User or Administrator of that connection",
   ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity:
     'Another run kept writing federated credentials on the same identity; let it finish, then re-run the task',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: TLS_UNTRUSTED,
@@ -124,9 +116,9 @@ const HINTS: Record<string, string> = {
   'HTTP407@entra': PROXY_REFUSED,
   'HTTP407@devops': PROXY_REFUSED,
   'HTTP401@devops':
-    'Azure DevOps refused the credential of devOpsAuth: for jobAccessToken use this pipeline\'s organization ($(System.CollectionUri)), allow scripts to access the OAuth token and check that the job\'s authorization scope covers the target project; for bootstrapIdentity add the bootstrap connection\'s identity to the organization as a user; for personalAccessToken renew the token, for this organization, with the scope Service Connections (Read, query & manage)',
+    "Azure DevOps refused the credential of devOpsAuth: for jobAccessToken use this pipeline's organization ($(System.CollectionUri)), allow scripts to access the OAuth token and check that the job's authorization scope covers the target project; for bootstrapIdentity add the bootstrap connection's identity to the organization as a user; for personalAccessToken renew the token, for this organization, with the scope Service Connections (Read, query & manage)",
   'HTTP403@devops':
-    'Give the identity of devOpsAuth (the pipeline\'s build service identity for jobAccessToken, the bootstrap connection\'s identity for bootstrapIdentity, the token\'s owner for personalAccessToken) the Creator role on service connections in the project to create one, and the Administrator role on a connection (or on all connections of the project) to update an existing one',
+    "Give the identity of devOpsAuth (the pipeline's build service identity for jobAccessToken, the bootstrap connection's identity for bootstrapIdentity, the token's owner for personalAccessToken) the Creator role on service connections in the project to create one, and the Administrator role on a connection (or on all connections of the project) to update an existing one",
   'HTTP429@devops': 'Azure DevOps kept throttling this organization; re-run the task later, or run fewer pipelines at once',
   'HTTP429@arm': 'Azure Resource Manager kept throttling this subscription; re-run the task later, or run fewer deployments at once',
   'HTTP429@graph': 'Microsoft Graph kept throttling this tenant; re-run the task later, or run fewer pipelines at once',
@@ -136,10 +128,10 @@ const HINTS: Record<string, string> = {
   'HTTP503@devops': 'Azure DevOps was unavailable; re-run the task later: it picks up from what exists',
   'HTTP500@graph': 'Microsoft Graph kept failing; re-run the task later: it picks up from what exists',
   'HTTP503@graph': 'Microsoft Graph was unavailable; re-run the task later: it picks up from what exists',
-  ECONNRESET: 'The connection kept being cut; check the agent\'s network or proxy, then re-run the task: it picks up from what exists',
-  ETIMEDOUT: 'The service did not answer in time; check the agent\'s network or proxy, then re-run the task: it picks up from what exists',
-  ECONNREFUSED: 'The service refused the connection; check the URL, the agent\'s network or proxy, then re-run the task',
-  network_error: 'Entra ID could not be reached; check the agent\'s network or proxy and the bootstrap connection\'s authority, then re-run the task',
+  ECONNRESET: "The connection kept being cut; check the agent's network or proxy, then re-run the task: it picks up from what exists",
+  ETIMEDOUT: "The service did not answer in time; check the agent's network or proxy, then re-run the task: it picks up from what exists",
+  ECONNREFUSED: "The service refused the connection; check the URL, the agent's network or proxy, then re-run the task",
+  network_error: "Entra ID could not be reached; check the agent's network or proxy and the bootstrap connection's authority, then re-run the task",
 };
 
 export function hintFor(code?: string, status?: number, service?: string): string | undefined {
@@ -150,5 +142,8 @@ export function hintFor(code?: string, status?: number, service?: string): strin
 
 /** Service data can hold anything: keep the failure to one line and never let it carry a log command. */
 export function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, ' ').replace(/##vso\[/gi, '##vso_[').trim();
+  return text
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    .replace(/##vso\[/gi, '##vso_[')
+    .trim();
 }

@@ -46,7 +46,7 @@ export function toTaskError(service: Service, operation: string, error: unknown)
   // MSAL's own failures (no AADSTS from Entra) lead their message with a code: "network_error: …". A Graph
   // client error without an answer (statusCode -1) carries the JavaScript error's name as its code.
   const msal = /^([a-z]+(?:_[a-z]+)*_error):/.exec(e.message ?? '');
-  const code = aadsts ? `AADSTS${aadsts[1]}` : e.statusCode === -1 ? undefined : e.code ?? e.result?.typeKey ?? msal?.[1] ?? undefined;
+  const code = aadsts ? `AADSTS${aadsts[1]}` : e.statusCode === -1 ? undefined : (e.code ?? e.result?.typeKey ?? msal?.[1] ?? undefined);
   const headers = e.response?.headers;
   const devopsHeader = (name: string): string | undefined => [e.responseHeaders?.[name]].flat()[0];
   const correlationId =
@@ -102,8 +102,4 @@ function firstSentence(message: string): string {
 
 export function statusOf(error: unknown): number | undefined {
   return typeof error === 'object' && error !== null ? (error as LooseError).statusCode : undefined;
-}
-
-export function codeOf(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null ? (error as LooseError).code ?? undefined : undefined;
 }

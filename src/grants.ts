@@ -44,7 +44,10 @@ export function parseRoleAssignments(text: string, subscriptionId: string): Role
     const at = line.lastIndexOf('@');
     if (at < 0) throw new InputError(INPUT, `${where} has no '@': write one role@scope a line, ${EXAMPLE}.`);
     const role = line.slice(0, at).trim();
-    const written = line.slice(at + 1).trim().replace(/\/+$/, '');
+    const written = line
+      .slice(at + 1)
+      .trim()
+      .replace(/\/+$/, '');
     if (!role) throw new InputError(INPUT, `${where} names no role before '@', ${EXAMPLE}.`);
     if (!written) throw new InputError(INPUT, `${where} names no scope after '@', ${EXAMPLE}.`);
     const scope = written.startsWith('/') ? written : `/subscriptions/${subscriptionId}/${written}`;

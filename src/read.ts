@@ -78,7 +78,8 @@ export async function read(request: ProvisioningRequest, clients: Clients): Prom
   const { azure, devops } = request;
   const project = lookupProject(clients, devops.project);
   const connection = project.then((p) => findConnection(clients, p.id, request.connectionName));
-  const identity = request.identityType === 'appRegistration' ? readAppRegistration(request, clients, project, connection) : readManagedIdentity(request, clients, connection);
+  const identity =
+    request.identityType === 'appRegistration' ? readAppRegistration(request, clients, project, connection) : readManagedIdentity(request, clients, connection);
   const scopes = armWriteScopes(request);
   const grants = together([
     lookupRoleDefinition(clients, azure.scope, azure.roleDefinitionName),
@@ -88,20 +89,30 @@ export async function read(request: ProvisioningRequest, clients: Clients): Prom
 
   // The order is the order failures are reported in: the scopes before the roles looked up at them, the
   // project before what lives in it.
-  const [p, subscription, managementGroup, scopeResourceGroup, roles, found, shareTargets, pipelines, observedIdentity, armGrants, devopsAccess] = await together([
-    project,
-    lookupSubscription(clients, azure.subscriptionId),
-    azure.managementGroup ? lookupManagementGroup(clients, azure.managementGroup.id) : Promise.resolve(undefined),
-    roleScopeGroup ?? Promise.resolve(undefined),
-    grants,
-    connection,
-    devops.shareWithProjects.length > 0 ? readShareTargets(clients, devops.shareWithProjects, request.connectionName) : Promise.resolve([]),
-    devops.authorizePipelines.length > 0 ? project.then((p) => resolvePipelines(clients, p, devops.authorizePipelines)) : Promise.resolve([]),
-    identity,
-    Promise.all(scopes.map((scope) => readArmPermissions(clients, scope))),
-    project.then((p) => readConnectionAccess(clients, p.id, connection.then((c) => c?.id ?? undefined))),
-  ]);
-  const grantList: Grant[] = [{ scope: roleScope(request, scopeResourceGroup), role: roles[0] }, ...azure.additionalRoles.map((g, i) => ({ scope: g.scope, role: roles[i + 1] }))];
+  const [p, subscription, managementGroup, scopeResourceGroup, roles, found, shareTargets, pipelines, observedIdentity, armGrants, devopsAccess] =
+    await together([
+      project,
+      lookupSubscription(clients, azure.subscriptionId),
+      azure.managementGroup ? lookupManagementGroup(clients, azure.managementGroup.id) : Promise.resolve(undefined),
+      roleScopeGroup ?? Promise.resolve(undefined),
+      grants,
+      connection,
+      devops.shareWithProjects.length > 0 ? readShareTargets(clients, devops.shareWithProjects, request.connectionName) : Promise.resolve([]),
+      devops.authorizePipelines.length > 0 ? project.then((p) => resolvePipelines(clients, p, devops.authorizePipelines)) : Promise.resolve([]),
+      identity,
+      Promise.all(scopes.map((scope) => readArmPermissions(clients, scope))),
+      project.then((p) =>
+        readConnectionAccess(
+          clients,
+          p.id,
+          connection.then((c) => c?.id ?? undefined),
+        ),
+      ),
+    ]);
+  const grantList: Grant[] = [
+    { scope: roleScope(request, scopeResourceGroup), role: roles[0] },
+    ...azure.additionalRoles.map((g, i) => ({ scope: g.scope, role: roles[i + 1] })),
+  ];
 
   // What the identity and the connection already hold, when they exist.
   const principal = principalOf(observedIdentity);
@@ -109,7 +120,9 @@ export async function read(request: ProvisioningRequest, clients: Clients): Prom
   const [assignments, credentials, pipelinePermissions] = await together([
     Promise.all(
       grantList.map((grant) =>
-        principal ? readRoleAssignment(clients, { scope: grant.scope, principalId: principal, roleDefinitionId: grant.role.id, roleName: grant.role.name }) : null,
+        principal
+          ? readRoleAssignment(clients, { scope: grant.scope, principalId: principal, roleDefinitionId: grant.role.id, roleName: grant.role.name })
+          : Promise.resolve(null),
       ),
     ),
     readCredentials(request, clients, observedIdentity),
@@ -183,7 +196,11 @@ function readCredentials(request: ProvisioningRequest, clients: Clients, identit
  */
 export function armWriteScopes(request: ProvisioningRequest): string[] {
   const { azure } = request;
-  const scopes = [...(request.identityType === 'managedIdentity' ? [identityScope(request)] : []), azure.scope, ...azure.additionalRoles.map((grant) => grant.scope)];
+  const scopes = [
+    ...(request.identityType === 'managedIdentity' ? [identityScope(request)] : []),
+    azure.scope,
+    ...azure.additionalRoles.map((grant) => grant.scope),
+  ];
   return scopes.filter((scope, index) => scopes.findIndex((other) => other.toLowerCase() === scope.toLowerCase()) === index);
 }
 

@@ -117,6 +117,9 @@ export const SUPPORTED_SCHEMES = ['WorkloadIdentityFederation', 'ServicePrincipa
 export const SUPPORTED_AUTHENTICATION_TYPES = ['spnKey', 'spnCertificate'] as const;
 export const DEVOPS_AUTH = ['jobAccessToken', 'bootstrapIdentity', 'personalAccessToken'] as const;
 
+/** A control character (C0), which no name or id may hold. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001f]/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftresources */
 const RESOURCE_GROUP = /^[-\w.()\p{L}\p{N}]{1,90}$/u;
@@ -157,7 +160,7 @@ export function parseRequest(raw: RawTask): ProvisioningRequest {
   };
 
   const connectionName = required('connectionName');
-  if (connectionName.length > 256 || /[\u0000-\u001f]/.test(connectionName)) {
+  if (connectionName.length > 256 || CONTROL_CHARACTER.test(connectionName)) {
     throw new InputError('connectionName', 'must be at most 256 printable characters.');
   }
 
@@ -253,7 +256,7 @@ function parseManagedIdentity(
 
 function parseApplicationName(value: string, connectionName: string): string {
   const name = value || defaultApplicationName(connectionName);
-  if (name.length > APPLICATION_NAME_MAX || /[\u0000-\u001f]/.test(name)) {
+  if (name.length > APPLICATION_NAME_MAX || CONTROL_CHARACTER.test(name)) {
     throw new InputError('applicationName', `must be at most ${APPLICATION_NAME_MAX} printable characters.`);
   }
   return name;
@@ -288,7 +291,7 @@ function parseReplicationWait(value: string): number {
 }
 
 function checkedName(input: string, value: string): string {
-  if (value.length > 260 || /[\u0000-\u001f]/.test(value)) {
+  if (value.length > 260 || CONTROL_CHARACTER.test(value)) {
     throw new InputError(input, `has the line '${value.slice(0, 40)}', which is not a name or id.`);
   }
   return value;
@@ -335,7 +338,10 @@ function parseManagementGroup(id: string, name: string, resourceGroup: string | 
     );
   }
   if (resourceGroup) {
-    throw new InputError('resourceGroup', 'cannot be combined with managementGroupId: a connection is scoped to a management group, or to a subscription or one of its resource groups.');
+    throw new InputError(
+      'resourceGroup',
+      'cannot be combined with managementGroupId: a connection is scoped to a management group, or to a subscription or one of its resource groups.',
+    );
   }
   return { id, name: name || undefined };
 }
@@ -347,10 +353,16 @@ function parseDevOpsAuth(kind: DevOpsAuth['kind'], variable: string, value: RawT
   }
   if (!isVariableName(variable)) {
     // Not echoed: it may be the token itself, pasted into the input.
-    throw new InputError('devOpsTokenVariable', 'must be the name of a secret variable, not the token: put the token in a secret variable and name that variable here.');
+    throw new InputError(
+      'devOpsTokenVariable',
+      'must be the name of a secret variable, not the token: put the token in a secret variable and name that variable here.',
+    );
   }
   if (!value?.value) {
-    throw new InputError('devOpsTokenVariable', `names the variable '${variable}', which this job does not have; define it as a secret variable (or in a variable group) that holds the token.`);
+    throw new InputError(
+      'devOpsTokenVariable',
+      `names the variable '${variable}', which this job does not have; define it as a secret variable (or in a variable group) that holds the token.`,
+    );
   }
   if (!value.secret) {
     throw new InputError(
@@ -366,7 +378,10 @@ function parseNetwork(raw: RawTask['network']): AgentNetworkSettings {
   const settings: AgentNetworkSettings = { caFile: raw?.caFile || undefined };
   if (!raw?.proxyUrl) return settings;
   const problem = (what: string): ServiceError =>
-    new ServiceError(what, { operation: "use the agent's proxy", hint: 'Reconfigure the agent (config.sh --proxyurl, .proxybypass) with an http(s) proxy URL and valid regular expressions' });
+    new ServiceError(what, {
+      operation: "use the agent's proxy",
+      hint: 'Reconfigure the agent (config.sh --proxyurl, .proxybypass) with an http(s) proxy URL and valid regular expressions',
+    });
   let url: URL;
   try {
     url = new URL(raw.proxyUrl);
@@ -432,8 +447,14 @@ function parseBootstrap(raw: RawTask): ProvisioningRequest['bootstrap'] {
         return { endpointId, cloud, auth: { scheme: 'ServicePrincipal', tenantId, clientId, clientSecret: p.serviceprincipalkey } };
       }
       if (authenticationType === 'spncertificate' && p.servicePrincipalCertificate) {
-        if (!/-----BEGIN CERTIFICATE-----/.test(p.servicePrincipalCertificate) || !/-----BEGIN (RSA |ENCRYPTED )?PRIVATE KEY-----/.test(p.servicePrincipalCertificate)) {
-          throw new InputError('bootstrapConnection', 'holds a certificate that is not a PEM certificate with its private key; upload the PEM file (certificate and key) to the service connection.');
+        if (
+          !/-----BEGIN CERTIFICATE-----/.test(p.servicePrincipalCertificate) ||
+          !/-----BEGIN (RSA |ENCRYPTED )?PRIVATE KEY-----/.test(p.servicePrincipalCertificate)
+        ) {
+          throw new InputError(
+            'bootstrapConnection',
+            'holds a certificate that is not a PEM certificate with its private key; upload the PEM file (certificate and key) to the service connection.',
+          );
         }
         return { endpointId, cloud, auth: { scheme: 'ServicePrincipalCertificate', tenantId, clientId, certificate: p.servicePrincipalCertificate } };
       }
@@ -445,10 +466,7 @@ function parseBootstrap(raw: RawTask): ProvisioningRequest['bootstrap'] {
     case 'managedserviceidentity':
       return { endpointId, cloud, auth: { scheme: 'ManagedServiceIdentity', tenantId, clientId: raw.bootstrap.data.msiclientId || undefined } };
     default:
-      throw new InputError(
-        'bootstrapConnection',
-        `uses the authentication scheme '${scheme}'. Supported schemes are: ${SUPPORTED_SCHEMES.join(', ')}.`,
-      );
+      throw new InputError('bootstrapConnection', `uses the authentication scheme '${scheme}'. Supported schemes are: ${SUPPORTED_SCHEMES.join(', ')}.`);
   }
 }
 
@@ -468,6 +486,6 @@ export function parseOrganizationUrl(value: string): { url: string; name: string
   }
   const segments = url.pathname.split('/').filter(Boolean);
   const visualStudio = /^([^.]+)\.visualstudio\.com$/i.exec(url.hostname);
-  const name = visualStudio ? visualStudio[1] : segments[segments.length - 1] ?? url.hostname;
+  const name = visualStudio ? visualStudio[1] : (segments[segments.length - 1] ?? url.hostname);
   return { url: withSlash(`${url.origin}${url.pathname}`), name: name.toLowerCase() };
 }

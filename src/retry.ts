@@ -59,7 +59,8 @@ export async function waitFor<T>(
       const now = clock.now();
       if (asked !== 'policy' && now + asked > deadline) {
         // The service asked for more than the bound leaves: not worth a wait that ends in failure anyway.
-        const note = deadline === outer ? undefined : `the service asked to wait ${seconds(asked)} s more, beyond this task's ${seconds(policy.maxTotalMs)} s bound`;
+        const note =
+          deadline === outer ? undefined : `the service asked to wait ${seconds(asked)} s more, beyond this task's ${seconds(policy.maxTotalMs)} s bound`;
         throw gaveUp(what, now - started, error, note);
       }
       if (now >= deadline) throw gaveUp(what, now - started, error);

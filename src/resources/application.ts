@@ -70,7 +70,9 @@ function byUniqueName(uniqueName: string): string {
 export async function readApplication(clients: Clients, uniqueName: string): Promise<Application | null> {
   const graph = await clients.graph();
   try {
-    return fromWire(await graphCall(clients, `read the application '${uniqueName}'`, () => graph.api(byUniqueName(uniqueName)).get() as Promise<WireApplication>));
+    return fromWire(
+      await graphCall(clients, `read the application '${uniqueName}'`, () => graph.api(byUniqueName(uniqueName)).get() as Promise<WireApplication>),
+    );
   } catch (error) {
     if ((error as TaskError).status === 404) return null;
     throw error;
@@ -97,7 +99,9 @@ export async function writeApplication(
   const graph = await clients.graph();
   if (existing) {
     const patch = changes(desired, existing) ?? {};
-    await graphCall(clients, `update the application '${existing.displayName}' (${existing.appId})`, () => graph.api(`/applications/${existing.id}`).patch(patch));
+    await graphCall(clients, `update the application '${existing.displayName}' (${existing.appId})`, () =>
+      graph.api(`/applications/${existing.id}`).patch(patch),
+    );
     return { created: false, value: fromWire({ ...existing, ...patch }) };
   }
   const operation = `create the application '${desired.displayName}'`;

@@ -55,7 +55,7 @@ export async function listApplicationCredentials(
     `the application '${application.displayName}' to replicate in Microsoft Graph`,
     async () => {
       const credentials: FederatedCredential[] = [];
-      for (let next: string | undefined = collectionOf(application.id); next; ) {
+      for (let next: string | undefined = collectionOf(application.id); next;) {
         const url: string = next;
         const page = await graphCall(clients, operation, () => graph.api(url).get() as Promise<Page>);
         credentials.push(...(page.value ?? []).map(fromWire));

@@ -25,7 +25,7 @@ export function arm<T>(clients: Pick<Clients, 'clock'>, operation: string, call:
         }
         throw failure;
       }),
-    (error) => (error instanceof InputError || !isTransient(error as TaskError) ? undefined : (error as TaskError).retryAfterMs ?? 'policy'),
+    (error) => (error instanceof InputError || !isTransient(error as TaskError) ? undefined : ((error as TaskError).retryAfterMs ?? 'policy')),
     TRANSIENT,
   );
 }

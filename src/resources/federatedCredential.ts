@@ -37,11 +37,7 @@ export function fromWire(wire: WireCredential): FederatedCredential {
 
 /** A credential that already trusts exactly these tokens; Entra matches issuer and subject case-sensitively. */
 export function trusts(credential: FederatedCredential, desired: Pick<DesiredCredential, 'issuer' | 'subject'>): boolean {
-  return (
-    credential.issuer === desired.issuer &&
-    credential.subject === desired.subject &&
-    credential.audiences.includes(TOKEN_EXCHANGE_AUDIENCE)
-  );
+  return credential.issuer === desired.issuer && credential.subject === desired.subject && credential.audiences.includes(TOKEN_EXCHANGE_AUDIENCE);
 }
 
 /**

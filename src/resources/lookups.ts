@@ -22,7 +22,9 @@ export interface Project {
  */
 export async function lookupProject(clients: Clients, project: string, input = 'project'): Promise<Project> {
   const { core } = await clients.devopsApi();
-  return waitFor(clients.clock,    `the project '${project}' to become wellFormed`,
+  return waitFor(
+    clients.clock,
+    `the project '${project}' to become wellFormed`,
     async () => {
       const found = await devops(clients, `read the project '${project}'`, () => core.getProject(project)).catch((error: unknown) =>
         Promise.reject(unknownOrganization(error, core.baseUrl) ?? error),
@@ -57,8 +59,12 @@ export interface Subscription {
 export async function lookupSubscription(clients: Clients, subscriptionId: string): Promise<Subscription> {
   const operation = `read the subscription '${subscriptionId}'`;
   const body = await armRead(clients, `/subscriptions/${subscriptionId}`, '2022-12-01', operation);
-  if (!body) throw new InputError('subscriptionId', `names a subscription the bootstrap connection's identity cannot see; check the id, and the identity's access to it.`);
-  return { id: subscriptionId, name: String(body.displayName ?? subscriptionId) };
+  if (!body)
+    throw new InputError(
+      'subscriptionId',
+      `names a subscription the bootstrap connection's identity cannot see; check the id, and the identity's access to it.`,
+    );
+  return { id: subscriptionId, name: textOr(body.displayName, subscriptionId) };
 }
 
 export interface ResourceGroup {
@@ -67,17 +73,12 @@ export interface ResourceGroup {
 }
 
 /** GET /subscriptions/{id}/resourcegroups/{name}, api-version 2021-04-01. */
-export async function lookupResourceGroup(
-  clients: Clients,
-  input: string,
-  subscriptionId: string,
-  name: string,
-): Promise<ResourceGroup> {
+export async function lookupResourceGroup(clients: Clients, input: string, subscriptionId: string, name: string): Promise<ResourceGroup> {
   const operation = `read the resource group '${name}'`;
   const path = `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(name)}`;
   const body = await armRead(clients, path, '2021-04-01', operation);
   if (!body) throw resourceGroupMissing(input, name, subscriptionId);
-  return { name: String(body.name ?? name), location: String(body.location ?? '') };
+  return { name: textOr(body.name, name), location: textOr(body.location, '') };
 }
 
 function resourceGroupMissing(input: string, name: string, subscriptionId: string): InputError {
@@ -104,7 +105,7 @@ export async function lookupManagementGroup(clients: Clients, id: string): Promi
     );
   }
   const properties = (body.properties ?? {}) as { displayName?: string };
-  return { id: String(body.name ?? id), displayName: String(properties.displayName ?? id) };
+  return { id: textOr(body.name, id), displayName: String(properties.displayName ?? id) };
 }
 
 /** Which input named a role, for messages: roleDefinitionName, or a line of roleAssignments. */
@@ -148,7 +149,10 @@ export async function lookupRoleDefinition(
     // resources/arm.ts names subscriptionId for a subscription the identity cannot see; a roleAssignments
     // line names its own.
     if (error instanceof InputError && error.input === 'subscriptionId' && source.input !== 'roleDefinitionName') {
-      throw new InputError(source.input, `${where}names a scope in a subscription the bootstrap connection's identity cannot see (${scope}); check the scope, and the identity's access to it.`);
+      throw new InputError(
+        source.input,
+        `${where}names a scope in a subscription the bootstrap connection's identity cannot see (${scope}); check the scope, and the identity's access to it.`,
+      );
     }
     if ((error as TaskError).code === 'ResourceGroupNotFound') {
       // The main role is looked up at its scope, beside the read of that scope's resource group: whichever
@@ -161,14 +165,23 @@ export async function lookupRoleDefinition(
     return isNotFound(error) ? undefined : Promise.reject(error);
   });
   if (found) return found;
-  throw new InputError(source.input, `${where}names '${role}', which is not a role that can be assigned at ${scope}; use a role name such as Contributor or Reader.`);
+  throw new InputError(
+    source.input,
+    `${where}names '${role}', which is not a role that can be assigned at ${scope}; use a role name such as Contributor or Reader.`,
+  );
 }
 
 /**
  * A plain ARM read: the body of a successful answer, null for a status in `missing`. What the client throws
  * (a refused token, an unreachable host) and any other answer become an error naming the operation.
  */
-function armRead(clients: Clients, path: string, apiVersion: string, operation: string, missing: readonly number[] = [404]): Promise<Record<string, unknown> | null> {
+function armRead(
+  clients: Clients,
+  path: string,
+  apiVersion: string,
+  operation: string,
+  missing: readonly number[] = [404],
+): Promise<Record<string, unknown> | null> {
   return arm(clients, operation, async () => armBody(await (await clients.azure()).armGet(path, apiVersion), operation, missing));
 }
 
@@ -182,14 +195,15 @@ export async function lookupIdentityLocation(clients: Clients, subscriptionId: s
   const operation = 'read the regions of Microsoft.ManagedIdentity';
   let response: ArmResponse;
   try {
-    response = await arm(clients, operation, async () => (await clients.azure()).armGet(`/subscriptions/${subscriptionId}/providers/Microsoft.ManagedIdentity`, '2021-04-01'));
+    response = await arm(clients, operation, async () =>
+      (await clients.azure()).armGet(`/subscriptions/${subscriptionId}/providers/Microsoft.ManagedIdentity`, '2021-04-01'),
+    );
   } catch {
     return location;
   }
   const types = response.status === 200 && Array.isArray(response.body?.resourceTypes) ? (response.body?.resourceTypes as unknown[]) : undefined;
   const identities = types?.find((t) => (t as { resourceType?: string }).resourceType?.toLowerCase() === 'userassignedidentities') as
-    | { locations?: string[] }
-    | undefined;
+    { locations?: string[] } | undefined;
   const regions = (identities?.locations ?? []).map((display) => display.replace(/\s+/g, '').toLowerCase());
   if (regions.length === 0 || regions.includes(location)) return location;
   throw new InputError(
@@ -209,4 +223,9 @@ function armBody(response: ArmResponse, operation: string, missing: readonly num
     code: error.code,
     correlationId: response.correlationId,
   });
+}
+
+/** A string field of an answer, or the fallback when it is missing or not a string. */
+function textOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
 }

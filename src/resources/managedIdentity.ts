@@ -60,16 +60,19 @@ export function decideIdentity(desired: DesiredIdentity, existing: ManagedIdenti
   if (ownership(existing, desired.owner) === 'other') {
     throw new ConflictError(
       `the managed identity '${desired.name}' in '${desired.resourceGroup}' belongs to the connection '${existing.tags[CONNECTION_TAG]}'`,
-      { operation: `use the managed identity '${desired.name}'`, hint: 'Choose another identityName; this task never takes over an identity that serves another connection' },
+      {
+        operation: `use the managed identity '${desired.name}'`,
+        hint: 'Choose another identityName; this task never takes over an identity that serves another connection',
+      },
     );
   }
   return 'keep';
 }
 
 export async function readIdentity(clients: Clients, resourceGroup: string, name: string): Promise<ManagedIdentity | null> {
-  return arm(clients, `read the managed identity '${name}'`, async () => fromWire(await (await clients.azure()).msi.userAssignedIdentities.get(resourceGroup, name), resourceGroup)).catch(
-    (error: unknown) => (isNotFound(error) ? null : Promise.reject(error)),
-  );
+  return arm(clients, `read the managed identity '${name}'`, async () =>
+    fromWire(await (await clients.azure()).msi.userAssignedIdentities.get(resourceGroup, name), resourceGroup),
+  ).catch((error: unknown) => (isNotFound(error) ? null : Promise.reject(error)));
 }
 
 /** Creates the identity (a PUT: a concurrent run's identity of the same name is the same identity). */

@@ -78,11 +78,7 @@ export interface ConnectionAccess {
  * Asks whether the Azure DevOps identity may create connections in the project, and, once the lookup of
  * the connection of that name (`existingConnectionId`) has answered, whether it may administer that one.
  */
-export async function readConnectionAccess(
-  clients: Clients,
-  projectId: string,
-  existingConnectionId: Promise<string | undefined>,
-): Promise<ConnectionAccess> {
+export async function readConnectionAccess(clients: Clients, projectId: string, existingConnectionId: Promise<string | undefined>): Promise<ConnectionAccess> {
   const ask = async (bits: number, token: string): Promise<boolean | undefined> => {
     try {
       const answer = (await devops(clients, 'check permissions on service connections', () =>

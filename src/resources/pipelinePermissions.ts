@@ -69,7 +69,12 @@ export async function readPipelinePermissions(clients: Clients, project: Project
 }
 
 /** Grants `grant` (only what is missing: the service merges it into what exists) and answers what now is. */
-export async function grantPipelinePermissions(clients: Clients, project: Project, connectionId: string, grant: PipelinePermissions): Promise<PipelinePermissions> {
+export async function grantPipelinePermissions(
+  clients: Clients,
+  project: Project,
+  connectionId: string,
+  grant: PipelinePermissions,
+): Promise<PipelinePermissions> {
   return fromWire(
     await devops(clients, `authorize pipelines to use the service connection ${connectionId} in project '${project.name}'`, () =>
       clients.devopsRest.updatePipelinePermissions(project.id, ENDPOINT, connectionId, toWire(connectionId, grant)),
@@ -89,7 +94,7 @@ export interface Pipeline {
 export function definitionsFromWire(wire: unknown): Pipeline[] {
   const value = (typeof wire === 'object' && wire !== null ? (wire as { value?: unknown }).value : undefined) ?? [];
   if (!Array.isArray(value)) return [];
-  return value
+  return (value as { id?: unknown; name?: unknown; path?: string }[])
     .filter((d): d is { id: number; name: string; path?: string } => typeof d?.id === 'number' && typeof d?.name === 'string')
     .map((d) => ({ id: d.id, name: d.name, folder: d.path || '\\' }));
 }

@@ -133,11 +133,7 @@ export async function findConnection(clients: Clients, project: string, name: st
  */
 export function decideConnection(desired: DesiredConnection, existing: ServiceEndpoint | null, whenExists: 'reuse' | 'fail'): 'create' | 'keep' | 'update' {
   if (!existing) return 'create';
-  assertReusable(
-    existing,
-    { name: desired.name, projectName: desired.project.name, tenantId: desired.tenantId, clientId: desired.clientId },
-    whenExists,
-  );
+  assertReusable(existing, { name: desired.name, projectName: desired.project.name, tenantId: desired.tenantId, clientId: desired.clientId }, whenExists);
   return compare(desired, existing) === 'same' ? 'keep' : 'update';
 }
 
@@ -146,7 +142,11 @@ export function decideConnection(desired: DesiredConnection, existing: ServiceEn
  * run did and its answer was lost, so resources/devops.ts retried the create), converges on that
  * connection instead of failing: keeps or updates it when it may be reused.
  */
-export async function createConnection(clients: Clients, desired: DesiredConnection, whenExists: 'reuse' | 'fail'): Promise<{ action: 'created' | 'updated' | 'kept'; value: Connection }> {
+export async function createConnection(
+  clients: Clients,
+  desired: DesiredConnection,
+  whenExists: 'reuse' | 'fail',
+): Promise<{ action: 'created' | 'updated' | 'kept'; value: Connection }> {
   let created: ServiceEndpoint;
   try {
     created = await devops(clients, `create the service connection '${desired.name}'`, async () =>
@@ -156,7 +156,8 @@ export async function createConnection(clients: Clients, desired: DesiredConnect
     if ((error as TaskError).code !== 'DuplicateServiceConnectionException') throw error;
     const raced = await findConnection(clients, desired.project.id, desired.name);
     if (!raced) throw error;
-    if (decideConnection(desired, raced, whenExists) === 'keep') return { action: 'kept', value: await untilReady(clients, desired.project.id, fromWire(raced)) };
+    if (decideConnection(desired, raced, whenExists) === 'keep')
+      return { action: 'kept', value: await untilReady(clients, desired.project.id, fromWire(raced)) };
     return { action: 'updated', value: await updateConnection(clients, desired, raced) };
   }
   return { action: 'created', value: await untilReady(clients, desired.project.id, fromWire(created)) };
@@ -239,7 +240,9 @@ export async function untilReady(clients: Clients, project: string, connection: 
   } catch (notYet) {
     if ((notYet as TaskError).code !== 'ConnectionNotReady') throw notYet;
   }
-  return waitFor(clients.clock,    `the service connection '${connection.name}' to become ready`,
+  return waitFor(
+    clients.clock,
+    `the service connection '${connection.name}' to become ready`,
     async () => {
       const current = await devops(clients, `read the service connection '${connection.name}'`, async () =>
         (await clients.devopsApi()).serviceEndpoints.getServiceEndpointDetails(project, connection.id),

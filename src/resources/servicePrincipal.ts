@@ -48,10 +48,7 @@ export function isAwaitingApplication(error: TaskError, applicationIsNew: boolea
   const message = error.message.toLowerCase();
   if (error.status === 400 && message.includes('does not reference a valid application object')) return true;
   return (
-    applicationIsNew &&
-    error.status === 403 &&
-    error.code === 'Authorization_RequestDenied' &&
-    message.includes('backing application of the service principal')
+    applicationIsNew && error.status === 403 && error.code === 'Authorization_RequestDenied' && message.includes('backing application of the service principal')
   );
 }
 
@@ -75,7 +72,9 @@ function byAppId(appId: string): string {
 export async function readServicePrincipal(clients: Clients, appId: string): Promise<ServicePrincipal | null> {
   const graph = await clients.graph();
   try {
-    return fromWire(await graphCall(clients, `read the service principal of application ${appId}`, () => graph.api(byAppId(appId)).get() as Promise<WireServicePrincipal>));
+    return fromWire(
+      await graphCall(clients, `read the service principal of application ${appId}`, () => graph.api(byAppId(appId)).get() as Promise<WireServicePrincipal>),
+    );
   } catch (error) {
     if ((error as TaskError).status === 404) return null;
     throw error;
@@ -99,9 +98,11 @@ export async function createServicePrincipal(
     clients.clock,
     `the application ${appId} to replicate in Microsoft Graph`,
     () =>
-      graphCall(clients, operation, () => graph.api(byAppId(appId)).header('Prefer', 'create-if-missing').patch(toWire()) as Promise<WireServicePrincipal | undefined>).catch(
-        (error: unknown) => Promise.reject(explained(error as TaskError, applicationIsNew)),
-      ),
+      graphCall(
+        clients,
+        operation,
+        () => graph.api(byAppId(appId)).header('Prefer', 'create-if-missing').patch(toWire()) as Promise<WireServicePrincipal | undefined>,
+      ).catch((error: unknown) => Promise.reject(explained(error as TaskError, applicationIsNew))),
     (error) => (isAwaitingApplication(error as TaskError, applicationIsNew) ? 'policy' : undefined),
     replication,
   );
@@ -112,7 +113,11 @@ export async function createServicePrincipal(
     async () => {
       const principal = await readServicePrincipal(clients, appId);
       if (principal) return principal;
-      throw toTaskError('graph', operation, { statusCode: 404, code: 'Request_ResourceNotFound', message: 'Graph answered that it exists, but reading it found nothing yet' });
+      throw toTaskError('graph', operation, {
+        statusCode: 404,
+        code: 'Request_ResourceNotFound',
+        message: 'Graph answered that it exists, but reading it found nothing yet',
+      });
     },
     (error) => ((error as TaskError).code === 'Request_ResourceNotFound' ? 'policy' : undefined),
     replication,

@@ -72,7 +72,10 @@ export async function share(clients: Clients, desired: DesiredSharing): Promise<
   const names = desired.projects.map((p) => `'${p.name}'`).join(', ');
   try {
     await devops(clients, `share the service connection '${desired.connectionName}' with ${names}`, async () =>
-      (await clients.devopsApi()).serviceEndpoints.shareServiceEndpoint(toWire(desired.projects, desired.connectionName, desired.description), desired.connectionId),
+      (await clients.devopsApi()).serviceEndpoints.shareServiceEndpoint(
+        toWire(desired.projects, desired.connectionName, desired.description),
+        desired.connectionId,
+      ),
     );
   } catch (error) {
     if ((error as TaskError).code !== 'DuplicateServiceConnectionException') throw error;
