@@ -97,7 +97,7 @@ export async function apply(
   if (set.identity.kind === 'managedIdentity') {
     const change = set.identity.identity;
     const identity = await writes.run(change, async () => {
-      const value = change.action === 'create' ? await createIdentity(clients, change.desired) : change.existing!;
+      const value = change.action === 'create' ? await createIdentity(clients, change.desired) : change.existing;
       happened(change, planned(change));
       return value;
     });
@@ -117,7 +117,7 @@ export async function apply(
   const application = await writes.run(applicationChange, async () => {
     const result =
       applicationChange.action === 'keep'
-        ? { created: false, value: applicationChange.existing! }
+        ? { created: false, value: applicationChange.existing }
         : await writeApplication(clients, applicationChange.desired, applicationChange.existing, replication);
     happened(applicationChange, applicationChange.action === 'keep' ? 'kept' : result.created ? 'created' : 'updated');
     return { ...result, created: applicationChange.action === 'create' && result.created };
@@ -165,9 +165,9 @@ async function applyConnection(
       return { happened: created.action, value: created.value };
     }
     case 'update':
-      return { happened: 'updated', value: await updateConnection(clients, desired, change.existing!) };
+      return { happened: 'updated', value: await updateConnection(clients, desired, change.existing) };
     case 'keep':
-      return { happened: 'kept', value: await untilReady(clients, desired.project.id, connectionFromWire(change.existing!)) };
+      return { happened: 'kept', value: await untilReady(clients, desired.project.id, connectionFromWire(change.existing)) };
   }
 }
 

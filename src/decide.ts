@@ -34,15 +34,12 @@ export interface Change<A extends Action = Action> {
   needs: Requirement[];
 }
 
-export interface ManagedIdentityChange extends Change<'create' | 'keep'> {
-  desired: DesiredIdentity;
-  existing: ManagedIdentity | null;
-}
+/** A change to a resource that may exist: what exists is there exactly when the decision is not to create it. */
+export type Existing<A extends Action, T> = (Change<Extract<A, 'create'>> & { existing: null }) | (Change<Exclude<A, 'create'>> & { existing: T });
 
-export interface ApplicationChange extends Change {
-  desired: DesiredApplication;
-  existing: Application | null;
-}
+export type ManagedIdentityChange = Existing<'create' | 'keep', ManagedIdentity> & { desired: DesiredIdentity };
+
+export type ApplicationChange = Existing<Action, Application> & { desired: DesiredApplication };
 
 export interface ServicePrincipalChange extends Change<'create' | 'keep'> {
   existing: ServicePrincipal | null;
@@ -57,11 +54,10 @@ export interface AssignmentChange extends Change<'create' | 'keep'> {
   role: RoleDefinition;
 }
 
-export interface ConnectionChange extends Change {
+export type ConnectionChange = Existing<Action, ServiceEndpoint> & {
   /** The connection as wanted; its clientId is the identity's, filled in by apply for a new identity. */
   desired: DesiredConnection;
-  existing: ServiceEndpoint | null;
-}
+};
 
 export interface CredentialChange extends Change {
   /** The credential that already trusts the connection, for a keep. */
@@ -107,29 +103,32 @@ export function decide(request: ProvisioningRequest, observed: Observed): Change
 
   const who = devopsIdentity(request);
   const desired = desiredConnection(request, observed, holder);
-  const connectionAction = decideConnection(desired, existingConnection, request.existingConnection);
-  const connection: ConnectionChange = {
-    action: connectionAction,
-    what: `service connection '${request.connectionName}' (workload identity federation)`,
-    needs:
-      connectionAction === 'create'
-        ? [
-            {
-              granted: observed.devopsAccess.create,
-              missing: `${who} lacks the Creator role on service connections in project '${project.name}' (add it as Creator under Project settings, Service connections, Security)`,
-            },
-          ]
-        : connectionAction === 'update'
-          ? [
-              {
-                granted: observed.devopsAccess.administer,
-                missing: `${who} lacks the Administrator role on the service connection '${request.connectionName}', which this run must update (add it as Administrator on that connection's Security page)`,
-              },
-            ]
-          : [],
-    desired,
-    existing: existingConnection,
-  };
+  const what = `service connection '${request.connectionName}' (workload identity federation)`;
+  const connection: ConnectionChange = !existingConnection
+    ? {
+        action: 'create',
+        what,
+        needs: [
+          {
+            granted: observed.devopsAccess.create,
+            missing: `${who} lacks the Creator role on service connections in project '${project.name}' (add it as Creator under Project settings, Service connections, Security)`,
+          },
+        ],
+        desired,
+        existing: null,
+      }
+    : {
+        action: decideConnection(desired, existingConnection, request.existingConnection) === 'keep' ? 'keep' : 'update',
+        what,
+        needs: [
+          {
+            granted: observed.devopsAccess.administer,
+            missing: `${who} lacks the Administrator role on the service connection '${request.connectionName}', which this run must update (add it as Administrator on that connection's Security page)`,
+          },
+        ],
+        desired,
+        existing: existingConnection,
+      };
 
   const grantee = identity.kind === 'managedIdentity' ? 'the identity' : 'the service principal';
   const roleFix = 'assign it Role Based Access Control Administrator, User Access Administrator or Owner on that scope';
@@ -206,19 +205,23 @@ function decideIdentityChanges(request: ProvisioningRequest, observed: Observed)
       owner,
     };
     const existing = observed.identity.existing;
-    const action = decideIdentity(desired, existing);
+    // Refuses an identity that serves another connection.
+    decideIdentity(desired, existing);
     // A managed identity and its federated credentials are written in the identity's resource group.
     const scope = identityScope(request);
     const fix = `assign it Managed Identity Contributor or Contributor on resource group '${identity.resourceGroup}'`;
+    const what = `managed identity '${identity.name}' in resource group '${identity.resourceGroup}'`;
     return {
       kind: 'managedIdentity',
-      identity: {
-        action,
-        what: `managed identity '${identity.name}' in resource group '${identity.resourceGroup}'`,
-        needs: action === 'create' ? [armRequirement(observed.armPermissions[scope.toLowerCase()], ACTIONS.writeIdentity, scope, fix)] : [],
-        desired,
-        existing,
-      },
+      identity: existing
+        ? { action: 'keep', what, needs: [], desired, existing }
+        : {
+            action: 'create',
+            what,
+            needs: [armRequirement(observed.armPermissions[scope.toLowerCase()], ACTIONS.writeIdentity, scope, fix)],
+            desired,
+            existing: null,
+          },
     };
   }
   if (request.identityType === 'appRegistration' && observed.identity.kind === 'appRegistration') {
@@ -228,7 +231,15 @@ function decideIdentityChanges(request: ProvisioningRequest, observed: Observed)
     // Microsoft Graph's permissions cannot be read beforehand: Graph answers Authorization_RequestDenied to the write.
     return {
       kind: 'appRegistration',
-      application: { action: decideApplication(desired, existing), what: `application '${displayName}' (single tenant)`, needs: [], desired, existing },
+      application: existing
+        ? {
+            action: decideApplication(desired, existing) === 'update' ? 'update' : 'keep',
+            what: `application '${displayName}' (single tenant)`,
+            needs: [],
+            desired,
+            existing,
+          }
+        : { action: 'create', what: `application '${displayName}' (single tenant)`, needs: [], desired, existing: null },
       servicePrincipal: {
         action: observed.identity.servicePrincipal ? 'keep' : 'create',
         what: `the service principal of application '${displayName}'`,
