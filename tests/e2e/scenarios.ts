@@ -6,8 +6,9 @@
  * Adding an identity type to every one of those tests is one entry in IDENTITY_SCENARIOS.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator, type RequestLogEntry, type ServiceName } from '../emulator';
+import type { Emulator, RequestLogEntry, ServiceName } from '../emulator';
 import { guidToDotNetBase64Url } from '../emulator/world';
+import { Emulator as InProcessEmulator, runInProcess, type InProcessOptions } from '../inprocess/harness';
 import { runTask, type RunOptions, type TaskRun } from './harness';
 
 /** One write of a clean run: what it creates, and how to recognise its request in the emulator's log. */
@@ -145,8 +146,18 @@ export function assertNoSecretPrinted(emulator: Emulator, run: TaskRun): void {
   }
 }
 
-/** Runs the task as the agent does, with System.Debug on, and scans all it printed for secrets. */
-export async function run(emulator: Emulator, inputs: Record<string, string>, options: RunOptions = {}): Promise<TaskRun> {
+/**
+ * Runs the task in this process (tests/inprocess/harness.ts) on the emulator's virtual clock, with
+ * System.Debug on, and scans all it printed for secrets.
+ */
+export async function run(emulator: Emulator, inputs: Record<string, string>, options: InProcessOptions = {}): Promise<TaskRun> {
+  const result = await runInProcess(emulator, inputs, { ...options, variables: { 'System.Debug': 'true', ...(options.variables ?? {}) } });
+  assertNoSecretPrinted(emulator, result);
+  return result;
+}
+
+/** Runs the bundled task as the agent does, in a process of its own, with System.Debug on, and scans all it printed for secrets. */
+export async function runSpawned(emulator: Emulator, inputs: Record<string, string>, options: RunOptions = {}): Promise<TaskRun> {
   const result = await runTask(emulator, inputs, { ...options, variables: { 'System.Debug': 'true', ...(options.variables ?? {}) } });
   assertNoSecretPrinted(emulator, result);
   return result;
@@ -215,7 +226,7 @@ export function canonicalState(emulator: Emulator): Record<string, string[]> {
  * compare their end states with, and the writes it made.
  */
 export async function cleanRun(scenario: IdentityScenario): Promise<{ state: Record<string, string[]>; writes: RequestLogEntry[] }> {
-  const emulator = await Emulator.start();
+  const emulator = await InProcessEmulator.start();
   try {
     succeeded(await run(emulator, scenario.inputs));
     return { state: canonicalState(emulator), writes: emulator.writes() };

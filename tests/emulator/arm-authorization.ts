@@ -223,7 +223,7 @@ export class AuthorizationProvider {
     }
 
     const principal = this.state.principals.get(principalId);
-    const replicated = principal !== undefined && Date.now() >= principal.createdAt + this.state.settings.principalReplicationMs;
+    const replicated = principal !== undefined && this.state.now() >= principal.createdAt + this.state.settings.principalReplicationMs;
     const spared = principalType !== undefined && this.state.settings.principalTypeSkipsReplication;
     if (!principal || (!replicated && !spared)) {
       return armError(

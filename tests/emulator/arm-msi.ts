@@ -9,7 +9,7 @@
  * Azure/bicep-registry-modules#1447.
  */
 import { armError, checkApiVersion, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
-import { Rejection, jsonResponse, matchPath, parseJsonBody, sleep, type EmulatorRequest, type EmulatorResponse } from './http';
+import { Rejection, jsonResponse, matchPath, parseJsonBody, type EmulatorRequest, type EmulatorResponse } from './http';
 import { newGuid, type EmulatorState, type FederatedIdentityCredentialResource, type UserAssignedIdentityResource } from './world';
 
 export const IDENTITY_API_VERSIONS = ['2015-08-31-preview', '2018-11-30', '2021-09-30-preview', '2022-01-31-preview', '2023-01-31', '2023-07-31-preview', '2024-11-30', '2025-01-31-preview'];
@@ -148,7 +148,7 @@ export class ManagedIdentityProvider {
       appId: clientId,
       displayName: name,
       kind: 'ManagedIdentity',
-      createdAt: Date.now(),
+      createdAt: this.state.now(),
       secrets: [],
       managedIdentityResourceId: id,
     });
@@ -237,7 +237,7 @@ export class ManagedIdentityProvider {
     }
     this.credentialWritesInFlight.add(key);
     try {
-      await sleep(this.state.settings.ficWriteWindowMs);
+      await this.state.settings.clock.sleep(this.state.settings.ficWriteWindowMs);
       return write();
     } finally {
       this.credentialWritesInFlight.delete(key);
@@ -271,7 +271,7 @@ export class ManagedIdentityProvider {
     };
     // Changing issuer or subject re-creates the trust; it then propagates like a new credential.
     const unchanged = existing && existing.resource.properties.issuer === properties.issuer && existing.resource.properties.subject === properties.subject;
-    byName.set(ficName.toLowerCase(), { resource, createdAt: unchanged ? existing.createdAt : Date.now() });
+    byName.set(ficName.toLowerCase(), { resource, createdAt: unchanged ? existing.createdAt : this.state.now() });
     return jsonResponse(existing ? 200 : 201, resource);
   }
 }

@@ -360,7 +360,7 @@ export class EntraService {
    * resources; either becomes usable once it has propagated.
    */
   private usableFederatedCredentials(principal: DirectoryPrincipal): Array<{ issuer: string; subject: string; audiences: string[] }> {
-    const propagatedBefore = Date.now() - this.state.settings.federatedCredentialPropagationMs;
+    const propagatedBefore = this.state.now() - this.state.settings.federatedCredentialPropagationMs;
     const application = principal.applicationObjectId ? this.state.applications.get(principal.applicationObjectId.toLowerCase()) : undefined;
     const credentials = application
       ? [...application.federatedCredentials.values()].map((c) => ({ createdAt: c.createdAt, ...c.resource }))

@@ -89,6 +89,15 @@ export function answerLost(service: ServiceName, where: Where = {}): FaultRule {
   return { service, ...where, drop: true, afterApply: true };
 }
 
+/**
+ * The service does the work, then the caller's process dies before the answer leaves: an in-process run is
+ * cut here (see FaultRule.crash; the test calls Emulator.afterCrash() before the re-run), a spawned one is
+ * killed from onFire.
+ */
+export function crashAfterApply(service: ServiceName, where: Where = {}): FaultRule {
+  return { service, ...where, drop: true, afterApply: true, crash: true };
+}
+
 /** The service does the work, then a gateway answers 500 or 503 instead of the real answer. */
 export function failedAfterApply(service: ServiceName, status: 500 | 503, where: Where = {}): FaultRule {
   return { service, ...where, status, body: serverErrorBody(service, status), afterApply: true };

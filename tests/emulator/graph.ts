@@ -212,7 +212,7 @@ export class GraphService {
     if (name !== null && this.findApplicationByUniqueName(name)) {
       return this.error(request, 409, 'Request_MultipleObjectsWithSameKeyValue', `Another object with the same value for property uniqueName already exists.`);
     }
-    const createdAt = Date.now();
+    const createdAt = this.state.now();
     const stored: StoredApplication = {
       resource: graphApplication({
         id: newGuid(),
@@ -384,7 +384,7 @@ export class GraphService {
       description: typeof body.description === 'string' ? body.description : existing?.description ?? null,
       audiences: [String(audiences[0])],
     };
-    application.federatedCredentials.set(resource.name.toLowerCase(), { resource, createdAt: Date.now() });
+    application.federatedCredentials.set(resource.name.toLowerCase(), { resource, createdAt: this.state.now() });
     if (existing) return { status: 204 };
     return this.created(resource, `applications('${application.resource.id}')/federatedIdentityCredentials/$entity`);
   }
@@ -513,7 +513,7 @@ export class GraphService {
   // ---- replication ---------------------------------------------------------------------------------
 
   private visible(stored: { createdAt: number }): boolean {
-    return Date.now() >= stored.createdAt + this.state.settings.graphReplicationMs;
+    return this.state.now() >= stored.createdAt + this.state.settings.graphReplicationMs;
   }
 
   private visibleOr404<T extends { createdAt: number }>(request: EmulatorRequest, stored: T | undefined, key: string): T {

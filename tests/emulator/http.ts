@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Clock } from '../../src/clock';
 
 export type ServiceName = 'login' | 'arm' | 'devops' | 'graph' | 'imds';
 
@@ -53,6 +54,13 @@ export interface FaultRule {
   afterApply?: boolean;
   /** Called when the rule fires, before the answer leaves (after the handler with afterApply). */
   onFire?: () => void;
+  /**
+   * The caller's process dies the moment the service has applied the request (with afterApply): its answer
+   * never leaves, and from then on the emulator applies and answers nothing until Emulator.afterCrash(),
+   * which ends every connection that was open (their requests are held until stop()). In-process runs
+   * use it to cut a run where a spawned one would be killed.
+   */
+  crash?: boolean;
 }
 
 export interface EmulatorRequest {
@@ -138,6 +146,12 @@ export interface TlsMaterial {
 /** The per-service knobs the HTTPS front end applies before any handler runs. */
 export interface TrafficControl {
   latencyMs: number;
+  clock: Clock;
+  /** A crash fault fired and Emulator.afterCrash() has not been called yet: nothing is applied or answered. */
+  frozen(): boolean;
+  crash(): void;
+  /** Counts a request held from a crashed caller. */
+  held(): void;
   takeFault(service: ServiceName, method: string, path: string): FaultRule | undefined;
   record(entry: RequestLogEntry): void;
 }
@@ -146,6 +160,8 @@ export interface TrafficControl {
 export class ServiceServer {
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
+  /** Connections of a crashed caller: whatever comes on them is held, never applied nor answered. */
+  private readonly dead = new Set<Socket>();
   private listening = false;
 
   constructor(
@@ -161,8 +177,24 @@ export class ServiceServer {
     // Keep-alive sockets would hold stop() open; track them so stop() can end them.
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('close', () => {
+        this.sockets.delete(socket);
+        this.dead.delete(socket);
+      });
     });
+  }
+
+  /** Ends every connection open now for good: requests on them are held until close(). */
+  killConnections(): void {
+    for (const socket of this.sockets) this.dead.add(socket);
+  }
+
+  /** Requests from a crashed caller are neither applied nor answered. */
+  private held(req: IncomingMessage): boolean {
+    const port = req.socket.remotePort;
+    const held = this.traffic.frozen() || [...this.dead].some((socket) => socket.remotePort === port);
+    if (held) this.traffic.held();
+    return held;
   }
 
   async listen(): Promise<string> {
@@ -184,12 +216,13 @@ export class ServiceServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const startedAt = now();
+    const clock = this.traffic.clock;
+    const startedAt = clock.now();
     const method = (req.method ?? 'GET').toUpperCase();
     const rawPath = req.url ?? '/';
     const remotePort = req.socket.remotePort;
     const log = (status: number, callerId?: string): void =>
-      this.traffic.record({ service: this.service, method, path: rawPath, status, startedAt, endedAt: now(), callerId, remotePort });
+      this.traffic.record({ service: this.service, method, path: rawPath, status, startedAt, endedAt: clock.now(), callerId, remotePort });
 
     let body: Buffer;
     try {
@@ -199,15 +232,18 @@ export class ServiceServer {
       return;
     }
 
+    // A crashed caller's request never reached the service: not applied, not logged, never answered.
+    if (this.held(req)) return;
     const fault = this.traffic.takeFault(this.service, method, rawPath);
-    if (fault?.latencyMs) await sleep(fault.latencyMs);
+    if (fault?.latencyMs) await clock.sleep(fault.latencyMs);
     if (fault && !fault.afterApply) fault.onFire?.();
     if (fault?.drop && !fault.afterApply) {
       req.socket.destroy();
       log(0);
       return;
     }
-    await sleep(this.traffic.latencyMs);
+    if (this.traffic.latencyMs > 0) await clock.sleep(this.traffic.latencyMs);
+    if (this.held(req)) return;
 
     // Split by hand: new URL('//subscriptions/...', base) would read '//subscriptions' as a host.
     const queryAt = rawPath.indexOf('?');
@@ -232,6 +268,18 @@ export class ServiceServer {
           error: { code: 'EmulatorInternalError', message: error instanceof Error ? error.stack ?? error.message : String(error) },
         });
       }
+    }
+    if (fault?.afterApply && fault.crash) {
+      // Applied; the caller dies before the answer leaves.
+      this.traffic.crash();
+      fault.onFire?.();
+      log(0, request.callerId);
+      return;
+    }
+    if (this.held(req)) {
+      // Applied while the caller crashed: the answer never leaves.
+      log(0, request.callerId);
+      return;
     }
     if (fault?.afterApply) {
       fault.onFire?.();

@@ -29,6 +29,17 @@ export class JwtSigningKey {
     this.kid = createHash('sha1').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
   }
 
+  /**
+   * One key per purpose for the whole process: generating an RSA-2048 key costs ~190 ms, and every emulator
+   * started in a test process signs with the same pair (its tokens carry its own issuer and audiences, which
+   * is what the services check besides the signature).
+   */
+  static shared(purpose: 'entra' | 'devops'): JwtSigningKey {
+    let key = sharedKeys.get(purpose);
+    if (!key) sharedKeys.set(purpose, (key = new JwtSigningKey()));
+    return key;
+  }
+
   sign(payload: JwtClaims): string {
     const header = { typ: 'JWT', alg: 'RS256', kid: this.kid, x5t: this.kid };
     const signingInput = `${base64UrlJson(header)}.${base64UrlJson(payload)}`;
@@ -45,6 +56,8 @@ export class JwtSigningKey {
     return verify('sha256', Buffer.from(token.signingInput), this.publicKey, token.signature);
   }
 }
+
+const sharedKeys = new Map<string, JwtSigningKey>();
 
 export function decodeJwt(token: string): DecodedJwt | undefined {
   const parts = token.split('.');

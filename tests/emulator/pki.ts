@@ -1,7 +1,7 @@
 /**
  * A throwaway certificate authority and one server certificate (127.0.0.1, localhost and the sovereign
- * clouds' host names the emulator can pose as) for the emulator's HTTPS listeners. EC P-256 through Node's WebCrypto and @peculiar/x509; nothing is cached,
- * so every Emulator.start() gets a CA no other process trusts.
+ * clouds' host names the emulator can pose as) for the emulator's HTTPS listeners. EC P-256 through Node's WebCrypto and @peculiar/x509.
+ * Made once per process (every emulator of a test process shares it), so no other process trusts it.
  */
 import './reflect-metadata';
 import { createHash, webcrypto } from 'node:crypto';
@@ -17,7 +17,17 @@ export interface Pki {
 const EC_P256: webcrypto.EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
 const SIGNING: webcrypto.EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
 
-export async function createPki(): Promise<Pki> {
+let processPki: Promise<Pki> | undefined;
+
+/** The process's CA and server certificate, made on first use. */
+export function createPki(): Promise<Pki> {
+  processPki ??= makePki();
+  // A failure is not cached: the next start tries again.
+  processPki.catch(() => (processPki = undefined));
+  return processPki;
+}
+
+async function makePki(): Promise<Pki> {
   const crypto = webcrypto;
   x509.cryptoProvider.set(crypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
