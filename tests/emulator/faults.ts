@@ -33,6 +33,11 @@ export function slow(service: ServiceName, latencyMs: number, where: Where = {})
   return { service, ...where, latencyMs };
 }
 
+/** Holds matching requests until `release` settles, then lets the service answer them. */
+export function held(service: ServiceName, release: () => Promise<void>, where: Where = {}): FaultRule {
+  return { service, ...where, holdUntil: release };
+}
+
 /** Refuses matching requests with 429 and a Retry-After (seconds), without doing the work. */
 export function throttled(service: ServiceName, retryAfterSeconds: number, where: Where = {}): FaultRule {
   const retryAfter = String(retryAfterSeconds);

@@ -55,6 +55,11 @@ export interface FaultRule {
   /** Called when the rule fires, before the answer leaves (after the handler with afterApply). */
   onFire?: () => void;
   /**
+   * Holds the request until the promise this returns settles, then lets the service handle it: makes two
+   * runs meet in a given order whatever the speed of the machine (e.g. both reads before either write).
+   */
+  holdUntil?: () => Promise<void>;
+  /**
    * The caller's process dies the moment the service has applied the request (with afterApply): its answer
    * never leaves, and from then on the emulator applies and answers nothing until Emulator.afterCrash(),
    * which ends every connection that was open (their requests are held until stop()). In-process runs
@@ -152,6 +157,12 @@ export interface TrafficControl {
   crash(): void;
   /** Counts a request held from a crashed caller. */
   held(): void;
+  /**
+   * A request starts (+1) or ends (-1) being worked on: arrived and not yet answered, and not waiting
+   * on the clock (the emulator's clock counts its sleepers out) or on a holdUntil. A virtual clock
+   * advances only while nothing is being worked on.
+   */
+  working(delta: number): void;
   takeFault(service: ServiceName, method: string, path: string): FaultRule | undefined;
   record(entry: RequestLogEntry): void;
 }
@@ -216,6 +227,15 @@ export class ServiceServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.traffic.working(+1);
+    try {
+      await this.serve(req, res);
+    } finally {
+      this.traffic.working(-1);
+    }
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const clock = this.traffic.clock;
     const startedAt = clock.now();
     const method = (req.method ?? 'GET').toUpperCase();
@@ -236,6 +256,14 @@ export class ServiceServer {
     if (this.held(req)) return;
     const fault = this.traffic.takeFault(this.service, method, rawPath);
     if (fault?.latencyMs) await clock.sleep(fault.latencyMs);
+    if (fault?.holdUntil) {
+      this.traffic.working(-1);
+      try {
+        await fault.holdUntil();
+      } finally {
+        this.traffic.working(+1);
+      }
+    }
     if (fault && !fault.afterApply) fault.onFire?.();
     if (fault?.drop && !fault.afterApply) {
       req.socket.destroy();
@@ -290,14 +318,9 @@ export class ServiceServer {
       }
       if (fault.status !== undefined) response = { status: fault.status, headers: fault.headers, body: fault.body };
     }
-    // Log once, when the answer has left (or the client went away first).
-    let logged = false;
-    const logOnce = (): void => {
-      if (!logged) log(response.status, request.callerId);
-      logged = true;
-    };
-    res.once('finish', logOnce);
-    res.once('close', logOnce);
+    // Logged as the answer leaves: a caller in this process may read it, and its test look at the log,
+    // before the response's 'finish' event.
+    log(response.status, request.callerId);
     writeResponse(res, method, response);
   }
 }

@@ -116,6 +116,7 @@ export class Emulator {
 
   private readonly faultRules: FaultRule[] = [];
   private readonly traffic: TrafficControl;
+  private readonly serviceClock: Clock;
   private core!: EmulatorState;
   private servers: ServiceServer[] = [];
   /** Where each service really listens, and the instance metadata endpoint. */
@@ -123,6 +124,9 @@ export class Emulator {
   private agentProxy?: ConnectProxy;
   private crashed = false;
   private heldRequests = 0;
+  /** Requests arrived and not yet answered, minus those waiting on the clock or a hold. */
+  private working = 0;
+  private arrivals = 0;
   private proxyCredentials?: { username: string; password: string };
 
   private constructor(
@@ -140,9 +144,26 @@ export class Emulator {
       clear: () => rules.splice(0, rules.length),
       pending: () => [...rules],
     };
+    // The services' and the front end's waits: a request asleep on the clock is not being worked on.
+    const serviceClock: Clock = {
+      now: () => clock.now(),
+      sleep: async (ms) => {
+        this.working -= 1;
+        try {
+          await clock.sleep(ms);
+        } finally {
+          this.working += 1;
+        }
+      },
+    };
+    this.serviceClock = serviceClock;
     this.traffic = {
       latencyMs,
-      clock,
+      clock: serviceClock,
+      working: (delta) => {
+        this.working += delta;
+        if (delta > 0) this.arrivals += 1;
+      },
       frozen: () => this.crashed,
       crash: () => {
         this.crashed = true;
@@ -217,7 +238,7 @@ export class Emulator {
         connectionReadiness: { inProgressReads: 0 },
         principalTypeSkipsReplication: options.principalTypeSkipsReplication ?? true,
         graphReplicationMs: options.graphReplicationMs ?? 0,
-        clock: emulator.clock,
+        clock: emulator.serviceClock,
       };
       emulator.core = seedWorld(urls, cloud, settings, {
         bootstrapRoles: options.bootstrapRoles ?? ['Contributor', 'Role Based Access Control Administrator'],
@@ -391,6 +412,14 @@ export class Emulator {
    * applied nor answered, until stop()), and new connections are served again, as for a re-run on a new
    * agent process.
    */
+  /**
+   * What a virtual clock watches before it moves: how many requests are being worked on now, and a count
+   * that changes whenever a request arrives or resumes (quiet means it stayed the same).
+   */
+  progress(): { working: number; events: number } {
+    return { working: this.working, events: this.arrivals + this.requests.length + this.heldRequests };
+  }
+
   /** Requests logged plus requests held from a crashed caller: it stops changing once a crashed run is still. */
   get activity(): number {
     return this.requests.length + this.heldRequests;

@@ -29,7 +29,12 @@ export type { RunOptions, TaskRun } from '../e2e/harness';
 /** The emulator, started on a virtual clock of its own: in-process runs share it with the task. */
 export type Emulator = RealEmulator;
 export const Emulator = {
-  start: (options: EmulatorOptions = {}): Promise<RealEmulator> => RealEmulator.start({ clock: new VirtualClock(), ...options }),
+  async start(options: EmulatorOptions = {}): Promise<RealEmulator> {
+    const clock = new VirtualClock();
+    const emulator = await RealEmulator.start({ clock, ...options });
+    clock.watch(() => emulator.progress());
+    return emulator;
+  },
 };
 
 const INPUTS = [
@@ -236,7 +241,32 @@ export interface InProcessOptions extends Pick<RunOptions, 'env' | 'variables' |
  * death: the run is abandoned where it stands (its clock stops, its connections to the emulator stay dead,
  * see FaultRule.crash) and answers killed: true; the emulator then serves the re-run.
  */
+type MsalStatics = Record<string, unknown>;
+interface MsalNode {
+  ManagedIdentityApplication: (new (config: object) => { managedIdentityClient?: { constructor: MsalStatics } }) & MsalStatics;
+}
+
+/**
+ * msal-node keeps managed identity state for the whole process, in static fields: the token store
+ * (ManagedIdentityApplication.nodeStorage) and the identity source with its endpoint, read once from
+ * AZURE_POD_IDENTITY_AUTHORITY_HOST (ManagedIdentityClient.identitySource, sourceName). Right for one agent
+ * machine; here every run stands for a new task process, often against another emulator. Each run starts
+ * with them unset, as a new process would.
+ */
+function forgetManagedIdentityState(): void {
+  const msal = require(require.resolve('@azure/msal-node', { paths: [require.resolve('@azure/identity')] })) as MsalNode;
+  const application = msal.ManagedIdentityApplication;
+  application.nodeStorage = undefined;
+  const client = new application({}).managedIdentityClient?.constructor;
+  if (client) {
+    client.identitySource = undefined;
+    client.sourceName = undefined;
+  }
+  application.nodeStorage = undefined;
+}
+
 export async function runInProcess(emulator: RealEmulator, inputs: Record<string, string>, options: InProcessOptions = {}): Promise<TaskRun> {
+  forgetManagedIdentityState();
   const clock = new RunClock(options.clock ?? emulator.clock);
   const agent = new FakeAgent(taskEnvironment(emulator, inputs, options));
   const startedAt = clock.now();

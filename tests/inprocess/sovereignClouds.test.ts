@@ -5,9 +5,9 @@
  * emulator (no /etc/hosts); everything cloud-specific the task uses comes from the bootstrap connection.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator } from '../emulator';
 import { CLOUDS, type CloudName } from '../emulator/clouds';
-import { runTask, useConnection } from './harness';
+import { useConnection } from '../e2e/harness';
+import { Emulator, runInProcess } from './harness';
 
 const APP1_DEV = {
   bootstrapConnection: 'platform-bootstrap',
@@ -45,7 +45,7 @@ describe('sovereign clouds, end to end', function () {
       });
 
       it('provisions a connection that carries the cloud\'s environment and ARM URL, and that a later pipeline can use', async () => {
-        const run = await runTask(emulator, APP1_DEV);
+        const run = await runInProcess(emulator, APP1_DEV);
         assert.equal(run.result, 'Succeeded', `task failed: ${run.message}\n${run.stdout}`);
 
         const connection = emulator.state().serviceConnections.find((c) => c.name === 'app1-dev');
@@ -74,7 +74,7 @@ describe('sovereign clouds, end to end', function () {
         const mg = '/providers/Microsoft.Management/managementGroups/mg-platform';
         const vm = await Emulator.start({ cloud, bootstrapScheme: 'ManagedServiceIdentity', bootstrapRoles: ['Contributor', `Role Based Access Control Administrator@${mg}`] });
         try {
-          const run = await runTask(vm, {
+          const run = await runInProcess(vm, {
             bootstrapConnection: 'platform-bootstrap',
             connectionName: 'platform-mg',
             identityResourceGroup: 'rg-identities',

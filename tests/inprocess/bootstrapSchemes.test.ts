@@ -4,9 +4,10 @@
  * Workload identity federation and a client secret are covered in managedIdentity.test.ts.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator, type EmulatorOptions } from '../emulator';
-import { runTask, useConnection } from './harness';
-import { succeeded, failed } from './scenarios';
+import { type EmulatorOptions } from '../emulator';
+import { useConnection } from '../e2e/harness';
+import { succeeded, failed } from '../e2e/scenarios';
+import { Emulator, runInProcess } from './harness';
 
 const APP1_DEV = {
   bootstrapConnection: 'platform-bootstrap',
@@ -27,7 +28,7 @@ describe('bootstrap connection schemes, end to end', function () {
   describe('a service principal with a certificate (spnCertificate)', () => {
     it('signs in with a client assertion signed by the certificate, and provisions a usable connection', async () => {
       const emu = await start({ bootstrapScheme: 'ServicePrincipalCertificate' });
-      const run = await runTask(emu, APP1_DEV);
+      const run = await runInProcess(emu, APP1_DEV);
       succeeded(run);
       const tokenRequests = emu.requests.filter((r) => r.service === 'login' && r.method === 'POST');
       assert.ok(tokenRequests.length > 0 && tokenRequests.every((r) => r.status === 200 && r.callerId === emu.world.bootstrap.clientId));
@@ -36,7 +37,7 @@ describe('bootstrap connection schemes, end to end', function () {
 
     it('masks the private key line by line, and never prints it', async () => {
       const emu = await start({ bootstrapScheme: 'ServicePrincipalCertificate' });
-      const run = await runTask(emu, APP1_DEV, { variables: { 'System.Debug': 'true' } });
+      const run = await runInProcess(emu, APP1_DEV, { variables: { 'System.Debug': 'true' } });
       succeeded(run);
       const pem = emu.world.bootstrap.certificatePem ?? '';
       const keyLines = pem.split('-----BEGIN PRIVATE KEY-----')[1].split('-----END')[0].split('\n').filter((line) => line.length >= 8);
@@ -54,7 +55,7 @@ describe('bootstrap connection schemes, end to end', function () {
         const foreignPem = other.world.bootstrap.certificatePem ?? '';
         const auth = JSON.parse(emu.agentEnvironment()[`ENDPOINT_AUTH_${id}`]) as { parameters: Record<string, string>; scheme: string };
         auth.parameters.servicePrincipalCertificate = foreignPem;
-        const run = await runTask(emu, APP1_DEV, {
+        const run = await runInProcess(emu, APP1_DEV, {
           env: { [`ENDPOINT_AUTH_${id}`]: JSON.stringify(auth), [`ENDPOINT_AUTH_PARAMETER_${id}_SERVICEPRINCIPALCERTIFICATE`]: foreignPem },
         });
         failed(run, /AADSTS700027.*upload the certificate's public part/);
@@ -68,7 +69,7 @@ describe('bootstrap connection schemes, end to end', function () {
   describe("the agent machine's managed identity (ManagedServiceIdentity)", () => {
     it('signs in as the system-assigned identity through the instance metadata endpoint, never through Entra ID', async () => {
       const emu = await start({ bootstrapScheme: 'ManagedServiceIdentity' });
-      const run = await runTask(emu, APP1_DEV);
+      const run = await runInProcess(emu, APP1_DEV);
       succeeded(run);
       assert.equal(emu.world.bootstrap.objectId, emu.world.agentVm.systemAssigned.objectId);
       const metadata = emu.requests.filter((r) => r.service === 'imds');
@@ -82,7 +83,7 @@ describe('bootstrap connection schemes, end to end', function () {
 
     it('signs in as the user-assigned identity the connection names in msiclientId', async () => {
       const emu = await start({ bootstrapScheme: 'ManagedServiceIdentity', agentVmIdentity: 'userAssigned' });
-      const run = await runTask(emu, APP1_DEV);
+      const run = await runInProcess(emu, APP1_DEV);
       succeeded(run);
       const { userAssigned } = emu.world.agentVm;
       const metadata = emu.requests.filter((r) => r.service === 'imds');
@@ -95,7 +96,7 @@ describe('bootstrap connection schemes, end to end', function () {
       const id = emu.world.bootstrap.connectionId;
       const unknown = '0f0f0f0f-0000-4000-8000-000000000000';
       const data = JSON.parse(emu.agentEnvironment()[`ENDPOINT_DATA_${id}`]) as Record<string, string>;
-      const run = await runTask(emu, APP1_DEV, {
+      const run = await runInProcess(emu, APP1_DEV, {
         env: { [`ENDPOINT_DATA_${id}`]: JSON.stringify({ ...data, msiclientId: unknown }), [`ENDPOINT_DATA_${id}_MSICLIENTID`]: unknown },
       });
       failed(run, new RegExp(`agent machine's managed identity.*Identity not found.*client id ${unknown}`));
@@ -106,7 +107,7 @@ describe('bootstrap connection schemes, end to end', function () {
   it('refuses a scheme it cannot sign in with, listing the supported ones', async () => {
     const emu = await start({});
     const id = emu.world.bootstrap.connectionId;
-    const run = await runTask(emu, APP1_DEV, {
+    const run = await runInProcess(emu, APP1_DEV, {
       env: {
         [`ENDPOINT_AUTH_${id}`]: JSON.stringify({ parameters: { tenantid: emu.world.tenantId }, scheme: 'PublishProfile' }),
         [`ENDPOINT_AUTH_SCHEME_${id}`]: 'PublishProfile',

@@ -5,10 +5,11 @@
  * fault outlasts its bound, fails with one line that says what it waited for and how long.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator, type FaultRule, type RequestLogEntry } from '../emulator';
+import { type FaultRule, type RequestLogEntry } from '../emulator';
 import { dropped, failedAfterApply, slow, throttled, unavailable } from '../emulator/faults';
-import { useConnection, type TaskRun } from './harness';
-import { assertConverged, canonicalState, cleanRun, failed, IDENTITY_SCENARIOS, type IdentityScenario, run, succeeded, type WritePoint } from './scenarios';
+import { useConnection } from '../e2e/harness';
+import { assertConverged, canonicalState, cleanRun, failed, IDENTITY_SCENARIOS, type IdentityScenario, run, succeeded, type WritePoint } from '../e2e/scenarios';
+import { Emulator } from './harness';
 
 const TOKEN = /\/oauth2\/v2\.0\/token(\?|$)/;
 const OIDC = /\/oidctoken\?/;
@@ -142,34 +143,6 @@ function firstWrites(scenario: IdentityScenario): WritePoint[] {
 describe('faults', function () {
   this.timeout(180_000);
 
-  // The 60 s replication runs mostly wait: they start with this file's tests and run beside the other
-  // fault cases (mocha runs one test at a time), and the last test collects them. This keeps the suite's
-  // wall time down without shortening the delays.
-  type Replicated = { scenario: IdentityScenario; emulator: Emulator; outcome: TaskRun };
-  let slowReplication: Promise<Replicated[]> | undefined;
-  const replicating: Emulator[] = [];
-  before(() => {
-    slowReplication = Promise.all(
-      IDENTITY_SCENARIOS.map(async (scenario): Promise<Replicated> => {
-        const emulator = await Emulator.start();
-        replicating.push(emulator);
-        // 60 s of the delay each identity type meets first: ARM's PrincipalNotFound for a new managed
-        // identity, Microsoft Graph's for a new application (its service principal then replicates to ARM
-        // in the emulator's default 3 s, PrincipalNotFound despite principalType).
-        emulator.setPrincipalTypeSkipsReplication(false);
-        if (scenario.identityType === 'appRegistration') emulator.setGraphReplicationMs(60_000);
-        else emulator.setPrincipalReplicationMs(60_000);
-        return { scenario, emulator, outcome: await run(emulator, scenario.inputs) };
-      }),
-    );
-    // Reported by the test that awaits it.
-    slowReplication.catch(() => undefined);
-  });
-  after(async () => {
-    await slowReplication?.catch(() => undefined);
-    await Promise.all(replicating.map((emulator) => emulator.stop()));
-  });
-
   for (const scenario of IDENTITY_SCENARIOS) {
     describe(`a ${scenario.identityType} run under faults`, function () {
       this.timeout(60_000);
@@ -245,12 +218,24 @@ describe('faults', function () {
   }
 
   describe('replication delays of up to 60 s', () => {
-    it('are ridden out by every identity type, each run ending as a clean one', async () => {
-      for (const { scenario, emulator, outcome } of await slowReplication!) {
-        succeeded(outcome);
-        assertConverged(emulator, scenario);
-        assert.ok(outcome.durationMs >= 55_000, `the ${scenario.identityType} run waited for replication (${Math.round(outcome.durationMs / 1000)} s)`);
-      }
-    });
+    for (const scenario of IDENTITY_SCENARIOS) {
+      it(`are ridden out by a ${scenario.identityType} run, ending as a clean one`, async () => {
+        const emulator = await Emulator.start();
+        try {
+          // 60 s of the delay each identity type meets first: ARM's PrincipalNotFound for a new managed
+          // identity, Microsoft Graph's for a new application (its service principal then replicates to ARM
+          // in the emulator's default 3 s, PrincipalNotFound despite principalType).
+          emulator.setPrincipalTypeSkipsReplication(false);
+          if (scenario.identityType === 'appRegistration') emulator.setGraphReplicationMs(60_000);
+          else emulator.setPrincipalReplicationMs(60_000);
+          const outcome = await run(emulator, scenario.inputs);
+          succeeded(outcome);
+          assertConverged(emulator, scenario);
+          assert.ok(outcome.durationMs >= 55_000, `the ${scenario.identityType} run waited for replication (${Math.round(outcome.durationMs / 1000)} s of virtual time)`);
+        } finally {
+          await emulator.stop();
+        }
+      });
+    }
   });
 });

@@ -4,9 +4,8 @@
  * idempotent, and a wrong line is refused, naming the line, before anything is written.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator } from '../emulator';
-import { runTask } from './harness';
-import { succeeded } from './scenarios';
+import { succeeded } from '../e2e/scenarios';
+import { Emulator, runInProcess } from './harness';
 
 const MG_SCOPE = '/providers/Microsoft.Management/managementGroups/mg-platform';
 const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
@@ -39,7 +38,7 @@ describe('several roles (roleAssignments), end to end', function () {
   });
 
   it('grants every role at its scope besides the main one, custom roles included, and nothing twice', async () => {
-    const run = await runTask(emulator, inputs);
+    const run = await runInProcess(emulator, inputs);
     succeeded(run);
     const { subscriptionId, customRole } = emulator.world;
     const grants = emulator
@@ -61,10 +60,10 @@ describe('several roles (roleAssignments), end to end', function () {
   });
 
   it('writes nothing on a second run', async () => {
-    succeeded(await runTask(emulator, inputs));
+    succeeded(await runInProcess(emulator, inputs));
     const writes = emulator.writes().length;
     const before = emulator.state();
-    const again = await runTask(emulator, inputs);
+    const again = await runInProcess(emulator, inputs);
     succeeded(again);
     assert.equal(emulator.writes().length, writes);
     assert.deepEqual(emulator.state(), before);
@@ -80,7 +79,7 @@ describe('several roles (roleAssignments), end to end', function () {
   ];
   for (const [what, lines, message, before] of refusals) {
     it(`refuses ${what}, naming the line, before ${before === 'no request' ? 'any request' : 'any write'}`, async () => {
-      const run = await runTask(emulator, { ...inputs, roleAssignments: lines });
+      const run = await runInProcess(emulator, { ...inputs, roleAssignments: lines });
       assert.equal(run.result, 'Failed');
       assert.match(run.message ?? '', message);
       if (before === 'no request') assert.equal(emulator.requests.length, 0);

@@ -5,9 +5,10 @@
  * rights fails naming the role to grant.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator, type EmulatorOptions } from '../emulator';
-import { runTask, useConnection } from './harness';
-import { succeeded, failed } from './scenarios';
+import { type EmulatorOptions } from '../emulator';
+import { useConnection } from '../e2e/harness';
+import { succeeded, failed } from '../e2e/scenarios';
+import { Emulator, runInProcess } from './harness';
 
 const APP1_DEV = {
   bootstrapConnection: 'platform-bootstrap',
@@ -34,7 +35,7 @@ describe('Azure DevOps credentials (devOpsAuth), end to end', function () {
   describe('bootstrapIdentity', () => {
     it("calls Azure DevOps with an Entra token of the bootstrap connection's identity", async () => {
       const emu = await start();
-      const run = await runTask(emu, { ...APP1_DEV, devOpsAuth: 'bootstrapIdentity' });
+      const run = await runInProcess(emu, { ...APP1_DEV, devOpsAuth: 'bootstrapIdentity' });
       succeeded(run);
       assert.equal(creator(emu, 'app1-dev'), 'contoso-platform-bootstrap');
       const devops = emu.requests.filter((r) => r.service === 'devops' && r.method !== 'OPTIONS');
@@ -46,7 +47,7 @@ describe('Azure DevOps credentials (devOpsAuth), end to end', function () {
 
     it("works with the agent machine's managed identity, whose token comes from the metadata endpoint", async () => {
       const emu = await start({ bootstrapScheme: 'ManagedServiceIdentity' });
-      const run = await runTask(emu, { ...APP1_DEV, devOpsAuth: 'bootstrapIdentity' });
+      const run = await runInProcess(emu, { ...APP1_DEV, devOpsAuth: 'bootstrapIdentity' });
       succeeded(run);
       assert.equal(creator(emu, 'app1-dev'), 'vm-agent-01');
       assert.ok(emu.requests.some((r) => r.service === 'imds' && r.path.includes('resource=499b84ac-1321-427f-aa17-267ca6975798')));
@@ -54,14 +55,14 @@ describe('Azure DevOps credentials (devOpsAuth), end to end', function () {
 
     it('fails in one line when the identity is not a user of the organization', async () => {
       const emu = await start({ bootstrapDevOpsRole: 'none' });
-      const run = await runTask(emu, { ...APP1_DEV, devOpsAuth: 'bootstrapIdentity' });
+      const run = await runInProcess(emu, { ...APP1_DEV, devOpsAuth: 'bootstrapIdentity' });
       failed(run, /HTTP 401.*for bootstrapIdentity add the bootstrap connection's identity to the organization as a user/);
       assert.deepEqual(emu.writes(), []);
     });
 
     it('names the role to grant when the identity may not create connections', async () => {
       const emu = await start({ bootstrapDevOpsRole: 'Reader' });
-      const run = await runTask(emu, { ...APP1_DEV, devOpsAuth: 'bootstrapIdentity' });
+      const run = await runInProcess(emu, { ...APP1_DEV, devOpsAuth: 'bootstrapIdentity' });
       // The permission preflight (issue 4) finds it before any write, and names the identity devOpsAuth uses.
       failed(run, /^Permission check failed before any write: the bootstrap connection's identity \(devOpsAuth bootstrapIdentity\) lacks the Creator role on service connections in project 'platform'/);
       assert.deepEqual(emu.writes(), []);
@@ -72,7 +73,7 @@ describe('Azure DevOps credentials (devOpsAuth), end to end', function () {
     it('calls Azure DevOps with the token from the secret variable, and masks it', async () => {
       const emu = await start();
       const token = emu.world.personalAccessTokens.administrator;
-      const run = await runTask(emu, { ...APP1_DEV, devOpsAuth: 'personalAccessToken', devOpsTokenVariable: 'ADO_PAT' }, { secretVariables: { ADO_PAT: token } });
+      const run = await runInProcess(emu, { ...APP1_DEV, devOpsAuth: 'personalAccessToken', devOpsTokenVariable: 'ADO_PAT' }, { secretVariables: { ADO_PAT: token } });
       succeeded(run);
       assert.equal(creator(emu, 'app1-dev'), 'Platform Admin');
       assert.ok(run.secrets.includes(token), 'the token is registered with the agent');
@@ -85,7 +86,7 @@ describe('Azure DevOps credentials (devOpsAuth), end to end', function () {
 
     it("names the role to grant when the token's owner may not create connections", async () => {
       const emu = await start();
-      const run = await runTask(
+      const run = await runInProcess(
         emu,
         { ...APP1_DEV, devOpsAuth: 'personalAccessToken', devOpsTokenVariable: 'ADO_PAT' },
         { secretVariables: { ADO_PAT: emu.world.personalAccessTokens.reader } },
@@ -96,7 +97,7 @@ describe('Azure DevOps credentials (devOpsAuth), end to end', function () {
 
     it('refuses a variable that is not secret, before any request', async () => {
       const emu = await start();
-      const run = await runTask(
+      const run = await runInProcess(
         emu,
         { ...APP1_DEV, devOpsAuth: 'personalAccessToken', devOpsTokenVariable: 'ADO_PAT' },
         { variables: { ADO_PAT: emu.world.personalAccessTokens.administrator } },
@@ -108,7 +109,7 @@ describe('Azure DevOps credentials (devOpsAuth), end to end', function () {
     it('refuses a token pasted into the input, and keeps it out of the log', async () => {
       const emu = await start();
       const token = emu.world.personalAccessTokens.administrator;
-      const run = await runTask(emu, { ...APP1_DEV, devOpsAuth: 'personalAccessToken', devOpsTokenVariable: token });
+      const run = await runInProcess(emu, { ...APP1_DEV, devOpsAuth: 'personalAccessToken', devOpsTokenVariable: token });
       failed(run, /Input 'devOpsTokenVariable' must be the name of a secret variable, not the token/);
       assert.ok(!(run.message ?? '').includes(token));
       assert.ok(run.secrets.includes(token), 'registered with the agent, which masks what task-lib already echoed');

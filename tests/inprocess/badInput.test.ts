@@ -4,8 +4,9 @@
  * nothing new) with one line that names the input or the missing permission and says what would fix it.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator, type EmulatorOptions } from '../emulator';
-import { failed, MANAGED_IDENTITY, run, succeeded } from './scenarios';
+import { type EmulatorOptions } from '../emulator';
+import { failed, MANAGED_IDENTITY, run, succeeded } from '../e2e/scenarios';
+import { Emulator } from './harness';
 
 interface BadInput {
   title: string;

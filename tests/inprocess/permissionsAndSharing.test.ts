@@ -3,9 +3,9 @@
  * the bundled task against the emulator.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator } from '../emulator';
-import { runTask, useConnection } from './harness';
-import { succeeded, failed } from './scenarios';
+import { useConnection } from '../e2e/harness';
+import { succeeded, failed } from '../e2e/scenarios';
+import { Emulator, runInProcess } from './harness';
 
 const APP1_DEV = {
   bootstrapConnection: 'platform-bootstrap',
@@ -38,7 +38,7 @@ describe('pipeline permissions, sharing and another project, end to end', functi
       authorizePipelines: '12\n\\apps\\app1-deploy',
       shareWithProjects: 'app1',
     };
-    const run = await runTask(emulator, inputs);
+    const run = await runInProcess(emulator, inputs);
     succeeded(run);
     const { world } = emulator;
     const connectionId = run.outputs.serviceConnectionId;
@@ -69,7 +69,7 @@ describe('pipeline permissions, sharing and another project, end to end', functi
 
     const before = emulator.state();
     const writes = emulator.writes().length;
-    const again = await runTask(emulator, inputs);
+    const again = await runInProcess(emulator, inputs);
     succeeded(again);
     assert.equal(emulator.writes().length, writes, 'the second run wrote nothing');
     assert.deepEqual(emulator.state(), before, 'the world is unchanged');
@@ -78,9 +78,9 @@ describe('pipeline permissions, sharing and another project, end to end', functi
   });
 
   it('grants only what is missing on an existing connection, keeping what was granted', async () => {
-    succeeded(await runTask(emulator, { ...APP1_DEV, authorizePipelines: '12' }));
+    succeeded(await runInProcess(emulator, { ...APP1_DEV, authorizePipelines: '12' }));
     const writes = emulator.writes().length;
-    const run = await runTask(emulator, { ...APP1_DEV, authorizePipelines: 'app1-ci\n\\legacy\\app1-deploy' });
+    const run = await runInProcess(emulator, { ...APP1_DEV, authorizePipelines: 'app1-ci\n\\legacy\\app1-deploy' });
     succeeded(run);
     const newWrites = emulator.writes().slice(writes);
     assert.deepEqual(
@@ -103,15 +103,15 @@ describe('pipeline permissions, sharing and another project, end to end', functi
     ];
     for (const [what, inputs, message] of cases) {
       it(what, async () => {
-        failed(await runTask(emulator, { ...APP1_DEV, ...inputs }), message);
+        failed(await runInProcess(emulator, { ...APP1_DEV, ...inputs }), message);
         assert.deepEqual(emulator.writes(), [], 'the emulator saw no write');
       });
     }
 
     it('a project to share with that has another connection of the same name', async () => {
-      succeeded(await runTask(emulator, { ...APP1_DEV, project: 'app1', identityName: 'id-app1-own' }));
+      succeeded(await runInProcess(emulator, { ...APP1_DEV, project: 'app1', identityName: 'id-app1-own' }));
       const writes = emulator.writes().length;
-      const run = await runTask(emulator, { ...APP1_DEV, shareWithProjects: 'app1' });
+      const run = await runInProcess(emulator, { ...APP1_DEV, shareWithProjects: 'app1' });
       failed(run, /project 'app1' already has another service connection named 'app1-dev'.*shareWithProjects/);
       assert.equal(emulator.writes().length, writes, 'found before the first write');
     });
@@ -119,7 +119,7 @@ describe('pipeline permissions, sharing and another project, end to end', functi
 
   it('creates the connection in another project created a moment earlier, once that project is wellFormed', async () => {
     const app2 = emulator.addProject({ name: 'app2', wellFormedAfterReads: 2 });
-    const run = await runTask(emulator, { ...APP1_DEV, project: 'app2', authorizeAllPipelines: 'true' });
+    const run = await runInProcess(emulator, { ...APP1_DEV, project: 'app2', authorizeAllPipelines: 'true' });
     succeeded(run);
     const projectReads = emulator.requests.filter((r) => r.method === 'GET' && /\/_apis\/projects\/app2(\?|$)/.test(r.path));
     assert.equal(projectReads.length, 3, 'read twice while createPending, then wellFormed');
@@ -130,7 +130,7 @@ describe('pipeline permissions, sharing and another project, end to end', functi
 
   it('shares with a project given by id that is still being created', async () => {
     const tools = emulator.addProject({ name: 'app1-tools', state: 'new', wellFormedAfterMs: 300 });
-    const run = await runTask(emulator, { ...APP1_DEV, shareWithProjects: tools.id });
+    const run = await runInProcess(emulator, { ...APP1_DEV, shareWithProjects: tools.id });
     succeeded(run);
     assert.deepEqual(projectIds(run.outputs.serviceConnectionId), [emulator.world.project.id, tools.id]);
   });

@@ -6,8 +6,8 @@
  * prints the totals at the end of the suite.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator } from '../emulator';
-import { assertNoSecretPrinted, failed, IDENTITY_SCENARIOS, MANAGED_IDENTITY, run, secretScan, succeeded } from './scenarios';
+import { assertNoSecretPrinted, failed, IDENTITY_SCENARIOS, MANAGED_IDENTITY, run, secretScan, succeeded } from '../e2e/scenarios';
+import { Emulator } from './harness';
 
 const inputs = MANAGED_IDENTITY.inputs;
 

@@ -4,10 +4,10 @@
  * resources comes out of every run exactly as it went in.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator } from '../emulator';
-import { addFederatedCredential, assignRole, BUILT_IN, createConnection, createIdentity, identityPath } from './admin';
-import { useConnection } from './harness';
-import { assertNothingDeleted, MANAGED_IDENTITY, run, succeeded } from './scenarios';
+import { addFederatedCredential, assignRole, BUILT_IN, createConnection, createIdentity, identityPath } from '../e2e/admin';
+import { useConnection } from '../e2e/harness';
+import { assertNothingDeleted, MANAGED_IDENTITY, run, succeeded } from '../e2e/scenarios';
+import { Emulator } from './harness';
 
 const inputs = MANAGED_IDENTITY.inputs;
 const GITHUB = { issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:contoso/app1:environment:dev' };
