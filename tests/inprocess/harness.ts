@@ -9,6 +9,7 @@
  * What only a real process shows (NODE_EXTRA_CA_CERTS read at start, task-lib's own debug echoes, the
  * bundle, Node versions) stays with tests/e2e.
  */
+import './taskLibHome';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
