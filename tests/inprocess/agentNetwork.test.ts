@@ -1,5 +1,6 @@
 /**
- * The agent's network, end to end: every client goes through the agent's proxy (with its credentials,
+ * The agent's network, whole runs in process (the fake agent hands the task the agent's proxy and CA
+ * settings as task-lib reads them; tests/e2e/agentNetwork.test.ts checks them in a spawned process): every client goes through the agent's proxy (with its credentials,
  * honouring its bypass list), the instance metadata endpoint never does, and the agent's CA file
  * (Agent.CAInfo) is trusted without NODE_EXTRA_CA_CERTS. The proxy (tests/emulator/proxy.ts) logs each
  * tunnel's upstream port; the emulator logs each request's client port: a request whose port is not one
@@ -19,7 +20,7 @@ const APP1_DEV = {
 };
 const CREDENTIALS = { username: 'agent-svc', password: 'pr0xy:p@ss/word' };
 
-describe("the agent's proxy and certificates, end to end", function () {
+describe("the agent's proxy and certificates, whole runs in process", function () {
   this.timeout(60_000);
   let emulator: Emulator | undefined;
   const start = async (options: EmulatorOptions): Promise<Emulator> => (emulator = await Emulator.start(options));

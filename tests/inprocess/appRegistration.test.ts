@@ -1,7 +1,8 @@
 /**
- * The app-registration variant, run as the agent runs the bundled task, against the emulator's Entra ID,
+ * The app-registration variant, whole runs of the task in process, against the emulator's Entra ID,
  * Microsoft Graph, ARM and Azure DevOps: an Entra application, its service principal, the role assignment,
- * the connection and the application's federated credential.
+ * the connection and the application's federated credential. The bundle spawned on Node 20 and 24 is
+ * tests/e2e/appRegistration.test.ts.
  */
 import { strict as assert } from 'node:assert';
 import { type ApplicationSnapshot, type Snapshot } from '../emulator';
@@ -116,7 +117,7 @@ async function assertRerunChangesNothing(emulator: Emulator, { insideReplication
   assert.equal((await useConnection(emulator, again.outputs.serviceConnectionId)).status, 200);
 }
 
-describe('app registration connection, end to end', function () {
+describe('app registration connection, whole runs in process', function () {
   this.timeout(120_000);
   let emulator: Emulator | undefined;
 

@@ -16,7 +16,7 @@ const APP1_DEV = {
   resourceGroup: 'rg-app1-dev',
 };
 
-describe('bootstrap connection schemes, end to end', function () {
+describe('bootstrap connection schemes, whole runs in process', function () {
   this.timeout(60_000);
   let emulator: Emulator | undefined;
   const start = async (options: EmulatorOptions): Promise<Emulator> => (emulator = await Emulator.start(options));

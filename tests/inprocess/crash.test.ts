@@ -76,6 +76,13 @@ for (const scenario of IDENTITY_SCENARIOS) {
             assertConverged(emulator, scenario);
             const used = await useConnection(emulator, again.outputs.serviceConnectionId);
             assert.equal(used.status, 200, `the connection works: ${JSON.stringify(used.body)}`);
+            if (first.killed) {
+              // The abandoned run stays dead: nothing of it reaches the services after the re-run either.
+              const served = emulator.requests.length;
+              await new Promise((resolve) => setTimeout(resolve, 30));
+              assert.equal(emulator.requests.length, served, 'no request after the re-run ended');
+              assert.deepEqual(canonicalState(emulator), reference, 'still the state of one clean run');
+            }
           } finally {
             await emulator.stop();
           }

@@ -23,7 +23,7 @@ function creator(emu: Emulator, name: string): string {
   return connection?.createdBy?.displayName ?? '';
 }
 
-describe('Azure DevOps credentials (devOpsAuth), end to end', function () {
+describe('Azure DevOps credentials (devOpsAuth), whole runs in process', function () {
   this.timeout(60_000);
   let emulator: Emulator | undefined;
   const start = async (options: EmulatorOptions = {}): Promise<Emulator> => (emulator = await Emulator.start(options));

@@ -1,5 +1,7 @@
 /**
- * The bundled task, run as the agent runs it, against the emulator: what a platform engineer sees.
+ * A managed identity connection, whole runs of the task in process (tests/inprocess/harness.ts) against the
+ * emulator: what a platform engineer sees. The bundle spawned as the agent spawns it, on Node 20 and 24, is
+ * tests/e2e/managedIdentity.test.ts.
  */
 import { strict as assert } from 'node:assert';
 import { useConnection } from '../e2e/harness';
@@ -24,7 +26,7 @@ const OUTPUTS = [
   'workloadIdentitySubject',
 ];
 
-describe('managed identity connection, end to end', function () {
+describe('managed identity connection, whole runs in process', function () {
   this.timeout(120_000);
   let emulator: Emulator;
 

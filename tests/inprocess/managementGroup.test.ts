@@ -17,7 +17,7 @@ const PLATFORM = {
   roleDefinitionName: 'Reader',
 };
 
-describe('a management group connection, end to end', function () {
+describe('a management group connection, whole runs in process', function () {
   this.timeout(60_000);
   let emulator: Emulator;
   beforeEach(async () => {

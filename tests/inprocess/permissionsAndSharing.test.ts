@@ -1,6 +1,6 @@
 /**
  * Pipeline permissions, sharing with other projects, and a target project created a moment earlier:
- * the bundled task against the emulator.
+ * whole runs of the task in process against the emulator.
  */
 import { strict as assert } from 'node:assert';
 import { useConnection } from '../e2e/harness';
@@ -14,7 +14,7 @@ const APP1_DEV = {
   resourceGroup: 'rg-app1-dev',
 };
 
-describe('pipeline permissions, sharing and another project, end to end', function () {
+describe('pipeline permissions, sharing and another project, whole runs in process', function () {
   this.timeout(120_000);
   let emulator: Emulator;
 

@@ -11,7 +11,7 @@ const MG_SCOPE = '/providers/Microsoft.Management/managementGroups/mg-platform';
 const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 const CONTRIBUTOR = 'b24988ac-6180-42a0-ab88-20f7382dd24c';
 
-describe('several roles (roleAssignments), end to end', function () {
+describe('several roles (roleAssignments), whole runs in process', function () {
   this.timeout(60_000);
   let emulator: Emulator;
   let inputs: Record<string, string>;

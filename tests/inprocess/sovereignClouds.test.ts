@@ -21,7 +21,7 @@ const SOVEREIGN: Array<{ cloud: CloudName; login: string; arm: string; audience:
   { cloud: 'AzureChinaCloud', login: 'login.chinacloudapi.cn', arm: 'management.chinacloudapi.cn', audience: 'https://management.core.chinacloudapi.cn/' },
 ];
 
-describe('sovereign clouds, end to end', function () {
+describe('sovereign clouds, whole runs in process', function () {
   this.timeout(60_000);
 
   for (const { cloud, login, arm, audience } of SOVEREIGN) {
