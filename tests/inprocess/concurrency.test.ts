@@ -49,7 +49,7 @@ const INTERLEAVINGS: Interleaving[] = [
     setup: (emulator, scenario) => emulator.faults.add(held(scenario.identityRead.service, barrier(2), { ...scenario.identityRead, times: 2 })),
     check: (emulator, scenario) => {
       const reads = emulator.requests.filter((r) => r.service === scenario.identityRead.service && r.method === 'GET' && scenario.identityRead.path.test(r.path));
-      assert.deepEqual(reads.slice(0, 2).map((r) => r.status), [404, 404], `both runs read before either wrote: neither found the identity (${reads.map((r) => r.status)})`);
+      assert.deepEqual(reads.slice(0, 2).map((r) => r.status), [404, 404], `both runs read before either wrote: neither found the identity (${reads.map((r) => r.status).join(', ')})`);
     },
   },
   {

@@ -131,7 +131,7 @@ export class FakeAgent implements Agent {
 
   readTask(): RawTask {
     const inputs: RawTask['inputs'] = {};
-    for (const name of INPUTS) inputs[name] = this.vault(`INPUT_${envName(name)}`);
+    for (const name of INPUTS) (inputs as Record<string, string | undefined>)[name] = this.vault(`INPUT_${envName(name)}`);
     const id = inputs.bootstrapConnection ?? '';
     const parameters: RawTask['bootstrap']['parameters'] = {};
     const data: RawTask['bootstrap']['data'] = {};
@@ -254,8 +254,8 @@ interface MsalNode {
  * machine; here every run stands for a new task process, often against another emulator. Each run starts
  * with them unset, as a new process would.
  */
-function forgetManagedIdentityState(): void {
-  const msal = require(require.resolve('@azure/msal-node', { paths: [require.resolve('@azure/identity')] })) as MsalNode;
+async function forgetManagedIdentityState(): Promise<void> {
+  const msal = (await import(require.resolve('@azure/msal-node', { paths: [require.resolve('@azure/identity')] }))) as MsalNode;
   const application = msal.ManagedIdentityApplication;
   application.nodeStorage = undefined;
   const client = new application({}).managedIdentityClient?.constructor;
@@ -267,7 +267,7 @@ function forgetManagedIdentityState(): void {
 }
 
 export async function runInProcess(emulator: RealEmulator, inputs: Record<string, string>, options: InProcessOptions = {}): Promise<TaskRun> {
-  forgetManagedIdentityState();
+  await forgetManagedIdentityState();
   const clock = new RunClock(options.clock ?? emulator.clock);
   const agent = new FakeAgent(taskEnvironment(emulator, inputs, options));
   const startedAt = clock.now();

@@ -7,7 +7,8 @@
  * of an in-process run's time. A context depends only on its options, so contexts made from the same
  * certificates and settings are shared here; what is trusted, and every check TLS makes, is unchanged.
  */
-import tls = require('node:tls');
+// The module object itself (a namespace import would be a copy): its createSecureContext is what tls.connect calls.
+import tls from 'node:tls';
 
 /** Options that make a context differ beyond `ca`; any of the others (a client certificate…) skips the cache. */
 const KEYED = ['ca', 'minVersion', 'maxVersion', 'ciphers', 'secureProtocol', 'secureOptions', 'ecdhCurve', 'sigalgs', 'honorCipherOrder'];
