@@ -7,8 +7,9 @@ import { oneLine } from './errors';
 import { INPUT_NAMES, type OutputName } from './names';
 import { isVariableName, type RawTask } from './request';
 
-const ENDPOINT_PARAMETERS = ['tenantid', 'serviceprincipalid', 'authenticationType', 'serviceprincipalkey', 'servicePrincipalCertificate'] as const;
-const ENDPOINT_DATA = [
+/** The bootstrap endpoint's authorization parameters and data the task reads (exported for the in-process tests' fake agent). */
+export const ENDPOINT_PARAMETERS = ['tenantid', 'serviceprincipalid', 'authenticationType', 'serviceprincipalkey', 'servicePrincipalCertificate'] as const;
+export const ENDPOINT_DATA = [
   'environment',
   'subscriptionId',
   'subscriptionName',
@@ -52,7 +53,7 @@ function authorizationParameters(endpointId: string): (key: string) => string | 
  * ("Secrets cannot contain multiple lines"), and the agent masks line by line anyway. The certificate
  * itself is public.
  */
-function privateKeyLines(pem: string | undefined): string[] {
+export function privateKeyLines(pem: string | undefined): string[] {
   const key = /-----BEGIN ([A-Z ]*)PRIVATE KEY-----([\s\S]*?)-----END \1PRIVATE KEY-----/.exec(pem ?? '');
   if (!key) return [];
   const lines = key[2]

@@ -21,7 +21,8 @@ import { graphHost, graphScope, scopeFor } from './cloud';
 import { VERSION } from './version';
 import type { Clock } from './clock';
 import { ServiceError, TaskError, hintFor } from './errors';
-import { toTaskError } from './failures';
+import { isTransient, toTaskError } from './failures';
+import { TRANSIENT, waitFor } from './retry';
 import { agentNetwork, type AgentNetwork } from './network';
 import type { ProvisioningRequest } from './request';
 
@@ -101,7 +102,7 @@ export function createClients(request: ProvisioningRequest, register: (secret: s
   // overlaps the loading of the Entra and ARM code that will exchange it.
   const assertion =
     auth.scheme === 'WorkloadIdentityFederation'
-      ? pipelineOidcToken(auth.oidcRequestUri, endpointId, request.devops.accessToken, network, register)
+      ? pipelineOidcToken(auth.oidcRequestUri, endpointId, request.devops.accessToken, network, register, clock)
       : undefined;
   assertion?.get().catch(() => undefined);
   let azure: Promise<LoadedAzure> | undefined;
@@ -415,14 +416,24 @@ function pipelineOidcToken(
   accessToken: string,
   network: AgentNetwork,
   register: (secret: string) => void,
+  clock: Clock,
 ): OidcAssertion {
   let cached: { token: string; expiresAt: number } | undefined;
   let pending: Promise<string> | undefined;
   let failure: TaskError | undefined;
-  const pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT } });
+  // Retried here, on the run's clock, like every other call (src/retry.ts): the pipeline's own retries are off.
+  const pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT }, retryOptions: { maxRetries: 0 } });
   pipeline.addPolicy(network.policy);
   const httpClient = createDefaultHttpClient();
-  const fetchToken = async (): Promise<string> => {
+  const fetchToken = (): Promise<string> =>
+    waitFor(
+      clock,
+      'Azure DevOps',
+      fetchOnce,
+      (error) => (isTransient(error as TaskError) ? ((error as TaskError).retryAfterMs ?? 'policy') : undefined),
+      TRANSIENT,
+    );
+  const fetchOnce = async (): Promise<string> => {
     const url = new URL(oidcRequestUri);
     url.searchParams.set('api-version', '7.1');
     url.searchParams.set('serviceConnectionId', connectionId);

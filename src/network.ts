@@ -78,7 +78,8 @@ export function agentNetwork(settings: AgentNetworkSettings): AgentNetwork {
       return next(request);
     },
   };
-  const pipeline = createPipelineFromOptions({});
+  // No retries of its own: the callers retry on the run's clock (src/retry.ts), so their bounds hold.
+  const pipeline = createPipelineFromOptions({ retryOptions: { maxRetries: 0 } });
   pipeline.addPolicy(policy);
   const httpClient = createDefaultHttpClient();
 

@@ -1,83 +1,35 @@
 /**
- * Crash at every step: a run is cut at each of its writes in turn, then run again unchanged. Whatever the
- * cut, the re-run succeeds and leaves exactly the state one clean run leaves: the same identities,
- * credentials, role assignments and connections, each once.
+ * A real crash: the bundled task's process is killed (SIGKILL, as when the agent or its machine dies)
+ * right after the service applied one of its writes, and the re-run, another process, ends as one clean
+ * run. Every cut point and every kind of cut is tested in process (tests/inprocess/crash.test.ts); this
+ * is the one that proves a killed process leaves nothing the re-run trips over.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator, type FaultRule } from '../emulator';
-import { answerLost, refused } from '../emulator/faults';
-import type { TaskRun } from './harness';
+import { Emulator } from '../emulator';
+import { answerLost } from '../emulator/faults';
 import { useConnection } from './harness';
-import { assertConverged, canonicalState, cleanRun, failed, IDENTITY_SCENARIOS, run, succeeded, type WritePoint } from './scenarios';
+import { assertConverged, MANAGED_IDENTITY, runSpawned, succeeded } from './scenarios';
 
-interface Cut {
-  title: string;
-  /** The fault at the cut point; `kill` ends the task process (a crash). */
-  rule(point: WritePoint, kill: () => void): FaultRule;
-  /** What the cut run must have done. */
-  check(run: TaskRun): void;
-}
+describe('the bundled task, spawned: killed right after a write, then run again', function () {
+  this.timeout(120_000);
 
-const CUTS: Cut[] = [
-  {
-    title: 'a write refused (nothing applied, the run fails)',
-    rule: (point) => refused(point.service, { method: point.method, path: point.path, writesOnly: true }),
-    check: (cut) => failed(cut, /\(HTTP 403/),
-  },
-  {
-    title: 'a crash right after the service applied the write',
-    rule: (point, kill) => ({ ...answerLost(point.service, { method: point.method, path: point.path, writesOnly: true }), onFire: kill }),
-    check: (cut) => assert.ok(cut.killed, 'the task process was killed at the cut'),
-  },
-  {
-    title: "a write applied whose answer was lost (the run carries on)",
-    rule: (point) => answerLost(point.service, { method: point.method, path: point.path, writesOnly: true }),
-    check: (cut) => succeeded(cut),
-  },
-];
+  it('the re-run of a process killed after its role assignment was applied ends as one clean run', async () => {
+    const emulator = await Emulator.start();
+    try {
+      const point = MANAGED_IDENTITY.writes.find((w) => w.what === 'the role assignment')!;
+      const crash = new AbortController();
+      emulator.faults.add({ ...answerLost(point.service, { method: point.method, path: point.path, writesOnly: true }), onFire: () => crash.abort() });
+      const cut = await runSpawned(emulator, MANAGED_IDENTITY.inputs, { signal: crash.signal });
+      assert.ok(cut.killed, 'the task process was killed at the cut');
+      assert.equal(cut.result, undefined, 'a killed process reports no result');
+      assert.deepEqual(emulator.faults.pending(), [], 'the cut happened');
 
-for (const scenario of IDENTITY_SCENARIOS) {
-  describe(`a ${scenario.identityType} run cut at each of its writes, then run again unchanged`, function () {
-    this.timeout(60_000);
-    let reference: Record<string, string[]>;
-
-    before(async () => {
-      const clean = await cleanRun(scenario);
-      const { writes } = clean;
-      assert.equal(writes.length, scenario.writes.length, `a clean run writes ${scenario.writes.length} times: ${writes.map((w) => `${w.method} ${w.path}`).join(', ')}`);
-      for (const point of scenario.writes) {
-        assert.equal(writes.filter((w) => w.service === point.service && w.method === point.method && point.path.test(w.path)).length, 1, `one write of ${point.what}`);
-      }
-      reference = clean.state;
-    });
-
-    for (const point of scenario.writes) {
-      for (const cut of CUTS) {
-        it(`${cut.title} at ${point.what}: the re-run ends as one clean run`, async () => {
-          const emulator = await Emulator.start();
-          try {
-            const crash = new AbortController();
-            emulator.faults.add(cut.rule(point, () => crash.abort()));
-            const first = await run(emulator, scenario.inputs, { signal: crash.signal });
-            cut.check(first);
-            assert.ok(
-              emulator.writes().some((w) => w.service === point.service && w.method === point.method && point.path.test(w.path)),
-              `the run reached the cut at ${point.what}`,
-            );
-            assert.deepEqual(emulator.faults.pending(), [], 'the cut happened');
-            emulator.faults.clear();
-
-            const again = await run(emulator, scenario.inputs);
-            succeeded(again);
-            assert.deepEqual(canonicalState(emulator), reference, 'the same state as one clean run');
-            assertConverged(emulator, scenario);
-            const used = await useConnection(emulator, again.outputs.serviceConnectionId);
-            assert.equal(used.status, 200, `the connection works: ${JSON.stringify(used.body)}`);
-          } finally {
-            await emulator.stop();
-          }
-        });
-      }
+      const again = await runSpawned(emulator, MANAGED_IDENTITY.inputs);
+      succeeded(again);
+      assertConverged(emulator, MANAGED_IDENTITY);
+      assert.equal((await useConnection(emulator, again.outputs.serviceConnectionId)).status, 200);
+    } finally {
+      await emulator.stop();
     }
   });
-}
+});

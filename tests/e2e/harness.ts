@@ -53,7 +53,18 @@ interface TaskJsonInput {
 
 const DEFAULT_ENTRY = join('dist', 'WorkloadIdentityConnection', 'index.js');
 
-export async function runTask(emu: Emulator, inputs: Record<string, string>, options: RunOptions = {}): Promise<TaskRun> {
+/**
+ * The environment the agent gives the task's process for these inputs and options: the emulator's agent
+ * variables, pipeline and secret variables, the overrides of `options.env`, and each input as INPUT_<NAME>
+ * (task.json defaults, macros expanded, the bootstrap connection's name resolved to its id). The spawned
+ * harness adds the inherited environment and a temp directory; the in-process fake agent reads it as
+ * task-lib would.
+ */
+export function taskEnvironment(
+  emu: Emulator,
+  inputs: Record<string, string>,
+  options: Pick<RunOptions, 'env' | 'variables' | 'secretVariables'> = {},
+): Record<string, string | undefined> {
   const root = repositoryRoot();
   const agentEnv = emu.agentEnvironment();
   const variableEnv = Object.fromEntries(Object.entries(options.variables ?? {}).map(([name, value]) => [envName(name), value]));
@@ -80,9 +91,6 @@ export async function runTask(emu: Emulator, inputs: Record<string, string>, opt
     inputEnv[`INPUT_${envName(name)}`] = resolved;
   }
 
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !/^(INPUT_|ENDPOINT_|SECRET_)/i.test(entry[0])),
-  );
   const secretEnv: Record<string, string> = {};
   const secretNames: string[] = JSON.parse(agentEnv.VSTS_SECRET_VARIABLES ?? '[]') as string[];
   for (const [name, value] of Object.entries(options.secretVariables ?? {})) {
@@ -90,17 +98,21 @@ export async function runTask(emu: Emulator, inputs: Record<string, string>, opt
     secretNames.push(name);
   }
   if (secretNames.length > 0) secretEnv.VSTS_SECRET_VARIABLES = JSON.stringify(secretNames);
+  return { ...agentEnv, ...variableEnv, ...secretEnv, ...(options.env ?? {}), ...inputEnv };
+}
+
+export async function runTask(emu: Emulator, inputs: Record<string, string>, options: RunOptions = {}): Promise<TaskRun> {
+  const root = repositoryRoot();
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !/^(INPUT_|ENDPOINT_|SECRET_)/i.test(entry[0])),
+  );
   // Each run is a job on its own agent: task-lib keeps its vault key (.taskkey) in Agent.TempDirectory, and
   // two tasks sharing one would overwrite each other's key.
   const agentTemp = mkdtempSync(join(tmpdir(), 'wic-agent-temp-'));
   const merged: Record<string, string | undefined> = {
     ...inherited,
-    ...agentEnv,
-    AGENT_TEMPDIRECTORY: agentTemp,
-    ...variableEnv,
-    ...secretEnv,
-    ...(options.env ?? {}),
-    ...inputEnv,
+    ...taskEnvironment(emu, inputs, options),
+    AGENT_TEMPDIRECTORY: options.env && 'AGENT_TEMPDIRECTORY' in options.env ? options.env.AGENT_TEMPDIRECTORY : agentTemp,
   };
   const env = Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined));
 
@@ -155,7 +167,9 @@ export async function useConnection(emu: Emulator, connectionId: string): Promis
   const managementGroup = connection.data.scopeLevel === 'ManagementGroup';
   const scope =
     parameters.scope ??
-    (managementGroup ? `/providers/Microsoft.Management/managementGroups/${connection.data.managementGroupId}` : `/subscriptions/${connection.data.subscriptionId}`);
+    (managementGroup
+      ? `/providers/Microsoft.Management/managementGroups/${connection.data.managementGroupId}`
+      : `/subscriptions/${connection.data.subscriptionId}`);
   const cloud = CLOUDS[connection.data.environment as CloudName];
   if (!cloud) throw new Error(`useConnection: the connection names the unknown environment '${connection.data.environment}'`);
 
@@ -199,11 +213,11 @@ export async function useConnection(emu: Emulator, connectionId: string): Promis
 }
 
 /** Variable or input name as an environment variable: upper-case, '.' and ' ' become '_'. */
-function envName(name: string): string {
+export function envName(name: string): string {
   return name.replace(/[. ]/g, '_').toUpperCase();
 }
 
-function repositoryRoot(): string {
+export function repositoryRoot(): string {
   for (let dir = __dirname; ; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'workload-identity-connection') return dir;
@@ -255,5 +269,10 @@ export function parseLoggingCommands(stdout: string): Pick<TaskRun, 'result' | '
 }
 
 function unescape(text: string): string {
-  return text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%5D/g, ']').replace(/%3B/g, ';').replace(/%AZP25/g, '%');
+  return text
+    .replace(/%0D/g, '\r')
+    .replace(/%0A/g, '\n')
+    .replace(/%5D/g, ']')
+    .replace(/%3B/g, ';')
+    .replace(/%AZP25/g, '%');
 }

@@ -66,7 +66,8 @@ describe('the extension package (.vsix)', function () {
   });
 
   it('contributes the task folder, with the task.json of the repository, the bundle and the icon', async () => {
-    const contributions = (JSON.parse(await text(vsix, 'extension.vsomanifest')) as { contributions: { type: string; properties: { name: string } }[] }).contributions;
+    const contributions = (JSON.parse(await text(vsix, 'extension.vsomanifest')) as { contributions: { type: string; properties: { name: string } }[] })
+      .contributions;
     const task = contributions.find((c) => c.type === 'ms.vss-distributed-task.task');
     assert.equal(task?.properties.name, 'dist/WorkloadIdentityConnection');
     assert.deepEqual(JSON.parse(await text(vsix, 'dist/WorkloadIdentityConnection/task.json')), JSON.parse(readFileSync(join(ROOT, 'task.json'), 'utf8')));
@@ -78,7 +79,11 @@ describe('the extension package (.vsix)', function () {
     const [major, minor, patch] = VERSION.split('.').map(Number);
     assert.equal(file, `workload-identity-connection.workload-identity-connection-${VERSION}.vsix`);
     assert.match(await text(vsix, 'extension.vsixmanifest'), new RegExp(`<Identity [^>]*Version="${VERSION.replace(/\./g, '\\.')}"`));
-    assert.deepEqual((JSON.parse(await text(vsix, 'dist/WorkloadIdentityConnection/task.json')) as { version: unknown }).version, { Major: major, Minor: minor, Patch: patch });
+    assert.deepEqual((JSON.parse(await text(vsix, 'dist/WorkloadIdentityConnection/task.json')) as { version: unknown }).version, {
+      Major: major,
+      Minor: minor,
+      Patch: patch,
+    });
   });
 
   it('is built under another publisher with --publisher, changing no tracked file', async function () {

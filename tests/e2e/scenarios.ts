@@ -6,8 +6,9 @@
  * Adding an identity type to every one of those tests is one entry in IDENTITY_SCENARIOS.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator, type RequestLogEntry, type ServiceName } from '../emulator';
+import type { Emulator, RequestLogEntry, ServiceName } from '../emulator';
 import { guidToDotNetBase64Url } from '../emulator/world';
+import { Emulator as InProcessEmulator, runInProcess, type InProcessOptions } from '../inprocess/harness';
 import { runTask, type RunOptions, type TaskRun } from './harness';
 
 /** One write of a clean run: what it creates, and how to recognise its request in the emulator's log. */
@@ -145,8 +146,18 @@ export function assertNoSecretPrinted(emulator: Emulator, run: TaskRun): void {
   }
 }
 
-/** Runs the task as the agent does, with System.Debug on, and scans all it printed for secrets. */
-export async function run(emulator: Emulator, inputs: Record<string, string>, options: RunOptions = {}): Promise<TaskRun> {
+/**
+ * Runs the task in this process (tests/inprocess/harness.ts) on the emulator's virtual clock, with
+ * System.Debug on, and scans all it printed for secrets.
+ */
+export async function run(emulator: Emulator, inputs: Record<string, string>, options: InProcessOptions = {}): Promise<TaskRun> {
+  const result = await runInProcess(emulator, inputs, { ...options, variables: { 'System.Debug': 'true', ...(options.variables ?? {}) } });
+  assertNoSecretPrinted(emulator, result);
+  return result;
+}
+
+/** Runs the bundled task as the agent does, in a process of its own, with System.Debug on, and scans all it printed for secrets. */
+export async function runSpawned(emulator: Emulator, inputs: Record<string, string>, options: RunOptions = {}): Promise<TaskRun> {
   const result = await runTask(emulator, inputs, { ...options, variables: { 'System.Debug': 'true', ...(options.variables ?? {}) } });
   assertNoSecretPrinted(emulator, result);
   return result;
@@ -182,7 +193,7 @@ export function canonicalState(emulator: Emulator): Record<string, string[]> {
   const rank = (collection: string): number => (OWNERS.includes(collection) ? OWNERS.indexOf(collection) : OWNERS.length);
   for (const [collection, items] of Object.entries(state).sort(([a], [b]) => rank(a) - rank(b))) {
     for (const item of items) {
-      const name = String(item.name ?? item.displayName ?? '');
+      const name = [item.name, item.displayName].find((value): value is string => typeof value === 'string') ?? '';
       const properties = (item.properties ?? {}) as Record<string, unknown>;
       for (const key of ID_KEYS) {
         label(item[key], `${collection}/${name}/${key}`);
@@ -190,22 +201,26 @@ export function canonicalState(emulator: Emulator): Record<string, string[]> {
       }
     }
   }
-  const urls = Object.entries(emulator.urls).sort(([, a], [, b]) => b.length - a.length);
+  const urls = (Object.entries(emulator.urls) as [string, string][]).sort(([, a], [, b]) => b.length - a.length);
   const tenant64 = guidToDotNetBase64Url(emulator.world.tenantId);
   const normalise = (text: string): string => {
     let out = text;
     for (const [service, url] of urls) out = out.split(url).join(`<${service}>/`);
-    return out
-      .split(tenant64)
-      .join('<tenant-b64>')
-      // Role definition ids are the same in every world (built-in roles): they stay.
-      .replace(GUID, (guid, at: number, whole: string) =>
-        labels.get(guid.toLowerCase()) ?? (whole.slice(Math.max(0, at - 16), at) === 'roleDefinitions/' ? guid : '<guid>'),
-      )
-      .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<time>')
-      // An application's uniqueName hashes the organization, project id and connection name (naming.ts).
-      .replace(/\bwic-[0-9a-f]{44}\b/g, '<uniqueName>')
-      .replace(/\b(svc|aad)\.[A-Za-z0-9_-]+/g, '<descriptor>');
+    return (
+      out
+        .split(tenant64)
+        .join('<tenant-b64>')
+        // Role definition ids are the same in every world (built-in roles): they stay.
+        .replace(
+          GUID,
+          (guid, at: number, whole: string) =>
+            labels.get(guid.toLowerCase()) ?? (whole.slice(Math.max(0, at - 16), at) === 'roleDefinitions/' ? guid : '<guid>'),
+        )
+        .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<time>')
+        // An application's uniqueName hashes the organization, project id and connection name (naming.ts).
+        .replace(/\bwic-[0-9a-f]{44}\b/g, '<uniqueName>')
+        .replace(/\b(svc|aad)\.[A-Za-z0-9_-]+/g, '<descriptor>')
+    );
   };
   return Object.fromEntries(Object.entries(state).map(([collection, items]) => [collection, items.map((i) => normalise(JSON.stringify(i))).sort()]));
 }
@@ -215,7 +230,7 @@ export function canonicalState(emulator: Emulator): Record<string, string[]> {
  * compare their end states with, and the writes it made.
  */
 export async function cleanRun(scenario: IdentityScenario): Promise<{ state: Record<string, string[]>; writes: RequestLogEntry[] }> {
-  const emulator = await Emulator.start();
+  const emulator = await InProcessEmulator.start();
   try {
     succeeded(await run(emulator, scenario.inputs));
     return { state: canonicalState(emulator), writes: emulator.writes() };

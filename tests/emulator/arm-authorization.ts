@@ -18,8 +18,16 @@ import { roleDefinitionResource } from './roles';
 import { roleAssignmentResource, type EmulatorState, type RoleAssignmentResource } from './world';
 
 const ROLE_ASSIGNMENT_API_VERSIONS = [
-  '2015-07-01', '2017-10-01-preview', '2018-01-01-preview', '2018-09-01-preview', '2020-03-01-preview', '2020-04-01-preview',
-  '2020-08-01-preview', '2020-10-01-preview', '2022-01-01-preview', '2022-04-01',
+  '2015-07-01',
+  '2017-10-01-preview',
+  '2018-01-01-preview',
+  '2018-09-01-preview',
+  '2020-03-01-preview',
+  '2020-04-01-preview',
+  '2020-08-01-preview',
+  '2020-10-01-preview',
+  '2022-01-01-preview',
+  '2022-04-01',
 ];
 const ROLE_DEFINITION_API_VERSIONS = ['2015-07-01', '2018-01-01-preview', '2022-04-01', '2022-05-01-preview'];
 const PERMISSIONS_API_VERSIONS = ['2015-07-01', '2018-01-01-preview', '2022-04-01'];
@@ -119,7 +127,11 @@ export class AuthorizationProvider {
       } else if (byType) {
         roles = roles.filter((r) => (r.type ?? 'BuiltInRole').toLowerCase() === byType[1].toLowerCase());
       } else {
-        return armError(400, 'BadRequest', `The filter '${filter}' is not supported. Supported filters are roleName eq '{value}' and type eq 'BuiltInRole' | 'CustomRole'.`);
+        return armError(
+          400,
+          'BadRequest',
+          `The filter '${filter}' is not supported. Supported filters are roleName eq '{value}' and type eq 'BuiltInRole' | 'CustomRole'.`,
+        );
       }
     }
     return jsonResponse(200, { value: roles.map((r) => roleDefinitionResource(r, this.subscriptionOf(scope))) });
@@ -176,7 +188,10 @@ export class AuthorizationProvider {
     const filter = request.query.get('$filter') ?? '';
     let atScopeOnly = false;
     let principalId: string | undefined;
-    for (const clause of filter.split(/\s+and\s+/i).map((c) => c.trim()).filter(Boolean)) {
+    for (const clause of filter
+      .split(/\s+and\s+/i)
+      .map((c) => c.trim())
+      .filter(Boolean)) {
       let m: RegExpExecArray | null;
       if (/^atScope\(\)$/i.test(clause)) atScopeOnly = true;
       else if ((m = /^principalId\s+eq\s+'([^']*)'$/i.exec(clause)) || (m = /^assignedTo\('([^']*)'\)$/i.exec(clause))) principalId = m[1].toLowerCase();
@@ -202,12 +217,20 @@ export class AuthorizationProvider {
     try {
       body = parseJsonBody(request);
     } catch (error) {
-      return armError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${error instanceof Error ? error.message : String(error)}'.`);
+      return armError(
+        400,
+        'InvalidRequestContent',
+        `The request content was invalid and could not be deserialized: '${error instanceof Error ? error.message : String(error)}'.`,
+      );
     }
     const properties = isObject(body) && isObject(body.properties) ? body.properties : undefined;
     for (const required of ['roleDefinitionId', 'principalId']) {
       if (!properties || typeof properties[required] !== 'string' || properties[required] === '') {
-        return armError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: 'Required property '${required}' not found in JSON. Path 'properties'.'.`);
+        return armError(
+          400,
+          'InvalidRequestContent',
+          `The request content was invalid and could not be deserialized: 'Required property '${required}' not found in JSON. Path 'properties'.'.`,
+        );
       }
     }
     const roleDefinitionId = String(properties?.roleDefinitionId);
@@ -215,7 +238,10 @@ export class AuthorizationProvider {
     const principalType = typeof properties?.principalType === 'string' ? properties.principalType : undefined;
 
     // The role definition id: tenant form, or prefixed with the subscription or a management group.
-    const roleMatch = /^(?:\/subscriptions\/([^/]+)|\/providers\/Microsoft\.Management\/managementGroups\/[^/]+)?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)$/i.exec(roleDefinitionId);
+    const roleMatch =
+      /^(?:\/subscriptions\/([^/]+)|\/providers\/Microsoft\.Management\/managementGroups\/[^/]+)?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)$/i.exec(
+        roleDefinitionId,
+      );
     const builtIn = roleMatch ? this.state.roleById(roleMatch[2]) : undefined;
     const assignable = builtIn !== undefined && this.state.rolesAssignableAt(scope).includes(builtIn);
     if (!roleMatch || !builtIn || !assignable || (roleMatch[1] !== undefined && roleMatch[1].toLowerCase() !== this.state.subscription.id)) {
@@ -223,7 +249,7 @@ export class AuthorizationProvider {
     }
 
     const principal = this.state.principals.get(principalId);
-    const replicated = principal !== undefined && Date.now() >= principal.createdAt + this.state.settings.principalReplicationMs;
+    const replicated = principal !== undefined && this.state.now() >= principal.createdAt + this.state.settings.principalReplicationMs;
     const spared = principalType !== undefined && this.state.settings.principalTypeSkipsReplication;
     if (!principal || (!replicated && !spared)) {
       return armError(
@@ -248,8 +274,10 @@ export class AuthorizationProvider {
     const key = this.assignmentId(scope, name);
     const sameName = this.state.roleAssignments.get(key);
     if (sameName) {
-      const identical = sameName.properties.principalId.toLowerCase() === principalId && this.state.roleById(sameName.properties.roleDefinitionId)?.id === builtIn.id;
-      if (!identical) return armError(400, 'RoleAssignmentUpdateNotPermitted', 'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.');
+      const identical =
+        sameName.properties.principalId.toLowerCase() === principalId && this.state.roleById(sameName.properties.roleDefinitionId)?.id === builtIn.id;
+      if (!identical)
+        return armError(400, 'RoleAssignmentUpdateNotPermitted', 'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.');
       return jsonResponse(200, sameName);
     }
     const duplicate = [...this.state.roleAssignments.values()].find(

@@ -23,7 +23,7 @@ export function armError(status: number, code: string, message: string, headers:
 export function checkApiVersion(request: EmulatorRequest, supported: readonly string[], locations = 'westeurope'): EmulatorResponse | undefined {
   const version = request.query.get('api-version');
   if (!version) {
-    return armError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+    return armError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
   }
   if (!supported.includes(version)) {
     return armError(

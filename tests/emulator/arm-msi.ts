@@ -9,10 +9,19 @@
  * Azure/bicep-registry-modules#1447.
  */
 import { armError, checkApiVersion, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
-import { Rejection, jsonResponse, matchPath, parseJsonBody, sleep, type EmulatorRequest, type EmulatorResponse } from './http';
+import { Rejection, jsonResponse, matchPath, parseJsonBody, type EmulatorRequest, type EmulatorResponse } from './http';
 import { newGuid, type EmulatorState, type FederatedIdentityCredentialResource, type UserAssignedIdentityResource } from './world';
 
-export const IDENTITY_API_VERSIONS = ['2015-08-31-preview', '2018-11-30', '2021-09-30-preview', '2022-01-31-preview', '2023-01-31', '2023-07-31-preview', '2024-11-30', '2025-01-31-preview'];
+export const IDENTITY_API_VERSIONS = [
+  '2015-08-31-preview',
+  '2018-11-30',
+  '2021-09-30-preview',
+  '2022-01-31-preview',
+  '2023-01-31',
+  '2023-07-31-preview',
+  '2024-11-30',
+  '2025-01-31-preview',
+];
 /** Federated identity credentials exist from 2022-01-31-preview on. */
 const CREDENTIAL_API_VERSIONS = IDENTITY_API_VERSIONS.slice(IDENTITY_API_VERSIONS.indexOf('2022-01-31-preview'));
 
@@ -24,10 +33,33 @@ const MAX_CREDENTIALS_PER_IDENTITY = 20;
 
 /** Regions with user-assigned identities, by display name as the providers API lists them. */
 export const REGION_DISPLAY_NAMES = [
-  'West Europe', 'North Europe', 'UK South', 'UK West', 'France Central', 'Germany West Central', 'Sweden Central', 'Norway East',
-  'Switzerland North', 'East US', 'East US 2', 'West US', 'West US 2', 'West US 3', 'Central US', 'North Central US', 'South Central US',
-  'Canada Central', 'Brazil South', 'Australia East', 'Southeast Asia', 'East Asia', 'Japan East', 'Korea Central', 'Central India',
-  'South Africa North', 'UAE North',
+  'West Europe',
+  'North Europe',
+  'UK South',
+  'UK West',
+  'France Central',
+  'Germany West Central',
+  'Sweden Central',
+  'Norway East',
+  'Switzerland North',
+  'East US',
+  'East US 2',
+  'West US',
+  'West US 2',
+  'West US 3',
+  'Central US',
+  'North Central US',
+  'South Central US',
+  'Canada Central',
+  'Brazil South',
+  'Australia East',
+  'Southeast Asia',
+  'East Asia',
+  'Japan East',
+  'Korea Central',
+  'Central India',
+  'South Africa North',
+  'UAE North',
 ];
 /** The same regions by name ('West Europe' is westeurope), the form resources carry. */
 const REGIONS = REGION_DISPLAY_NAMES.map((display) => display.replace(/\s+/g, '').toLowerCase());
@@ -48,7 +80,8 @@ export class ManagedIdentityProvider {
     const base = '/subscriptions/:s/resourcegroups/:rg/providers/microsoft.managedidentity/userassignedidentities';
     let p: Record<string, string> | undefined;
     if ((p = matchPath(`${base}/:name/federatedidentitycredentials/:fic`, path))) return this.credential(request, caller, path, p.rg, p.name, p.fic);
-    if ((p = matchPath(`${base}/:name/federatedidentitycredentials`, path)) && request.method === 'GET') return this.listCredentials(request, caller, path, p.rg, p.name);
+    if ((p = matchPath(`${base}/:name/federatedidentitycredentials`, path)) && request.method === 'GET')
+      return this.listCredentials(request, caller, path, p.rg, p.name);
     if ((p = matchPath(`${base}/:name`, path))) return this.identity(request, caller, path, p.rg, p.name);
     if ((p = matchPath(base, path)) && request.method === 'GET') return this.listIdentities(request, caller, path, p.rg);
     if (matchPath('/subscriptions/:s/providers/microsoft.managedidentity/userassignedidentities', path) && request.method === 'GET') {
@@ -149,7 +182,7 @@ export class ManagedIdentityProvider {
       appId: clientId,
       displayName: name,
       kind: 'ManagedIdentity',
-      createdAt: Date.now(),
+      createdAt: this.state.now(),
       secrets: [],
       managedIdentityResourceId: id,
     });
@@ -194,7 +227,14 @@ export class ManagedIdentityProvider {
     return jsonResponse(200, { value: byName ? [...byName.values()].map((c) => c.resource) : [] });
   }
 
-  private async credential(request: EmulatorRequest, caller: ArmCaller, path: string, rgName: string, name: string, ficName: string): Promise<EmulatorResponse> {
+  private async credential(
+    request: EmulatorRequest,
+    caller: ArmCaller,
+    path: string,
+    rgName: string,
+    name: string,
+    ficName: string,
+  ): Promise<EmulatorResponse> {
     const action = { GET: 'read', PUT: 'write', DELETE: 'delete' }[request.method];
     if (!action) return this.arm.noRoute(request);
     const denied = this.arm.authorize(caller, `${CREDENTIAL_TYPE}/${action}`, path);
@@ -238,7 +278,7 @@ export class ManagedIdentityProvider {
     }
     this.credentialWritesInFlight.add(key);
     try {
-      await sleep(this.state.settings.ficWriteWindowMs);
+      await this.state.settings.clock.sleep(this.state.settings.ficWriteWindowMs);
       return write();
     } finally {
       this.credentialWritesInFlight.delete(key);
@@ -247,7 +287,7 @@ export class ManagedIdentityProvider {
 
   private putCredential(identity: UserAssignedIdentityResource, key: string, ficName: string, properties: CredentialProperties): EmulatorResponse {
     let byName = this.state.federatedCredentials.get(key);
-    if (!byName) this.state.federatedCredentials.set(key, (byName = new Map()));
+    if (!byName) this.state.federatedCredentials.set(key, (byName = new Map<string, { resource: FederatedIdentityCredentialResource; createdAt: number }>()));
     const existing = byName.get(ficName.toLowerCase());
     const clash = [...byName.values()].find(
       (c) => c !== existing && c.resource.properties.issuer === properties.issuer && c.resource.properties.subject === properties.subject,
@@ -272,7 +312,7 @@ export class ManagedIdentityProvider {
     };
     // Changing issuer or subject re-creates the trust; it then propagates like a new credential.
     const unchanged = existing && existing.resource.properties.issuer === properties.issuer && existing.resource.properties.subject === properties.subject;
-    byName.set(ficName.toLowerCase(), { resource, createdAt: unchanged ? existing.createdAt : Date.now() });
+    byName.set(ficName.toLowerCase(), { resource, createdAt: unchanged ? existing.createdAt : this.state.now() });
     return jsonResponse(existing ? 200 : 201, resource);
   }
 }
@@ -292,7 +332,9 @@ function validateCredentialBody(request: EmulatorRequest): CredentialProperties 
   }
   const { issuer, subject, audiences } = properties;
   if (typeof issuer !== 'string' || !issuer || typeof subject !== 'string' || !subject || !Array.isArray(audiences)) {
-    return new Rejection(armError(400, 'BadRequest', "The request format was unexpected. Federated Identity Credential must specify 'issuer', 'subject' and 'audience'."));
+    return new Rejection(
+      armError(400, 'BadRequest', "The request format was unexpected. Federated Identity Credential must specify 'issuer', 'subject' and 'audience'."),
+    );
   }
   if (audiences.length !== 1 || typeof audiences[0] !== 'string') {
     return new Rejection(armError(400, 'BadRequest', 'Federated identity credentials must have exactly 1 audience.'));
@@ -314,9 +356,18 @@ function readObject(request: EmulatorRequest): Record<string, unknown> | Rejecti
   try {
     body = parseJsonBody(request);
   } catch (error) {
-    return new Rejection(armError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${error instanceof Error ? error.message : String(error)}'.`));
+    return new Rejection(
+      armError(
+        400,
+        'InvalidRequestContent',
+        `The request content was invalid and could not be deserialized: '${error instanceof Error ? error.message : String(error)}'.`,
+      ),
+    );
   }
-  if (!isObject(body)) return new Rejection(armError(400, 'InvalidRequestContent', "The request content was invalid and could not be deserialized: 'The request body must be a JSON object.'."));
+  if (!isObject(body))
+    return new Rejection(
+      armError(400, 'InvalidRequestContent', "The request content was invalid and could not be deserialized: 'The request body must be a JSON object.'."),
+    );
   return body;
 }
 
@@ -339,7 +390,10 @@ function parentNotFound(identityName: string): EmulatorResponse {
 
 /** The id as the 409 message prints it: provider segments lower-cased, names as given. */
 function concurrencyId(identityId: string): string {
-  return identityId.replace(/\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\//, '/providers/microsoft.managedidentity/userassignedidentities/');
+  return identityId.replace(
+    /\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\//,
+    '/providers/microsoft.managedidentity/userassignedidentities/',
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -13,15 +13,41 @@ import { AuthorizationProvider } from './arm-authorization';
 import { armError, checkApiVersion, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
 import type { EmulatorState } from './world';
 
-
 /** Microsoft.Resources api-versions accepted for subscriptions and resource groups. */
 const RESOURCES_API_VERSIONS = [
-  '2014-04-01', '2015-01-01', '2016-06-01', '2018-05-01', '2019-05-01', '2019-06-01', '2019-10-01', '2019-11-01',
-  '2020-01-01', '2020-06-01', '2020-10-01', '2021-01-01', '2021-04-01', '2022-01-01', '2022-09-01', '2022-12-01',
-  '2023-07-01', '2024-03-01', '2024-07-01', '2024-11-01', '2025-04-01',
+  '2014-04-01',
+  '2015-01-01',
+  '2016-06-01',
+  '2018-05-01',
+  '2019-05-01',
+  '2019-06-01',
+  '2019-10-01',
+  '2019-11-01',
+  '2020-01-01',
+  '2020-06-01',
+  '2020-10-01',
+  '2021-01-01',
+  '2021-04-01',
+  '2022-01-01',
+  '2022-09-01',
+  '2022-12-01',
+  '2023-07-01',
+  '2024-03-01',
+  '2024-07-01',
+  '2024-11-01',
+  '2025-04-01',
 ];
 /** Microsoft.Management api-versions for managementGroups (its provider registration lists them). */
-const MANAGEMENT_API_VERSIONS = ['2017-11-01-preview', '2018-03-01-preview', '2019-11-01', '2020-02-01', '2020-05-01', '2020-10-01', '2021-04-01', '2023-04-01'];
+const MANAGEMENT_API_VERSIONS = [
+  '2017-11-01-preview',
+  '2018-03-01-preview',
+  '2019-11-01',
+  '2020-02-01',
+  '2020-05-01',
+  '2020-10-01',
+  '2021-04-01',
+  '2023-04-01',
+];
 
 export class ArmService implements ArmGate {
   private readonly msi: ManagedIdentityProvider;
@@ -107,11 +133,19 @@ export class ArmService implements ArmGate {
   private authenticate(request: EmulatorRequest): ArmCaller | EmulatorResponse {
     const authorization = header(request, 'authorization');
     if (!authorization) {
-      return this.unauthorized('AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", "The authentication failed because of missing 'Authorization' header.");
+      return this.unauthorized(
+        'AuthenticationFailed',
+        "Authentication failed. The 'Authorization' header is missing.",
+        "The authentication failed because of missing 'Authorization' header.",
+      );
     }
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match) {
-      return this.unauthorized('AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.", "The authentication failed because of invalid 'Authorization' header.");
+      return this.unauthorized(
+        'AuthenticationFailed',
+        "Authentication failed. The 'Authorization' header is provided in an invalid format.",
+        "The authentication failed because of invalid 'Authorization' header.",
+      );
     }
     this.state.noteSecret(match[1]);
     const token = decodeJwt(match[1]);

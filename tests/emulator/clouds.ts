@@ -29,7 +29,12 @@ export const CLOUDS: Record<CloudName, CloudProfile> = {
   AzureCloud: {
     environment: 'AzureCloud',
     armAudience: 'https://management.core.windows.net/',
-    armAudiences: ['https://management.core.windows.net/', 'https://management.core.windows.net', 'https://management.azure.com/', 'https://management.azure.com'],
+    armAudiences: [
+      'https://management.core.windows.net/',
+      'https://management.core.windows.net',
+      'https://management.azure.com/',
+      'https://management.azure.com',
+    ],
     graphUrl: 'https://graph.microsoft.com/',
     stsIssuer: 'https://sts.windows.net/',
   },

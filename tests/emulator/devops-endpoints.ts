@@ -83,7 +83,11 @@ export class ServiceEndpointsResource {
     if (references instanceof Rejection) return references.response;
     for (const { project } of references) {
       if (!hasRole(projectRole(this.state, caller, project), 'Creator')) {
-        return adoError(403, ADO_TYPES.accessCheck, 'You do not have permission to create a service connection. You need to be a Creator for service connections in this project.');
+        return adoError(
+          403,
+          ADO_TYPES.accessCheck,
+          'You do not have permission to create a service connection. You need to be a Creator for service connections in this project.',
+        );
       }
     }
     const invalid = validateEndpoint(body);
@@ -136,7 +140,11 @@ export class ServiceEndpointsResource {
     const invalid = validateEndpoint(body);
     if (invalid) return invalid;
     if (String(body.type).toLowerCase() !== stored.endpoint.type.toLowerCase()) {
-      return adoError(400, ADO_TYPES.argument, `The type of service connection '${stored.endpoint.name}' cannot be updated from '${stored.endpoint.type}' to '${String(body.type)}'.`);
+      return adoError(
+        400,
+        ADO_TYPES.argument,
+        `The type of service connection '${stored.endpoint.name}' cannot be updated from '${stored.endpoint.type}' to '${String(body.type)}'.`,
+      );
     }
     const newName = String(body.name);
     if (newName.toLowerCase() !== stored.endpoint.name.toLowerCase()) {
@@ -195,7 +203,11 @@ export class ServiceEndpointsResource {
     if (references instanceof Rejection) return references.response;
     for (const { project, reference } of references) {
       if (!hasRole(projectRole(this.state, caller, project), 'Creator')) {
-        return adoError(403, ADO_TYPES.accessCheck, 'You do not have permission to create a service connection. You need to be a Creator for service connections in this project.');
+        return adoError(
+          403,
+          ADO_TYPES.accessCheck,
+          'You do not have permission to create a service connection. You need to be a Creator for service connections in this project.',
+        );
       }
       if (inProject(stored.endpoint, project)) continue;
       if (this.findByName(project, reference.name)) return duplicateName(reference.name);
@@ -251,7 +263,9 @@ export class ServiceEndpointsResource {
 
   private resolveReferences(raw: unknown, defaultName: unknown): Array<{ project: ProjectRecord; reference: ServiceEndpointProjectReference }> | Rejection {
     if (!Array.isArray(raw) || raw.length === 0) {
-      return new Rejection(adoError(400, ADO_TYPES.argument, 'The service connection must be associated with at least one project: serviceEndpointProjectReferences is empty.'));
+      return new Rejection(
+        adoError(400, ADO_TYPES.argument, 'The service connection must be associated with at least one project: serviceEndpointProjectReferences is empty.'),
+      );
     }
     const resolved: Array<{ project: ProjectRecord; reference: ServiceEndpointProjectReference }> = [];
     for (const entry of raw.map(asObject)) {
@@ -316,7 +330,11 @@ function validateEndpoint(body: Record<string, unknown>): EmulatorResponse | und
   const parameters = asStringRecord(authorization.parameters);
   const data = asStringRecord(body.data);
   if (data.creationMode?.toLowerCase() === 'automatic') {
-    return adoError(400, ADO_TYPES.argument, 'The emulator supports only creationMode Manual: automatic creation would need Azure DevOps to create an app registration.');
+    return adoError(
+      400,
+      ADO_TYPES.argument,
+      'The emulator supports only creationMode Manual: automatic creation would need Azure DevOps to create an app registration.',
+    );
   }
   const scheme = authorization.scheme;
   if (!['WorkloadIdentityFederation', 'ServicePrincipal', 'ManagedServiceIdentity', 'PublishProfile'].includes(scheme)) {
@@ -339,7 +357,8 @@ function validateEndpoint(body: Record<string, unknown>): EmulatorResponse | und
   const fields = required[scopeLevel.toLowerCase()];
   if (!fields) return adoError(400, ADO_TYPES.argument, `The scope level '${scopeLevel}' is not valid for service connection type 'azurerm'.`);
   for (const field of fields) {
-    if (!data[field]) return adoError(400, ADO_TYPES.argument, `Expected a value for data parameter '${field}' of a connection at scope level '${scopeLevel}'.`);
+    if (!data[field])
+      return adoError(400, ADO_TYPES.argument, `Expected a value for data parameter '${field}' of a connection at scope level '${scopeLevel}'.`);
   }
   return undefined;
 }
@@ -391,7 +410,10 @@ function inProject(endpoint: ServiceEndpoint, project: ProjectRecord): boolean {
 }
 
 function splitList(value: string | null): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function asObject(value: unknown): Record<string, unknown> | undefined {
@@ -400,5 +422,9 @@ function asObject(value: unknown): Record<string, unknown> | undefined {
 
 function asStringRecord(value: unknown): Record<string, string> {
   const object = asObject(value) ?? {};
-  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(
+    Object.entries(object)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  );
 }

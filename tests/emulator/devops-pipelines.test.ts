@@ -6,7 +6,6 @@ import { strict as assert } from 'node:assert';
 import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
 import { CoreApi } from 'azure-devops-node-api/CoreApi';
 import { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
-import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
 import { httpsRequest, type HttpAnswer } from './client';
 import { Emulator } from './index';
 
@@ -42,10 +41,13 @@ describe('emulator: pipelines, pipeline permissions, sharing and project states'
       type: 'AzureRM',
       url: urls.arm,
       owner: 'library',
-      authorization: { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: world.tenantId, serviceprincipalid: '5e0c3c1a-0000-4000-8000-000000000001' } },
+      authorization: {
+        scheme: 'WorkloadIdentityFederation',
+        parameters: { tenantid: world.tenantId, serviceprincipalid: '5e0c3c1a-0000-4000-8000-000000000001' },
+      },
       data: { environment: 'AzureCloud', scopeLevel: 'Subscription', subscriptionId: world.subscriptionId, subscriptionName: 'x', creationMode: 'Manual' },
       serviceEndpointProjectReferences: [{ projectReference: { id: world.project.id, name: world.project.name }, name }],
-    } as ServiceEndpoint);
+    });
     return created.id!;
   }
 
@@ -75,15 +77,25 @@ describe('emulator: pipelines, pipeline permissions, sharing and project states'
       assert.equal(first.status, 200);
       const second = await call('PATCH', path, { allPipelines: { authorized: true }, pipelines: [{ id: 7, authorized: true }] });
       const body = second.body as { allPipelines: { authorized: boolean; authorizedBy: { id: string } }; pipelines: { id: number; authorizedOn: string }[] };
-      assert.deepEqual(body.pipelines.map((p) => p.id), [12, 7], 'pipelines granted earlier are kept');
+      assert.deepEqual(
+        body.pipelines.map((p) => p.id),
+        [12, 7],
+        'pipelines granted earlier are kept',
+      );
       assert.equal(body.allPipelines.authorized, true);
       assert.equal(body.allPipelines.authorizedBy.id, emu.world.buildService.id);
       assert.ok(!Number.isNaN(Date.parse(body.pipelines[0].authorizedOn)));
 
       const revoked = await call('PATCH', path, { pipelines: [{ id: 12, authorized: false }], allPipelines: { authorized: false } });
-      assert.deepEqual((revoked.body as { pipelines: { id: number }[] }).pipelines.map((p) => p.id), [7]);
+      assert.deepEqual(
+        (revoked.body as { pipelines: { id: number }[] }).pipelines.map((p) => p.id),
+        [7],
+      );
       assert.equal((revoked.body as { allPipelines?: unknown }).allPipelines, undefined);
-      assert.ok(emu.state().pipelinePermissions.some((p) => p.resource.id === id), 'state() shows them');
+      assert.ok(
+        emu.state().pipelinePermissions.some((p) => p.resource.id === id),
+        'state() shows them',
+      );
     });
 
     it('refuses a caller that is not Administrator of the connection, with 403 AccessCheckException', async () => {
@@ -98,7 +110,11 @@ describe('emulator: pipelines, pipeline permissions, sharing and project states'
     it('refuses an unknown pipeline, an unknown connection and a released api-version', async () => {
       const id = await createConnection('perm-2');
       const path = `${emu.world.project.name}/_apis/pipelines/pipelinePermissions/endpoint/${id}`;
-      assert.equal((await call('PATCH', `${path}?${PERMISSIONS_API}`, { pipelines: [{ id: 21, authorized: true }] })).status, 404, 'pipeline 21 is in another project');
+      assert.equal(
+        (await call('PATCH', `${path}?${PERMISSIONS_API}`, { pipelines: [{ id: 21, authorized: true }] })).status,
+        404,
+        'pipeline 21 is in another project',
+      );
       const unknown = `${emu.world.project.name}/_apis/pipelines/pipelinePermissions/endpoint/00000000-0000-4000-8000-000000000000?${PERMISSIONS_API}`;
       assert.equal((await call('GET', unknown)).status, 404);
       const released = await call('GET', `${path}?api-version=7.1`);
@@ -113,13 +129,19 @@ describe('emulator: pipelines, pipeline permissions, sharing and project states'
       const { secondProject } = emu.world;
       await serviceEndpoints().shareServiceEndpoint([{ projectReference: { id: secondProject.id, name: secondProject.name }, name: 'shared-1' }], id);
       const connection = emu.state().serviceConnections.find((c) => c.id === id)!;
-      assert.deepEqual(connection.serviceEndpointProjectReferences.map((r) => r.projectReference.name), ['platform', 'app1']);
+      assert.deepEqual(
+        connection.serviceEndpointProjectReferences.map((r) => r.projectReference.name),
+        ['platform', 'app1'],
+      );
       assert.equal(connection.isShared, true);
 
       const other = await createConnection('shared-2');
       const clash = await serviceEndpoints()
         .shareServiceEndpoint([{ projectReference: { id: secondProject.id, name: secondProject.name }, name: 'shared-1' }], other)
-        .then(() => undefined, (error: { statusCode?: number; result?: { typeKey?: string } }) => error);
+        .then(
+          () => undefined,
+          (error: { statusCode?: number; result?: { typeKey?: string } }) => error,
+        );
       assert.equal(clash?.result?.typeKey, 'DuplicateServiceConnectionException');
     });
   });

@@ -56,7 +56,10 @@ export class PipelinesResource {
     if (!hasRole(projectRole(this.state, caller, project), 'Reader')) return jsonResponse(200, { count: 0, value: [] });
     const name = request.query.get('name');
     const path = request.query.get('path');
-    const ids = (request.query.get('definitionIds') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const ids = (request.query.get('definitionIds') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (ids.some((id) => !/^\d+$/.test(id))) {
       return adoError(400, ADO_TYPES.argument, `The value '${request.query.get('definitionIds')}' is not valid for definitionIds.`);
     }
@@ -82,16 +85,14 @@ export class PipelinesResource {
     return jsonResponse(200, this.present(project, resourceType, resourceId));
   }
 
-  updatePermissions(
-    request: EmulatorRequest,
-    caller: DevOpsCaller,
-    project: ProjectRecord,
-    resourceType: string,
-    resourceId: string,
-  ): EmulatorResponse {
+  updatePermissions(request: EmulatorRequest, caller: DevOpsCaller, project: ProjectRecord, resourceType: string, resourceId: string): EmulatorResponse {
     const problem = this.checkResource(project, resourceType, resourceId);
     if (problem) return problem;
-    const denied = this.endpoints.requireAdministrator(caller, this.state.serviceEndpoints.get(resourceId.toLowerCase())!, 'change the pipeline permissions of');
+    const denied = this.endpoints.requireAdministrator(
+      caller,
+      this.state.serviceEndpoints.get(resourceId.toLowerCase())!,
+      'change the pipeline permissions of',
+    );
     if (denied) return denied;
     let body: unknown;
     try {
@@ -117,6 +118,8 @@ export class PipelinesResource {
       }
       changes.push({ id, authorized });
     }
+    // typescript-eslint 8.74 reports this cast from `unknown` as unnecessary, and its fix breaks tsc.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     const all = (allPipelines ?? undefined) as { authorized?: unknown } | undefined;
     if (all !== undefined && typeof all.authorized !== 'boolean') {
       return adoError(400, ADO_TYPES.argument, 'allPipelines needs a boolean authorized.');
@@ -189,7 +192,15 @@ export class PipelinesResource {
       queueStatus: 'enabled',
       revision: 1,
       createdDate: project.lastUpdateTime,
-      project: { id: project.id, name: project.name, url: `${org}_apis/projects/${project.id}`, state: project.state, revision: project.revision, visibility: 'private', lastUpdateTime: project.lastUpdateTime },
+      project: {
+        id: project.id,
+        name: project.name,
+        url: `${org}_apis/projects/${project.id}`,
+        state: project.state,
+        revision: project.revision,
+        visibility: 'private',
+        lastUpdateTime: project.lastUpdateTime,
+      },
     };
   }
 }

@@ -37,7 +37,11 @@ export class DevOpsService {
     const org = `/${this.state.world.organization.name}`;
     const { pathname, method } = request;
     if (!pathname.toLowerCase().startsWith(`${org}/`)) {
-      return adoError(404, 'Microsoft.VisualStudio.Services.Organization.OrganizationNotFoundException, Microsoft.VisualStudio.Services.WebApi', `VS800075: The organization of '${pathname.split('/')[1] ?? ''}' could not be found.`);
+      return adoError(
+        404,
+        'Microsoft.VisualStudio.Services.Organization.OrganizationNotFoundException, Microsoft.VisualStudio.Services.WebApi',
+        `VS800075: The organization of '${pathname.split('/')[1] ?? ''}' could not be found.`,
+      );
     }
     const path = pathname.slice(org.length);
 
@@ -56,7 +60,8 @@ export class DevOpsService {
       return this.versioned(request, LOCATIONS.resourceAreas, () => jsonResponse(200, { count: 0, value: null }));
     }
     if (method === 'GET' && matchPath('/_apis/projects', path)) return this.versioned(request, LOCATIONS.projects, () => this.listProjects(request));
-    if (method === 'GET' && (p = matchPath('/_apis/projects/:project', path))) return this.versioned(request, LOCATIONS.projects, () => this.getProject(p!.project));
+    if (method === 'GET' && (p = matchPath('/_apis/projects/:project', path)))
+      return this.versioned(request, LOCATIONS.projects, () => this.getProject(p!.project));
 
     if (method === 'GET' && (p = matchPath('/_apis/permissions/:namespace/:bits', path))) {
       const params = p;
@@ -64,7 +69,8 @@ export class DevOpsService {
     }
 
     const collection = LOCATIONS.serviceEndpointsCollection;
-    if (method === 'POST' && matchPath('/_apis/serviceendpoint/endpoints', path)) return this.versioned(request, collection, () => this.endpoints.create(request, caller));
+    if (method === 'POST' && matchPath('/_apis/serviceendpoint/endpoints', path))
+      return this.versioned(request, collection, () => this.endpoints.create(request, caller));
     if ((p = matchPath('/_apis/serviceendpoint/endpoints/:id', path))) {
       const id = p.id;
       if (method === 'PUT') return this.versioned(request, collection, () => this.endpoints.update(request, caller, id));
@@ -84,14 +90,17 @@ export class DevOpsService {
     }
     if (method === 'GET' && (p = matchPath('/:project/_apis/build/definitions', path))) {
       const project = this.state.findWellFormedProject(p.project);
-      return project ? this.versioned(request, LOCATIONS.buildDefinitions, () => this.pipelines.listDefinitions(request, caller, project)) : projectNotFound(p.project);
+      return project
+        ? this.versioned(request, LOCATIONS.buildDefinitions, () => this.pipelines.listDefinitions(request, caller, project))
+        : projectNotFound(p.project);
     }
     if ((p = matchPath('/:project/_apis/pipelines/pipelinePermissions/:type/:id', path))) {
       const project = this.state.findWellFormedProject(p.project);
       if (!project) return projectNotFound(p.project);
       const { type, id } = p;
       if (method === 'GET') return this.versioned(request, PIPELINE_PERMISSIONS_VERSIONS, () => this.pipelines.getPermissions(caller, project, type, id));
-      if (method === 'PATCH') return this.versioned(request, PIPELINE_PERMISSIONS_VERSIONS, () => this.pipelines.updatePermissions(request, caller, project, type, id));
+      if (method === 'PATCH')
+        return this.versioned(request, PIPELINE_PERMISSIONS_VERSIONS, () => this.pipelines.updatePermissions(request, caller, project, type, id));
       return this.methodNotAllowed(request);
     }
     if ((p = matchPath('/:scope/_apis/distributedtask/hubs/:hub/plans/:plan/jobs/:job/oidctoken', path))) {
@@ -99,7 +108,11 @@ export class DevOpsService {
       const params = p;
       return this.versioned(request, LOCATIONS.oidcToken, () => this.oidcToken(request, caller, params));
     }
-    return adoError(404, 'Microsoft.VisualStudio.Services.WebApi.VssResourceNotFoundException, Microsoft.VisualStudio.Services.WebApi', `The emulator has no route for '${method} ${pathname}'.`);
+    return adoError(
+      404,
+      'Microsoft.VisualStudio.Services.WebApi.VssResourceNotFoundException, Microsoft.VisualStudio.Services.WebApi',
+      `The emulator has no route for '${method} ${pathname}'.`,
+    );
   }
 
   private options(area: string): EmulatorResponse {
@@ -120,7 +133,7 @@ export class DevOpsService {
   private authenticate(request: EmulatorRequest): DevOpsCaller | EmulatorResponse {
     const authorization = header(request, 'authorization');
     if (!authorization) {
-      return this.unauthorized("TF400813: Resource not available for anonymous access. Client authentication required.");
+      return this.unauthorized('TF400813: Resource not available for anonymous access. Client authentication required.');
     }
     let token: string | undefined;
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
@@ -145,7 +158,8 @@ export class DevOpsService {
     if (!decoded || !identity) {
       return this.unauthorized(`VS30063: You are not authorized to access ${this.state.world.organization.url.replace(/\/$/, '')}.`);
     }
-    const [planId, jobId] = String(decoded.payload.orchid ?? '').split('.');
+    const orchid = decoded.payload.orchid;
+    const [planId, jobId] = (typeof orchid === 'string' ? orchid : '').split('.');
     return { identity, planId, jobId };
   }
 
@@ -154,11 +168,9 @@ export class DevOpsService {
    * user of the organization. Anything else is refused as Azure DevOps refuses it (TF400813).
    */
   private entraCaller(claims: Record<string, unknown>): DevOpsCaller | EmulatorResponse {
-    const objectId = String(claims.oid ?? '');
+    const objectId = typeof claims.oid === 'string' ? claims.oid : '';
     const usable =
-      claims.aud === AZURE_DEVOPS_APP_ID &&
-      claims.iss === this.state.accessTokenIssuer() &&
-      timeProblem(claims, epochSeconds(), 300) === undefined;
+      claims.aud === AZURE_DEVOPS_APP_ID && claims.iss === this.state.accessTokenIssuer() && timeProblem(claims, epochSeconds(), 300) === undefined;
     const member: DevOpsIdentity | undefined = usable ? this.state.devopsMember(objectId) : undefined;
     if (!member) return this.unauthorized(`TF400813: The user '${objectId}' is not authorized to access this resource.`);
     return { identity: member };
@@ -167,7 +179,11 @@ export class DevOpsService {
   private unauthorized(message: string): EmulatorResponse {
     const response = adoError(401, ADO_TYPES.unauthorized, message);
     response.headers = {
-      'WWW-Authenticate': [`Bearer authorization_uri=${this.state.urls.login}${this.state.world.tenantId}`, `Basic realm="${this.state.urls.devops}"`, 'TFS-Federated'],
+      'WWW-Authenticate': [
+        `Bearer authorization_uri=${this.state.urls.login}${this.state.world.tenantId}`,
+        `Basic realm="${this.state.urls.devops}"`,
+        'TFS-Federated',
+      ],
       'X-TFS-FedAuthRealm': this.state.urls.devops,
       'X-VSS-ResourceTenant': this.state.world.tenantId,
     };
@@ -229,7 +245,11 @@ export class DevOpsService {
    */
   private hasPermissions(request: EmulatorRequest, caller: DevOpsCaller, namespace: string, bits: string): EmulatorResponse {
     if (namespace.toLowerCase() !== SERVICE_ENDPOINTS_NAMESPACE) {
-      return adoError(404, 'Microsoft.VisualStudio.Services.Security.InvalidSecurityNamespaceException, Microsoft.VisualStudio.Services.WebApi', `The security namespace ${namespace} is not valid.`);
+      return adoError(
+        404,
+        'Microsoft.VisualStudio.Services.Security.InvalidSecurityNamespaceException, Microsoft.VisualStudio.Services.WebApi',
+        `The security namespace ${namespace} is not valid.`,
+      );
     }
     const requested = Number(bits);
     const tokensParam = request.query.get('tokens');

@@ -39,7 +39,12 @@ function secretCredential(emu: Emulator): ClientSecretCredential {
 }
 
 function armGet(emu: Emulator, token: string, path: string, apiVersion: string): ReturnType<typeof httpsRequest> {
-  return httpsRequest({ method: 'GET', url: `${emu.direct(emu.urls.arm)}${path.replace(/^\//, '')}?api-version=${apiVersion}`, ca: emu.caPem, headers: { Authorization: `Bearer ${token}` } });
+  return httpsRequest({
+    method: 'GET',
+    url: `${emu.direct(emu.urls.arm)}${path.replace(/^\//, '')}?api-version=${apiVersion}`,
+    ca: emu.caPem,
+    headers: { Authorization: `Bearer ${token}` },
+  });
 }
 
 describe('emulator: ways in', function () {
@@ -53,11 +58,16 @@ describe('emulator: ways in', function () {
     after(() => emu.stop());
 
     it('issues a token for a client assertion signed with the registered certificate (PS256, x5t#S256)', async () => {
-      const credential = new ClientCertificateCredential(emu.world.tenantId, emu.world.bootstrap.clientId, { certificate: emu.world.bootstrap.certificatePem ?? '' }, {
-        authorityHost: emu.urls.login,
-        disableInstanceDiscovery: true,
-        tlsOptions: { ca: emu.caPem },
-      });
+      const credential = new ClientCertificateCredential(
+        emu.world.tenantId,
+        emu.world.bootstrap.clientId,
+        { certificate: emu.world.bootstrap.certificatePem ?? '' },
+        {
+          authorityHost: emu.urls.login,
+          disableInstanceDiscovery: true,
+          tlsOptions: { ca: emu.caPem },
+        },
+      );
       const token = await credential.getToken('https://management.core.windows.net//.default');
       assert.equal(claims(token.token).oid, emu.world.bootstrap.objectId);
       assert.equal(claims(token.token).appidacr, '2', 'authenticated with a certificate');
@@ -66,11 +76,16 @@ describe('emulator: ways in', function () {
     it('refuses an assertion signed with another certificate (AADSTS700027)', async () => {
       const other = await Emulator.start({ bootstrapScheme: 'ServicePrincipalCertificate' });
       try {
-        const credential = new ClientCertificateCredential(emu.world.tenantId, emu.world.bootstrap.clientId, { certificate: other.world.bootstrap.certificatePem ?? '' }, {
-          authorityHost: emu.urls.login,
-          disableInstanceDiscovery: true,
-          tlsOptions: { ca: emu.caPem },
-        });
+        const credential = new ClientCertificateCredential(
+          emu.world.tenantId,
+          emu.world.bootstrap.clientId,
+          { certificate: other.world.bootstrap.certificatePem ?? '' },
+          {
+            authorityHost: emu.urls.login,
+            disableInstanceDiscovery: true,
+            tlsOptions: { ca: emu.caPem },
+          },
+        );
         assert.match((await rejection(credential.getToken('https://management.core.windows.net//.default'))).message, /AADSTS700027/);
       } finally {
         await other.stop();
@@ -96,7 +111,9 @@ describe('emulator: ways in', function () {
       const system = await new ManagedIdentityCredential().getToken('https://management.core.windows.net//.default');
       assert.equal(claims(system.token).oid, emu.world.agentVm.systemAssigned.objectId);
       assert.equal(claims(system.token).xms_mirid, emu.world.agentVm.resourceId);
-      const user = await new ManagedIdentityCredential({ clientId: emu.world.agentVm.userAssigned.clientId }).getToken('https://management.core.windows.net//.default');
+      const user = await new ManagedIdentityCredential({ clientId: emu.world.agentVm.userAssigned.clientId }).getToken(
+        'https://management.core.windows.net//.default',
+      );
       assert.equal(claims(user.token).oid, emu.world.agentVm.userAssigned.objectId);
       const arm = await armGet(emu, system.token, `/subscriptions/${emu.world.subscriptionId}`, '2022-12-01');
       assert.equal(arm.status, 200, 'ARM takes the VM identity, which holds the bootstrap roles');
@@ -105,14 +122,19 @@ describe('emulator: ways in', function () {
     it('answers as IMDS does without the Metadata header and for an identity the VM does not have', async () => {
       const get = (path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> =>
         new Promise((resolve, reject) => {
-          http.get(`${emu.agentEnvironment().AZURE_POD_IDENTITY_AUTHORITY_HOST}${path}`, { headers }, (res) => {
-            let body = '';
-            res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-          }).on('error', reject);
+          http
+            .get(`${emu.agentEnvironment().AZURE_POD_IDENTITY_AUTHORITY_HOST}${path}`, { headers }, (res) => {
+              let body = '';
+              res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+            })
+            .on('error', reject);
         });
       const path = '/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/';
-      assert.deepEqual(await get(path, {}), { status: 400, body: JSON.stringify({ error: 'invalid_request', error_description: 'Required metadata header not specified' }) });
+      assert.deepEqual(await get(path, {}), {
+        status: 400,
+        body: JSON.stringify({ error: 'invalid_request', error_description: 'Required metadata header not specified' }),
+      });
       const unknown = await get(`${path}&client_id=00000000-0000-0000-0000-000000000001`, { Metadata: 'true' });
       assert.equal(unknown.status, 400);
       assert.match(unknown.body, /Identity not found/);
@@ -124,7 +146,7 @@ describe('emulator: ways in', function () {
     let token: string;
     before(async () => {
       emu = await Emulator.start({ bootstrapRoles: [`Reader@${MG_SCOPE}`] });
-      token = (await secretCredential(emu).getToken('https://management.core.windows.net//.default'))!.token;
+      token = (await secretCredential(emu).getToken('https://management.core.windows.net//.default')).token;
     });
     after(() => emu.stop());
 
@@ -157,7 +179,9 @@ describe('emulator: ways in', function () {
       const atGroup = await names(MG_SCOPE.slice(1), "roleName eq 'Platform Deployer'");
       assert.deepEqual(atGroup, [`Platform Deployer:CustomRole:/providers/Microsoft.Authorization/roleDefinitions/${emu.world.customRole.id}`]);
       const inSubscription = await names(`subscriptions/${emu.world.subscriptionId}`, "type eq 'CustomRole'");
-      assert.deepEqual(inSubscription, [`Platform Deployer:CustomRole:/subscriptions/${emu.world.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${emu.world.customRole.id}`]);
+      assert.deepEqual(inSubscription, [
+        `Platform Deployer:CustomRole:/subscriptions/${emu.world.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${emu.world.customRole.id}`,
+      ]);
     });
   });
 
@@ -171,8 +195,8 @@ describe('emulator: ways in', function () {
     const core = (handler: BearerCredentialHandler | PersonalAccessTokenCredentialHandler): CoreApi =>
       new CoreApi(emu.world.organization.url, [handler], { cert: { caFile: emu.caFile } });
 
-    it("accepts an Entra token for Azure DevOps of a user of the organization, and refuses it when it is not one", async () => {
-      const token = (await secretCredential(emu).getToken(DEVOPS_SCOPE))!.token;
+    it('accepts an Entra token for Azure DevOps of a user of the organization, and refuses it when it is not one', async () => {
+      const token = (await secretCredential(emu).getToken(DEVOPS_SCOPE)).token;
       assert.equal(claims(token).aud, '499b84ac-1321-427f-aa17-267ca6975798');
       assert.equal((await core(new BearerCredentialHandler(token)).getProject('platform')).name, 'platform');
       emu.setBootstrapDevOpsRole('none');
@@ -182,7 +206,7 @@ describe('emulator: ways in', function () {
       } finally {
         emu.setBootstrapDevOpsRole('Creator');
       }
-      const armToken = (await secretCredential(emu).getToken('https://management.core.windows.net//.default'))!.token;
+      const armToken = (await secretCredential(emu).getToken('https://management.core.windows.net//.default')).token;
       assert.equal((await rejection(core(new BearerCredentialHandler(armToken)).getProject('platform'))).statusCode, 401, 'a token for another audience');
     });
 
@@ -204,7 +228,11 @@ describe('emulator: ways in', function () {
     /** Opens a CONNECT tunnel and a TLS session through it; resolves with the proxy's status line. */
     const tunnel = (target: string, authorization?: string): Promise<{ status: number; socket?: tls.TLSSocket }> =>
       new Promise((resolve, reject) => {
-        const request = http.request(emu.proxy!.url, { method: 'CONNECT', path: target, headers: authorization ? { 'Proxy-Authorization': authorization } : {} });
+        const request = http.request(emu.proxy!.url, {
+          method: 'CONNECT',
+          path: target,
+          headers: authorization ? { 'Proxy-Authorization': authorization } : {},
+        });
         request.on('connect', (response, socket) => {
           if (response.statusCode !== 200) return resolve({ status: response.statusCode ?? 0 });
           const [host] = target.split(':');
@@ -231,7 +259,12 @@ describe('emulator: ways in', function () {
     it("issues and accepts the cloud's ARM audience only", async () => {
       // The token endpoint, asked directly on its loopback address (in-process clients do not use the proxy).
       const form = (scope: string): string =>
-        new URLSearchParams({ grant_type: 'client_credentials', client_id: emu.world.bootstrap.clientId, client_secret: emu.world.bootstrap.clientSecret, scope }).toString();
+        new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: emu.world.bootstrap.clientId,
+          client_secret: emu.world.bootstrap.clientSecret,
+          scope,
+        }).toString();
       const token = async (scope: string): Promise<string> => {
         const answer = await httpsRequest({
           method: 'POST',
@@ -240,7 +273,10 @@ describe('emulator: ways in', function () {
           headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
           body: form(scope),
         });
-        return (answer.body as { access_token?: string; error_description?: string }).access_token ?? String((answer.body as { error_description?: string }).error_description);
+        return (
+          (answer.body as { access_token?: string; error_description?: string }).access_token ??
+          String((answer.body as { error_description?: string }).error_description)
+        );
       };
       const govToken = await token('https://management.core.usgovcloudapi.net//.default');
       assert.equal((await armGet(emu, govToken, `/subscriptions/${emu.world.subscriptionId}`, '2022-12-01')).status, 200);

@@ -114,7 +114,9 @@ export class EntraService {
       end_session_endpoint: `${base}/oauth2/v2.0/logout`,
       claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'tid', 'ver', 'oid'],
       tenant_region_scope: 'EU',
-      cloud_instance_name: { AzureCloud: 'microsoftonline.com', AzureUSGovernment: 'microsoftonline.us', AzureChinaCloud: 'partner.microsoftonline.cn' }[this.state.cloud.environment],
+      cloud_instance_name: { AzureCloud: 'microsoftonline.com', AzureUSGovernment: 'microsoftonline.us', AzureChinaCloud: 'partner.microsoftonline.cn' }[
+        this.state.cloud.environment
+      ],
       msgraph_host: new URL(this.state.cloud.graphUrl).host,
     });
   }
@@ -205,7 +207,13 @@ export class EntraService {
     } else if (assertion !== null) {
       const assertionType = form.get('client_assertion_type');
       if (assertionType !== JWT_BEARER) {
-        return this.error(400, 'invalid_request', 50027, `AADSTS50027: JWT token is invalid or malformed. client_assertion_type must be '${JWT_BEARER}'.`, request);
+        return this.error(
+          400,
+          'invalid_request',
+          50027,
+          `AADSTS50027: JWT token is invalid or malformed. client_assertion_type must be '${JWT_BEARER}'.`,
+          request,
+        );
       }
       // An assertion the client signed itself (private_key_jwt) names the client as issuer and carries the
       // certificate's thumbprint; anything else is a federated token from another issuer.
@@ -237,12 +245,16 @@ export class EntraService {
     }
 
     const accessToken = issueAccessToken(this.state, principal, resource, authenticationMethod);
-    return jsonResponse(200, {
-      token_type: 'Bearer',
-      expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
-      ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
-      access_token: accessToken,
-    }, this.standardHeaders(request));
+    return jsonResponse(
+      200,
+      {
+        token_type: 'Bearer',
+        expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+        ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+        access_token: accessToken,
+      },
+      this.standardHeaders(request),
+    );
   }
 
   /**
@@ -295,7 +307,13 @@ export class EntraService {
     // page for workload identity connections: multitenant app registrations are not supported).
     const application = principal.applicationObjectId ? this.state.applications.get(principal.applicationObjectId.toLowerCase()) : undefined;
     if (application && application.resource.signInAudience !== 'AzureADMyOrg') {
-      return this.error(400, 'invalid_request', 70052, 'AADSTS70052: The identity must be a managed identity, a single tenant app, or a service account.', request);
+      return this.error(
+        400,
+        'invalid_request',
+        70052,
+        'AADSTS70052: The identity must be a managed identity, a single tenant app, or a service account.',
+        request,
+      );
     }
     const problem = timeProblem(token.payload, epochSeconds(), 0);
     if (problem) {
@@ -321,7 +339,9 @@ export class EntraService {
     const sha256 = typeof token.header['x5t#S256'] === 'string' ? token.header['x5t#S256'] : undefined;
     const sha1 = typeof token.header.x5t === 'string' ? token.header.x5t : undefined;
     const certificate = (principal.certificates ?? []).find((c) => (sha256 !== undefined && c.x5tS256 === sha256) || (sha1 !== undefined && c.x5t === sha1));
-    const thumbprint = Buffer.from(sha256 ?? sha1 ?? '', 'base64url').toString('hex').toUpperCase();
+    const thumbprint = Buffer.from(sha256 ?? sha1 ?? '', 'base64url')
+      .toString('hex')
+      .toUpperCase();
     if (!certificate) {
       return this.error(
         401,
@@ -338,29 +358,49 @@ export class EntraService {
         ? verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, token.signature)
         : token.header.alg === 'RS256' && verify('sha256', data, key, token.signature);
     if (!valid) {
-      return this.error(401, 'invalid_client', 700027, `AADSTS700027: Client assertion failed signature validation. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '${thumbprint}']`, request);
+      return this.error(
+        401,
+        'invalid_client',
+        700027,
+        `AADSTS700027: Client assertion failed signature validation. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '${thumbprint}']`,
+        request,
+      );
     }
     const endpoint = `${this.state.urls.login}${tenant}/oauth2/v2.0/token`;
     const audience = stringClaim(token, 'aud');
-    if (audience.toLowerCase() !== endpoint.toLowerCase() && audience.toLowerCase() !== `${this.state.urls.login}${this.state.world.tenantId}/oauth2/v2.0/token`) {
-      return this.error(401, 'invalid_client', 700212, `AADSTS700212: The client assertion audience '${audience}' does not match the token endpoint '${endpoint}'.`, request);
+    if (
+      audience.toLowerCase() !== endpoint.toLowerCase() &&
+      audience.toLowerCase() !== `${this.state.urls.login}${this.state.world.tenantId}/oauth2/v2.0/token`
+    ) {
+      return this.error(
+        401,
+        'invalid_client',
+        700212,
+        `AADSTS700212: The client assertion audience '${audience}' does not match the token endpoint '${endpoint}'.`,
+        request,
+      );
     }
     if (stringClaim(token, 'sub') !== principal.appId) {
       return this.error(401, 'invalid_client', 700023, `AADSTS700023: Client assertion subject must match the client id '${principal.appId}'.`, request);
     }
     if (timeProblem(token.payload, epochSeconds(), 300)) {
-      return this.error(401, 'invalid_client', 700024, `AADSTS700024: Client assertion is not within its valid time range. Current time: ${new Date().toISOString()}.`, request);
+      return this.error(
+        401,
+        'invalid_client',
+        700024,
+        `AADSTS700024: Client assertion is not within its valid time range. Current time: ${new Date().toISOString()}.`,
+        request,
+      );
     }
     return undefined;
   }
-
 
   /**
    * An app registration's credentials live on its Graph application, a managed identity's are ARM child
    * resources; either becomes usable once it has propagated.
    */
   private usableFederatedCredentials(principal: DirectoryPrincipal): Array<{ issuer: string; subject: string; audiences: string[] }> {
-    const propagatedBefore = Date.now() - this.state.settings.federatedCredentialPropagationMs;
+    const propagatedBefore = this.state.now() - this.state.settings.federatedCredentialPropagationMs;
     const application = principal.applicationObjectId ? this.state.applications.get(principal.applicationObjectId.toLowerCase()) : undefined;
     const credentials = application
       ? [...application.federatedCredentials.values()].map((c) => ({ createdAt: c.createdAt, ...c.resource }))
@@ -388,7 +428,10 @@ export class EntraService {
   private error(status: number, error: string, code: number, description: string, request?: EmulatorRequest): EmulatorResponse {
     const traceId = randomUUID();
     const correlationId = (request && header(request, 'client-request-id')) || randomUUID();
-    const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+    const timestamp = new Date()
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, 'Z');
     return jsonResponse(
       status,
       {
@@ -421,4 +464,3 @@ function stringClaim(token: DecodedJwt, name: string): string {
   const value = token.payload[name];
   return typeof value === 'string' ? value : '';
 }
-

@@ -33,6 +33,11 @@ export function slow(service: ServiceName, latencyMs: number, where: Where = {})
   return { service, ...where, latencyMs };
 }
 
+/** Holds matching requests until `release` settles, then lets the service answer them. */
+export function held(service: ServiceName, release: () => Promise<void>, where: Where = {}): FaultRule {
+  return { service, ...where, holdUntil: release };
+}
+
 /** Refuses matching requests with 429 and a Retry-After (seconds), without doing the work. */
 export function throttled(service: ServiceName, retryAfterSeconds: number, where: Where = {}): FaultRule {
   const retryAfter = String(retryAfterSeconds);
@@ -55,7 +60,13 @@ export function throttled(service: ServiceName, retryAfterSeconds: number, where
         service,
         ...where,
         status: 429,
-        headers: { 'Retry-After': retryAfter, 'X-RateLimit-Resource': 'ATCPU', 'X-RateLimit-Delay': '1.5', 'X-RateLimit-Limit': '200', 'X-RateLimit-Remaining': '0' },
+        headers: {
+          'Retry-After': retryAfter,
+          'X-RateLimit-Resource': 'ATCPU',
+          'X-RateLimit-Delay': '1.5',
+          'X-RateLimit-Limit': '200',
+          'X-RateLimit-Remaining': '0',
+        },
         body: devopsError(
           'Microsoft.TeamFoundation.Framework.Server.RequestBlockedException, Microsoft.TeamFoundation.Framework.Server',
           "TF400733: The request has been canceled: Request was blocked due to exceeding usage of resource 'ATCPU' in namespace 'User'.",
@@ -70,7 +81,13 @@ export function throttled(service: ServiceName, retryAfterSeconds: number, where
         body: graphError('TooManyRequests', 'Please retry again later.', { code: '429', status: '429', message: 'Please retry after' }),
       };
     default:
-      return { service, ...where, status: 429, headers: { 'Retry-After': retryAfter }, body: entraError('temporarily_unavailable', 50196, 'The server terminated an operation because it encountered a client request loop.') };
+      return {
+        service,
+        ...where,
+        status: 429,
+        headers: { 'Retry-After': retryAfter },
+        body: entraError('temporarily_unavailable', 50196, 'The server terminated an operation because it encountered a client request loop.'),
+      };
   }
 }
 
@@ -89,6 +106,15 @@ export function answerLost(service: ServiceName, where: Where = {}): FaultRule {
   return { service, ...where, drop: true, afterApply: true };
 }
 
+/**
+ * The service does the work, then the caller's process dies before the answer leaves: an in-process run is
+ * cut here (see FaultRule.crash; the test calls Emulator.afterCrash() before the re-run), a spawned one is
+ * killed from onFire.
+ */
+export function crashAfterApply(service: ServiceName, where: Where = {}): FaultRule {
+  return { service, ...where, drop: true, afterApply: true, crash: true };
+}
+
 /** The service does the work, then a gateway answers 500 or 503 instead of the real answer. */
 export function failedAfterApply(service: ServiceName, status: 500 | 503, where: Where = {}): FaultRule {
   return { service, ...where, status, body: serverErrorBody(service, status), afterApply: true };
@@ -101,7 +127,10 @@ export function refused(service: ServiceName, where: Where = {}): FaultRule {
       service,
       ...where,
       status: 403,
-      body: devopsError('Microsoft.VisualStudio.Services.Security.AccessCheckException, Microsoft.VisualStudio.Services.WebApi', 'Access denied: the caller lacks permission for this request (injected fault).'),
+      body: devopsError(
+        'Microsoft.VisualStudio.Services.Security.AccessCheckException, Microsoft.VisualStudio.Services.WebApi',
+        'Access denied: the caller lacks permission for this request (injected fault).',
+      ),
     };
   }
   if (service === 'graph') {
@@ -123,8 +152,14 @@ function serverErrorBody(service: ServiceName, status: 500 | 503): unknown {
         : { error: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable. Please retry the request later.' } };
     case 'devops':
       return status === 500
-        ? devopsError('Microsoft.TeamFoundation.Framework.Server.UnexpectedHostException, Microsoft.TeamFoundation.Framework.Server', 'TF400898: An Internal Error Occurred.')
-        : devopsError('Microsoft.VisualStudio.Services.Common.VssServiceUnavailableException, Microsoft.VisualStudio.Services.Common', 'The service is temporarily unavailable.');
+        ? devopsError(
+            'Microsoft.TeamFoundation.Framework.Server.UnexpectedHostException, Microsoft.TeamFoundation.Framework.Server',
+            'TF400898: An Internal Error Occurred.',
+          )
+        : devopsError(
+            'Microsoft.VisualStudio.Services.Common.VssServiceUnavailableException, Microsoft.VisualStudio.Services.Common',
+            'The service is temporarily unavailable.',
+          );
     case 'graph':
       return status === 500
         ? graphError('generalException', 'General exception while processing.')
@@ -141,7 +176,13 @@ function devopsError(typeName: string, message: string): Record<string, unknown>
 
 function graphError(code: string, message: string, inner: Record<string, string> = {}): Record<string, unknown> {
   const requestId = randomUUID();
-  return { error: { code, message, innerError: { ...inner, date: new Date().toISOString().replace(/\.\d+Z$/, ''), 'request-id': requestId, 'client-request-id': requestId } } };
+  return {
+    error: {
+      code,
+      message,
+      innerError: { ...inner, date: new Date().toISOString().replace(/\.\d+Z$/, ''), 'request-id': requestId, 'client-request-id': requestId },
+    },
+  };
 }
 
 function entraError(error: string, code: number, description: string): Record<string, unknown> {

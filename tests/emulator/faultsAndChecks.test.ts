@@ -25,7 +25,12 @@ describe('emulator faults and checks', function () {
       url: `${emu.urls.login}${emu.world.tenantId}/oauth2/v2.0/token`,
       ca: emu.caPem,
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: emu.world.bootstrap.clientId, client_secret: clientSecret, scope: 'https://management.core.windows.net//.default' }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: emu.world.bootstrap.clientId,
+        client_secret: clientSecret,
+        scope: 'https://management.core.windows.net//.default',
+      }).toString(),
     });
     return (answer.body as { access_token: string }).access_token;
   }
@@ -41,10 +46,16 @@ describe('emulator faults and checks', function () {
   }
 
   async function devops(path: string): Promise<HttpAnswer> {
-    return httpsRequest({ method: 'GET', url: `${emu.world.organization.url}${path}`, ca: emu.caPem, headers: { Authorization: `Bearer ${emu.world.jobAccessToken}` } });
+    return httpsRequest({
+      method: 'GET',
+      url: `${emu.world.organization.url}${path}`,
+      ca: emu.caPem,
+      headers: { Authorization: `Bearer ${emu.world.jobAccessToken}` },
+    });
   }
 
-  const identity = (name: string) => `/subscriptions/${emu.world.subscriptionId}/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+  const identity = (name: string) =>
+    `/subscriptions/${emu.world.subscriptionId}/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
 
   describe('fault rules', () => {
     it('hit the k-th write only, counting writes alone, and fire their hook', async () => {
@@ -63,7 +74,10 @@ describe('emulator faults and checks', function () {
     it('apply a write and then lose its answer, or answer 503 for it', async () => {
       emu.faults.add(answerLost('arm', { method: 'PUT', path: /id-lost/ }));
       await assert.rejects(arm('PUT', identity('id-lost'), '2024-11-30', { location: 'westeurope' }), /socket hang up|ECONNRESET/);
-      assert.ok(emu.state().identities.some((i) => i.name === 'id-lost'), 'the service applied it');
+      assert.ok(
+        emu.state().identities.some((i) => i.name === 'id-lost'),
+        'the service applied it',
+      );
       assert.equal(emu.requests.find((r) => /id-lost/.test(r.path) && r.method === 'PUT')?.status, 0, 'logged as dropped');
 
       emu.faults.add(failedAfterApply('arm', 503, { method: 'PUT', path: /id-gateway/ }));
@@ -95,15 +109,27 @@ describe('emulator faults and checks', function () {
   });
 
   describe('permission reads', () => {
-    it('ARM lists the caller\'s permissions at a scope, inherited from above, one entry per role', async () => {
-      const answer = await arm('GET', `/subscriptions/${emu.world.subscriptionId}/resourceGroups/rg-app1-dev/providers/Microsoft.Authorization/permissions`, '2022-04-01');
+    it("ARM lists the caller's permissions at a scope, inherited from above, one entry per role", async () => {
+      const answer = await arm(
+        'GET',
+        `/subscriptions/${emu.world.subscriptionId}/resourceGroups/rg-app1-dev/providers/Microsoft.Authorization/permissions`,
+        '2022-04-01',
+      );
       assert.equal(answer.status, 200);
       const value = (answer.body as { value: Array<{ actions: string[]; notActions: string[] }> }).value;
       assert.equal(value.length, 2, 'Contributor and Role Based Access Control Administrator, assigned at the subscription');
       assert.ok(value.some((p) => p.actions.includes('Microsoft.Authorization/roleAssignments/write')));
-      assert.equal((await arm('GET', `/subscriptions/${emu.world.subscriptionId}/resourceGroups/rg-none/providers/Microsoft.Authorization/permissions`, '2022-04-01')).status, 404);
+      assert.equal(
+        (await arm('GET', `/subscriptions/${emu.world.subscriptionId}/resourceGroups/rg-none/providers/Microsoft.Authorization/permissions`, '2022-04-01'))
+          .status,
+        404,
+      );
       const group = await arm('GET', `${emu.world.managementGroup.scope}/providers/Microsoft.Authorization/permissions`, '2022-04-01');
-      assert.deepEqual([group.status, (group.body as { value: unknown[] }).value], [200, []], 'nothing is assigned at the management group above the subscription');
+      assert.deepEqual(
+        [group.status, (group.body as { value: unknown[] }).value],
+        [200, []],
+        'nothing is assigned at the management group above the subscription',
+      );
     });
 
     it('ARM lists the regions that offer user-assigned identities', async () => {
@@ -115,7 +141,11 @@ describe('emulator faults and checks', function () {
     it('Azure DevOps says what the job identity may do with service connections, by role and by creator', async () => {
       const { project, bootstrap } = emu.world;
       const ask = async (bits: number, token: string) =>
-        ((await devops(`_apis/permissions/49b48001-ca20-4adc-8111-5b60c903a50c/${bits}?tokens=${encodeURIComponent(token)}&api-version=7.1`)).body as { value: boolean[] }).value[0];
+        (
+          (await devops(`_apis/permissions/49b48001-ca20-4adc-8111-5b60c903a50c/${bits}?tokens=${encodeURIComponent(token)}&api-version=7.1`)).body as {
+            value: boolean[];
+          }
+        ).value[0];
       assert.equal(await ask(4, `endpoints/${project.id}`), true, 'a Creator may create');
       assert.equal(await ask(2, `endpoints/${project.id}/${bootstrap.connectionId}`), false, 'but not administer a connection a person made');
       emu.setBuildServiceRole('User');
@@ -132,7 +162,11 @@ describe('emulator faults and checks', function () {
     const principalId = (created.body as { properties: { principalId: string } }).properties.principalId;
     const scope = `/subscriptions/${emu.world.subscriptionId}/resourceGroups/rg-app1-dev`;
     const assigned = await arm('PUT', `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`, '2022-04-01', {
-      properties: { roleDefinitionId: `/subscriptions/${emu.world.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`, principalId, principalType: 'ServicePrincipal' },
+      properties: {
+        roleDefinitionId: `/subscriptions/${emu.world.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`,
+        principalId,
+        principalType: 'ServicePrincipal',
+      },
     });
     assert.equal(assigned.status, 400);
     assert.equal((assigned.body as { error: { code: string } }).error.code, 'PrincipalNotFound');

@@ -46,7 +46,12 @@ class GraphCaller {
   }
 
   upsertApplication(uniqueName: string, displayName: string, prefer = true): Promise<HttpAnswer> {
-    return this.call('PATCH', `/applications(uniqueName='${uniqueName}')`, { displayName, signInAudience: 'AzureADMyOrg' }, prefer ? { Prefer: 'create-if-missing' } : {});
+    return this.call(
+      'PATCH',
+      `/applications(uniqueName='${uniqueName}')`,
+      { displayName, signInAudience: 'AzureADMyOrg' },
+      prefer ? { Prefer: 'create-if-missing' } : {},
+    );
   }
 }
 
@@ -70,7 +75,7 @@ describe('emulator: Microsoft Graph', function () {
     await Promise.all(started.map((emu) => emu.stop()));
   });
 
-  it('takes Graph tokens only: with its audience and the caller\'s app permissions as roles', async () => {
+  it("takes Graph tokens only: with its audience and the caller's app permissions as roles", async () => {
     const graph = await start({ graphPermissions: ['Application.ReadWrite.OwnedBy'] });
     const token = claims(await graph.token());
     assert.deepEqual(token.roles, ['Application.ReadWrite.OwnedBy']);
@@ -103,7 +108,10 @@ describe('emulator: Microsoft Graph', function () {
     assert.equal(bodyOf(read).displayName, 'Self test, renamed');
     assert.equal(bodyOf(read).id, application.id);
     const filtered = await graph.call('GET', `/applications?$filter=${encodeURIComponent(`appId eq '${application.appId}'`)}`);
-    assert.deepEqual(bodyOf<{ value: { id: string }[] }>(filtered).value.map((a) => a.id), [application.id]);
+    assert.deepEqual(
+      bodyOf<{ value: { id: string }[] }>(filtered).value.map((a) => a.id),
+      [application.id],
+    );
     const immutable = await graph.call('PATCH', `/applications/${application.id}`, { uniqueName: 'other' });
     assert.equal(immutable.status, 400);
   });
@@ -113,7 +121,8 @@ describe('emulator: Microsoft Graph', function () {
     const application = bodyOf(await graph.upsertApplication('wic-credentials', 'Credentials'));
     const credentials = `/applications/${application.id}/federatedIdentityCredentials`;
     const credential = (subject: string) => ({ issuer: 'https://issuer.example/v2.0', subject, audiences: ['api://AzureADTokenExchange'] });
-    const upsert = (name: string, subject: string) => graph.call('PATCH', `${credentials}(name='${name}')`, credential(subject), { Prefer: 'create-if-missing' });
+    const upsert = (name: string, subject: string) =>
+      graph.call('PATCH', `${credentials}(name='${name}')`, credential(subject), { Prefer: 'create-if-missing' });
 
     assert.equal((await upsert('fic-0', 'subject-0')).status, 201);
     assert.equal((await upsert('fic-0', 'subject-0b')).status, 204, 'the same name updates');
@@ -164,7 +173,10 @@ describe('emulator: Microsoft Graph', function () {
     assert.deepEqual([errorOf(update).code, errorOf(update).message], ['Authorization_RequestDenied', 'Insufficient privileges to complete the operation.']);
 
     const mine = bodyOf(await graph.upsertApplication('wic-owned', 'Owned'));
-    const owners = graph.emu.state().applications.find((a) => a.id === mine.id)?.owners.map((o) => o.id);
+    const owners = graph.emu
+      .state()
+      .applications.find((a) => a.id === mine.id)
+      ?.owners.map((o) => o.id);
     assert.deepEqual(owners, [world.bootstrap.objectId]);
     const principal = await graph.call('PATCH', `/servicePrincipals(appId='${mine.appId}')`, {}, { Prefer: 'create-if-missing' });
     assert.equal(principal.status, 201);
@@ -222,7 +234,13 @@ describe('emulator: Microsoft Graph', function () {
         scheme: 'WorkloadIdentityFederation',
         parameters: { tenantid: world.tenantId, serviceprincipalid: application.appId, scope: scope.replace('resourceGroups', 'resourcegroups') },
       },
-      data: { environment: 'AzureCloud', scopeLevel: 'Subscription', subscriptionId: world.subscriptionId, subscriptionName: world.subscriptionName, creationMode: 'Manual' },
+      data: {
+        environment: 'AzureCloud',
+        scopeLevel: 'Subscription',
+        subscriptionId: world.subscriptionId,
+        subscriptionName: world.subscriptionName,
+        creationMode: 'Manual',
+      },
       isShared: false,
       serviceEndpointProjectReferences: [{ projectReference: { id: world.project.id, name: world.project.name }, name: 'signin', description: '' }],
     });

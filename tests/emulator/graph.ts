@@ -55,8 +55,10 @@ interface Segment {
   key?: { property?: string; value: string };
 }
 
-class Refusal {
-  constructor(readonly response: EmulatorResponse) {}
+class Refusal extends Error {
+  constructor(readonly response: EmulatorResponse) {
+    super(`refused with HTTP ${response.status}`);
+  }
 }
 
 export class GraphService {
@@ -121,7 +123,7 @@ export class GraphService {
       switch (request.method) {
         case 'GET':
           this.mayRead(request, caller);
-          return this.ok(this.visibleOr404(request, application, key.value).resource, "applications/$entity");
+          return this.ok(this.visibleOr404(request, application, key.value).resource, 'applications/$entity');
         case 'PATCH':
           return this.updateApplication(request, caller, this.visibleOr404(request, application, key.value));
         case 'DELETE':
@@ -213,7 +215,7 @@ export class GraphService {
     if (name !== null && this.findApplicationByUniqueName(name)) {
       return this.error(request, 409, 'Request_MultipleObjectsWithSameKeyValue', `Another object with the same value for property uniqueName already exists.`);
     }
-    const createdAt = Date.now();
+    const createdAt = this.state.now();
     const stored: StoredApplication = {
       resource: graphApplication({
         id: newGuid(),
@@ -276,16 +278,16 @@ export class GraphService {
     for (const property of Object.keys(body)) {
       if (property.startsWith('@odata.')) continue;
       if (!known.includes(property)) {
-        throw new Refusal(this.error(request, 400, 'Request_BadRequest', `Property '${property}' does not exist as a declared property or extension property.`));
+        throw new Refusal(
+          this.error(request, 400, 'Request_BadRequest', `Property '${property}' does not exist as a declared property or extension property.`),
+        );
       }
     }
     if (body.uniqueName !== undefined && !uniqueNameAllowed) {
       throw new Refusal(this.error(request, 400, 'Request_BadRequest', "Property 'uniqueName' is read-only and cannot be set."));
     }
-    if (body.signInAudience !== undefined && !SIGN_IN_AUDIENCES.includes(String(body.signInAudience))) {
-      throw new Refusal(
-        this.error(request, 400, 'Request_BadRequest', `Invalid value specified for property 'signInAudience' of resource 'Application'.`),
-      );
+    if (body.signInAudience !== undefined && (typeof body.signInAudience !== 'string' || !SIGN_IN_AUDIENCES.includes(body.signInAudience))) {
+      throw new Refusal(this.error(request, 400, 'Request_BadRequest', `Invalid value specified for property 'signInAudience' of resource 'Application'.`));
     }
     const { uniqueName: _unique, ...rest } = body;
     return uniqueNameAllowed ? body : rest;
@@ -331,7 +333,12 @@ export class GraphService {
   }
 
   /** PATCH …/federatedIdentityCredentials(name='…'): 201 when created (Prefer: create-if-missing), 204 when it existed. */
-  private upsertCredential(request: EmulatorRequest, caller: GraphCaller, application: StoredApplication, key: { property?: string; value: string }): EmulatorResponse {
+  private upsertCredential(
+    request: EmulatorRequest,
+    caller: GraphCaller,
+    application: StoredApplication,
+    key: { property?: string; value: string },
+  ): EmulatorResponse {
     this.mayWrite(request, caller, application.owners);
     const body = this.objectBody(request);
     const existing = this.findCredential(application, key);
@@ -382,20 +389,27 @@ export class GraphService {
       name: existing?.name ?? name,
       issuer,
       subject,
-      description: typeof body.description === 'string' ? body.description : existing?.description ?? null,
+      description: typeof body.description === 'string' ? body.description : (existing?.description ?? null),
       audiences: [String(audiences[0])],
     };
-    application.federatedCredentials.set(resource.name.toLowerCase(), { resource, createdAt: Date.now() });
+    application.federatedCredentials.set(resource.name.toLowerCase(), { resource, createdAt: this.state.now() });
     if (existing) return { status: 204 };
     return this.created(resource, `applications('${application.resource.id}')/federatedIdentityCredentials/$entity`);
   }
 
-  private findCredential(application: StoredApplication, key: { property?: string; value: string }): { resource: GraphFederatedIdentityCredential } | undefined {
+  private findCredential(
+    application: StoredApplication,
+    key: { property?: string; value: string },
+  ): { resource: GraphFederatedIdentityCredential } | undefined {
     if (key.property?.toLowerCase() === 'name') return application.federatedCredentials.get(key.value.toLowerCase());
     return [...application.federatedCredentials.values()].find((c) => c.resource.id.toLowerCase() === key.value.toLowerCase());
   }
 
-  private credentialOr404(request: EmulatorRequest, application: StoredApplication, key: { property?: string; value: string }): { resource: GraphFederatedIdentityCredential } {
+  private credentialOr404(
+    request: EmulatorRequest,
+    application: StoredApplication,
+    key: { property?: string; value: string },
+  ): { resource: GraphFederatedIdentityCredential } {
     const found = this.findCredential(application, key);
     if (!found) throw this.notFound(request, key.value);
     return found;
@@ -425,11 +439,22 @@ export class GraphService {
     if (!this.has(caller, 'Application.ReadWrite.All') && !seen?.owners.includes(caller.objectId)) {
       // What an OwnedBy caller gets for an application it does not own, or that its replica lacks
       // (reported with Azure CLI, Terraform and Pulumi; Azure CLI retries it right after creating an app).
-      return this.error(request, 403, 'Authorization_RequestDenied', 'When using this permission, the backing application of the service principal being created must in the local tenant.');
+      return this.error(
+        request,
+        403,
+        'Authorization_RequestDenied',
+        'When using this permission, the backing application of the service principal being created must in the local tenant.',
+      );
     }
     if (!seen) {
       return this.error(request, 400, 'Request_BadRequest', `The appId '${appId}' of the service principal does not reference a valid application object.`, {
-        details: [{ code: 'NoBackingApplicationObject', message: `The appId '${appId}' of the service principal does not reference a valid application object.`, target: 'appId' }],
+        details: [
+          {
+            code: 'NoBackingApplicationObject',
+            message: `The appId '${appId}' of the service principal does not reference a valid application object.`,
+            target: 'appId',
+          },
+        ],
       });
     }
     if (this.findServicePrincipalByAppId(appId)) {
@@ -452,7 +477,9 @@ export class GraphService {
     for (const [property, value] of Object.entries(body)) {
       if (property.startsWith('@odata.')) continue;
       if (!known.includes(property)) {
-        throw new Refusal(this.error(request, 400, 'Request_BadRequest', `Property '${property}' does not exist as a declared property or extension property.`));
+        throw new Refusal(
+          this.error(request, 400, 'Request_BadRequest', `Property '${property}' does not exist as a declared property or extension property.`),
+        );
       }
       if (property !== 'appId') properties[property] = value;
     }
@@ -485,7 +512,8 @@ export class GraphService {
     if (token.payload.iss !== `https://sts.windows.net/${this.state.world.tenantId}/`) throw refuse('Access token validation failure. Invalid issuer.');
     if (timeProblem(token.payload, epochSeconds(), 300) === 'expired') throw refuse('Lifetime validation failed, the token is expired.');
     const roles = Array.isArray(token.payload.roles) ? token.payload.roles.map(String) : [];
-    return { objectId: String(token.payload.oid ?? ''), appId: String(token.payload.appid ?? ''), roles };
+    const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+    return { objectId: text(token.payload.oid), appId: text(token.payload.appid), roles };
   }
 
   private has(caller: GraphCaller, permission: GraphPermission): boolean {
@@ -514,7 +542,7 @@ export class GraphService {
   // ---- replication ---------------------------------------------------------------------------------
 
   private visible(stored: { createdAt: number }): boolean {
-    return Date.now() >= stored.createdAt + this.state.settings.graphReplicationMs;
+    return this.state.now() >= stored.createdAt + this.state.settings.graphReplicationMs;
   }
 
   private visibleOr404<T extends { createdAt: number }>(request: EmulatorRequest, stored: T | undefined, key: string): T {
@@ -539,7 +567,14 @@ export class GraphService {
     try {
       body = parseJsonBody(request);
     } catch {
-      throw new Refusal(this.error(request, 400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.'));
+      throw new Refusal(
+        this.error(
+          request,
+          400,
+          'BadRequest',
+          'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+        ),
+      );
     }
     if (body === undefined) return {};
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -549,7 +584,11 @@ export class GraphService {
   }
 
   private ok(body: object, context: string): EmulatorResponse {
-    return jsonResponse(200, { '@odata.context': `${this.state.urls.graph}v1.0/$metadata#${context}`, ...body }, { 'Content-Type': JSON_ODATA, 'OData-Version': '4.0' });
+    return jsonResponse(
+      200,
+      { '@odata.context': `${this.state.urls.graph}v1.0/$metadata#${context}`, ...body },
+      { 'Content-Type': JSON_ODATA, 'OData-Version': '4.0' },
+    );
   }
 
   private created(body: object, context: string): EmulatorResponse {
@@ -559,7 +598,12 @@ export class GraphService {
 
   private notFound(request: EmulatorRequest, key: string): Refusal {
     return new Refusal(
-      this.error(request, 404, 'Request_ResourceNotFound', `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`),
+      this.error(
+        request,
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`,
+      ),
     );
   }
 
@@ -612,9 +656,7 @@ export class GraphService {
 }
 
 function preferCreateIfMissing(request: EmulatorRequest): boolean {
-  return (header(request, 'prefer') ?? '')
-    .split(',')
-    .some((p) => p.trim().toLowerCase() === 'create-if-missing');
+  return (header(request, 'prefer') ?? '').split(',').some((p) => p.trim().toLowerCase() === 'create-if-missing');
 }
 
 /** Splits a path on '/' outside quoted keys ('…' with '' for a quote). */

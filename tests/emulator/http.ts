@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Clock } from '../../src/clock';
 
 export type ServiceName = 'login' | 'arm' | 'devops' | 'graph' | 'imds';
 
@@ -53,6 +54,18 @@ export interface FaultRule {
   afterApply?: boolean;
   /** Called when the rule fires, before the answer leaves (after the handler with afterApply). */
   onFire?: () => void;
+  /**
+   * Holds the request until the promise this returns settles, then lets the service handle it: makes two
+   * runs meet in a given order whatever the speed of the machine (e.g. both reads before either write).
+   */
+  holdUntil?: () => Promise<void>;
+  /**
+   * The caller's process dies the moment the service has applied the request (with afterApply): its answer
+   * never leaves, and from then on the emulator applies and answers nothing until Emulator.afterCrash(),
+   * which ends every connection that was open (their requests are held until stop()). In-process runs
+   * use it to cut a run where a spawned one would be killed.
+   */
+  crash?: boolean;
 }
 
 export interface EmulatorRequest {
@@ -138,6 +151,18 @@ export interface TlsMaterial {
 /** The per-service knobs the HTTPS front end applies before any handler runs. */
 export interface TrafficControl {
   latencyMs: number;
+  clock: Clock;
+  /** A crash fault fired and Emulator.afterCrash() has not been called yet: nothing is applied or answered. */
+  frozen(): boolean;
+  crash(): void;
+  /** Counts a request held from a crashed caller. */
+  held(): void;
+  /**
+   * A request starts (+1) or ends (-1) being worked on: arrived and not yet answered, and not waiting
+   * on the clock (the emulator's clock counts its sleepers out) or on a holdUntil. A virtual clock
+   * advances only while nothing is being worked on.
+   */
+  working(delta: number): void;
   takeFault(service: ServiceName, method: string, path: string): FaultRule | undefined;
   record(entry: RequestLogEntry): void;
 }
@@ -146,6 +171,8 @@ export interface TrafficControl {
 export class ServiceServer {
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
+  /** Connections of a crashed caller: whatever comes on them is held, never applied nor answered. */
+  private readonly dead = new Set<Socket>();
   private listening = false;
 
   constructor(
@@ -161,8 +188,24 @@ export class ServiceServer {
     // Keep-alive sockets would hold stop() open; track them so stop() can end them.
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('close', () => {
+        this.sockets.delete(socket);
+        this.dead.delete(socket);
+      });
     });
+  }
+
+  /** Ends every connection open now for good: requests on them are held until close(). */
+  killConnections(): void {
+    for (const socket of this.sockets) this.dead.add(socket);
+  }
+
+  /** Requests from a crashed caller are neither applied nor answered. */
+  private held(req: IncomingMessage): boolean {
+    const port = req.socket.remotePort;
+    const held = this.traffic.frozen() || [...this.dead].some((socket) => socket.remotePort === port);
+    if (held) this.traffic.held();
+    return held;
   }
 
   async listen(): Promise<string> {
@@ -184,12 +227,22 @@ export class ServiceServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const startedAt = now();
+    this.traffic.working(+1);
+    try {
+      await this.serve(req, res);
+    } finally {
+      this.traffic.working(-1);
+    }
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const clock = this.traffic.clock;
+    const startedAt = clock.now();
     const method = (req.method ?? 'GET').toUpperCase();
     const rawPath = req.url ?? '/';
     const remotePort = req.socket.remotePort;
     const log = (status: number, callerId?: string): void =>
-      this.traffic.record({ service: this.service, method, path: rawPath, status, startedAt, endedAt: now(), callerId, remotePort });
+      this.traffic.record({ service: this.service, method, path: rawPath, status, startedAt, endedAt: clock.now(), callerId, remotePort });
 
     let body: Buffer;
     try {
@@ -199,15 +252,26 @@ export class ServiceServer {
       return;
     }
 
+    // A crashed caller's request never reached the service: not applied, not logged, never answered.
+    if (this.held(req)) return;
     const fault = this.traffic.takeFault(this.service, method, rawPath);
-    if (fault?.latencyMs) await sleep(fault.latencyMs);
+    if (fault?.latencyMs) await clock.sleep(fault.latencyMs);
+    if (fault?.holdUntil) {
+      this.traffic.working(-1);
+      try {
+        await fault.holdUntil();
+      } finally {
+        this.traffic.working(+1);
+      }
+    }
     if (fault && !fault.afterApply) fault.onFire?.();
     if (fault?.drop && !fault.afterApply) {
       req.socket.destroy();
       log(0);
       return;
     }
-    await sleep(this.traffic.latencyMs);
+    if (this.traffic.latencyMs > 0) await clock.sleep(this.traffic.latencyMs);
+    if (this.held(req)) return;
 
     // Split by hand: new URL('//subscriptions/...', base) would read '//subscriptions' as a host.
     const queryAt = rawPath.indexOf('?');
@@ -229,9 +293,21 @@ export class ServiceServer {
       } catch (error) {
         // A bug in the emulator must be loud, never a silent success.
         response = jsonResponse(500, {
-          error: { code: 'EmulatorInternalError', message: error instanceof Error ? error.stack ?? error.message : String(error) },
+          error: { code: 'EmulatorInternalError', message: error instanceof Error ? (error.stack ?? error.message) : String(error) },
         });
       }
+    }
+    if (fault?.afterApply && fault.crash) {
+      // Applied; the caller dies before the answer leaves.
+      this.traffic.crash();
+      fault.onFire?.();
+      log(0, request.callerId);
+      return;
+    }
+    if (this.held(req)) {
+      // Applied while the caller crashed: the answer never leaves.
+      log(0, request.callerId);
+      return;
     }
     if (fault?.afterApply) {
       fault.onFire?.();
@@ -242,14 +318,9 @@ export class ServiceServer {
       }
       if (fault.status !== undefined) response = { status: fault.status, headers: fault.headers, body: fault.body };
     }
-    // Log once, when the answer has left (or the client went away first).
-    let logged = false;
-    const logOnce = (): void => {
-      if (!logged) log(response.status, request.callerId);
-      logged = true;
-    };
-    res.once('finish', logOnce);
-    res.once('close', logOnce);
+    // Logged as the answer leaves: a caller in this process may read it, and its test look at the log,
+    // before the response's 'finish' event.
+    log(response.status, request.callerId);
     writeResponse(res, method, response);
   }
 }

@@ -20,7 +20,8 @@ export class InstanceMetadataService {
 
   handle = (request: EmulatorRequest): EmulatorResponse => {
     // MSAL sends the path with a trailing slash (its URL canonicalisation); IMDS serves both.
-    if (request.pathname.replace(/\/$/, '') !== TOKEN_PATH) return jsonResponse(404, { error: 'not_found', error_description: `No route for '${request.pathname}'.` });
+    if (request.pathname.replace(/\/$/, '') !== TOKEN_PATH)
+      return jsonResponse(404, { error: 'not_found', error_description: `No route for '${request.pathname}'.` });
     if (request.method !== 'GET') return jsonResponse(405, { error: 'invalid_request', error_description: `Method ${request.method} is not allowed.` });
     if (header(request, 'metadata')?.toLowerCase() !== 'true') {
       return jsonResponse(400, { error: 'invalid_request', error_description: 'Required metadata header not specified' });

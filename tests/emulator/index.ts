@@ -14,6 +14,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { systemClock, type Clock } from '../../src/clock';
 import { ArmService } from './arm';
 import { CLOUDS, type CloudName, type CloudProfile } from './clouds';
 import { DevOpsService } from './devops';
@@ -98,6 +99,12 @@ export interface EmulatorOptions {
   graphReplicationMs?: number;
   /** Whether principalType spares a role assignment the replication window (default true, as documented). */
   principalTypeSkipsReplication?: boolean;
+  /**
+   * The emulator's time (default: the real clock): replication windows, federated credential propagation,
+   * project readiness, the credential write window, latency and `slow` faults, the request log's times.
+   * In-process runs hand the task and the emulator one virtual clock.
+   */
+  clock?: Clock;
 }
 
 const WRITE_METHODS = ['PUT', 'POST', 'PATCH', 'DELETE'];
@@ -109,11 +116,17 @@ export class Emulator {
 
   private readonly faultRules: FaultRule[] = [];
   private readonly traffic: TrafficControl;
+  private readonly serviceClock: Clock;
   private core!: EmulatorState;
   private servers: ServiceServer[] = [];
   /** Where each service really listens, and the instance metadata endpoint. */
   private loopback!: ServiceUrls & { imds: string };
   private agentProxy?: ConnectProxy;
+  private crashed = false;
+  private heldRequests = 0;
+  /** Requests arrived and not yet answered, minus those waiting on the clock or a hold. */
+  private working = 0;
+  private arrivals = 0;
   private proxyCredentials?: { username: string; password: string };
 
   private constructor(
@@ -122,6 +135,8 @@ export class Emulator {
     /** The CA certificate (PEM), for in-process clients that cannot use NODE_EXTRA_CA_CERTS. */
     readonly caPem: string,
     latencyMs: number,
+    /** The emulator's time; in-process runs of the task share it. */
+    readonly clock: Clock,
   ) {
     const rules = this.faultRules;
     this.faults = {
@@ -129,8 +144,33 @@ export class Emulator {
       clear: () => rules.splice(0, rules.length),
       pending: () => [...rules],
     };
+    // The services' and the front end's waits: a request asleep on the clock is not being worked on.
+    const serviceClock: Clock = {
+      now: () => clock.now(),
+      sleep: async (ms) => {
+        this.working -= 1;
+        try {
+          await clock.sleep(ms);
+        } finally {
+          this.working += 1;
+        }
+      },
+    };
+    this.serviceClock = serviceClock;
     this.traffic = {
       latencyMs,
+      clock: serviceClock,
+      working: (delta) => {
+        this.working += delta;
+        if (delta > 0) this.arrivals += 1;
+      },
+      frozen: () => this.crashed,
+      crash: () => {
+        this.crashed = true;
+      },
+      held: () => {
+        this.heldRequests += 1;
+      },
       takeFault: (service, method, path) => {
         const matches = (r: FaultRule): boolean =>
           r.service === service &&
@@ -165,7 +205,7 @@ export class Emulator {
     const caFile = join(directory, 'ca.pem');
     writeFileSync(caFile, pki.caPem);
 
-    const emulator = new Emulator(directory, caFile, pki.caPem, options.latencyMs ?? 0);
+    const emulator = new Emulator(directory, caFile, pki.caPem, options.latencyMs ?? 0, options.clock ?? systemClock);
     // The services need the URLs (issuer, organization URL) and the URLs need listening servers: start
     // the servers with late-bound handlers, then seed the state and build the services.
     const services: Partial<Record<ServiceName, Handler>> = {};
@@ -183,7 +223,9 @@ export class Emulator {
       emulator.loopback = { login, arm, devops, graph, imds };
       const cloud: CloudProfile = CLOUDS[options.cloud ?? 'AzureCloud'];
       // A sovereign cloud answers under its real names (and default HTTPS port), which only the proxy resolves.
-      const urls: ServiceUrls = cloud.hosts ? { login: `https://${cloud.hosts.login[0]}/`, arm: `https://${cloud.hosts.arm}/`, devops, graph } : { login, arm, devops, graph };
+      const urls: ServiceUrls = cloud.hosts
+        ? { login: `https://${cloud.hosts.login[0]}/`, arm: `https://${cloud.hosts.arm}/`, devops, graph }
+        : { login, arm, devops, graph };
       if (cloud.hosts || options.proxy) {
         emulator.proxyCredentials = typeof options.proxy === 'object' ? options.proxy : undefined;
         emulator.agentProxy = await ConnectProxy.start({ credentials: emulator.proxyCredentials, route: (host, port) => emulator.route(cloud, host, port) });
@@ -198,6 +240,7 @@ export class Emulator {
         connectionReadiness: { inProgressReads: 0 },
         principalTypeSkipsReplication: options.principalTypeSkipsReplication ?? true,
         graphReplicationMs: options.graphReplicationMs ?? 0,
+        clock: emulator.serviceClock,
       };
       emulator.core = seedWorld(urls, cloud, settings, {
         bootstrapRoles: options.bootstrapRoles ?? ['Contributor', 'Role Based Access Control Administrator'],
@@ -359,11 +402,34 @@ export class Emulator {
       pending: pending
         ? {
             readsLeft: project.wellFormedAfterReads,
-            wellFormedAt: project.wellFormedAfterMs === undefined ? undefined : Date.now() + project.wellFormedAfterMs,
+            wellFormedAt: project.wellFormedAfterMs === undefined ? undefined : this.clock.now() + project.wellFormedAfterMs,
           }
         : undefined,
     });
     return facts;
+  }
+
+  /**
+   * After a crash fault: the crashed caller's connections stay dead (whatever comes on them is held, never
+   * applied nor answered, until stop()), and new connections are served again, as for a re-run on a new
+   * agent process.
+   */
+  /**
+   * What a virtual clock watches before it moves: how many requests are being worked on now, and a count
+   * that changes whenever a request arrives or resumes (quiet means it stayed the same).
+   */
+  progress(): { working: number; events: number } {
+    return { working: this.working, events: this.arrivals + this.requests.length + this.heldRequests };
+  }
+
+  /** Requests logged plus requests held from a crashed caller: it stops changing once a crashed run is still. */
+  get activity(): number {
+    return this.requests.length + this.heldRequests;
+  }
+
+  afterCrash(): void {
+    for (const server of this.servers) server.killConnections();
+    this.crashed = false;
   }
 
   setLatencyMs(ms: number): void {

@@ -26,7 +26,20 @@ export class JwtSigningKey {
     this.publicKey = publicKey;
     // Entra uses the base64url SHA-1 thumbprint of the signing certificate as kid/x5t; a key thumbprint
     // is the closest stand-in without a certificate.
-    this.kid = createHash('sha1').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
+    this.kid = createHash('sha1')
+      .update(publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('base64url');
+  }
+
+  /**
+   * One key per purpose for the whole process: generating an RSA-2048 key costs ~190 ms, and every emulator
+   * started in a test process signs with the same pair (its tokens carry its own issuer and audiences, which
+   * is what the services check besides the signature).
+   */
+  static shared(purpose: 'entra' | 'devops'): JwtSigningKey {
+    let key = sharedKeys.get(purpose);
+    if (!key) sharedKeys.set(purpose, (key = new JwtSigningKey()));
+    return key;
   }
 
   sign(payload: JwtClaims): string {
@@ -45,6 +58,8 @@ export class JwtSigningKey {
     return verify('sha256', Buffer.from(token.signingInput), this.publicKey, token.signature);
   }
 }
+
+const sharedKeys = new Map<string, JwtSigningKey>();
 
 export function decodeJwt(token: string): DecodedJwt | undefined {
   const parts = token.split('.');

@@ -1,7 +1,7 @@
 /**
  * A throwaway certificate authority and one server certificate (127.0.0.1, localhost and the sovereign
- * clouds' host names the emulator can pose as) for the emulator's HTTPS listeners. EC P-256 through Node's WebCrypto and @peculiar/x509; nothing is cached,
- * so every Emulator.start() gets a CA no other process trusts.
+ * clouds' host names the emulator can pose as) for the emulator's HTTPS listeners. EC P-256 through Node's WebCrypto and @peculiar/x509.
+ * Made once per process (every emulator of a test process shares it), so no other process trusts it.
  */
 import './reflect-metadata';
 import { createHash, webcrypto } from 'node:crypto';
@@ -17,14 +17,24 @@ export interface Pki {
 const EC_P256: webcrypto.EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
 const SIGNING: webcrypto.EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
 
-export async function createPki(): Promise<Pki> {
+let processPki: Promise<Pki> | undefined;
+
+/** The process's CA and server certificate, made on first use. */
+export function createPki(): Promise<Pki> {
+  processPki ??= makePki();
+  // A failure is not cached: the next start tries again.
+  processPki.catch(() => (processPki = undefined));
+  return processPki;
+}
+
+async function makePki(): Promise<Pki> {
   const crypto = webcrypto;
   x509.cryptoProvider.set(crypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + 7 * 24 * 3600_000);
 
-  const caKeys = (await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const caKeys = await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']);
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
     name: 'CN=Workload Identity Connection Emulator CA',
@@ -39,7 +49,7 @@ export async function createPki(): Promise<Pki> {
     ],
   });
 
-  const serverKeys = (await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const serverKeys = await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']);
   const server = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: 'CN=127.0.0.1',
@@ -87,8 +97,13 @@ export interface ClientCertificate {
 export async function createClientCertificate(subject: string): Promise<ClientCertificate> {
   const crypto = webcrypto;
   x509.cryptoProvider.set(crypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-  const algorithm: webcrypto.RsaHashedKeyGenParams = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
-  const keys = (await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const algorithm: webcrypto.RsaHashedKeyGenParams = {
+    name: 'RSASSA-PKCS1-v1_5',
+    hash: 'SHA-256',
+    publicExponent: new Uint8Array([1, 0, 1]),
+    modulusLength: 2048,
+  };
+  const keys = await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
     name: `CN=${subject}`,
@@ -109,7 +124,10 @@ export async function createClientCertificate(subject: string): Promise<ClientCe
 }
 
 function pem(label: string, der: Buffer): string {
-  return `-----BEGIN ${label}-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END ${label}-----\n`;
+  return `-----BEGIN ${label}-----\n${der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd()}\n-----END ${label}-----\n`;
 }
 
 function randomSerial(): string {

@@ -14,7 +14,7 @@ function table(target: Target, property: string | symbol | undefined, create: bo
   let byProperty = store.get(target);
   if (!byProperty) {
     if (!create) return undefined;
-    store.set(target, (byProperty = new Map()));
+    store.set(target, (byProperty = new Map<string | symbol | undefined, Map<Key, unknown>>()));
   }
   let entries = byProperty.get(property);
   if (!entries && create) byProperty.set(property, (entries = new Map()));

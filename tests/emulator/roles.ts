@@ -30,7 +30,9 @@ function role(id: string, roleName: string, description: string, actions: string
 }
 
 export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
-  role('8e3af657-a8ff-443c-a75c-2fe8c4bcb635', 'Owner', 'Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.', ['*']),
+  role('8e3af657-a8ff-443c-a75c-2fe8c4bcb635', 'Owner', 'Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.', [
+    '*',
+  ]),
   role(
     'b24988ac-6180-42a0-ab88-20f7382dd24c',
     'Contributor',
@@ -134,7 +136,5 @@ function escapeRegExp(text: string): string {
 
 /** An action is allowed when some role allows it and that same role does not exclude it (notActions). */
 export function rolesAllow(roles: readonly BuiltInRole[], action: string): boolean {
-  return roles.some((r) =>
-    r.permissions.some((p) => p.actions.some((a) => matches(a, action)) && !p.notActions.some((n) => matches(n, action))),
-  );
+  return roles.some((r) => r.permissions.some((p) => p.actions.some((a) => matches(a, action)) && !p.notActions.some((n) => matches(n, action))));
 }

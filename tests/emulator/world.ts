@@ -7,6 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isWithinScope } from './arm-common';
 import type { CloudProfile } from './clouds';
+import type { Clock } from '../../src/clock';
 import { JwtSigningKey, epochSeconds } from './jwt';
 import type { ClientCertificate } from './pki';
 import { BUILT_IN_ROLES, findRoleById, findRoleByName, type BuiltInRole } from './roles';
@@ -29,11 +30,7 @@ export interface ServiceUrls {
 }
 
 /** Microsoft Graph application permissions (app roles) the emulator's Graph knows. */
-export type GraphPermission =
-  | 'Application.Read.All'
-  | 'Application.ReadWrite.OwnedBy'
-  | 'Application.ReadWrite.All'
-  | 'Directory.Read.All';
+export type GraphPermission = 'Application.Read.All' | 'Application.ReadWrite.OwnedBy' | 'Application.ReadWrite.All' | 'Directory.Read.All';
 
 export interface ProjectFacts {
   name: string;
@@ -336,6 +333,12 @@ export interface Settings {
   principalTypeSkipsReplication: boolean;
   /** How long a new application or service principal stays invisible to other Graph requests. */
   graphReplicationMs: number;
+  /**
+   * The emulator's time: replication windows, propagation, the credential write window, project
+   * readiness, latency and the request log read it. Token lifetimes stay on real time (MSAL checks them
+   * with Date.now()).
+   */
+  clock: Clock;
 }
 
 /** Azure DevOps' own first-party app id; it appears, encoded, in the subjects of Entra-issued OIDC tokens. */
@@ -397,6 +400,11 @@ export class EmulatorState {
     return undefined;
   }
 
+  /** Milliseconds since the epoch, on the emulator's clock. */
+  now(): number {
+    return this.settings.clock.now();
+  }
+
   findResourceGroup(name: string): { name: string; location: string } | undefined {
     return this.resourceGroups.find((rg) => rg.name.toLowerCase() === name.toLowerCase());
   }
@@ -406,7 +414,7 @@ export class EmulatorState {
     const wanted = idOrName.toLowerCase();
     const project = this.projects.find((p) => p.id.toLowerCase() === wanted || p.name.toLowerCase() === wanted);
     const pending = project?.pending;
-    if (pending && ((pending.wellFormedAt !== undefined && Date.now() >= pending.wellFormedAt) || (pending.readsLeft ?? 1) <= 0)) settle(project!);
+    if (pending && ((pending.wellFormedAt !== undefined && this.now() >= pending.wellFormedAt) || (pending.readsLeft ?? 1) <= 0)) settle(project);
     return project;
   }
 
@@ -523,7 +531,7 @@ export class EmulatorState {
    * Writes a service principal to the directory and registers it as the principal Entra signs in and
    * ARM assigns roles to: one object, seen through three services.
    */
-  addServicePrincipal(resource: GraphServicePrincipal, application: StoredApplication, owners: string[], createdAt = Date.now()): void {
+  addServicePrincipal(resource: GraphServicePrincipal, application: StoredApplication, owners: string[], createdAt = this.now()): void {
     this.servicePrincipals.set(resource.id.toLowerCase(), { resource, owners, createdAt });
     this.principals.set(resource.id, {
       objectId: resource.id,
@@ -602,8 +610,8 @@ export interface SeedOptions {
 
 /** Builds the seeded world: tenant, subscription, resource groups, organization, projects, bootstrap. */
 export function seedWorld(urls: ServiceUrls, cloud: CloudProfile, settings: Settings, options: SeedOptions): EmulatorState {
-  const entraKey = new JwtSigningKey();
-  const devopsKey = new JwtSigningKey();
+  const entraKey = JwtSigningKey.shared('entra');
+  const devopsKey = JwtSigningKey.shared('devops');
   const tenantId = newGuid();
   const subscriptionId = newGuid();
   const organization = { name: 'contoso', id: newGuid(), url: `${urls.devops}contoso/` };
@@ -715,7 +723,10 @@ export function seedWorld(urls: ServiceUrls, cloud: CloudProfile, settings: Sett
   state.noteSecret(personalAccessTokens.reader);
 
   // Tenant Root Group (id = tenant id) > Platform > the subscription.
-  state.managementGroups.push({ id: tenantId, displayName: 'Tenant Root Group' }, { id: managementGroup.id, displayName: managementGroup.displayName, parentId: tenantId });
+  state.managementGroups.push(
+    { id: tenantId, displayName: 'Tenant Root Group' },
+    { id: managementGroup.id, displayName: managementGroup.displayName, parentId: tenantId },
+  );
   state.subscriptionParent = managementGroup.id;
   state.customRoles.push({
     id: customRole.id,
@@ -764,7 +775,14 @@ export function seedWorld(urls: ServiceUrls, cloud: CloudProfile, settings: Sett
         [
           'platform-bootstrap',
           {
-            resource: { id: newGuid(), name: 'platform-bootstrap', issuer: bootstrapIssuer, subject: bootstrapSubject, description: null, audiences: [TOKEN_EXCHANGE_AUDIENCE] },
+            resource: {
+              id: newGuid(),
+              name: 'platform-bootstrap',
+              issuer: bootstrapIssuer,
+              subject: bootstrapSubject,
+              description: null,
+              audiences: [TOKEN_EXCHANGE_AUDIENCE],
+            },
             createdAt: longAgo,
           },
         ],

@@ -34,17 +34,17 @@ describe('cloudFromEndpoint', () => {
     assert.equal(cloudFromEndpoint({ url: 'https://management.usgovcloudapi.net' }).resourceManagerUrl, 'https://management.usgovcloudapi.net/');
   });
 
-  it('fills a sovereign cloud\'s defaults from its environment name', () => {
+  it("fills a sovereign cloud's defaults from its environment name", () => {
     const cloud = cloudFromEndpoint({ environment: 'AzureUSGovernment' });
     assert.equal(cloud.authorityHost, 'https://login.microsoftonline.us/');
     assert.equal(cloud.resourceManagerAudience, 'https://management.core.usgovcloudapi.net/');
   });
 
-  it('asks Entra for the audience\'s .default scope, keeping its trailing slash', () => {
+  it("asks Entra for the audience's .default scope, keeping its trailing slash", () => {
     assert.equal(scopeFor('https://management.core.windows.net/'), 'https://management.core.windows.net//.default');
   });
 
-  it('asks for Microsoft Graph\'s .default scope without a double slash, in the cloud of the endpoint', () => {
+  it("asks for Microsoft Graph's .default scope without a double slash, in the cloud of the endpoint", () => {
     assert.equal(graphScope(cloudFromEndpoint({})), 'https://graph.microsoft.com/.default');
     assert.equal(graphScope(cloudFromEndpoint({ environment: 'AzureUSGovernment' })), 'https://graph.microsoft.us/.default');
     assert.equal(graphScope(cloudFromEndpoint({ microsoftGraphUrl: 'https://graph.local:8443/' })), 'https://graph.local:8443/.default');

@@ -70,7 +70,10 @@ describe('service connection converters', () => {
     assert.equal(connection.compare({ ...desiredConnection, description: 'new' }, existing), 'update');
     assert.equal(connection.compare({ ...desiredConnection, resourceGroupScope: undefined }, existing), 'update');
     assert.equal(connection.compare({ ...desiredConnection, clientId: 'someone-else' }, existing), 'foreign');
-    assert.equal(connection.compare(desiredConnection, { ...existing, authorization: { scheme: 'ServicePrincipal', parameters: existing.authorization!.parameters } }), 'foreign');
+    assert.equal(
+      connection.compare(desiredConnection, { ...existing, authorization: { scheme: 'ServicePrincipal', parameters: existing.authorization!.parameters } }),
+      'foreign',
+    );
   });
 });
 
@@ -84,7 +87,7 @@ describe('managed identity converters', () => {
     });
   });
 
-  it('tell our identity from another connection\'s and from an untagged one', () => {
+  it("tell our identity from another connection's and from an untagged one", () => {
     const read = (tags: Record<string, string>) => identity.fromWire({ location: 'westeurope', tags }, 'rg');
     assert.equal(identity.ownership(read({ 'azure-devops-connection': 'CONTOSO/p-id/app1-dev' }), desired.owner), 'ours');
     assert.equal(identity.ownership(read({ 'azure-devops-connection': 'contoso/p-id/other' }), desired.owner), 'other');

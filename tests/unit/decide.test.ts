@@ -24,7 +24,9 @@ function firstRun(req: ProvisioningRequest, overrides: Partial<Observed> = {}): 
     project: { id: 'project-id', name: 'platform' },
     subscription: { id: SUB, name: 'Platform Dev' },
     scopeResourceGroup: { name: 'rg-app1-dev', location: 'westeurope' },
-    grants: [{ scope: `${SUB}/resourceGroups/rg-app1-dev`, role: { id: `${SUB}/providers/Microsoft.Authorization/roleDefinitions/b24988ac`, name: 'Contributor' } }],
+    grants: [
+      { scope: `${SUB}/resourceGroups/rg-app1-dev`, role: { id: `${SUB}/providers/Microsoft.Authorization/roleDefinitions/b24988ac`, name: 'Contributor' } },
+    ],
     connection: null,
     shareTargets: [],
     pipelines: [],
@@ -120,7 +122,7 @@ describe('decide', () => {
       assert.equal(changesOf(set).filter((change) => change.action === 'keep').length, 3);
     });
 
-    it("refuses a connection of that name that signs in as another identity, before any write", () => {
+    it('refuses a connection of that name that signs in as another identity, before any write', () => {
       const observed = afterRun(req);
       assert.ok(observed.identity.kind === 'managedIdentity');
       const foreign = { ...observed, identity: { ...observed.identity, existing: { ...observed.identity.existing!, clientId: 'someone-else' } } };
@@ -143,7 +145,10 @@ describe('decide', () => {
       const again = decide(req2, {
         ...observed,
         shareTargets: [{ project: { id: 'app1-id', name: 'app1' }, sameNameConnectionId: 'connection-id' }],
-        connection: { ...observed.connection, serviceEndpointProjectReferences: [{ projectReference: { id: 'project-id' } }, { projectReference: { id: 'app1-id' } }] },
+        connection: {
+          ...observed.connection,
+          serviceEndpointProjectReferences: [{ projectReference: { id: 'project-id' } }, { projectReference: { id: 'app1-id' } }],
+        },
         pipelinePermissions: { allPipelines: true, pipelineIds: [] },
       });
       assert.equal(again.pipelinePermissions?.action, 'keep');
@@ -178,7 +183,10 @@ describe('decide', () => {
 
     it('names every write the bootstrap identity may not make, with the fix, before any write', () => {
       const observed = firstRun(req, {
-        armPermissions: { [`${SUB}/resourceGroups/rg-identities`.toLowerCase()]: ALL, [`${SUB}/resourceGroups/rg-app1-dev`.toLowerCase()]: [{ actions: ['*/read'], notActions: [] }] },
+        armPermissions: {
+          [`${SUB}/resourceGroups/rg-identities`.toLowerCase()]: ALL,
+          [`${SUB}/resourceGroups/rg-app1-dev`.toLowerCase()]: [{ actions: ['*/read'], notActions: [] }],
+        },
         devopsAccess: { create: false },
       });
       assert.throws(
@@ -199,7 +207,10 @@ describe('decide', () => {
 
     it('asks for the Administrator role on a connection it must update', () => {
       const changed = request({ connectionDescription: 'new' });
-      assert.throws(() => preflight(decide(changed, { ...afterRun(changed), devopsAccess: { administer: false } })), /Administrator role on the service connection 'app1-dev'/);
+      assert.throws(
+        () => preflight(decide(changed, { ...afterRun(changed), devopsAccess: { administer: false } })),
+        /Administrator role on the service connection 'app1-dev'/,
+      );
     });
   });
 
@@ -226,13 +237,21 @@ describe("armWriteScopes: where the permission preflight reads the bootstrap ide
   const plain = (inputs: Record<string, string> = {}) => parseRequest(rawTask(inputs));
 
   it("is the identity's resource group and the role scope for a managed identity, each once", () => {
-    assert.deepEqual(armWriteScopes(plain({ resourceGroup: 'rg-app1-dev' })), [`${SUBSCRIPTION}/resourceGroups/rg-identities`, `${SUBSCRIPTION}/resourceGroups/rg-app1-dev`]);
+    assert.deepEqual(armWriteScopes(plain({ resourceGroup: 'rg-app1-dev' })), [
+      `${SUBSCRIPTION}/resourceGroups/rg-identities`,
+      `${SUBSCRIPTION}/resourceGroups/rg-app1-dev`,
+    ]);
     assert.deepEqual(armWriteScopes(plain({ resourceGroup: 'RG-Identities' })), [`${SUBSCRIPTION}/resourceGroups/rg-identities`]);
   });
 
   it('is the management group, and every roleAssignments scope, and no identity resource group for an app registration', () => {
     const scopes = armWriteScopes(
-      plain({ identityType: 'appRegistration', identityResourceGroup: '', managementGroupId: 'mg-platform', roleAssignments: 'Reader@resourceGroups/rg-shared\nReader@resourceGroups/rg-shared' }),
+      plain({
+        identityType: 'appRegistration',
+        identityResourceGroup: '',
+        managementGroupId: 'mg-platform',
+        roleAssignments: 'Reader@resourceGroups/rg-shared\nReader@resourceGroups/rg-shared',
+      }),
     );
     assert.deepEqual(scopes, ['/providers/Microsoft.Management/managementGroups/mg-platform', `${SUBSCRIPTION}/resourceGroups/rg-shared`]);
   });

@@ -17,7 +17,7 @@ describe('decisions', () => {
       assert.equal(decideIdentity(desired, existing({ owner: 'someone' })), 'keep');
     });
 
-    it("refuses one that serves another connection", () => {
+    it('refuses one that serves another connection', () => {
       assert.throws(() => decideIdentity(desired, existing({ 'azure-devops-connection': 'contoso/p/app1-test' })), ConflictError);
     });
   });
@@ -59,7 +59,15 @@ describe('decisions', () => {
     });
 
     it("refuses another identity's connection, and any when told to fail", () => {
-      assert.throws(() => decideConnection(desired, found({ authorization: { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: 't', serviceprincipalid: 'other' } } }), 'reuse'), ConflictError);
+      assert.throws(
+        () =>
+          decideConnection(
+            desired,
+            found({ authorization: { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: 't', serviceprincipalid: 'other' } } }),
+            'reuse',
+          ),
+        ConflictError,
+      );
       assert.throws(() => decideConnection(desired, found(), 'fail'), ConflictError);
     });
   });

@@ -11,7 +11,10 @@ describe('errors', () => {
       correlationId: 'c0ffee',
     });
     const line = error.describe();
-    assert.match(line, /^Could not assign the role 'Contributor': The client 'x' does not have authorization \(HTTP 403, AuthorizationFailed, correlation id c0ffee\)\. Grant/);
+    assert.match(
+      line,
+      /^Could not assign the role 'Contributor': The client 'x' does not have authorization \(HTTP 403, AuthorizationFailed, correlation id c0ffee\)\. Grant/,
+    );
     assert.match(line, /Role Based Access Control Administrator/);
   });
 
@@ -60,11 +63,13 @@ describe('errors', () => {
     it('finds the AADSTS code inside an MSAL message and gives its hint', () => {
       const error = toTaskError('entra', 'get a token', {
         name: 'AuthenticationRequiredError',
-        message:
-          "invalid_client: AADSTS70021: No matching federated identity record found for presented assertion. Trace ID: 1\nCorrelation ID: 2",
+        message: 'invalid_client: AADSTS70021: No matching federated identity record found for presented assertion. Trace ID: 1\nCorrelation ID: 2',
       });
       assert.equal(error.code, 'AADSTS70021');
-      assert.match(error.describe(), /^Could not get a token: AADSTS70021: No matching federated identity record found for presented assertion \(AADSTS70021\)\. The federated credential/);
+      assert.match(
+        error.describe(),
+        /^Could not get a token: AADSTS70021: No matching federated identity record found for presented assertion \(AADSTS70021\)\. The federated credential/,
+      );
     });
 
     it('reads an Azure DevOps error body and hints at the service connection role on 403', () => {

@@ -32,7 +32,10 @@ describe('toTaskError, for waiting', () => {
   });
 
   it("reads MSAL's own code when Entra ID could not be reached at all", () => {
-    const error = toTaskError('arm', 'read the subscription', { name: 'AuthenticationError', message: 'network_error: See https://aka.ms/msal.js.errors#network_error for details' });
+    const error = toTaskError('arm', 'read the subscription', {
+      name: 'AuthenticationError',
+      message: 'network_error: See https://aka.ms/msal.js.errors#network_error for details',
+    });
     assert.equal(error.code, 'network_error');
     assert.match(error.describe(), /Entra ID could not be reached/);
   });

@@ -14,7 +14,7 @@ describe('application converters', () => {
     assert.deepEqual(application.toWire(desired), { displayName: 'azure-devops-app1-dev', signInAudience: 'AzureADMyOrg' });
   });
 
-  it('read the ids, the key and the settings this task owns from Graph\'s answer', () => {
+  it("read the ids, the key and the settings this task owns from Graph's answer", () => {
     const read = application.fromWire({
       id: 'object-id',
       appId: 'client-id',
@@ -23,7 +23,13 @@ describe('application converters', () => {
       signInAudience: 'AzureADMyOrg',
       ...{ publisherDomain: 'contoso.onmicrosoft.com' },
     });
-    assert.deepEqual(read, { id: 'object-id', appId: 'client-id', uniqueName: 'wic-0123', displayName: 'azure-devops-app1-dev', signInAudience: 'AzureADMyOrg' });
+    assert.deepEqual(read, {
+      id: 'object-id',
+      appId: 'client-id',
+      uniqueName: 'wic-0123',
+      displayName: 'azure-devops-app1-dev',
+      signInAudience: 'AzureADMyOrg',
+    });
   });
 
   it('patch nothing for an application that matches, and only what differs otherwise', () => {
@@ -62,7 +68,9 @@ describe('service principal converters', () => {
     });
 
     it('never another 4xx', () => {
-      assert.ok(!servicePrincipal.isAwaitingApplication(graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'), true));
+      assert.ok(
+        !servicePrincipal.isAwaitingApplication(graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'), true),
+      );
       assert.ok(!servicePrincipal.isAwaitingApplication(graphError(400, 'Request_BadRequest', "Property 'x' is invalid."), true));
     });
   });
@@ -79,7 +87,7 @@ describe('application federated credential converters', () => {
     });
   });
 
-  it('read Graph\'s credential into the model the managed identity path uses, matched case-sensitively', () => {
+  it("read Graph's credential into the model the managed identity path uses, matched case-sensitively", () => {
     const read = applicationCredential.fromWire({ id: 'i', name: 'azure-devops-x', description: null, ...applicationCredential.toWire(desired) });
     assert.deepEqual(read, { name: 'azure-devops-x', issuer: 'https://issuer/v2.0', subject: '/eid1/sc/Org/X', audiences: ['api://AzureADTokenExchange'] });
     assert.ok(trusts(read, desired));

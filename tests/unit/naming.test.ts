@@ -30,7 +30,7 @@ describe('naming', () => {
     }
   });
 
-  it('names the federated credential after the connection id, within ARM\'s credential name rule', () => {
+  it("names the federated credential after the connection id, within ARM's credential name rule", () => {
     const name = federatedCredentialName('3F2504E0-4F89-11D3-9A0C-0305E82C3301');
     assert.equal(name, 'azure-devops-3f2504e0-4f89-11d3-9a0c-0305e82c3301');
     assert.match(name, /^[a-zA-Z0-9][a-zA-Z0-9-_]{2,119}$/);

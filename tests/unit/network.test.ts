@@ -2,7 +2,14 @@ import { strict as assert } from 'node:assert';
 import { agentNetwork } from '../../src/network';
 
 describe('agentNetwork', () => {
-  const proxied = agentNetwork({ proxy: { url: 'http://proxy.contoso.com:8080', username: 'agent svc', password: 'p@ss:word', bypass: ['\\.internal\\.contoso\\.com', '^https://127\\.0\\.0\\.1:4443/'] } });
+  const proxied = agentNetwork({
+    proxy: {
+      url: 'http://proxy.contoso.com:8080',
+      username: 'agent svc',
+      password: 'p@ss:word',
+      bypass: ['\\.internal\\.contoso\\.com', '^https://127\\.0\\.0\\.1:4443/'],
+    },
+  });
 
   it('sends a URL through the proxy unless a bypass pattern matches it anywhere, case-insensitively', () => {
     assert.equal(proxied.proxyFor('https://management.azure.com/subscriptions')?.host, 'proxy.contoso.com:8080');

@@ -3,11 +3,21 @@ import { PermissionError } from '../../src/errors';
 import { ACTIONS, allows, armRequirement, assertPermitted } from '../../src/resources/permissions';
 
 /** Built-in roles' actions and notActions, as Microsoft publishes them. */
-const CONTRIBUTOR = { actions: ['*'], notActions: ['Microsoft.Authorization/*/Delete', 'Microsoft.Authorization/*/Write', 'Microsoft.Authorization/elevateAccess/Action'] };
-const RBAC_ADMINISTRATOR = { actions: ['Microsoft.Authorization/roleAssignments/write', 'Microsoft.Authorization/roleAssignments/delete', '*/read', 'Microsoft.Support/*'], notActions: [] };
+const CONTRIBUTOR = {
+  actions: ['*'],
+  notActions: ['Microsoft.Authorization/*/Delete', 'Microsoft.Authorization/*/Write', 'Microsoft.Authorization/elevateAccess/Action'],
+};
+const RBAC_ADMINISTRATOR = {
+  actions: ['Microsoft.Authorization/roleAssignments/write', 'Microsoft.Authorization/roleAssignments/delete', '*/read', 'Microsoft.Support/*'],
+  notActions: [],
+};
 const USER_ACCESS_ADMINISTRATOR = { actions: ['*/read', 'Microsoft.Authorization/*', 'Microsoft.Support/*'], notActions: [] };
 const MANAGED_IDENTITY_CONTRIBUTOR = {
-  actions: ['Microsoft.ManagedIdentity/userAssignedIdentities/write', 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write', 'Microsoft.Authorization/*/read'],
+  actions: [
+    'Microsoft.ManagedIdentity/userAssignedIdentities/write',
+    'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write',
+    'Microsoft.Authorization/*/read',
+  ],
   notActions: [],
 };
 const READER = { actions: ['*/read'], notActions: [] };
@@ -41,7 +51,10 @@ describe('assertPermitted', () => {
   const scope = '/subscriptions/s/resourceGroups/rg-app1-dev';
 
   it('passes when every permission is granted or unknown (a preflight read that failed never blocks)', () => {
-    assertPermitted([armRequirement([RBAC_ADMINISTRATOR], ACTIONS.writeRoleAssignment, scope, 'fix'), armRequirement(undefined, ACTIONS.writeIdentity, scope, 'fix')], 'before any write');
+    assertPermitted(
+      [armRequirement([RBAC_ADMINISTRATOR], ACTIONS.writeRoleAssignment, scope, 'fix'), armRequirement(undefined, ACTIONS.writeIdentity, scope, 'fix')],
+      'before any write',
+    );
   });
 
   it('fails in one line naming every missing permission with its fix', () => {

@@ -7,7 +7,12 @@ import * as sharing from '../../src/resources/sharing';
 const PUBLISHED_GET = {
   resource: { type: 'queue', id: '1' },
   pipelines: [
-    { id: 6, authorized: true, authorizedBy: { displayName: 'User Name', id: '3b3db741-9d03-4e32-a7c0-6c3dfc2013c1' }, authorizedOn: '2020-01-02T08:59:48.77Z' },
+    {
+      id: 6,
+      authorized: true,
+      authorizedBy: { displayName: 'User Name', id: '3b3db741-9d03-4e32-a7c0-6c3dfc2013c1' },
+      authorizedOn: '2020-01-02T08:59:48.77Z',
+    },
     { id: 15, authorized: true, authorizedOn: '2020-11-19T08:14:49.26Z' },
   ],
 };
@@ -79,7 +84,10 @@ describe('sharing converters', () => {
   });
 
   it('refuse a project with another connection of the same name, but not the connection itself', () => {
-    assert.throws(() => sharing.assertShareable([{ project: app1, sameNameConnectionId: 'other' }], 'app1-dev', 'mine'), /already has another service connection named 'app1-dev'/);
+    assert.throws(
+      () => sharing.assertShareable([{ project: app1, sameNameConnectionId: 'other' }], 'app1-dev', 'mine'),
+      /already has another service connection named 'app1-dev'/,
+    );
     assert.throws(() => sharing.assertShareable([{ project: app1, sameNameConnectionId: 'other' }], 'app1-dev', undefined));
     sharing.assertShareable([{ project: app1, sameNameConnectionId: 'MINE' }, { project: tools }], 'app1-dev', 'mine');
   });

@@ -8,7 +8,7 @@ describe('parseRequest', () => {
     assert.equal(request.connectionName, 'app1-dev');
     assert.equal(request.identityType, 'managedIdentity');
     assert.equal(request.existingConnection, 'reuse');
-    assert.equal(request.azure.subscriptionId, SUBSCRIPTION, 'the subscription defaults to the bootstrap connection\'s');
+    assert.equal(request.azure.subscriptionId, SUBSCRIPTION, "the subscription defaults to the bootstrap connection's");
     assert.equal(request.azure.roleDefinitionName, 'Contributor');
     assert.equal(request.azure.scope, `/subscriptions/${SUBSCRIPTION}`);
     assert.deepEqual(request.identity, { resourceGroup: 'rg-identities', name: 'id-app1-dev', location: undefined });
@@ -121,14 +121,12 @@ describe('parseRequest', () => {
     it('a location that is not a region name', () => failsOn('identityLocation', raw({ identityLocation: 'west/europe' })));
     it('an organization URL that is not a URL', () => failsOn('organizationUrl', raw({ organizationUrl: 'contoso' }), /dev\.azure\.com/));
     it('an organization URL over plain http', () => failsOn('organizationUrl', raw({ organizationUrl: 'http://dev.azure.com/contoso' })));
-    it('an unknown identity type', () =>
-      failsOn('identityType', raw({ identityType: 'user' }), /Supported values are: managedIdentity, appRegistration/));
+    it('an unknown identity type', () => failsOn('identityType', raw({ identityType: 'user' }), /Supported values are: managedIdentity, appRegistration/));
     it('an application name with control characters', () =>
       failsOn('applicationName', raw({ identityType: 'appRegistration', applicationName: 'a\nb' }), /printable/));
     it('an application name longer than 256 characters', () =>
       failsOn('applicationName', raw({ identityType: 'appRegistration', applicationName: 'a'.repeat(257) })));
-    it('an unknown existingConnection value', () =>
-      failsOn('existingConnection', raw({ existingConnection: 'replace' }), /reuse, fail/));
+    it('an unknown existingConnection value', () => failsOn('existingConnection', raw({ existingConnection: 'replace' }), /reuse, fail/));
     it('an unsupported bootstrap scheme, listing the supported ones', () => {
       const task = raw();
       task.bootstrap.scheme = 'UsernamePassword';

@@ -12,7 +12,14 @@ const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----
 describe('parseRequest: bootstrap schemes', () => {
   it('reads a certificate connection (ServicePrincipal, spnCertificate)', () => {
     const request = parseRequest(
-      raw({}, {}, { scheme: 'ServicePrincipal', parameters: { tenantid: 't', serviceprincipalid: 'c', authenticationType: 'spnCertificate', servicePrincipalCertificate: PEM } }),
+      raw(
+        {},
+        {},
+        {
+          scheme: 'ServicePrincipal',
+          parameters: { tenantid: 't', serviceprincipalid: 'c', authenticationType: 'spnCertificate', servicePrincipalCertificate: PEM },
+        },
+      ),
     );
     assert.deepEqual(request.bootstrap.auth, { scheme: 'ServicePrincipalCertificate', tenantId: 't', clientId: 'c', certificate: PEM });
   });
@@ -21,7 +28,14 @@ describe('parseRequest: bootstrap schemes', () => {
     const certificateOnly = PEM.split('-----BEGIN PRIVATE KEY-----')[0];
     failsOn(
       'bootstrapConnection',
-      raw({}, {}, { scheme: 'ServicePrincipal', parameters: { tenantid: 't', serviceprincipalid: 'c', authenticationType: 'spnCertificate', servicePrincipalCertificate: certificateOnly } }),
+      raw(
+        {},
+        {},
+        {
+          scheme: 'ServicePrincipal',
+          parameters: { tenantid: 't', serviceprincipalid: 'c', authenticationType: 'spnCertificate', servicePrincipalCertificate: certificateOnly },
+        },
+      ),
       /PEM certificate with its private key/,
     );
   });
@@ -34,10 +48,12 @@ describe('parseRequest: bootstrap schemes', () => {
     );
   });
 
-  it("reads a managed identity connection: no service principal, a user-assigned one by msiclientId", () => {
+  it('reads a managed identity connection: no service principal, a user-assigned one by msiclientId', () => {
     const system = parseRequest(raw({}, {}, { scheme: 'ManagedServiceIdentity', parameters: { tenantid: 't' } }));
     assert.deepEqual(system.bootstrap.auth, { scheme: 'ManagedServiceIdentity', tenantId: 't', clientId: undefined });
-    const user = parseRequest(raw({}, {}, { scheme: 'ManagedServiceIdentity', parameters: { tenantid: 't' }, data: { subscriptionId: SUBSCRIPTION, msiclientId: 'mi-client' } }));
+    const user = parseRequest(
+      raw({}, {}, { scheme: 'ManagedServiceIdentity', parameters: { tenantid: 't' }, data: { subscriptionId: SUBSCRIPTION, msiclientId: 'mi-client' } }),
+    );
     assert.deepEqual(user.bootstrap.auth, { scheme: 'ManagedServiceIdentity', tenantId: 't', clientId: 'mi-client' });
   });
 
@@ -51,10 +67,14 @@ describe('parseRequest: bootstrap schemes', () => {
 
   it('takes the sovereign cloud from the endpoint data', () => {
     const request = parseRequest(
-      raw({}, {}, {
-        url: 'https://management.usgovcloudapi.net/',
-        data: { subscriptionId: SUBSCRIPTION, environment: 'AzureUSGovernment', activeDirectoryAuthority: 'https://login.microsoftonline.us/' },
-      }),
+      raw(
+        {},
+        {},
+        {
+          url: 'https://management.usgovcloudapi.net/',
+          data: { subscriptionId: SUBSCRIPTION, environment: 'AzureUSGovernment', activeDirectoryAuthority: 'https://login.microsoftonline.us/' },
+        },
+      ),
     );
     assert.equal(request.bootstrap.cloud.environment, 'AzureUSGovernment');
     assert.equal(request.bootstrap.cloud.resourceManagerUrl, 'https://management.usgovcloudapi.net/');
@@ -95,14 +115,20 @@ describe('parseRequest: Azure DevOps credentials', () => {
   });
 
   it('signs in as the bootstrap identity without needing the job token, unless the bootstrap is federated', () => {
-    const secret = raw({ devOpsAuth: 'bootstrapIdentity' }, { accessToken: undefined }, { scheme: 'ServicePrincipal', parameters: { tenantid: 't', serviceprincipalid: 'c', serviceprincipalkey: 's' } });
+    const secret = raw(
+      { devOpsAuth: 'bootstrapIdentity' },
+      { accessToken: undefined },
+      { scheme: 'ServicePrincipal', parameters: { tenantid: 't', serviceprincipalid: 'c', serviceprincipalkey: 's' } },
+    );
     assert.deepEqual(parseRequest(secret).devopsAuth, { kind: 'bootstrapIdentity' });
     failsOn('bootstrapConnection', raw({ devOpsAuth: 'bootstrapIdentity' }, { accessToken: undefined }), /no access token/);
   });
 
   it('takes a personal access token from a secret variable only', () => {
     const token = `${'a'.repeat(76)}AZDO${'b'.repeat(4)}`;
-    const request = parseRequest(raw({ devOpsAuth: 'personalAccessToken', devOpsTokenVariable: 'ADO_PAT' }, { devOpsTokenVariable: { value: token, secret: true } }));
+    const request = parseRequest(
+      raw({ devOpsAuth: 'personalAccessToken', devOpsTokenVariable: 'ADO_PAT' }, { devOpsTokenVariable: { value: token, secret: true } }),
+    );
     assert.deepEqual(request.devopsAuth, { kind: 'personalAccessToken', variable: 'ADO_PAT', token });
     failsOn('devOpsTokenVariable', raw({ devOpsAuth: 'personalAccessToken' }), /is required/);
     failsOn('devOpsTokenVariable', raw({ devOpsAuth: 'personalAccessToken', devOpsTokenVariable: 'ADO_PAT' }), /which this job does not have/);
@@ -132,15 +158,28 @@ describe('isVariableName', () => {
 describe("parseRequest: the agent's network", () => {
   it('carries the proxy with its bypass patterns, and the CA file', () => {
     const request = parseRequest(
-      raw({}, { network: { proxyUrl: 'http://proxy:8080', proxyUsername: 'u', proxyPassword: 'p', proxyBypassHosts: ['\\.contoso\\.com'], caFile: '/etc/ca.pem' } }),
+      raw(
+        {},
+        { network: { proxyUrl: 'http://proxy:8080', proxyUsername: 'u', proxyPassword: 'p', proxyBypassHosts: ['\\.contoso\\.com'], caFile: '/etc/ca.pem' } },
+      ),
     );
-    assert.deepEqual(request.network, { caFile: '/etc/ca.pem', proxy: { url: 'http://proxy:8080', username: 'u', password: 'p', bypass: ['\\.contoso\\.com'] } });
+    assert.deepEqual(request.network, {
+      caFile: '/etc/ca.pem',
+      proxy: { url: 'http://proxy:8080', username: 'u', password: 'p', bypass: ['\\.contoso\\.com'] },
+    });
     assert.deepEqual(parseRequest(raw()).network, { caFile: undefined });
   });
 
   it('refuses a proxy URL or bypass pattern it could not use, in one line', () => {
-    for (const network of [{ proxyUrl: 'proxy:8080' }, { proxyUrl: 'socks5://proxy:1080' }, { proxyUrl: 'http://proxy:8080', proxyBypassHosts: ['(unclosed'] }]) {
-      assert.throws(() => parseRequest(raw({}, { network })), (error: unknown) => error instanceof TaskError && /Agent\.Proxy/.test(error.describe()));
+    for (const network of [
+      { proxyUrl: 'proxy:8080' },
+      { proxyUrl: 'socks5://proxy:1080' },
+      { proxyUrl: 'http://proxy:8080', proxyBypassHosts: ['(unclosed'] },
+    ]) {
+      assert.throws(
+        () => parseRequest(raw({}, { network })),
+        (error: unknown) => error instanceof TaskError && /Agent\.Proxy/.test(error.describe()),
+      );
     }
   });
 });

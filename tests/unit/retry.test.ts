@@ -41,14 +41,26 @@ describe('waitFor', () => {
   it("waits as long as the service asks (Retry-After) instead of the policy's delay", async () => {
     const clock = virtualClock();
     let calls = 0;
-    await waitFor(clock, 'throttling', async () => (++calls < 2 ? Promise.reject(new Error('429')) : 'ok'), () => 750, policy);
+    await waitFor(
+      clock,
+      'throttling',
+      async () => (++calls < 2 ? Promise.reject(new Error('429')) : 'ok'),
+      () => 750,
+      policy,
+    );
     assert.deepEqual(clock.pauses, [750]);
   });
 
   it('gives up within the bound, saying what it waited for and how long', async () => {
     const clock = virtualClock();
     await assert.rejects(
-      waitFor(clock, 'the identity to replicate', async () => Promise.reject(new ServiceError('PrincipalNotFound', { status: 400, code: 'PrincipalNotFound' })), () => 'policy', policy),
+      waitFor(
+        clock,
+        'the identity to replicate',
+        async () => Promise.reject(new ServiceError('PrincipalNotFound', { status: 400, code: 'PrincipalNotFound' })),
+        () => 'policy',
+        policy,
+      ),
       (error: ServiceError) => {
         assert.match(error.message, /gave up after waiting 1 s for the identity to replicate/);
         assert.equal(error.code, 'PrincipalNotFound');
@@ -85,7 +97,14 @@ describe('waitFor', () => {
       waitFor(
         clock,
         'replication',
-        () => waitFor(clock, 'Azure DevOps', async () => (inner++, Promise.reject(new ServiceError('busy', { status: 503 }))), () => 'policy', { delaysMs: [300], maxTotalMs: 30_000 }),
+        () =>
+          waitFor(
+            clock,
+            'Azure DevOps',
+            async () => (inner++, Promise.reject(new ServiceError('busy', { status: 503 }))),
+            () => 'policy',
+            { delaysMs: [300], maxTotalMs: 30_000 },
+          ),
         () => 'policy',
         { delaysMs: [100], maxTotalMs: 1000 },
       ),
@@ -99,9 +118,18 @@ describe('waitFor', () => {
   it('does not wait when the service asks for more than the bound leaves, and says so', async () => {
     const clock = virtualClock();
     await assert.rejects(
-      waitFor(clock, 'Azure DevOps', async () => Promise.reject(new ServiceError('TF400733', { status: 429 })), () => 5000, policy),
+      waitFor(
+        clock,
+        'Azure DevOps',
+        async () => Promise.reject(new ServiceError('TF400733', { status: 429 })),
+        () => 5000,
+        policy,
+      ),
       (error: ServiceError) => {
-        assert.match(error.message, /^gave up after waiting 0 s for Azure DevOps \(the service asked to wait 5 s more, beyond this task's 1 s bound\): TF400733$/);
+        assert.match(
+          error.message,
+          /^gave up after waiting 0 s for Azure DevOps \(the service asked to wait 5 s more, beyond this task's 1 s bound\): TF400733$/,
+        );
         assert.equal(error.status, 429);
         return true;
       },
@@ -113,7 +141,13 @@ describe('waitFor', () => {
     const clock = virtualClock();
     let calls = 0;
     await assert.rejects(
-      waitFor(clock, 'x', async () => Promise.reject(new Error(`fatal ${++calls}`)), () => undefined, policy),
+      waitFor(
+        clock,
+        'x',
+        async () => Promise.reject(new Error(`fatal ${++calls}`)),
+        () => undefined,
+        policy,
+      ),
       /fatal 1/,
     );
   });

@@ -49,7 +49,11 @@ describe('samples', () => {
       const text = readFileSync(file, 'utf8');
       const steps = taskSteps(load(text));
       for (const step of steps) {
-        for (const name of Object.keys(step.inputs)) assert.ok(task.inputs.some((i) => i.name === name), `${relative} sets the unknown input '${name}'`);
+        for (const name of Object.keys(step.inputs))
+          assert.ok(
+            task.inputs.some((i) => i.name === name),
+            `${relative} sets the unknown input '${name}'`,
+          );
         for (const input of task.inputs.filter((i) => i.required && i.defaultValue === undefined)) {
           assert.ok(input.name in step.inputs, `${relative} sets the required input '${input.name}'`);
         }
@@ -83,7 +87,11 @@ describe('the Marketplace page (overview.md)', () => {
     const yaml = /```yaml\n([\s\S]*?)```/.exec(page)?.[1];
     assert.ok(yaml, 'a YAML example');
     for (const step of taskSteps(load(yaml))) {
-      for (const name of Object.keys(step.inputs)) assert.ok(task.inputs.some((i) => i.name === name), name);
+      for (const name of Object.keys(step.inputs))
+        assert.ok(
+          task.inputs.some((i) => i.name === name),
+          name,
+        );
     }
   });
 

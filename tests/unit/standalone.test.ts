@@ -46,7 +46,10 @@ describe('the repository stands alone', () => {
     const citing = texts.filter(({ file }) => !/^tests\/fixtures\/.*\.json$/.test(file));
     const cited = new Set(citing.flatMap(({ text }) => [...text.matchAll(/(?<![\w./-])(?:docs|tests\/fixtures)\/[\w./-]*[\w/]/g)].map(([path]) => path)));
     assert.ok(cited.has('docs/wire.md'));
-    assert.deepEqual([...cited].filter((path) => !path.includes('...') && !existsSync(join(ROOT, path))), []);
+    assert.deepEqual(
+      [...cited].filter((path) => !path.includes('...') && !existsSync(join(ROOT, path))),
+      [],
+    );
   });
 
   it('holds the contracts and recordings as JSON that parses (a UTF-8 byte-order mark stripped)', () => {

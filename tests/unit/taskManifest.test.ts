@@ -58,11 +58,24 @@ describe('task.json', () => {
   });
 
   it('puts every input but the two that name the work into the four groups, in their order', () => {
-    assert.deepEqual(task.groups.map((g) => g.name), ['identity', 'azure', 'devops', 'advanced']);
-    assert.deepEqual(task.groups.map((g) => g.displayName), ['Identity', 'Azure scope and role', 'Azure DevOps connection', 'Advanced']);
-    assert.deepEqual(task.inputs.filter((i) => !i.groupName).map((i) => i.name), ['bootstrapConnection', 'connectionName']);
+    assert.deepEqual(
+      task.groups.map((g) => g.name),
+      ['identity', 'azure', 'devops', 'advanced'],
+    );
+    assert.deepEqual(
+      task.groups.map((g) => g.displayName),
+      ['Identity', 'Azure scope and role', 'Azure DevOps connection', 'Advanced'],
+    );
+    assert.deepEqual(
+      task.inputs.filter((i) => !i.groupName).map((i) => i.name),
+      ['bootstrapConnection', 'connectionName'],
+    );
     for (const input of task.inputs) {
-      if (input.groupName) assert.ok(task.groups.some((g) => g.name === input.groupName), `input '${input.name}' is in a declared group`);
+      if (input.groupName)
+        assert.ok(
+          task.groups.some((g) => g.name === input.groupName),
+          `input '${input.name}' is in a declared group`,
+        );
     }
   });
 
@@ -71,7 +84,9 @@ describe('task.json', () => {
       assert.equal(task.inputs.find((i) => i.name === name)?.visibleRule, 'identityType = managedIdentity', name);
     }
     for (const input of task.inputs.filter((i) => i.visibleRule)) {
-      for (const [, name] of input.visibleRule!.matchAll(/([A-Za-z][A-Za-z0-9]*)\s*(=|!=|NotEndsWith|EndsWith|Contains|NotContains|StartsWith|NotStartsWith)/g)) {
+      for (const [, name] of input.visibleRule!.matchAll(
+        /([A-Za-z][A-Za-z0-9]*)\s*(=|!=|NotEndsWith|EndsWith|Contains|NotContains|StartsWith|NotStartsWith)/g,
+      )) {
         assert.ok(inputNames.includes(name), `visibleRule of '${input.name}' names the input '${name}'`);
       }
     }

@@ -18,7 +18,11 @@ describe('the version', () => {
 
   it("task.json's and vss-extension.json's are package.json's (npm version patch|minor|major keeps them so)", () => {
     assert.deepEqual((JSON.parse(read('task.json')) as { version: unknown }).version, task, 'task.json version: run node build/scripts/version.js --write');
-    assert.equal((JSON.parse(read('vss-extension.json')) as { version: unknown }).version, text, 'vss-extension.json version: run node build/scripts/version.js --write');
+    assert.equal(
+      (JSON.parse(read('vss-extension.json')) as { version: unknown }).version,
+      text,
+      'vss-extension.json version: run node build/scripts/version.js --write',
+    );
     assert.equal(`${task.Major}.${task.Minor}.${task.Patch}`, text);
   });
 

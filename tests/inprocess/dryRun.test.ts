@@ -4,10 +4,10 @@
  * right after does exactly what the dry run announced.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator } from '../emulator';
-import { answerLost } from '../emulator/faults';
-import type { TaskRun } from './harness';
-import { APP_REGISTRATION, failed, MANAGED_IDENTITY, run, succeeded } from './scenarios';
+import { crashAfterApply } from '../emulator/faults';
+import type { TaskRun } from '../e2e/harness';
+import { APP_REGISTRATION, failed, MANAGED_IDENTITY, run, succeeded } from '../e2e/scenarios';
+import { Emulator } from './harness';
 
 /** The "Created:/Would create:" lines of a run, as [action, what], in the order of the plan. */
 function decisions(outcome: TaskRun): string[] {
@@ -107,12 +107,18 @@ describe('dryRun', function () {
 
   it('finds what a crashed run left and announces only what is missing', async () => {
     const crash = new AbortController();
-    emulator.faults.add({ ...answerLost('devops', { method: 'POST', path: /serviceendpoint\/endpoints(\?|$)/, writesOnly: true }), onFire: () => crash.abort() });
+    emulator.faults.add({
+      ...crashAfterApply('devops', { method: 'POST', path: /serviceendpoint\/endpoints(\?|$)/, writesOnly: true }),
+      onFire: () => crash.abort(),
+    });
     await run(emulator, inputs, { signal: crash.signal });
     emulator.faults.clear();
     const { preview } = await dryRunThenRun(inputs);
     assert.ok(decisions(preview).includes("keep: service connection 'app1-dev' (workload identity federation)"), 'the connection the crash left');
-    assert.ok(decisions(preview).includes("create: federated credential on managed identity 'id-app1-dev' for the connection's issuer and subject"), 'the credential it did not get to');
+    assert.ok(
+      decisions(preview).includes("create: federated credential on managed identity 'id-app1-dev' for the connection's issuer and subject"),
+      'the credential it did not get to',
+    );
   });
 
   it('fails as the real run would, before anything, when a permission is missing', async () => {

@@ -4,9 +4,9 @@
  * later pipeline can use it at the group's scope.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator } from '../emulator';
-import { runTask, useConnection } from './harness';
-import { succeeded } from './scenarios';
+import { useConnection } from '../e2e/harness';
+import { succeeded } from '../e2e/scenarios';
+import { Emulator, runInProcess } from './harness';
 
 const MG_SCOPE = '/providers/Microsoft.Management/managementGroups/mg-platform';
 const PLATFORM = {
@@ -17,7 +17,7 @@ const PLATFORM = {
   roleDefinitionName: 'Reader',
 };
 
-describe('a management group connection, end to end', function () {
+describe('a management group connection, whole runs in process', function () {
   this.timeout(60_000);
   let emulator: Emulator;
   beforeEach(async () => {
@@ -30,7 +30,7 @@ describe('a management group connection, end to end', function () {
   });
 
   it('grants the role at the management group and creates a ManagementGroup connection that works there', async () => {
-    const run = await runTask(emulator, PLATFORM);
+    const run = await runInProcess(emulator, PLATFORM);
     succeeded(run);
     const { roleAssignments, serviceConnections } = emulator.state();
     const connection = serviceConnections.find((c) => c.name === 'platform-mg');
@@ -56,10 +56,10 @@ describe('a management group connection, end to end', function () {
 
   it('takes the name it is given, and changes nothing on a second run', async () => {
     const inputs = { ...PLATFORM, managementGroupName: 'Platform landing zones' };
-    succeeded(await runTask(emulator, inputs));
+    succeeded(await runInProcess(emulator, inputs));
     const before = emulator.state();
     const writes = emulator.writes().length;
-    succeeded(await runTask(emulator, inputs));
+    succeeded(await runInProcess(emulator, inputs));
     assert.deepEqual(emulator.state(), before);
     assert.equal(emulator.writes().length, writes, 'the second run wrote nothing');
     assert.equal(before.serviceConnections.find((c) => c.name === 'platform-mg')?.data.managementGroupName, 'Platform landing zones');
@@ -67,29 +67,36 @@ describe('a management group connection, end to end', function () {
 
   it('moves an existing subscription connection of the same identity to the management group', async () => {
     const { managementGroupId: _id, ...atSubscription } = PLATFORM;
-    succeeded(await runTask(emulator, atSubscription));
-    const run = await runTask(emulator, PLATFORM);
+    succeeded(await runInProcess(emulator, atSubscription));
+    const run = await runInProcess(emulator, PLATFORM);
     succeeded(run);
     assert.match(run.stdout, /Updated: service connection 'platform-mg'/);
     const data = emulator.state().serviceConnections.find((c) => c.name === 'platform-mg')?.data;
-    assert.deepEqual(data, {
-      environment: 'AzureCloud',
-      scopeLevel: 'ManagementGroup',
-      managementGroupId: 'mg-platform',
-      managementGroupName: 'Platform',
-      creationMode: 'Manual',
-    }, 'no subscription left behind');
+    assert.deepEqual(
+      data,
+      {
+        environment: 'AzureCloud',
+        scopeLevel: 'ManagementGroup',
+        managementGroupId: 'mg-platform',
+        managementGroupName: 'Platform',
+        creationMode: 'Manual',
+      },
+      'no subscription left behind',
+    );
   });
 
   it('refuses a management group it cannot find, before writing anything', async () => {
-    const run = await runTask(emulator, { ...PLATFORM, managementGroupId: 'mg-nowhere' });
+    const run = await runInProcess(emulator, { ...PLATFORM, managementGroupId: 'mg-nowhere' });
     assert.equal(run.result, 'Failed');
-    assert.match(run.message ?? '', /Input 'managementGroupId' names 'mg-nowhere', which does not exist or which the bootstrap connection's identity cannot read/);
+    assert.match(
+      run.message ?? '',
+      /Input 'managementGroupId' names 'mg-nowhere', which does not exist or which the bootstrap connection's identity cannot read/,
+    );
     assert.deepEqual(emulator.writes(), []);
   });
 
   it('refuses a management group together with a resource group', async () => {
-    const run = await runTask(emulator, { ...PLATFORM, resourceGroup: 'rg-app1-dev' });
+    const run = await runInProcess(emulator, { ...PLATFORM, resourceGroup: 'rg-app1-dev' });
     assert.equal(run.result, 'Failed');
     assert.match(run.message ?? '', /Input 'resourceGroup' cannot be combined with managementGroupId/);
     assert.equal(emulator.requests.length, 0);

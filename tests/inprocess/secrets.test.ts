@@ -6,8 +6,8 @@
  * prints the totals at the end of the suite.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator } from '../emulator';
-import { assertNoSecretPrinted, failed, IDENTITY_SCENARIOS, MANAGED_IDENTITY, run, secretScan, succeeded } from './scenarios';
+import { assertNoSecretPrinted, failed, IDENTITY_SCENARIOS, MANAGED_IDENTITY, run, secretScan, succeeded } from '../e2e/scenarios';
+import { Emulator } from './harness';
 
 const inputs = MANAGED_IDENTITY.inputs;
 
@@ -40,7 +40,10 @@ describe('secrets, with system.debug on', function () {
           assert.ok(secrets.length >= 5, `tokens issued and received are in the ledger (${secrets.length})`);
           if (scenario.identityType === 'appRegistration') {
             const graph = [emulator.urls.graph, emulator.cloud.graphUrl].map((url) => url.replace(/\/+$/, ''));
-            assert.ok(secrets.some((secret) => graph.includes(audience(secret).replace(/\/+$/, ''))), 'the Microsoft Graph token is in the ledger');
+            assert.ok(
+              secrets.some((secret) => graph.includes(audience(secret).replace(/\/+$/, ''))),
+              'the Microsoft Graph token is in the ledger',
+            );
           }
         } finally {
           await emulator.stop();
@@ -54,9 +57,17 @@ describe('secrets, with system.debug on', function () {
     try {
       const id = emulator.world.bootstrap.connectionId;
       const wrong = 'Wr0ng~Secret-That-Must-Never-Be-Printed-42';
-      const parameters = { tenantid: emulator.world.tenantId, serviceprincipalid: emulator.world.bootstrap.clientId, authenticationType: 'spnKey', serviceprincipalkey: wrong };
+      const parameters = {
+        tenantid: emulator.world.tenantId,
+        serviceprincipalid: emulator.world.bootstrap.clientId,
+        authenticationType: 'spnKey',
+        serviceprincipalkey: wrong,
+      };
       const outcome = await run(emulator, inputs, {
-        env: { [`ENDPOINT_AUTH_${id}`]: JSON.stringify({ scheme: 'ServicePrincipal', parameters }), [`ENDPOINT_AUTH_PARAMETER_${id}_SERVICEPRINCIPALKEY`]: wrong },
+        env: {
+          [`ENDPOINT_AUTH_${id}`]: JSON.stringify({ scheme: 'ServicePrincipal', parameters }),
+          [`ENDPOINT_AUTH_PARAMETER_${id}_SERVICEPRINCIPALKEY`]: wrong,
+        },
       });
       failed(outcome, /AADSTS7000215.*update the service connection with a valid secret/);
       assert.ok(emulator.secrets().includes(wrong), 'the wrong secret reached Entra ID, and is in the ledger');
@@ -85,7 +96,13 @@ describe('secrets, with system.debug on', function () {
     };
 
     it('cannot come from an ARM error message', async () => {
-      emulator.faults.add({ service: 'arm', method: 'PUT', path: /userAssignedIdentities/i, status: 400, body: { error: { code: 'BadRequest', message: `Refused.${INJECTED}` } } });
+      emulator.faults.add({
+        service: 'arm',
+        method: 'PUT',
+        path: /userAssignedIdentities/i,
+        status: 400,
+        body: { error: { code: 'BadRequest', message: `Refused.${INJECTED}` } },
+      });
       const outcome = await run(emulator, inputs);
       failed(outcome, /Refused\. ##vso_\[task\.setvariable/);
       assert.deepEqual(injected(outcome.stdout), []);
@@ -97,7 +114,14 @@ describe('secrets, with system.debug on', function () {
         method: 'GET',
         path: /\/_apis\/projects\//,
         status: 400,
-        body: { $id: '1', message: `Bad project.${INJECTED}`, typeName: 'System.ArgumentException, mscorlib', typeKey: 'ArgumentException', errorCode: 0, eventId: 3000 },
+        body: {
+          $id: '1',
+          message: `Bad project.${INJECTED}`,
+          typeName: 'System.ArgumentException, mscorlib',
+          typeKey: 'ArgumentException',
+          errorCode: 0,
+          eventId: 3000,
+        },
       });
       const outcome = await run(emulator, inputs);
       failed(outcome, /Bad project\. ##vso_\[/);
@@ -114,7 +138,6 @@ describe('secrets, with system.debug on', function () {
 });
 
 after(function () {
-  // eslint-disable-next-line no-console
   console.log(
     `\n  secret scan: ${secretScan.runs} task runs printed with system.debug on, checked against ${secretScan.secrets.size} distinct credentials the emulator issued or received: ${secretScan.hits} found\n`,
   );

@@ -4,15 +4,14 @@
  * idempotent, and a wrong line is refused, naming the line, before anything is written.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator } from '../emulator';
-import { runTask } from './harness';
-import { succeeded } from './scenarios';
+import { succeeded } from '../e2e/scenarios';
+import { Emulator, runInProcess } from './harness';
 
 const MG_SCOPE = '/providers/Microsoft.Management/managementGroups/mg-platform';
 const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 const CONTRIBUTOR = 'b24988ac-6180-42a0-ab88-20f7382dd24c';
 
-describe('several roles (roleAssignments), end to end', function () {
+describe('several roles (roleAssignments), whole runs in process', function () {
   this.timeout(60_000);
   let emulator: Emulator;
   let inputs: Record<string, string>;
@@ -26,7 +25,7 @@ describe('several roles (roleAssignments), end to end', function () {
       roleDefinitionName: 'Contributor',
       roleAssignments: [
         'Reader@resourceGroups/rg-identities',
-        '# the platform team\'s own role, defined at the management group',
+        "# the platform team's own role, defined at the management group",
         `Platform Deployer@/subscriptions/${emulator.world.subscriptionId}`,
         '',
         `Reader@${MG_SCOPE}`,
@@ -39,7 +38,7 @@ describe('several roles (roleAssignments), end to end', function () {
   });
 
   it('grants every role at its scope besides the main one, custom roles included, and nothing twice', async () => {
-    const run = await runTask(emulator, inputs);
+    const run = await runInProcess(emulator, inputs);
     succeeded(run);
     const { subscriptionId, customRole } = emulator.world;
     const grants = emulator
@@ -61,10 +60,10 @@ describe('several roles (roleAssignments), end to end', function () {
   });
 
   it('writes nothing on a second run', async () => {
-    succeeded(await runTask(emulator, inputs));
+    succeeded(await runInProcess(emulator, inputs));
     const writes = emulator.writes().length;
     const before = emulator.state();
-    const again = await runTask(emulator, inputs);
+    const again = await runInProcess(emulator, inputs);
     succeeded(again);
     assert.equal(emulator.writes().length, writes);
     assert.deepEqual(emulator.state(), before);
@@ -75,12 +74,22 @@ describe('several roles (roleAssignments), end to end', function () {
     ['a line without a scope', 'Reader@', /Input 'roleAssignments' line 1 \('Reader@'\) names no scope/, 'no request'],
     ['a line without @', 'Reader', /Input 'roleAssignments' line 1 \('Reader'\) has no '@'/, 'no request'],
     ['a scope that is no ARM id', 'Reader@rg-shared/x', /line 1 .*has the scope 'rg-shared\/x', which is neither/, 'no request'],
-    ['a role that does not exist', 'Reader@resourceGroups/rg-identities\nWizard@resourceGroups/rg-identities', /Input 'roleAssignments' line 2 names 'Wizard', which is not a role/, 'no write'],
-    ['a resource group that does not exist', 'Reader@resourceGroups/rg-gone', /Input 'roleAssignments' line 1 names the resource group 'rg-gone', which does not exist/, 'no write'],
+    [
+      'a role that does not exist',
+      'Reader@resourceGroups/rg-identities\nWizard@resourceGroups/rg-identities',
+      /Input 'roleAssignments' line 2 names 'Wizard', which is not a role/,
+      'no write',
+    ],
+    [
+      'a resource group that does not exist',
+      'Reader@resourceGroups/rg-gone',
+      /Input 'roleAssignments' line 1 names the resource group 'rg-gone', which does not exist/,
+      'no write',
+    ],
   ];
   for (const [what, lines, message, before] of refusals) {
     it(`refuses ${what}, naming the line, before ${before === 'no request' ? 'any request' : 'any write'}`, async () => {
-      const run = await runTask(emulator, { ...inputs, roleAssignments: lines });
+      const run = await runInProcess(emulator, { ...inputs, roleAssignments: lines });
       assert.equal(run.result, 'Failed');
       assert.match(run.message ?? '', message);
       if (before === 'no request') assert.equal(emulator.requests.length, 0);

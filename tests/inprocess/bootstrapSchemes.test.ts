@@ -4,9 +4,10 @@
  * Workload identity federation and a client secret are covered in managedIdentity.test.ts.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator, type EmulatorOptions } from '../emulator';
-import { runTask, useConnection } from './harness';
-import { succeeded, failed } from './scenarios';
+import { type EmulatorOptions } from '../emulator';
+import { useConnection } from '../e2e/harness';
+import { succeeded, failed } from '../e2e/scenarios';
+import { Emulator, runInProcess } from './harness';
 
 const APP1_DEV = {
   bootstrapConnection: 'platform-bootstrap',
@@ -15,7 +16,7 @@ const APP1_DEV = {
   resourceGroup: 'rg-app1-dev',
 };
 
-describe('bootstrap connection schemes, end to end', function () {
+describe('bootstrap connection schemes, whole runs in process', function () {
   this.timeout(60_000);
   let emulator: Emulator | undefined;
   const start = async (options: EmulatorOptions): Promise<Emulator> => (emulator = await Emulator.start(options));
@@ -27,7 +28,7 @@ describe('bootstrap connection schemes, end to end', function () {
   describe('a service principal with a certificate (spnCertificate)', () => {
     it('signs in with a client assertion signed by the certificate, and provisions a usable connection', async () => {
       const emu = await start({ bootstrapScheme: 'ServicePrincipalCertificate' });
-      const run = await runTask(emu, APP1_DEV);
+      const run = await runInProcess(emu, APP1_DEV);
       succeeded(run);
       const tokenRequests = emu.requests.filter((r) => r.service === 'login' && r.method === 'POST');
       assert.ok(tokenRequests.length > 0 && tokenRequests.every((r) => r.status === 200 && r.callerId === emu.world.bootstrap.clientId));
@@ -36,13 +37,20 @@ describe('bootstrap connection schemes, end to end', function () {
 
     it('masks the private key line by line, and never prints it', async () => {
       const emu = await start({ bootstrapScheme: 'ServicePrincipalCertificate' });
-      const run = await runTask(emu, APP1_DEV, { variables: { 'System.Debug': 'true' } });
+      const run = await runInProcess(emu, APP1_DEV, { variables: { 'System.Debug': 'true' } });
       succeeded(run);
       const pem = emu.world.bootstrap.certificatePem ?? '';
-      const keyLines = pem.split('-----BEGIN PRIVATE KEY-----')[1].split('-----END')[0].split('\n').filter((line) => line.length >= 8);
+      const keyLines = pem
+        .split('-----BEGIN PRIVATE KEY-----')[1]
+        .split('-----END')[0]
+        .split('\n')
+        .filter((line) => line.length >= 8);
       assert.ok(keyLines.length > 10);
       for (const line of keyLines) assert.ok(run.secrets.includes(line), 'every line of the key body is registered with the agent');
-      const printed = (run.stdout + run.stderr).split('\n').filter((line) => !line.startsWith('##vso[task.setsecret]')).join('\n');
+      const printed = (run.stdout + run.stderr)
+        .split('\n')
+        .filter((line) => !line.startsWith('##vso[task.setsecret]'))
+        .join('\n');
       for (const line of keyLines) assert.ok(!printed.includes(line), 'no line of the key is printed');
     });
 
@@ -54,7 +62,7 @@ describe('bootstrap connection schemes, end to end', function () {
         const foreignPem = other.world.bootstrap.certificatePem ?? '';
         const auth = JSON.parse(emu.agentEnvironment()[`ENDPOINT_AUTH_${id}`]) as { parameters: Record<string, string>; scheme: string };
         auth.parameters.servicePrincipalCertificate = foreignPem;
-        const run = await runTask(emu, APP1_DEV, {
+        const run = await runInProcess(emu, APP1_DEV, {
           env: { [`ENDPOINT_AUTH_${id}`]: JSON.stringify(auth), [`ENDPOINT_AUTH_PARAMETER_${id}_SERVICEPRINCIPALCERTIFICATE`]: foreignPem },
         });
         failed(run, /AADSTS700027.*upload the certificate's public part/);
@@ -68,12 +76,15 @@ describe('bootstrap connection schemes, end to end', function () {
   describe("the agent machine's managed identity (ManagedServiceIdentity)", () => {
     it('signs in as the system-assigned identity through the instance metadata endpoint, never through Entra ID', async () => {
       const emu = await start({ bootstrapScheme: 'ManagedServiceIdentity' });
-      const run = await runTask(emu, APP1_DEV);
+      const run = await runInProcess(emu, APP1_DEV);
       succeeded(run);
       assert.equal(emu.world.bootstrap.objectId, emu.world.agentVm.systemAssigned.objectId);
       const metadata = emu.requests.filter((r) => r.service === 'imds');
       assert.ok(metadata.length > 0 && metadata.every((r) => r.status === 200 && r.callerId === emu.world.agentVm.systemAssigned.objectId));
-      assert.ok(metadata.every((r) => !/client_id=/.test(r.path)), 'no identity named: the system-assigned one');
+      assert.ok(
+        metadata.every((r) => !/client_id=/.test(r.path)),
+        'no identity named: the system-assigned one',
+      );
       assert.ok(!emu.requests.some((r) => r.service === 'login' && r.method === 'POST'), 'the task asked Entra ID for no token');
       const grant = emu.state().roleAssignments.find((a) => a.properties.principalId === run.outputs.principalId);
       assert.equal(grant?.properties.createdBy, emu.world.agentVm.systemAssigned.objectId, 'ARM saw the VM identity write the grant');
@@ -82,7 +93,7 @@ describe('bootstrap connection schemes, end to end', function () {
 
     it('signs in as the user-assigned identity the connection names in msiclientId', async () => {
       const emu = await start({ bootstrapScheme: 'ManagedServiceIdentity', agentVmIdentity: 'userAssigned' });
-      const run = await runTask(emu, APP1_DEV);
+      const run = await runInProcess(emu, APP1_DEV);
       succeeded(run);
       const { userAssigned } = emu.world.agentVm;
       const metadata = emu.requests.filter((r) => r.service === 'imds');
@@ -95,7 +106,7 @@ describe('bootstrap connection schemes, end to end', function () {
       const id = emu.world.bootstrap.connectionId;
       const unknown = '0f0f0f0f-0000-4000-8000-000000000000';
       const data = JSON.parse(emu.agentEnvironment()[`ENDPOINT_DATA_${id}`]) as Record<string, string>;
-      const run = await runTask(emu, APP1_DEV, {
+      const run = await runInProcess(emu, APP1_DEV, {
         env: { [`ENDPOINT_DATA_${id}`]: JSON.stringify({ ...data, msiclientId: unknown }), [`ENDPOINT_DATA_${id}_MSICLIENTID`]: unknown },
       });
       failed(run, new RegExp(`agent machine's managed identity.*Identity not found.*client id ${unknown}`));
@@ -106,13 +117,16 @@ describe('bootstrap connection schemes, end to end', function () {
   it('refuses a scheme it cannot sign in with, listing the supported ones', async () => {
     const emu = await start({});
     const id = emu.world.bootstrap.connectionId;
-    const run = await runTask(emu, APP1_DEV, {
+    const run = await runInProcess(emu, APP1_DEV, {
       env: {
         [`ENDPOINT_AUTH_${id}`]: JSON.stringify({ parameters: { tenantid: emu.world.tenantId }, scheme: 'PublishProfile' }),
         [`ENDPOINT_AUTH_SCHEME_${id}`]: 'PublishProfile',
       },
     });
-    failed(run, /Input 'bootstrapConnection' uses the authentication scheme 'PublishProfile'\. Supported schemes are: WorkloadIdentityFederation, ServicePrincipal, ManagedServiceIdentity\./);
+    failed(
+      run,
+      /Input 'bootstrapConnection' uses the authentication scheme 'PublishProfile'\. Supported schemes are: WorkloadIdentityFederation, ServicePrincipal, ManagedServiceIdentity\./,
+    );
     assert.equal(emu.requests.length, 0, 'refused before any request');
   });
 });

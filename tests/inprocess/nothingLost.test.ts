@@ -4,10 +4,10 @@
  * resources comes out of every run exactly as it went in.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator } from '../emulator';
-import { addFederatedCredential, assignRole, BUILT_IN, createConnection, createIdentity, identityPath } from './admin';
-import { useConnection } from './harness';
-import { assertNothingDeleted, MANAGED_IDENTITY, run, succeeded } from './scenarios';
+import { addFederatedCredential, assignRole, BUILT_IN, createConnection, createIdentity, identityPath } from '../e2e/admin';
+import { useConnection } from '../e2e/harness';
+import { assertNothingDeleted, MANAGED_IDENTITY, run, succeeded } from '../e2e/scenarios';
+import { Emulator } from './harness';
 
 const inputs = MANAGED_IDENTITY.inputs;
 const GITHUB = { issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:contoso/app1:environment:dev' };
@@ -25,7 +25,8 @@ describe('nothing lost', function () {
   });
 
   const identityOf = (name: string) => emulator.state().identities.find((i) => i.name === name)!;
-  const credentialsOf = (name: string) => emulator.state().federatedCredentials.filter((c) => c.id.toLowerCase().startsWith(`${identityOf(name).id.toLowerCase()}/`));
+  const credentialsOf = (name: string) =>
+    emulator.state().federatedCredentials.filter((c) => c.id.toLowerCase().startsWith(`${identityOf(name).id.toLowerCase()}/`));
   const grantsOf = (principalId: string) => emulator.state().roleAssignments.filter((a) => a.properties.principalId === principalId);
 
   it("keeps a credential and a role assignment someone added to the connection's identity, through a re-run and an update", async () => {
@@ -53,7 +54,11 @@ describe('nothing lost', function () {
     succeeded(rescoped);
     const after = grantsOf(identity.properties.principalId);
     assert.equal(after.length, 2, 'the old grant and the new one');
-    assert.deepEqual(after.filter((a) => before.some((b) => b.id === a.id)), before, 'the old grant is untouched');
+    assert.deepEqual(
+      after.filter((a) => before.some((b) => b.id === a.id)),
+      before,
+      'the old grant is untouched',
+    );
     assert.ok(after.some((a) => a.properties.scope.toLowerCase() === `/subscriptions/${emulator.world.subscriptionId}`.toLowerCase()));
     const connection = emulator.state().serviceConnections.find((c) => c.name === 'app1-dev')!;
     assert.equal(connection.authorization.parameters.scope, undefined, 'the connection now targets the subscription');
@@ -70,7 +75,10 @@ describe('nothing lost', function () {
     assert.deepEqual(identityOf('id-team-app1'), before.identity, 'the identity, its tags included, is unchanged');
     const credentials = credentialsOf('id-team-app1');
     assert.equal(credentials.length, 2, 'its credential and ours');
-    assert.ok(before.credentials.every((c) => credentials.some((d) => JSON.stringify(d) === JSON.stringify(c))), 'its credential is unchanged');
+    assert.ok(
+      before.credentials.every((c) => credentials.some((d) => JSON.stringify(d) === JSON.stringify(c))),
+      'its credential is unchanged',
+    );
     assert.equal(outcome.outputs.clientId, before.identity.properties.clientId);
   });
 
@@ -93,7 +101,10 @@ describe('nothing lost', function () {
 
     succeeded(await run(emulator, { ...inputs, identityName: 'id-shared' }));
     succeeded(await run(emulator, { ...inputs, identityName: 'id-shared', connectionDescription: 'changed' }));
-    assert.deepEqual(emulator.state().serviceConnections.find((c) => c.id === legacy.id), before);
+    assert.deepEqual(
+      emulator.state().serviceConnections.find((c) => c.id === legacy.id),
+      before,
+    );
   });
 
   it('refuses an identity that serves another connection, and leaves it, its credentials and grants as they are', async () => {

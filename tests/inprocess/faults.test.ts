@@ -5,10 +5,21 @@
  * fault outlasts its bound, fails with one line that says what it waited for and how long.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator, type FaultRule, type RequestLogEntry } from '../emulator';
+import { type FaultRule, type RequestLogEntry } from '../emulator';
 import { dropped, failedAfterApply, slow, throttled, unavailable } from '../emulator/faults';
-import { useConnection, type TaskRun } from './harness';
-import { assertConverged, canonicalState, cleanRun, failed, IDENTITY_SCENARIOS, type IdentityScenario, run, succeeded, type WritePoint } from './scenarios';
+import { useConnection } from '../e2e/harness';
+import {
+  assertConverged,
+  canonicalState,
+  cleanRun,
+  failed,
+  IDENTITY_SCENARIOS,
+  type IdentityScenario,
+  run,
+  succeeded,
+  type WritePoint,
+} from '../e2e/scenarios';
+import { Emulator } from './harness';
 
 const TOKEN = /\/oauth2\/v2\.0\/token(\?|$)/;
 const OIDC = /\/oidctoken\?/;
@@ -100,7 +111,8 @@ const CASES: Array<FaultCase | ((scenario: IdentityScenario) => FaultCase[])> = 
         body: {
           error: {
             code: 'ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity',
-            message: 'Too many Federated Identity Credentials are written concurrently for the managed identity. Concurrent Federated Identity Credentials writes under the same managed identity are not supported.',
+            message:
+              'Too many Federated Identity Credentials are written concurrently for the managed identity. Concurrent Federated Identity Credentials writes under the same managed identity are not supported.',
           },
         },
       },
@@ -125,7 +137,8 @@ const CASES: Array<FaultCase | ((scenario: IdentityScenario) => FaultCase[])> = 
     only: 'appRegistration',
     faults: () => [],
     setup: (emulator) => emulator.setGraphReplicationMs(5000),
-    check: (emulator) => assert.ok(emulator.requests.some((r) => r.service === 'graph' && r.method === 'PATCH' && /servicePrincipals/i.test(r.path) && r.status === 400)),
+    check: (emulator) =>
+      assert.ok(emulator.requests.some((r) => r.service === 'graph' && r.method === 'PATCH' && /servicePrincipals/i.test(r.path) && r.status === 400)),
   },
   {
     title: '503 twice on Microsoft Graph reads, and a dropped connection on the application read',
@@ -141,34 +154,6 @@ function firstWrites(scenario: IdentityScenario): WritePoint[] {
 
 describe('faults', function () {
   this.timeout(180_000);
-
-  // The 60 s replication runs mostly wait: they start with this file's tests and run beside the other
-  // fault cases (mocha runs one test at a time), and the last test collects them. This keeps the suite's
-  // wall time down without shortening the delays.
-  type Replicated = { scenario: IdentityScenario; emulator: Emulator; outcome: TaskRun };
-  let slowReplication: Promise<Replicated[]> | undefined;
-  const replicating: Emulator[] = [];
-  before(() => {
-    slowReplication = Promise.all(
-      IDENTITY_SCENARIOS.map(async (scenario): Promise<Replicated> => {
-        const emulator = await Emulator.start();
-        replicating.push(emulator);
-        // 60 s of the delay each identity type meets first: ARM's PrincipalNotFound for a new managed
-        // identity, Microsoft Graph's for a new application (its service principal then replicates to ARM
-        // in the emulator's default 3 s, PrincipalNotFound despite principalType).
-        emulator.setPrincipalTypeSkipsReplication(false);
-        if (scenario.identityType === 'appRegistration') emulator.setGraphReplicationMs(60_000);
-        else emulator.setPrincipalReplicationMs(60_000);
-        return { scenario, emulator, outcome: await run(emulator, scenario.inputs) };
-      }),
-    );
-    // Reported by the test that awaits it.
-    slowReplication.catch(() => undefined);
-  });
-  after(async () => {
-    await slowReplication?.catch(() => undefined);
-    await Promise.all(replicating.map((emulator) => emulator.stop()));
-  });
 
   for (const scenario of IDENTITY_SCENARIOS) {
     describe(`a ${scenario.identityType} run under faults`, function () {
@@ -190,7 +175,11 @@ describe('faults', function () {
             for (const rule of fault.faults(scenario)) emulator.faults.add(rule);
             const outcome = await run(emulator, scenario.inputs);
             succeeded(outcome);
-            assert.deepEqual(emulator.faults.pending().filter((rule) => rule.times !== Infinity), [], 'every fault happened');
+            assert.deepEqual(
+              emulator.faults.pending().filter((rule) => rule.times !== Infinity),
+              [],
+              'every fault happened',
+            );
             assert.deepEqual(canonicalState(emulator), reference, 'no duplicate and nothing missing');
             assertConverged(emulator, scenario);
             fault.check?.(emulator);
@@ -213,7 +202,10 @@ describe('faults', function () {
         it('when Azure DevOps asks to wait longer than the bound allows (Retry-After: 120)', async () => {
           emulator.faults.add(throttled('devops', 120, { method: 'GET', path: /\/_apis\/projects\//, times: Infinity }));
           const outcome = await run(emulator, scenario.inputs);
-          failed(outcome, /^Could not read the project 'platform': gave up after waiting 0 s for Azure DevOps \(the service asked to wait 120 s more, beyond this task's 30 s bound\): TF400733.*\(HTTP 429, RequestBlockedException.*run fewer pipelines/);
+          failed(
+            outcome,
+            /^Could not read the project 'platform': gave up after waiting 0 s for Azure DevOps \(the service asked to wait 120 s more, beyond this task's 30 s bound\): TF400733.*\(HTTP 429, RequestBlockedException.*run fewer pipelines/,
+          );
           assert.deepEqual(emulator.writes(), [], 'nothing was written');
         });
 
@@ -228,7 +220,10 @@ describe('faults', function () {
           it('when Microsoft Graph does not show the new application within replicationWaitSeconds', async () => {
             emulator.setGraphReplicationMs(60_000);
             const outcome = await run(emulator, { ...scenario.inputs, replicationWaitSeconds: '3' });
-            failed(outcome, /gave up after waiting 3 s for the application [0-9a-f-]+ to replicate in Microsoft Graph: .*does not reference a valid application object.*\(HTTP 400.*replicat/);
+            failed(
+              outcome,
+              /gave up after waiting 3 s for the application [0-9a-f-]+ to replicate in Microsoft Graph: .*does not reference a valid application object.*\(HTTP 400.*replicat/,
+            );
             assert.ok(outcome.durationMs < 15_000, 'the bound holds');
           });
         }
@@ -237,7 +232,10 @@ describe('faults', function () {
           emulator.setPrincipalReplicationMs(60_000);
           emulator.setPrincipalTypeSkipsReplication(false);
           const outcome = await run(emulator, { ...scenario.inputs, replicationWaitSeconds: '3' });
-          failed(outcome, /gave up after waiting 3 s for the identity [0-9a-f-]+ to replicate to Azure Resource Manager: .*PrincipalNotFound.*replicationWaitSeconds/);
+          failed(
+            outcome,
+            /gave up after waiting 3 s for the identity [0-9a-f-]+ to replicate to Azure Resource Manager: .*PrincipalNotFound.*replicationWaitSeconds/,
+          );
           assert.ok(outcome.durationMs < 15_000, 'the bound holds');
         });
       });
@@ -245,12 +243,27 @@ describe('faults', function () {
   }
 
   describe('replication delays of up to 60 s', () => {
-    it('are ridden out by every identity type, each run ending as a clean one', async () => {
-      for (const { scenario, emulator, outcome } of await slowReplication!) {
-        succeeded(outcome);
-        assertConverged(emulator, scenario);
-        assert.ok(outcome.durationMs >= 55_000, `the ${scenario.identityType} run waited for replication (${Math.round(outcome.durationMs / 1000)} s)`);
-      }
-    });
+    for (const scenario of IDENTITY_SCENARIOS) {
+      it(`are ridden out by a ${scenario.identityType} run, ending as a clean one`, async () => {
+        const emulator = await Emulator.start();
+        try {
+          // 60 s of the delay each identity type meets first: ARM's PrincipalNotFound for a new managed
+          // identity, Microsoft Graph's for a new application (its service principal then replicates to ARM
+          // in the emulator's default 3 s, PrincipalNotFound despite principalType).
+          emulator.setPrincipalTypeSkipsReplication(false);
+          if (scenario.identityType === 'appRegistration') emulator.setGraphReplicationMs(60_000);
+          else emulator.setPrincipalReplicationMs(60_000);
+          const outcome = await run(emulator, scenario.inputs);
+          succeeded(outcome);
+          assertConverged(emulator, scenario);
+          assert.ok(
+            outcome.durationMs >= 55_000,
+            `the ${scenario.identityType} run waited for replication (${Math.round(outcome.durationMs / 1000)} s of virtual time)`,
+          );
+        } finally {
+          await emulator.stop();
+        }
+      });
+    }
   });
 });

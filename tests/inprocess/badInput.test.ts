@@ -1,0 +1,290 @@
+/**
+ * Bad input: each request below is wrong in one way, by its inputs, the agent's environment or the world
+ * it names, or lacks a permission. Each run fails before its first write (the emulator's write log holds
+ * nothing new) with one line that names the input or the missing permission and says what would fix it.
+ */
+import { strict as assert } from 'node:assert';
+import { type EmulatorOptions } from '../emulator';
+import { failed, MANAGED_IDENTITY, run, succeeded } from '../e2e/scenarios';
+import { Emulator } from './harness';
+
+interface BadInput {
+  title: string;
+  /** Inputs over the standard request (MANAGED_IDENTITY.inputs). */
+  inputs?: (emulator: Emulator) => Record<string, string>;
+  /** Environment of the task process over the agent's, for what the agent hands over wrongly. */
+  env?: (emulator: Emulator) => Record<string, string>;
+  /** A world of its own. */
+  options?: EmulatorOptions;
+  /** Arranges the world first (its writes are not the failing run's). */
+  setup?: (emulator: Emulator) => Promise<void>;
+  message: RegExp;
+}
+
+const fixed = (inputs: Record<string, string>) => () => inputs;
+const endpoint = (emulator: Emulator) => emulator.world.bootstrap.connectionId;
+
+const CASES: BadInput[] = [
+  // ---- names, by Azure's and Azure DevOps' rules ----------------------------------------------------
+  { title: 'an empty connection name', inputs: fixed({ connectionName: '' }), message: /^Input 'connectionName' is required\.$/ },
+  {
+    title: 'a connection name with a control character',
+    inputs: fixed({ connectionName: 'app1\u0007dev' }),
+    message: /^Input 'connectionName' must be at most 256 printable characters/,
+  },
+  { title: 'a connection name of 257 characters', inputs: fixed({ connectionName: 'c'.repeat(257) }), message: /^Input 'connectionName' must be at most 256/ },
+  {
+    title: 'an identity name of two characters',
+    inputs: fixed({ identityName: 'ab' }),
+    message: /^Input 'identityName' 'ab' is not a valid managed identity name: use 3-128 letters, digits, hyphens and underscores/,
+  },
+  {
+    title: 'an identity name starting with a hyphen',
+    inputs: fixed({ identityName: '-app1' }),
+    message: /^Input 'identityName' '-app1' is not a valid managed identity name.*starting with a letter or digit/,
+  },
+  { title: 'an identity name with a period', inputs: fixed({ identityName: 'id.app1' }), message: /^Input 'identityName' 'id\.app1' is not a valid/ },
+  { title: 'an identity name of 129 characters', inputs: fixed({ identityName: 'i'.repeat(129) }), message: /^Input 'identityName' 'i+' is not a valid/ },
+  { title: 'an empty identity resource group', inputs: fixed({ identityResourceGroup: '' }), message: /^Input 'identityResourceGroup' is required\.$/ },
+  {
+    title: 'a resource group name ending in a period',
+    inputs: fixed({ resourceGroup: 'rg-app1.' }),
+    message: /^Input 'resourceGroup' 'rg-app1\.' is not a valid resource group name: use 1-90 .*not ending in a period/,
+  },
+  {
+    title: 'a resource group name with a slash',
+    inputs: fixed({ identityResourceGroup: 'rg/identities' }),
+    message: /^Input 'identityResourceGroup' 'rg\/identities' is not a valid resource group name/,
+  },
+  {
+    title: 'a resource group name of 91 characters',
+    inputs: fixed({ resourceGroup: 'r'.repeat(91) }),
+    message: /^Input 'resourceGroup' 'r+' is not a valid resource group name: use 1-90/,
+  },
+  {
+    title: 'a subscription id that is not a GUID',
+    inputs: fixed({ subscriptionId: 'not-a-guid' }),
+    message: /^Input 'subscriptionId' 'not-a-guid' is not a subscription id; use its GUID/,
+  },
+  {
+    title: 'a subscription id in braces',
+    inputs: fixed({ subscriptionId: '{6a3bd2a6-0b65-4b8b-9f0e-7a3b1d3f8c11}' }),
+    message: /^Input 'subscriptionId' .* is not a subscription id; use its GUID/,
+  },
+  {
+    title: 'a region name with a slash',
+    inputs: fixed({ identityLocation: 'west/europe' }),
+    message: /^Input 'identityLocation' 'west\/europe' is not an Azure location name, e\.g\. westeurope/,
+  },
+  {
+    title: 'an organization URL that is not a URL',
+    inputs: fixed({ organizationUrl: 'contoso' }),
+    message: /^Input 'organizationUrl' 'contoso' is not a URL; use https:\/\/dev\.azure\.com\/<organization>\//,
+  },
+  {
+    title: 'an organization URL over plain http',
+    inputs: fixed({ organizationUrl: 'http://dev.azure.com/contoso/' }),
+    message: /^Input 'organizationUrl' .* is not an https organization URL/,
+  },
+  {
+    title: 'an organization URL with a query string',
+    inputs: fixed({ organizationUrl: 'https://dev.azure.com/contoso/?view=1' }),
+    message: /^Input 'organizationUrl' .* is not an https organization URL/,
+  },
+
+  // ---- pick lists and options -------------------------------------------------------------------------
+  {
+    title: 'an unknown identity type',
+    inputs: fixed({ identityType: 'servicePrincipal' }),
+    message: /^Input 'identityType' has the unsupported value 'servicePrincipal'\. Supported values are: .*managedIdentity/,
+  },
+  {
+    title: 'an unknown existingConnection value',
+    inputs: fixed({ existingConnection: 'replace' }),
+    message: /^Input 'existingConnection' has the unsupported value 'replace'\. Supported values are: reuse, fail\.$/,
+  },
+  {
+    title: 'a dryRun that is neither true nor false',
+    inputs: fixed({ dryRun: 'yes' }),
+    message: /^Input 'dryRun' has the value 'yes'\. Supported values are: true, false\.$/,
+  },
+  {
+    title: 'a replication wait of zero seconds',
+    inputs: fixed({ replicationWaitSeconds: '0' }),
+    message: /^Input 'replicationWaitSeconds' has the value '0'; use a whole number of seconds from 1 to 3600/,
+  },
+  { title: 'a replication wait with a unit', inputs: fixed({ replicationWaitSeconds: '2m' }), message: /^Input 'replicationWaitSeconds' has the value '2m'/ },
+
+  // ---- what the agent hands over ------------------------------------------------------------------------
+  {
+    title: 'no bootstrap connection',
+    inputs: fixed({ bootstrapConnection: '' }),
+    message: /^Input 'bootstrapConnection' is required: name an Azure Resource Manager service connection\.$/,
+  },
+  {
+    title: 'a bootstrap connection with an unsupported scheme',
+    env: (emulator) => ({
+      [`ENDPOINT_AUTH_${endpoint(emulator)}`]: JSON.stringify({
+        scheme: 'UsernamePassword',
+        parameters: { tenantid: emulator.world.tenantId, serviceprincipalid: emulator.world.bootstrap.clientId },
+      }),
+      [`ENDPOINT_AUTH_SCHEME_${endpoint(emulator)}`]: 'UsernamePassword',
+    }),
+    message: /^Input 'bootstrapConnection' uses the authentication scheme 'UsernamePassword'\. Supported schemes are: .*WorkloadIdentityFederation/,
+  },
+  {
+    title: 'a bootstrap connection without a service principal id',
+    env: (emulator) => ({
+      [`ENDPOINT_AUTH_${endpoint(emulator)}`]: JSON.stringify({ scheme: 'WorkloadIdentityFederation', parameters: { tenantid: emulator.world.tenantId } }),
+    }),
+    message: /^Input 'bootstrapConnection' has no tenant id or service principal id/,
+  },
+  {
+    title: 'a bootstrap connection whose Entra authority is plain http',
+    env: (emulator) => ({ [`ENDPOINT_DATA_${endpoint(emulator)}_ACTIVEDIRECTORYAUTHORITY`]: 'http://login.example/' }),
+    message: /^Input 'bootstrapConnection' has the authority 'http:\/\/login\.example\/'; Entra ID is only reached over https/,
+  },
+  {
+    title: 'a job without an access token',
+    env: () => ({
+      ENDPOINT_AUTH_SYSTEMVSSCONNECTION: JSON.stringify({ scheme: 'OAuth', parameters: {} }),
+      ENDPOINT_AUTH_PARAMETER_SYSTEMVSSCONNECTION_ACCESSTOKEN: '',
+    }),
+    message: /^Input 'organizationUrl' cannot be reached: the job has no access token.*Allow scripts to access the OAuth token/,
+  },
+  {
+    title: 'a job without an OIDC request URI',
+    env: () => ({ SYSTEM_OIDCREQUESTURI: '' }),
+    message: /^Input 'bootstrapConnection' uses workload identity federation, but the job has no System\.OidcRequestUri/,
+  },
+
+  // ---- a world that does not hold what the request names --------------------------------------------
+  {
+    title: 'a subscription the bootstrap identity cannot see',
+    inputs: fixed({ subscriptionId: '6a3bd2a6-0b65-4b8b-9f0e-7a3b1d3f8c11' }),
+    message: /^Input 'subscriptionId' names a subscription the bootstrap connection's identity cannot see/,
+  },
+  {
+    title: 'a missing identity resource group',
+    inputs: fixed({ identityResourceGroup: 'rg-missing' }),
+    message: /^Input 'identityResourceGroup' names the resource group 'rg-missing', which does not exist in subscription .*; create it first/,
+  },
+  {
+    title: 'a missing role scope resource group',
+    inputs: fixed({ resourceGroup: 'rg-nope' }),
+    message: /^Input 'resourceGroup' names the resource group 'rg-nope', which does not exist/,
+  },
+  {
+    title: 'an unknown role name',
+    inputs: fixed({ roleDefinitionName: 'Superhero' }),
+    message: /^Input 'roleDefinitionName' names 'Superhero', which is not a role that can be assigned at .*; use a role name such as Contributor/,
+  },
+  {
+    title: 'an unknown role GUID',
+    inputs: fixed({ roleDefinitionName: '00000000-0000-0000-0000-00000000abcd' }),
+    message: /^Input 'roleDefinitionName' names '00000000-0000-0000-0000-00000000abcd', which is not a role/,
+  },
+  {
+    title: 'a region without user-assigned identities',
+    inputs: fixed({ identityLocation: 'atlantis' }),
+    message: /^Input 'identityLocation' 'atlantis' is not a region where subscription .* offers user-assigned managed identities; use one of westeurope/,
+  },
+  {
+    title: 'an unknown project name',
+    inputs: fixed({ project: 'no-such-project' }),
+    message: /^Input 'project' names 'no-such-project', which does not exist in the organization or is not visible/,
+  },
+  { title: 'an unknown project id', inputs: fixed({ project: '9d2b7c1e-4f6a-4b8e-a1c3-5e7f9b0d2c4a' }), message: /^Input 'project' names '9d2b7c1e-/ },
+  {
+    title: 'an organization that does not exist',
+    inputs: (emulator) => ({ organizationUrl: `${emulator.urls.devops}fabrikam/` }),
+    message:
+      /^Input 'organizationUrl' 'https:\/\/127\.0\.0\.1:\d+\/fabrikam\/' is not an Azure DevOps organization this job can reach; use this pipeline's organization/,
+  },
+
+  // ---- names held by what belongs to someone else ---------------------------------------------------
+  {
+    title: 'a connection name held by a connection of another identity',
+    inputs: fixed({ connectionName: 'platform-bootstrap' }),
+    message:
+      /^Could not reuse the service connection 'platform-bootstrap': the service connection 'platform-bootstrap' in project 'platform' uses WorkloadIdentityFederation with client id '[0-9a-f-]+', not the identity this task provisions\. Pick another connectionName/,
+  },
+  {
+    title: "a connection name that exists, with existingConnection 'fail'",
+    inputs: fixed({ connectionName: 'platform-bootstrap', existingConnection: 'fail' }),
+    message: /a service connection named 'platform-bootstrap' already exists in project 'platform'\. Set existingConnection to 'reuse'/,
+  },
+  {
+    title: 'an identity name held by an identity of another connection',
+    setup: async (emulator) => succeeded(await run(emulator, { ...MANAGED_IDENTITY.inputs, connectionName: 'app1-test', identityName: 'id-shared' })),
+    inputs: fixed({ identityName: 'id-shared' }),
+    message:
+      /^Could not use the managed identity 'id-shared': the managed identity 'id-shared' in 'rg-identities' belongs to the connection 'contoso\/[0-9a-f-]+\/app1-test'\. Choose another identityName/,
+  },
+
+  // ---- permissions the preflight finds missing --------------------------------------------------------
+  {
+    title: 'a bootstrap identity that may not assign roles (Contributor only)',
+    options: { bootstrapRoles: ['Contributor'] },
+    message:
+      /^Permission check failed before any write: the bootstrap connection's identity lacks Microsoft\.Authorization\/roleAssignments\/write at \/subscriptions\/.*\/resourceGroups\/rg-app1-dev \(assign it Role Based Access Control Administrator, User Access Administrator or Owner on that scope\)\. Nothing was written/,
+  },
+  {
+    title: 'a bootstrap identity that may not create identities (Role Based Access Control Administrator only)',
+    options: { bootstrapRoles: ['Role Based Access Control Administrator'] },
+    message:
+      /^Permission check failed before any write: the bootstrap connection's identity lacks Microsoft\.ManagedIdentity\/userAssignedIdentities\/write at .*\/rg-identities \(assign it Managed Identity Contributor or Contributor on resource group 'rg-identities'\); .*federatedIdentityCredentials\/write/,
+  },
+  {
+    title: 'a bootstrap identity that may only read (Reader)',
+    options: { bootstrapRoles: ['Reader'] },
+    message: /^Permission check failed before any write: .*userAssignedIdentities\/write.*; .*roleAssignments\/write/,
+  },
+  {
+    title: 'a pipeline identity that may use but not create service connections (User role)',
+    options: { buildServiceRole: 'User' },
+    message:
+      /^Permission check failed before any write: the pipeline's build service identity lacks the Creator role on service connections in project 'platform' \(add it as Creator/,
+  },
+  {
+    title: 'a pipeline identity that must update a connection it is not Administrator of',
+    setup: async (emulator) => {
+      const first = await run(emulator, MANAGED_IDENTITY.inputs);
+      succeeded(first);
+      emulator.setConnectionCreator(first.outputs.serviceConnectionId, 'platformAdmin');
+    },
+    inputs: fixed({ connectionDescription: 'App 1, development' }),
+    message:
+      /^Permission check failed before any write: the pipeline's build service identity lacks the Administrator role on the service connection 'app1-dev', which this run must update/,
+  },
+];
+
+describe('a bad request fails before any write, in one line that names the input or permission and the fix', function () {
+  this.timeout(60_000);
+  let shared: Emulator;
+
+  before(async () => {
+    shared = await Emulator.start();
+  });
+  after(async () => {
+    await shared.stop();
+  });
+
+  it(`covers at least 30 cases (${CASES.length})`, () => assert.ok(CASES.length >= 30));
+
+  for (const bad of CASES) {
+    it(bad.title, async () => {
+      const own = bad.options || bad.setup ? await Emulator.start(bad.options) : undefined;
+      const emulator = own ?? shared;
+      try {
+        await bad.setup?.(emulator);
+        const writesBefore = emulator.writes().length;
+        const outcome = await run(emulator, { ...MANAGED_IDENTITY.inputs, ...(bad.inputs?.(emulator) ?? {}) }, { env: bad.env?.(emulator) });
+        failed(outcome, bad.message);
+        assert.equal(emulator.writes().length, writesBefore, 'the run wrote nothing');
+      } finally {
+        await own?.stop();
+      }
+    });
+  }
+});

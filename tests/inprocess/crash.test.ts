@@ -1,0 +1,101 @@
+/**
+ * Crash at every step: a run is cut at each of its writes in turn, then run again unchanged. Whatever the
+ * cut, the re-run succeeds and leaves exactly the state one clean run leaves: the same identities,
+ * credentials, role assignments and connections, each once.
+ */
+import { strict as assert } from 'node:assert';
+import { type FaultRule } from '../emulator';
+import { answerLost, crashAfterApply, refused } from '../emulator/faults';
+import type { TaskRun } from '../e2e/harness';
+import { useConnection } from '../e2e/harness';
+import { assertConverged, canonicalState, cleanRun, failed, IDENTITY_SCENARIOS, run, succeeded, type WritePoint } from '../e2e/scenarios';
+import { Emulator } from './harness';
+
+interface Cut {
+  title: string;
+  /** The fault at the cut point; `kill` ends the task process (a crash). */
+  rule(point: WritePoint, kill: () => void): FaultRule;
+  /** What the cut run must have done. */
+  check(run: TaskRun): void;
+}
+
+const CUTS: Cut[] = [
+  {
+    title: 'a write refused (nothing applied, the run fails)',
+    rule: (point) => refused(point.service, { method: point.method, path: point.path, writesOnly: true }),
+    check: (cut) => failed(cut, /\(HTTP 403/),
+  },
+  {
+    title: 'a crash right after the service applied the write',
+    // In process, a crash is the run abandoned where it stands: the service applies the write, the answer
+    // never leaves, and nothing of that run is served again (FaultRule.crash).
+    rule: (point, kill) => ({ ...crashAfterApply(point.service, { method: point.method, path: point.path, writesOnly: true }), onFire: kill }),
+    check: (cut) => assert.ok(cut.killed, 'the run was killed at the cut'),
+  },
+  {
+    title: 'a write applied whose answer was lost (the run carries on)',
+    rule: (point) => answerLost(point.service, { method: point.method, path: point.path, writesOnly: true }),
+    check: (cut) => succeeded(cut),
+  },
+];
+
+for (const scenario of IDENTITY_SCENARIOS) {
+  describe(`a ${scenario.identityType} run cut at each of its writes, then run again unchanged`, function () {
+    this.timeout(60_000);
+    let reference: Record<string, string[]>;
+
+    before(async () => {
+      const clean = await cleanRun(scenario);
+      const { writes } = clean;
+      assert.equal(
+        writes.length,
+        scenario.writes.length,
+        `a clean run writes ${scenario.writes.length} times: ${writes.map((w) => `${w.method} ${w.path}`).join(', ')}`,
+      );
+      for (const point of scenario.writes) {
+        assert.equal(
+          writes.filter((w) => w.service === point.service && w.method === point.method && point.path.test(w.path)).length,
+          1,
+          `one write of ${point.what}`,
+        );
+      }
+      reference = clean.state;
+    });
+
+    for (const point of scenario.writes) {
+      for (const cut of CUTS) {
+        it(`${cut.title} at ${point.what}: the re-run ends as one clean run`, async () => {
+          const emulator = await Emulator.start();
+          try {
+            const crash = new AbortController();
+            emulator.faults.add(cut.rule(point, () => crash.abort()));
+            const first = await run(emulator, scenario.inputs, { signal: crash.signal });
+            cut.check(first);
+            assert.ok(
+              emulator.writes().some((w) => w.service === point.service && w.method === point.method && point.path.test(w.path)),
+              `the run reached the cut at ${point.what}`,
+            );
+            assert.deepEqual(emulator.faults.pending(), [], 'the cut happened');
+            emulator.faults.clear();
+
+            const again = await run(emulator, scenario.inputs);
+            succeeded(again);
+            assert.deepEqual(canonicalState(emulator), reference, 'the same state as one clean run');
+            assertConverged(emulator, scenario);
+            const used = await useConnection(emulator, again.outputs.serviceConnectionId);
+            assert.equal(used.status, 200, `the connection works: ${JSON.stringify(used.body)}`);
+            if (first.killed) {
+              // The abandoned run stays dead: nothing of it reaches the services after the re-run either.
+              const served = emulator.requests.length;
+              await new Promise((resolve) => setTimeout(resolve, 30));
+              assert.equal(emulator.requests.length, served, 'no request after the re-run ended');
+              assert.deepEqual(canonicalState(emulator), reference, 'still the state of one clean run');
+            }
+          } finally {
+            await emulator.stop();
+          }
+        });
+      }
+    }
+  });
+}
