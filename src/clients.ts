@@ -15,8 +15,10 @@ import type { ManagedIdentityCredential } from '@azure/identity';
 import type { ManagedServiceIdentityClient } from '@azure/arm-msi';
 import type { AuthorizationManagementClient } from '@azure/arm-authorization';
 import type { Client as GraphClient } from '@microsoft/microsoft-graph-client';
-import type { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
-import type { CoreApi } from 'azure-devops-node-api/CoreApi';
+import { CoreApi } from 'azure-devops-node-api/CoreApi';
+import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
+import { PersonalAccessTokenCredentialHandler } from 'azure-devops-node-api/handlers/personalaccesstoken';
+import { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
 import { graphHost, graphScope, scopeFor } from './cloud';
 import { VERSION } from './version';
 import type { Clock } from './clock';
@@ -123,17 +125,10 @@ export function createClients(request: ProvisioningRequest, register: (secret: s
 /**
  * azure-devops-node-api's clients for the two areas the task uses. Built directly rather than through
  * WebApi: WebApi loads every API module of the package and asks for ResourceAreas, which for these two
- * areas resolves to the organization URL anyway. Loaded with import() so that the first request (the
- * pipeline's OIDC token) does not wait for this package either.
+ * areas resolves to the organization URL anyway.
  */
 async function devopsApiClients(organizationUrl: string, token: () => Promise<DevOpsToken>, network: AgentNetwork): Promise<DevOpsClients> {
-  const [{ ServiceEndpointApi }, { CoreApi }, { BearerCredentialHandler }, { PersonalAccessTokenCredentialHandler }, credential] = await Promise.all([
-    import('azure-devops-node-api/ServiceEndpointApi'),
-    import('azure-devops-node-api/CoreApi'),
-    import('azure-devops-node-api/handlers/bearertoken'),
-    import('azure-devops-node-api/handlers/personalaccesstoken'),
-    token(),
-  ]);
+  const credential = await token();
   // The handler is chosen from what the token is: WebApi would guess from its length (docs/wire.md).
   const handler =
     credential.kind === 'personalAccessToken' ? new PersonalAccessTokenCredentialHandler(credential.token) : new BearerCredentialHandler(credential.token);
@@ -146,30 +141,34 @@ async function devopsApiClients(organizationUrl: string, token: () => Promise<De
   };
 }
 
+let sdk: Promise<typeof import('./sdk/azure')> | undefined;
+
+/**
+ * The client libraries (src/sdk/azure.ts, a file of its own in the bundle), loaded once. Loading is
+ * synchronous work of tens of milliseconds: it starts after one turn of the event loop, so that the
+ * requests already under way (the pipeline's OIDC token, the first reads) are sent first and their round
+ * trips overlap it.
+ */
+function loadSdk(): Promise<typeof import('./sdk/azure')> {
+  return (sdk ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => import('./sdk/azure')));
+}
+
 interface LoadedAzure {
   credential: TokenCredential;
   clients: AzureClients;
 }
 
-/**
- * Loads @azure/identity and the ARM SDKs and builds the bootstrap credential and the ARM clients. It first
- * lets the requests already started leave (a macrotask turn): the synchronous loading would otherwise hold
- * them back, while after it their round trips overlap it.
- */
+/** Builds the bootstrap credential and the ARM clients, once the client libraries are loaded. */
 async function loadAzure(
   request: ProvisioningRequest,
   network: AgentNetwork,
   register: (secret: string) => void,
   assertion: OidcAssertion | undefined,
 ): Promise<LoadedAzure> {
-  const [identity, { ManagedServiceIdentityClient }, { AuthorizationManagementClient }, { ServiceClient }] = await Promise.all([
-    import('@azure/identity'),
-    import('@azure/arm-msi'),
-    import('@azure/arm-authorization'),
-    import('@azure/core-client'),
-  ]);
+  const sdk = await loadSdk();
+  const { ManagedServiceIdentityClient, AuthorizationManagementClient, ServiceClient } = sdk;
   const { cloud } = request.bootstrap;
-  const credential = new SharedCredential(bootstrapCredential(identity, request, network, assertion), register);
+  const credential = new SharedCredential(bootstrapCredential(sdk, request, network, assertion), register);
   const arm = {
     endpoint: cloud.resourceManagerUrl,
     // The SDKs default to `<endpoint>/.default`, which is wrong for any host whose audience differs (docs/wire.md).
@@ -207,7 +206,7 @@ async function graphClient(request: ProvisioningRequest, credential: TokenCreden
       .getToken(scope)
       .catch((error: unknown) => Promise.reject(toTaskError('entra', 'get a Microsoft Graph token for the bootstrap connection', error)));
   // Loaded here, not at the top: only the app-registration path pays for the Graph client's code.
-  const [{ Client, MiddlewareFactory, RetryHandler }] = await Promise.all([import('@microsoft/microsoft-graph-client'), token()]);
+  const [{ Client, MiddlewareFactory, RetryHandler }] = await Promise.all([import('./sdk/graph'), token()]);
   // The shared credential caches the token fetched above; every Graph call reuses it. The chain goes
   // without its RetryHandler: resources/graph.ts is the one layer that retries, so its bound holds.
   const middleware = MiddlewareFactory.getDefaultMiddlewareChain({ getAccessToken: async () => (await token())?.token ?? '' }).filter(
@@ -347,7 +346,7 @@ function authorizationHeader(credential: DevOpsToken): string {
 }
 
 function bootstrapCredential(
-  identity: typeof import('@azure/identity'),
+  identity: typeof import('./sdk/azure'),
   request: ProvisioningRequest,
   network: AgentNetwork,
   assertion: OidcAssertion | undefined,
