@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   const taskDir = join(ROOT, 'dist', 'WorkloadIdentityConnection');
   const bundle = folderSize(taskDir);
   const vsix = existsSync(join(taskDir, 'index.js')) ? vsixSize() : undefined;
-  console.log(`\ntask folder (index.js, task.json, icon): ${(bundle / 1024).toFixed(0)} KiB; .vsix: ${vsix ? (vsix / 1024).toFixed(0) : '?'} KiB`);
+  console.log(`\ntask folder (index.js, sdk/, task.json, icon): ${(bundle / 1024).toFixed(0)} KiB; .vsix: ${vsix ? (vsix / 1024).toFixed(0) : '?'} KiB`);
 }
 
 function folderSize(folder: string): number {

@@ -6,6 +6,7 @@
  * Adding an identity type to every one of those tests is one entry in IDENTITY_SCENARIOS.
  */
 import { strict as assert } from 'node:assert';
+import { OUTPUT_NAMES, type OutputName } from '../../src/names';
 import type { Emulator, RequestLogEntry, ServiceName } from '../emulator';
 import { guidToDotNetBase64Url } from '../emulator/world';
 import { Emulator as InProcessEmulator, runInProcess, type InProcessOptions } from '../inprocess/harness';
@@ -103,6 +104,12 @@ export const APP_REGISTRATION: IdentityScenario = {
       roleAssignments: state.roleAssignments.filter((a) => principalIds.has(a.properties.principalId.toLowerCase())).length,
     };
   },
+};
+
+/** The output variables each identity type sets, in the order task.json declares them (checked in tests/unit). */
+export const OUTPUTS: Record<'managedIdentity' | 'appRegistration', readonly OutputName[]> = {
+  managedIdentity: OUTPUT_NAMES.filter((name) => name !== 'applicationObjectId'),
+  appRegistration: OUTPUT_NAMES,
 };
 
 /** Every identity type the task provisions; the crash, fault and concurrency tests run each of them. */

@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { type ApplicationSnapshot, type Snapshot } from '../emulator';
 import { type TaskRun, useConnection } from '../e2e/harness';
-import { succeeded, failed } from '../e2e/scenarios';
+import { failed, OUTPUTS, succeeded } from '../e2e/scenarios';
 import { Emulator, runInProcess } from './harness';
 
 const APP1_DEV = {
@@ -17,17 +17,6 @@ const APP1_DEV = {
   resourceGroup: 'rg-app1-dev',
   roleDefinitionName: 'Contributor',
 };
-
-const OUTPUTS = [
-  'serviceConnectionName',
-  'serviceConnectionId',
-  'clientId',
-  'principalId',
-  'tenantId',
-  'workloadIdentityIssuer',
-  'workloadIdentitySubject',
-  'applicationObjectId',
-];
 
 /** The applications the task made: every one but the bootstrap connection's own. */
 function madeApplications(emulator: Emulator, state: Snapshot = emulator.state()): ApplicationSnapshot[] {
@@ -75,7 +64,7 @@ async function assertProvisioned(emulator: Emulator, run: TaskRun): Promise<void
   assert.equal(credential.subject, connection.authorization.parameters.workloadIdentityFederationSubject);
   assert.deepEqual(credential.audiences, ['api://AzureADTokenExchange']);
 
-  assert.deepEqual(Object.keys(run.outputs), OUTPUTS, 'outputs in the documented order');
+  assert.deepEqual(Object.keys(run.outputs), OUTPUTS.appRegistration, 'outputs in the documented order');
   assert.deepEqual(run.outputs, {
     serviceConnectionName: 'app1-dev',
     serviceConnectionId: connection.id,

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { useConnection } from '../e2e/harness';
-import { succeeded, failed, printed } from '../e2e/scenarios';
+import { failed, OUTPUTS, printed, succeeded } from '../e2e/scenarios';
 import { Emulator, runInProcess } from './harness';
 
 const APP1_DEV = {
@@ -15,8 +15,6 @@ const APP1_DEV = {
   resourceGroup: 'rg-app1-dev',
   roleDefinitionName: 'Contributor',
 };
-
-const OUTPUTS = ['serviceConnectionName', 'serviceConnectionId', 'clientId', 'principalId', 'tenantId', 'workloadIdentityIssuer', 'workloadIdentitySubject'];
 
 describe('managed identity connection, whole runs in process', function () {
   this.timeout(120_000);
@@ -63,7 +61,7 @@ describe('managed identity connection, whole runs in process', function () {
     assert.equal(credentials[0].properties.subject, connection.authorization.parameters.workloadIdentityFederationSubject);
     assert.deepEqual(credentials[0].properties.audiences, ['api://AzureADTokenExchange']);
 
-    assert.deepEqual(Object.keys(run.outputs), OUTPUTS, 'outputs in the documented order');
+    assert.deepEqual(Object.keys(run.outputs), OUTPUTS.managedIdentity, 'outputs in the documented order');
     assert.deepEqual(run.outputs, {
       serviceConnectionName: 'app1-dev',
       serviceConnectionId: connection.id,
