@@ -12,6 +12,12 @@
  * - start → 1st request: from spawning the process to its first request, beside `node -e 0` on this machine.
  *
  * Each scenario runs RUNS times against a fresh emulator; the table shows the median run (by wall time).
+ * Every run ends with its verification (one endpoint proxy request when nothing has to propagate).
+ *
+ * A second table, time to verified: the emulator honours a new federated credential and role assignment only
+ * PROPAGATION_S seconds after their writes (real time), and the run measures from the end of the federated
+ * credential's write (the later of the two) to the end of the proxy request that found the connection
+ * verified, with the number of proxy requests the polling sent; target ≤ 1.2 × P + 2 s. One run per row.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -23,6 +29,9 @@ import { createVsix } from './package';
 import { IDENTITY_SCENARIOS, type IdentityScenario } from '../tests/e2e/scenarios';
 
 const LATENCIES_MS = [50, 200];
+const PROPAGATION_S = [10, 30];
+const PROXY = /\/_apis\/serviceendpoint\/endpointproxy\?/i;
+const CREDENTIAL_WRITE = /\/federatedIdentityCredentials(\/|\()/i;
 const RUNS = 3;
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -120,6 +129,21 @@ async function measure(scenario: IdentityScenario, latency: number): Promise<Mea
   }
 }
 
+/** Time to verified with a propagation delay of `seconds` for federated credentials and role assignments. */
+async function timeToVerified(scenario: IdentityScenario, seconds: number): Promise<{ ms: number; polls: number }> {
+  const emulator = await Emulator.start({ federatedCredentialPropagationMs: seconds * 1000, roleAssignmentPropagationMs: seconds * 1000 });
+  try {
+    const run = await runTask(emulator, scenario.inputs);
+    if (run.result !== 'Succeeded') throw new Error(`${scenario.identityType} failed: ${run.message}`);
+    const written = emulator.requests.filter((r) => ['PUT', 'PATCH'].includes(r.method) && CREDENTIAL_WRITE.test(r.path));
+    const polls = emulator.requests.filter((r) => r.method === 'POST' && PROXY.test(r.path));
+    const from = Math.max(...written.map((r) => r.endedAt));
+    return { ms: Math.max(...polls.map((r) => r.endedAt)) - from, polls: polls.length };
+  } finally {
+    await emulator.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const nodeStart = nodeStartMs();
   const rows: string[][] = [];
@@ -162,6 +186,15 @@ async function main(): Promise<void> {
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+
+  console.log('\n| identity type | propagation P s | time to verified ms | target 1.2 × P + 2 s, ms | proxy requests |');
+  console.log('|---|---|---|---|---|');
+  for (const scenario of IDENTITY_SCENARIOS) {
+    for (const seconds of PROPAGATION_S) {
+      const verified = await timeToVerified(scenario, seconds);
+      console.log(`| ${scenario.identityType} | ${seconds} | ${Math.round(verified.ms)} | ${1200 * seconds + 2000} | ${verified.polls} |`);
+    }
+  }
 
   const taskDir = join(ROOT, 'dist', 'WorkloadIdentityConnection');
   const bundle = folderSize(taskDir);

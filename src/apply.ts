@@ -106,7 +106,7 @@ export async function apply(
       writeFederatedCredential(clients, {
         resourceGroup: change.desired.resourceGroup,
         identityName: identity.name || change.desired.name,
-        ...credentialFor(made),
+        ...credentialFor(made, set.credential.name),
       }),
     );
     await writes.all([connection, ...assignments(identity.principalId, false)]);
@@ -128,7 +128,7 @@ export async function apply(
   const connection = afterConnection({ clientId: application.value.appId, principalId, tenantId }, (made) =>
     writeApplicationCredential(
       clients,
-      { applicationId: application.value.id, applicationName: application.value.displayName, ...credentialFor(made) },
+      { applicationId: application.value.id, applicationName: application.value.displayName, ...credentialFor(made, set.credential.name) },
       replication,
     ),
   );
@@ -172,8 +172,8 @@ async function applyConnection(
 }
 
 /** The credential that trusts the connection's tokens: issuer and subject copied from it, never computed. */
-function credentialFor(connection: Connection): { name: string; issuer: string; subject: string } {
-  return { name: federatedCredentialName(connection.id), issuer: connection.issuer, subject: connection.subject };
+function credentialFor(connection: Connection, name: string | undefined): { name: string; issuer: string; subject: string } {
+  return { name: name ?? federatedCredentialName(connection.id), issuer: connection.issuer, subject: connection.subject };
 }
 
 /**

@@ -9,7 +9,7 @@
  * refused here, before any write.
  */
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
-import { connectionTagValue, federatedCredentialName } from './naming';
+import { connectionTagValue, federatedCredentialName, federatedCredentialNameForPair } from './naming';
 import type { Observed } from './read';
 import { describePipeline, type ProvisioningRequest } from './request';
 import { type Application, type DesiredApplication, decideApplication } from './resources/application';
@@ -62,6 +62,11 @@ export type ConnectionChange = Existing<Action, ServiceEndpoint> & {
 export interface CredentialChange extends Change {
   /** The credential that already trusts the connection, for a keep. */
   existing?: FederatedCredential;
+  /**
+   * The name to write under; undefined for a new connection, whose credential is named after the id apply
+   * learns. Another name than the first one when Azure DevOps moved the connection to a new issuer and subject.
+   */
+  name?: string;
 }
 
 export interface PipelinePermissionsChange extends Change<'update' | 'keep'> {
@@ -285,10 +290,22 @@ function decideCredentialChange(
   // A new identity has no credential, nor can a connection that does not exist yet have its credential.
   if (!connection?.issuer || !connection.subject) return { action: 'create', what, needs };
   const decision = decideCredential(
-    { name: federatedCredentialName(connection.id), issuer: connection.issuer, subject: connection.subject },
+    {
+      name: federatedCredentialName(connection.id),
+      alternative: federatedCredentialNameForPair(connection.id, connection.issuer, connection.subject),
+      issuer: connection.issuer,
+      subject: connection.subject,
+    },
     observed.credentials,
   );
-  return decision.action === 'keep' ? { action: 'keep', what, needs: [], existing: decision.credential } : { action: decision.action, what, needs };
+  if (decision.action === 'keep') return { action: 'keep', what, needs: [], existing: decision.credential };
+  const moved = decision.name !== federatedCredentialName(connection.id);
+  return {
+    action: decision.action,
+    what: moved ? `${what} (Azure DevOps moved the connection to issuer '${connection.issuer}'; the credential for the old one stays)` : what,
+    needs,
+    name: decision.name,
+  };
 }
 
 /** The role's name as the request spelled it (the log names what the user asked for). */

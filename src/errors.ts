@@ -108,6 +108,25 @@ const HINTS: Record<string, string> = {
     "A service connection of that name exists that the pipeline's identity cannot see (hidden connections still hold their names); pick another connectionName, or make the build service identity a User or Administrator of that connection",
   ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity:
     'Another run kept writing federated credentials on the same identity; let it finish, then re-run the task',
+  // Verification (src/resources/verification.ts): what Azure DevOps' last refusal means for the new connection.
+  'verify:AADSTS700213':
+    "Entra ID found no federated credential on the identity with the connection's subject: the credential this run wrote was not accepted within verifyTimeoutSeconds, or it was changed or removed since; re-run the task (it writes the credential again and verifies), or raise verifyTimeoutSeconds",
+  'verify:AADSTS70021':
+    "Entra ID found no federated credential on the identity for the connection's issuer and subject: Azure DevOps may have moved the connection to a new issuer, or the credential was removed; re-run the task, which adds the credential for the issuer and subject the connection reports now",
+  'verify:AADSTS700211':
+    "Entra ID found no federated credential on the identity with the connection's issuer: Azure DevOps may have moved the connection to a new issuer; re-run the task, which adds the credential for the issuer and subject the connection reports now",
+  'verify:AADSTS700212': "The identity's federated credential does not list the audience api://AzureADTokenExchange; re-run the task to write it again",
+  'verify:AADSTS70025': 'The identity has no federated credential at all (it was removed); re-run the task to add it',
+  'verify:AADSTS700016':
+    "Entra ID does not know the connection's client id: the identity was deleted, or has not replicated within verifyTimeoutSeconds; re-run the task",
+  'verify:AADSTS7000229': "The connection's application has no service principal in the tenant; re-run the task to create it",
+  'verify:AADSTS70052': 'The application must be single-tenant (signInAudience AzureADMyOrg) for Azure DevOps tokens; re-run the task to set it back',
+  'verify:AuthorizationFailed':
+    "Azure Resource Manager does not honour a role for the connection's identity at the connection's scope: the role assignment this run made has not taken effect within verifyTimeoutSeconds, or was removed or is denied; re-run the task later or raise verifyTimeoutSeconds, and check the role assignments at that scope",
+  'verify:HTTP403':
+    'Azure DevOps refused to verify the connection for the identity of devOpsAuth: give it the User role on the connection (or on all connections of the project), or set verifyConnection to false',
+  'verify:':
+    'Azure DevOps could not use the connection; see its answer, fix what it names and re-run the task (it verifies again), or set verifyConnection to false',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: TLS_UNTRUSTED,
   SELF_SIGNED_CERT_IN_CHAIN: TLS_UNTRUSTED,
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: TLS_UNTRUSTED,

@@ -9,8 +9,9 @@ import { systemClock, type Clock } from './clock';
 import { decide, preflight } from './decide';
 import { TaskError } from './errors';
 import { read } from './read';
-import { checkedLines, doneLine, dryRunLines, dryRunSummary, outputs } from './report';
+import { checkedLines, doneLine, dryRunLines, dryRunSummary, outputs, verificationTarget, verifiedLine, verifyDryRunLine } from './report';
 import { parseRequest } from './request';
+import { verifyConnection } from './resources/verification';
 
 /** One run of the task. The agent runs this file; the in-process tests call `main` with a fake agent and clock. */
 export async function main(agent: Agent, clock: Clock): Promise<void> {
@@ -22,13 +23,21 @@ export async function main(agent: Agent, clock: Clock): Promise<void> {
     const changes = decide(request, observed);
     preflight(changes);
     if (request.dryRun) {
-      dryRunLines(changes).forEach((line) => agent.info(line));
+      [...dryRunLines(changes), verifyDryRunLine(request)].forEach((line) => agent.info(line));
       agent.succeed(dryRunSummary(changes));
       return;
     }
     const applied = await apply(request, changes, clients, (change, happened) => agent.info(doneLine(change, happened)));
     for (const [name, value] of outputs(request, applied)) agent.output(name, value);
-    agent.succeed(`Service connection '${applied.connection.name || request.connectionName}' is ready.`);
+    // Verification comes last, after the outputs: a connection that is not verified yet stays, and its
+    // outputs are set, so that a re-run (which verifies again) or a later step can pick it up.
+    if (request.verify) {
+      const target = verificationTarget(request, applied, observed.project.id);
+      const verified = await verifyConnection(clients, target, request.verify.timeoutSeconds, (line) => agent.info(line));
+      agent.info(verifiedLine(target, verified));
+    }
+    const ready = request.verify ? 'is ready and verified' : 'is ready';
+    agent.succeed(`Service connection '${applied.connection.name || request.connectionName}' ${ready}.`);
   } catch (error) {
     agent.fail(error instanceof TaskError ? error.describe() : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`);
   }

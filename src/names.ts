@@ -28,6 +28,8 @@ export const INPUT_NAMES = [
   'existingConnection',
   'dryRun',
   'replicationWaitSeconds',
+  'verifyConnection',
+  'verifyTimeoutSeconds',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];

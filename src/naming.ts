@@ -29,6 +29,16 @@ export function federatedCredentialName(connectionId: string): string {
   return `azure-devops-${connectionId.toLowerCase()}`;
 }
 
+/**
+ * The name of a further credential for the same connection, once Azure DevOps has moved it to another issuer
+ * and subject (from https://vstoken.dev.azure.com/<org id> to Entra ID's issuer): the first name with a short
+ * hash of the new pair, so that the old credential stays as it is and every re-run finds the new one again.
+ */
+export function federatedCredentialNameForPair(connectionId: string, issuer: string, subject: string): string {
+  const hash = createHash('sha256').update(`${issuer}\n${subject}`).digest('hex').slice(0, 8);
+  return `${federatedCredentialName(connectionId)}-${hash}`;
+}
+
 /** The value of the connection tag: the organization, project id and connection name own a resource. */
 export function connectionTagValue(organization: string, projectId: string, connectionName: string): string {
   return `${organization}/${projectId}/${connectionName}`.toLowerCase();

@@ -8,6 +8,7 @@ import { type Action, type Change, type ChangeSet, changesOf } from './decide';
 import type { OutputName } from './names';
 import { armWriteScopes, type Observed } from './read';
 import { describePipeline, type ProvisioningRequest } from './request';
+import type { VerificationTarget } from './resources/verification';
 
 /** What the reads established, a line each; a check that could not be made says so instead. */
 export function checkedLines(request: ProvisioningRequest, observed: Observed): string[] {
@@ -78,4 +79,36 @@ export function outputs(request: ProvisioningRequest, applied: Applied): [Output
 
 function quoted(names: string[]): string {
   return names.map((name) => `'${name}'`).join(', ');
+}
+
+/** A dry run's line on verification: it never asks Azure DevOps, and says what a run would do. */
+export function verifyDryRunLine(request: ProvisioningRequest): string {
+  return request.verify
+    ? `Would verify: Azure DevOps signs in with the connection and reaches ${scopeWords(request)} (waiting up to ${request.verify.timeoutSeconds} s); a dry run does not ask it.`
+    : 'Would not verify the connection (verifyConnection is false).';
+}
+
+/** Who the connection signs in as and what it reaches, for the verification's lines. */
+export function verificationTarget(request: ProvisioningRequest, applied: Applied, projectId: string): VerificationTarget {
+  const who = request.identityType === 'managedIdentity' ? `managed identity '${request.identity.name}'` : `application '${request.application.displayName}'`;
+  return {
+    projectId,
+    connectionId: applied.connection.id,
+    connectionName: applied.connection.name || request.connectionName,
+    signsInAs: `${who} (client id ${applied.identity.clientId})`,
+    reaches: scopeWords(request),
+  };
+}
+
+/** The line of a verified connection: who signed in, what was reached, after how long. */
+export function verifiedLine(target: VerificationTarget, verified: { elapsedMs: number; requests: number }): string {
+  const requests = verified.requests === 1 ? '1 request' : `${verified.requests} requests`;
+  return `Verified: Azure DevOps signed in to Entra ID as ${target.signsInAs} with the connection's federated credential and reached ${target.reaches} at Azure Resource Manager, after ${Math.round(verified.elapsedMs / 1000)} s (${requests}).`;
+}
+
+function scopeWords(request: ProvisioningRequest): string {
+  const { azure } = request;
+  if (azure.managementGroup) return `management group '${azure.managementGroup.id}'`;
+  if (azure.resourceGroup) return `resource group '${azure.resourceGroup}' in subscription ${azure.subscriptionId}`;
+  return `subscription ${azure.subscriptionId}`;
 }

@@ -90,10 +90,15 @@ interface RequestCommon {
   dryRun: boolean;
   /** How long to wait, at most, for a new identity to replicate (PrincipalNotFound, Graph's Request_ResourceNotFound), in seconds. */
   replicationWaitSeconds: number;
+  /** Ask Azure DevOps to verify the connection after the writes (verifyConnection), waiting at most this long; undefined: do not verify. */
+  verify?: { timeoutSeconds: number };
 }
 
 /** Default and bounds of replicationWaitSeconds: Entra replication takes "up to several minutes". */
 export const REPLICATION_WAIT_SECONDS = { default: 120, min: 1, max: 3600 } as const;
+
+/** Default and bounds of verifyTimeoutSeconds: a new federated credential or role assignment takes seconds to a few minutes to be honoured. */
+export const VERIFY_TIMEOUT_SECONDS = { default: 300, min: 1, max: 3600 } as const;
 
 /** A user-assigned managed identity in a resource group. */
 export interface ManagedIdentityRequest extends RequestCommon {
@@ -225,7 +230,12 @@ export function parseRequest(raw: RawTask): ProvisioningRequest {
     devopsAuth,
     network: parseNetwork(raw.network),
     dryRun: parseBoolean('dryRun', input('dryRun')),
-    replicationWaitSeconds: parseReplicationWait(input('replicationWaitSeconds')),
+    replicationWaitSeconds: parseSeconds('replicationWaitSeconds', input('replicationWaitSeconds'), REPLICATION_WAIT_SECONDS),
+    // verifyConnection defaults to true (task.json): an empty input is the default, not false.
+    verify:
+      input('verifyConnection') === '' || parseBoolean('verifyConnection', input('verifyConnection'))
+        ? { timeoutSeconds: parseSeconds('verifyTimeoutSeconds', input('verifyTimeoutSeconds'), VERIFY_TIMEOUT_SECONDS) }
+        : undefined,
   };
   if (identityType === 'appRegistration') {
     return { ...common, identityType, application: { displayName: parseApplicationName(input('applicationName'), connectionName) } };
@@ -278,14 +288,11 @@ function parseBoolean(name: string, value: string): boolean {
   throw new InputError(name, `has the value '${value}'. Supported values are: true, false.`);
 }
 
-function parseReplicationWait(value: string): number {
-  const text = value || String(REPLICATION_WAIT_SECONDS.default);
+function parseSeconds(name: InputName, value: string, bounds: { default: number; min: number; max: number }): number {
+  const text = value || String(bounds.default);
   const seconds = Number(text);
-  if (!/^\d+$/.test(text) || seconds < REPLICATION_WAIT_SECONDS.min || seconds > REPLICATION_WAIT_SECONDS.max) {
-    throw new InputError(
-      'replicationWaitSeconds',
-      `has the value '${text}'; use a whole number of seconds from ${REPLICATION_WAIT_SECONDS.min} to ${REPLICATION_WAIT_SECONDS.max} (default ${REPLICATION_WAIT_SECONDS.default}).`,
-    );
+  if (!/^\d+$/.test(text) || seconds < bounds.min || seconds > bounds.max) {
+    throw new InputError(name, `has the value '${text}'; use a whole number of seconds from ${bounds.min} to ${bounds.max} (default ${bounds.default}).`);
   }
   return seconds;
 }

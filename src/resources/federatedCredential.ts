@@ -42,16 +42,27 @@ export function trusts(credential: FederatedCredential, desired: Pick<DesiredCre
 
 /**
  * What to do, given the identity's credentials: keep one that already trusts the connection's tokens
- * (under any name: issuer and subject are unique per identity), update ours when it holds other values,
- * create it otherwise. Every other credential is left as it is.
+ * (under any name: issuer and subject are unique per identity); create ours when its name is free, or
+ * update it when it holds the same issuer and subject with another audience. When our name holds another
+ * issuer and subject, Azure DevOps has moved the connection to a new pair (its issuer change): that
+ * credential stays (it is not ours to remove, and tokens of the old pair may still be in flight) and the new
+ * pair gets a credential of its own, `alternative`. Every other credential is left as it is.
  */
 export function decideCredential(
-  desired: Pick<DesiredCredential, 'name' | 'issuer' | 'subject'>,
+  desired: Pick<DesiredCredential, 'name' | 'issuer' | 'subject'> & { alternative: string },
   existing: readonly FederatedCredential[],
-): { action: 'keep'; credential: FederatedCredential } | { action: 'create' | 'update' } {
+): { action: 'keep'; credential: FederatedCredential } | { action: 'create' | 'update'; name: string } {
   const trusting = existing.find((credential) => trusts(credential, desired));
   if (trusting) return { action: 'keep', credential: trusting };
-  return existing.some((credential) => credential.name.toLowerCase() === desired.name.toLowerCase()) ? { action: 'update' } : { action: 'create' };
+  const named = (name: string): FederatedCredential | undefined => existing.find((credential) => credential.name.toLowerCase() === name.toLowerCase());
+  const samePair = (credential: FederatedCredential): boolean => credential.issuer === desired.issuer && credential.subject === desired.subject;
+  for (const name of [desired.name, desired.alternative]) {
+    const found = named(name);
+    if (!found) return { action: 'create', name };
+    if (samePair(found)) return { action: 'update', name };
+  }
+  // Both names hold other pairs (someone wrote them by hand): ours is rewritten under its own name.
+  return { action: 'update', name: desired.alternative };
 }
 
 /** The identity's federated credentials. */

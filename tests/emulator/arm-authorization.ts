@@ -300,6 +300,7 @@ export class AuthorizationProvider {
       conditionVersion: typeof properties?.conditionVersion === 'string' ? properties.conditionVersion : null,
     });
     this.state.roleAssignments.set(key, assignment);
+    this.state.roleAssignmentCreatedAt.set(key, this.state.now());
     return jsonResponse(201, assignment);
   }
 }

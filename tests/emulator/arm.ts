@@ -70,8 +70,13 @@ export class ArmService implements ArmGate {
    */
   authorize(caller: ArmCaller, action: string, resourceId: string): EmulatorResponse | undefined {
     const roles: BuiltInRole[] = [];
+    // A new role assignment takes a while to be honoured ("If access was recently granted, please refresh
+    // your credentials", ARM's AuthorizationFailed text; https://learn.microsoft.com/azure/role-based-access-control/troubleshooting
+    // "role assignment changes can take up to 10 minutes"): roleAssignmentPropagationMs plays that.
+    const honouredBefore = this.state.now() - this.state.settings.roleAssignmentPropagationMs;
     for (const assignment of this.state.roleAssignments.values()) {
       if (assignment.properties.principalId.toLowerCase() !== caller.objectId.toLowerCase()) continue;
+      if ((this.state.roleAssignmentCreatedAt.get(assignment.id.toLowerCase()) ?? Number.NEGATIVE_INFINITY) > honouredBefore) continue;
       if (!this.state.scopeCovers(assignment.properties.scope, resourceId)) continue;
       const role = this.state.roleById(assignment.properties.roleDefinitionId);
       if (role) roles.push(role);

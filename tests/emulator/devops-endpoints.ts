@@ -101,7 +101,7 @@ export class ServiceEndpointsResource {
     const { parameters, secrets } = splitSecrets(asStringRecord(asObject(body.authorization)?.parameters));
     for (const value of Object.values(secrets)) this.state.noteSecret(value);
     const scheme = String(asObject(body.authorization)?.scheme);
-    if (scheme === 'WorkloadIdentityFederation') this.addWorkloadIdentity(parameters, id);
+    if (scheme === 'WorkloadIdentityFederation') this.addWorkloadIdentity(parameters, id, String(body.name), references[0]?.project);
     const readiness = this.state.settings.connectionReadiness;
     const stored: StoredEndpoint = {
       endpoint: {
@@ -165,7 +165,8 @@ export class ServiceEndpointsResource {
       if (old.workloadIdentityFederationSubject) {
         Object.assign(parameters, workloadIdentityParameters(String(old.workloadIdentityFederationIssuer), old.workloadIdentityFederationSubject));
       } else {
-        this.addWorkloadIdentity(parameters, stored.endpoint.id);
+        const home = this.state.findProject(stored.endpoint.serviceEndpointProjectReferences[0]?.projectReference.id ?? '');
+        this.addWorkloadIdentity(parameters, stored.endpoint.id, newName, home);
       }
     }
     for (const [key, value] of Object.entries(stored.secrets)) if (!(key in secrets) && key in parameters) secrets[key] = value;
@@ -232,6 +233,23 @@ export class ServiceEndpointsResource {
     return { status: 204 };
   }
 
+  /**
+   * Moves a workload identity connection to Entra ID's issuer and the subject Azure DevOps derives from the
+   * organization and connection ids, as Azure DevOps has done to existing connections (its issuer change;
+   * the former issuer is retired in July 2027). Nothing else about the connection changes.
+   */
+  moveToEntraIssuer(endpointId: string): void {
+    const stored = this.state.serviceEndpoints.get(endpointId.toLowerCase());
+    if (!stored || stored.endpoint.authorization.scheme !== 'WorkloadIdentityFederation')
+      throw new Error(`Emulator: no workload identity connection ${endpointId}`);
+    const parameters = stored.endpoint.authorization.parameters;
+    const tenantId = String(parameters.tenantid);
+    Object.assign(
+      parameters,
+      workloadIdentityParameters(this.state.entraIssuer(tenantId), workloadIdentitySubject(tenantId, this.state.world.organization.id, stored.endpoint.id)),
+    );
+  }
+
   // ---- helpers --------------------------------------------------------------------------------------
 
   private canRead(caller: DevOpsCaller, project: ProjectRecord): boolean {
@@ -282,8 +300,17 @@ export class ServiceEndpointsResource {
     return resolved;
   }
 
-  private addWorkloadIdentity(parameters: Record<string, string | null>, endpointId: string): void {
+  private addWorkloadIdentity(parameters: Record<string, string | null>, endpointId: string, name: string, project: ProjectRecord | undefined): void {
     const tenantId = String(parameters.tenantid);
+    if (this.state.settings.connectionIssuer === 'devops') {
+      // The former issuer and subject (https://learn.microsoft.com/azure/devops/pipelines/release/troubleshoot-workload-identity, "issuer and subject identifier").
+      const { organization } = this.state.world;
+      Object.assign(
+        parameters,
+        workloadIdentityParameters(this.state.devopsIssuer(), `sc://${organization.name}/${project?.name ?? ''}/${name}`, 'AzureDevOps'),
+      );
+      return;
+    }
     Object.assign(
       parameters,
       workloadIdentityParameters(this.state.entraIssuer(tenantId), workloadIdentitySubject(tenantId, this.state.world.organization.id, endpointId)),

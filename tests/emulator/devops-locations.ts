@@ -43,6 +43,20 @@ export const LOCATIONS = {
     maxVersion: '7.2',
     releasedVersion: '7.1',
   },
+  /**
+   * The service endpoint proxy (execute a data source such as TestConnection): 7.2-preview.1 in
+   * azure-devops-node-api's ServiceEndpointApi, released 7.1 (docs/wire.md, "Verification").
+   */
+  endpointProxy: {
+    id: 'cc63bb57-2a5f-4a7a-b79c-c142d308657e',
+    area: 'serviceendpoint',
+    resourceName: 'endpointproxy',
+    routeTemplate: '{project}/_apis/{area}/{resource}',
+    resourceVersion: 1,
+    minVersion: '5.0',
+    maxVersion: '7.2',
+    releasedVersion: '7.1',
+  },
   projects: {
     id: '603fe2ac-9723-48b9-88ad-09305aa6c6e1',
     area: 'core',

@@ -11,6 +11,7 @@ import { header, jsonResponse, matchPath, parseJsonBody, type EmulatorRequest, t
 import { decodeJwt, epochSeconds, timeProblem } from './jwt';
 import { ADO_TYPES, SERVICE_ENDPOINTS_NAMESPACE, adoError, endpointPermissions, projectNotFound, type DevOpsCaller } from './devops-common';
 import { ServiceEndpointsResource } from './devops-endpoints';
+import { EndpointProxy, type ProxyPeers } from './devops-endpointproxy';
 import { PIPELINE_PERMISSIONS_VERSIONS, PipelinesResource } from './devops-pipelines';
 import { LOCATIONS, checkApiVersion, locationsOfArea, type ApiResourceLocation } from './devops-locations';
 import { AZURE_DEVOPS_APP_ID, TOKEN_EXCHANGE_AUDIENCE, type DevOpsIdentity, type EmulatorState, type ProjectRecord } from './world';
@@ -19,21 +20,26 @@ const OIDC_TOKEN_LIFETIME_SECONDS = 600;
 const HUBS = ['build', 'release', 'rm', 'checks'];
 
 export class DevOpsService {
-  private readonly endpoints: ServiceEndpointsResource;
+  readonly endpoints: ServiceEndpointsResource;
   private readonly pipelines: PipelinesResource;
+  private readonly proxy: EndpointProxy;
 
-  constructor(private readonly state: EmulatorState) {
+  constructor(
+    private readonly state: EmulatorState,
+    peers: ProxyPeers,
+  ) {
     this.endpoints = new ServiceEndpointsResource(state);
     this.pipelines = new PipelinesResource(state, this.endpoints);
+    this.proxy = new EndpointProxy(state, peers);
   }
 
-  handle = (request: EmulatorRequest): EmulatorResponse => {
-    const response = this.route(request);
+  handle = async (request: EmulatorRequest): Promise<EmulatorResponse> => {
+    const response = await this.route(request);
     response.headers = { ...this.standardHeaders(request), ...(response.headers ?? {}) };
     return response;
   };
 
-  private route(request: EmulatorRequest): EmulatorResponse {
+  private route(request: EmulatorRequest): EmulatorResponse | Promise<EmulatorResponse> {
     const org = `/${this.state.world.organization.name}`;
     const { pathname, method } = request;
     if (!pathname.toLowerCase().startsWith(`${org}/`)) {
@@ -87,6 +93,12 @@ export class DevOpsService {
       const project = this.state.findWellFormedProject(p.project);
       const id = p.id;
       return project ? this.versioned(request, projectScoped, () => this.endpoints.get(caller, project, id)) : projectNotFound(p.project);
+    }
+    if (method === 'POST' && (p = matchPath('/:project/_apis/serviceendpoint/endpointproxy', path))) {
+      const project = this.state.findWellFormedProject(p.project);
+      if (!project) return projectNotFound(p.project);
+      const problem = checkApiVersion(request, LOCATIONS.endpointProxy);
+      return problem ? adoError(400, problem.typeName, problem.message) : this.proxy.execute(request, caller, project);
     }
     if (method === 'GET' && (p = matchPath('/:project/_apis/build/definitions', path))) {
       const project = this.state.findWellFormedProject(p.project);

@@ -300,7 +300,10 @@ export class EntraService {
         request,
       );
     }
-    if (issuer !== this.state.entraIssuer(this.state.world.tenantId) || !this.state.devopsKey.verifies(token)) {
+    // Connection tokens come from Entra ID's issuer or, for connections Azure DevOps has not moved yet, from
+    // its former issuer https://vstoken.dev.azure.com/<org id>; both are signed with Azure DevOps' key here.
+    const knownIssuer = issuer === this.state.entraIssuer(this.state.world.tenantId) || issuer === this.state.devopsIssuer();
+    if (!knownIssuer || !this.state.devopsKey.verifies(token)) {
       return this.error(401, 'invalid_client', 50013, 'AADSTS50013: Assertion failed signature validation. [Reason - The key was not found.]', request);
     }
     // Tokens from the Entra issuer are honoured only for single-tenant apps (Azure DevOps' troubleshooting

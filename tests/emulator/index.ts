@@ -99,6 +99,10 @@ export interface EmulatorOptions {
   graphReplicationMs?: number;
   /** Whether principalType spares a role assignment the replication window (default true, as documented). */
   principalTypeSkipsReplication?: boolean;
+  /** How long a new role assignment goes unhonoured by ARM's authorization checks; default 0. */
+  roleAssignmentPropagationMs?: number;
+  /** The issuer new workload identity connections get: 'entra' (default, today's) or 'devops' (the former vstoken issuer). */
+  connectionIssuer?: 'entra' | 'devops';
   /**
    * The emulator's time (default: the real clock): replication windows, federated credential propagation,
    * project readiness, the credential write window, latency and `slow` faults, the request log's times.
@@ -128,6 +132,7 @@ export class Emulator {
   private working = 0;
   private arrivals = 0;
   private proxyCredentials?: { username: string; password: string };
+  private devopsService?: DevOpsService;
 
   private constructor(
     private readonly directory: string,
@@ -240,6 +245,8 @@ export class Emulator {
         connectionReadiness: { inProgressReads: 0 },
         principalTypeSkipsReplication: options.principalTypeSkipsReplication ?? true,
         graphReplicationMs: options.graphReplicationMs ?? 0,
+        roleAssignmentPropagationMs: options.roleAssignmentPropagationMs ?? 0,
+        connectionIssuer: options.connectionIssuer ?? 'entra',
         clock: emulator.serviceClock,
       };
       emulator.core = seedWorld(urls, cloud, settings, {
@@ -250,7 +257,10 @@ export class Emulator {
       });
       services.login = new EntraService(emulator.core).handle;
       services.arm = new ArmService(emulator.core).handle;
-      services.devops = new DevOpsService(emulator.core).handle;
+      // The endpoint proxy calls Entra ID and ARM on a connection's behalf, as Azure DevOps does.
+      const devopsService = new DevOpsService(emulator.core, { login: (r) => services.login!(r), arm: (r) => services.arm!(r) });
+      emulator.devopsService = devopsService;
+      services.devops = devopsService.handle;
       services.graph = new GraphService(emulator.core).handle;
       services.imds = new InstanceMetadataService(emulator.core).handle;
       return emulator;
@@ -313,7 +323,7 @@ export class Emulator {
     return this.core.world;
   }
 
-  /** Mutating requests to ARM, Graph and Azure DevOps resources; token requests and OIDC token POSTs excluded. */
+  /** Mutating requests to ARM, Graph and Azure DevOps resources; token requests, OIDC token and endpoint proxy POSTs excluded. */
   writes(): RequestLogEntry[] {
     return this.requests.filter((r) => isWrite(r.service, r.method, r.path));
   }
@@ -351,6 +361,21 @@ export class Emulator {
 
   setFederatedCredentialPropagationMs(ms: number): void {
     this.core.settings.federatedCredentialPropagationMs = ms;
+  }
+
+  /** How long role assignments made from now on (and those already made) go unhonoured by ARM. */
+  setRoleAssignmentPropagationMs(ms: number): void {
+    this.core.settings.roleAssignmentPropagationMs = ms;
+  }
+
+  /** The issuer workload identity connections created from now on get: 'entra' (today's) or 'devops' (the former). */
+  setConnectionIssuer(issuer: 'entra' | 'devops'): void {
+    this.core.settings.connectionIssuer = issuer;
+  }
+
+  /** Moves an existing connection to Entra ID's issuer and subject, as Azure DevOps' issuer change does. */
+  moveConnectionToEntraIssuer(connectionId: string): void {
+    this.devopsService?.endpoints.moveToEntraIssuer(connectionId);
   }
 
   setBuildServiceRole(role: BuildServiceRole): void {
@@ -524,9 +549,12 @@ export class Emulator {
   }
 }
 
-/** A request that changes something: token requests and pipeline OIDC token POSTs do not count. */
+/**
+ * A request that changes something: token requests, pipeline OIDC token POSTs and the service endpoint
+ * proxy's POSTs (a verification reads through the connection) do not count.
+ */
 function isWrite(service: ServiceName, method: string, path: string): boolean {
-  return service !== 'login' && service !== 'imds' && WRITE_METHODS.includes(method) && !/\/oidctoken(\?|$)/i.test(path);
+  return service !== 'login' && service !== 'imds' && WRITE_METHODS.includes(method) && !/\/(oidctoken|serviceendpoint\/endpointproxy)(\?|$)/i.test(path);
 }
 
 /** The Azure DevOps scheme of a bootstrap connection: a certificate connection is a ServicePrincipal one. */

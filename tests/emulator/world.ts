@@ -333,6 +333,14 @@ export interface Settings {
   principalTypeSkipsReplication: boolean;
   /** How long a new application or service principal stays invisible to other Graph requests. */
   graphReplicationMs: number;
+  /** How long a new role assignment goes unhonoured by ARM's authorization checks (default 0). */
+  roleAssignmentPropagationMs: number;
+  /**
+   * The issuer new workload identity connections get: 'entra' (https://login.microsoftonline.com/<tenant>/v2.0,
+   * subject /eid1/c/pub/t/…/sc/<org id>/<connection id>, what Azure DevOps issues today) or 'devops' (the
+   * former https://vstoken.dev.azure.com/<org id>, subject sc://<org>/<project>/<name>).
+   */
+  connectionIssuer: 'entra' | 'devops';
   /**
    * The emulator's time: replication windows, propagation, the credential write window, project
    * readiness, latency and the request log read it. Token lifetimes stay on real time (MSAL checks them
@@ -351,6 +359,8 @@ export class EmulatorState {
   /** Keyed by lower-cased identity id, then lower-cased credential name. */
   readonly federatedCredentials = new Map<string, Map<string, { resource: FederatedIdentityCredentialResource; createdAt: number }>>();
   readonly roleAssignments = new Map<string, RoleAssignmentResource>();
+  /** When each role assignment made through the API was created (emulator time), by lower-cased id; seeded ones are absent (long honoured). */
+  readonly roleAssignmentCreatedAt = new Map<string, number>();
   readonly projects: ProjectRecord[] = [];
   readonly pipelineDefinitions: PipelineFacts[] = [];
   /** Keyed by `${projectId}/${resourceType}/${resourceId}`, lower-cased. */
@@ -442,6 +452,11 @@ export class EmulatorState {
 
   entraIssuer(tenantId: string): string {
     return `${this.urls.login}${tenantId}/v2.0`;
+  }
+
+  /** Azure DevOps' former issuer of connection tokens (retired July 2027), signed with its own key. */
+  devopsIssuer(): string {
+    return `https://vstoken.dev.azure.com/${this.world.organization.id}`;
   }
 
   /** Issuer of v1 access tokens (ARM and Azure DevOps check it). */
@@ -927,8 +942,8 @@ export function graphServicePrincipal(id: string, application: GraphApplication,
   };
 }
 
-export function workloadIdentityParameters(issuer: string, subject: string): Record<string, string> {
-  return { workloadIdentityFederationIssuer: issuer, workloadIdentityFederationIssuerType: 'EntraID', workloadIdentityFederationSubject: subject };
+export function workloadIdentityParameters(issuer: string, subject: string, issuerType: 'EntraID' | 'AzureDevOps' = 'EntraID'): Record<string, string> {
+  return { workloadIdentityFederationIssuer: issuer, workloadIdentityFederationIssuerType: issuerType, workloadIdentityFederationSubject: subject };
 }
 
 /**
