@@ -1,7 +1,7 @@
 /**
  * Apply: carries out a change set, the writes in explicit concurrency groups along the critical path.
  *
- *   managed identity:  identity → (connection → credential, pipeline permissions, sharing) ∥ role assignments
+ *   managed identity:  identity → (connection → credential, pipeline permissions, sharing, checks) ∥ role assignments
  *   app registration:  application → (service principal → role assignments) ∥ (connection → credential, …)
  *
  * Values that exist only after a write are filled in here: the new identity's client and principal ids,
@@ -15,6 +15,7 @@ import type { ProvisioningRequest } from './request';
 import { replicationPolicy } from './retry';
 import { writeApplication } from './resources/application';
 import { writeApplicationCredential } from './resources/applicationCredential';
+import { addCheck, approvalToWire, branchControlToWire, updateCheck, withApprovers } from './resources/checks';
 import { writeFederatedCredential } from './resources/federatedCredential';
 import { createIdentity } from './resources/managedIdentity';
 import { grantPipelinePermissions } from './resources/pipelinePermissions';
@@ -72,6 +73,22 @@ export async function apply(
               description: request.connectionDescription,
               projects: change.add,
             });
+          }
+          happened(change, planned(change));
+        }),
+      set.approvalCheck &&
+        writes.run(set.approvalCheck, async () => {
+          const change = set.approvalCheck!;
+          const project = set.connection.desired.project;
+          if (change.action === 'create') await addCheck(clients, project, value.id, 'approval', approvalToWire(value.id, change.desired));
+          if (change.action === 'update') await updateCheck(clients, project, change.existing, withApprovers(change.existing, change.add));
+          happened(change, planned(change));
+        }),
+      set.branchControlCheck &&
+        writes.run(set.branchControlCheck, async () => {
+          const change = set.branchControlCheck!;
+          if (change.action === 'create') {
+            await addCheck(clients, set.connection.desired.project, value.id, 'branchControl', branchControlToWire(value.id, change.desired));
           }
           happened(change, planned(change));
         }),

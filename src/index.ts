@@ -21,14 +21,16 @@ export async function main(agent: Agent, clock: Clock): Promise<void> {
     checkedLines(request, observed).forEach((line) => agent.info(line));
     const changes = decide(request, observed);
     preflight(changes);
+    changes.warnings.forEach((line) => agent.warn(line));
+    const succeed = (message: string): void => (changes.warnings.length > 0 ? agent.succeedWithIssues(message) : agent.succeed(message));
     if (request.dryRun) {
       dryRunLines(changes).forEach((line) => agent.info(line));
-      agent.succeed(dryRunSummary(changes));
+      succeed(dryRunSummary(changes));
       return;
     }
     const applied = await apply(request, changes, clients, (change, happened) => agent.info(doneLine(change, happened)));
     for (const [name, value] of outputs(request, applied)) agent.output(name, value);
-    agent.succeed(`Service connection '${applied.connection.name || request.connectionName}' is ready.`);
+    succeed(`Service connection '${applied.connection.name || request.connectionName}' is ready.`);
   } catch (error) {
     agent.fail(error instanceof TaskError ? error.describe() : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`);
   }

@@ -18,6 +18,7 @@ import { systemClock, type Clock } from '../../src/clock';
 import { ArmService } from './arm';
 import { CLOUDS, type CloudName, type CloudProfile } from './clouds';
 import { DevOpsService } from './devops';
+import type { ChecksResource, StageOutcome } from './devops-checks';
 import { EntraService } from './entra';
 import { GraphService } from './graph';
 import { ServiceServer, type FaultRule, type Handler, type RequestLogEntry, type ServiceName, type TrafficControl } from './http';
@@ -128,6 +129,7 @@ export class Emulator {
   private working = 0;
   private arrivals = 0;
   private proxyCredentials?: { username: string; password: string };
+  private checks!: ChecksResource;
 
   private constructor(
     private readonly directory: string,
@@ -250,7 +252,9 @@ export class Emulator {
       });
       services.login = new EntraService(emulator.core).handle;
       services.arm = new ArmService(emulator.core).handle;
-      services.devops = new DevOpsService(emulator.core).handle;
+      const devopsService = new DevOpsService(emulator.core);
+      services.devops = devopsService.handle;
+      emulator.checks = devopsService.checks;
       services.graph = new GraphService(emulator.core).handle;
       services.imds = new InstanceMetadataService(emulator.core).handle;
       return emulator;
@@ -328,6 +332,19 @@ export class Emulator {
 
   state(): Snapshot {
     return this.core.snapshot();
+  }
+
+  /**
+   * A later run of a stage that uses the connection, from `branch` (e.g. refs/heads/main): what its checks
+   * make of it (devops-checks.ts). Azure Pipelines evaluates checks for YAML stages only.
+   */
+  runStage(connectionId: string, branch: string): StageOutcome {
+    return this.checks.runStage(connectionId, branch);
+  }
+
+  /** Identity reads answer 401, as to a caller the organization does not let see its identities. */
+  setIdentitiesDenied(denied: boolean): void {
+    this.checks.identitiesDenied = denied;
   }
 
   setPrincipalReplicationMs(ms: number): void {
