@@ -15,7 +15,7 @@ import type { ProvisioningRequest } from './request';
 import { replicationPolicy } from './retry';
 import { writeApplication } from './resources/application';
 import { writeApplicationCredential } from './resources/applicationCredential';
-import { addCheck, approvalToWire, branchControlToWire, updateCheck, withApprovers } from './resources/checks';
+import { addCheck, approvalToWire, awaitCheck, branchControlToWire, decideApproval, updateCheck, withApprovers } from './resources/checks';
 import { writeFederatedCredential } from './resources/federatedCredential';
 import { createIdentity } from './resources/managedIdentity';
 import { grantPipelinePermissions } from './resources/pipelinePermissions';
@@ -52,6 +52,9 @@ export async function apply(
     const connection = await writes.run(set.connection, () => applyConnection(clients, set.connection, identity, request));
     happened(set.connection, connection.happened);
     const { value } = connection;
+    // Another run created the connection between our read and our write: it adds the checks too, so this
+    // run waits for its checks rather than adding a second of each.
+    const concurrent = set.connection.action === 'create' && connection.happened !== 'created';
     await writes.all([
       writes.run(set.credential, async () => {
         if (set.credential.action !== 'keep') await writeCredential(value);
@@ -80,15 +83,24 @@ export async function apply(
         writes.run(set.approvalCheck, async () => {
           const change = set.approvalCheck!;
           const project = set.connection.desired.project;
-          if (change.action === 'create') await addCheck(clients, project, value.id, 'approval', approvalToWire(value.id, change.desired));
+          if (change.action === 'create') {
+            const found = concurrent ? await awaitCheck(clients, project, value.id, 'approval') : undefined;
+            const add = found ? decideApproval(change.desired, found).add : [];
+            if (!found) await addCheck(clients, project, value.id, 'approval', approvalToWire(value.id, change.desired));
+            else if (add.length > 0) await updateCheck(clients, project, found, withApprovers(found, add));
+            return happened(change, !found ? 'created' : add.length > 0 ? 'updated' : 'kept');
+          }
           if (change.action === 'update') await updateCheck(clients, project, change.existing, withApprovers(change.existing, change.add));
           happened(change, planned(change));
         }),
       set.branchControlCheck &&
         writes.run(set.branchControlCheck, async () => {
           const change = set.branchControlCheck!;
+          const project = set.connection.desired.project;
           if (change.action === 'create') {
-            await addCheck(clients, set.connection.desired.project, value.id, 'branchControl', branchControlToWire(value.id, change.desired));
+            const found = concurrent ? await awaitCheck(clients, project, value.id, 'branchControl') : undefined;
+            if (!found) await addCheck(clients, project, value.id, 'branchControl', branchControlToWire(value.id, change.desired));
+            return happened(change, found ? 'kept' : 'created');
           }
           happened(change, planned(change));
         }),

@@ -218,6 +218,29 @@ export async function addCheck(
   });
 }
 
+/** How long a run waits for the checks of a connection another run created a moment earlier: 7.5 s. */
+const CONCURRENT_RUN_DELAYS_MS = [500, 1000, 2000, 4000];
+
+/**
+ * The check of `kind` that a concurrent run is adding to the connection it has just created (this run found
+ * the connection made when it went to create it), looked for a few times, bounded; undefined when it does
+ * not appear. The check configurations API does not refuse a second check of one kind on a resource, so two
+ * runs that both added theirs would leave two; the run that lost the race for the connection defers.
+ */
+export async function awaitCheck<K extends keyof ConnectionChecks>(
+  clients: Clients,
+  project: { id: string; name: string },
+  connectionId: string,
+  kind: K,
+): Promise<ConnectionChecks[K]> {
+  for (const delay of [0, ...CONCURRENT_RUN_DELAYS_MS]) {
+    if (delay > 0) await clients.clock.sleep(delay);
+    const found = (await readChecks(clients, project.id, project.name, connectionId))[kind];
+    if (found) return found;
+  }
+  return undefined;
+}
+
 export async function updateCheck(clients: Clients, project: { id: string; name: string }, check: CheckConfiguration, body: Json): Promise<void> {
   await devops(clients, `add approvers to the approval check ${check.id} in project '${project.name}'`, () =>
     clients.devopsRest.updateCheckConfiguration(project.id, check.id, body),

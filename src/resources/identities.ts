@@ -12,7 +12,7 @@
  * name`, its account name. A line nothing matches fails before any write, naming the line.
  */
 import type { Clients } from '../clients';
-import { InputError } from '../errors';
+import { InputError, ServiceError, TaskError } from '../errors';
 import { devops } from './devops';
 
 export const IDENTITIES_AREA = '8a3d49b8-91f0-46ef-b33d-dda338c25db3';
@@ -68,7 +68,9 @@ export async function resolveApprovers(clients: Clients, organizationUrl: string
   const host = identitiesHost(area, organizationUrl);
   const resolved = await Promise.all(
     lines.map(async (line, index) => {
-      const answer = await devops(clients, `look up the approver '${line}'`, () => clients.devopsRest.searchIdentities(host, line));
+      const answer = await devops(clients, `look up the approver '${line}'`, () => clients.devopsRest.searchIdentities(host, line)).catch((error: unknown) =>
+        Promise.reject(notAllowed(error)),
+      );
       const match = matchIdentity(line, answer);
       if (match === 'none') {
         throw new InputError(
@@ -87,4 +89,16 @@ export async function resolveApprovers(clients: Clients, organizationUrl: string
   );
   // Two lines for one identity (a mail and a principal name) count once.
   return resolved.filter((approver, index) => resolved.findIndex((other) => other.id.toLowerCase() === approver.id.toLowerCase()) === index);
+}
+
+/** A refused identity read says what to do about approvers, rather than about connections. */
+function notAllowed(error: unknown): unknown {
+  if (!(error instanceof TaskError) || (error.status !== 401 && error.status !== 403)) return error;
+  return new ServiceError(error.message, {
+    operation: error.operation,
+    status: error.status,
+    code: error.code,
+    correlationId: error.correlationId,
+    hint: "The identity of devOpsAuth may not read the organization's users and groups: it must be a member of the organization (Project Collection Valid Users), and with jobAccessToken the job's authorization scope must not be limited to the project; or leave approvers empty",
+  });
 }

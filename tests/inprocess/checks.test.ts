@@ -3,7 +3,7 @@
  * emulator's check configurations and identities (tests/emulator/devops-checks.ts).
  */
 import { strict as assert } from 'node:assert';
-import { answerLost, crashAfterApply } from '../emulator/faults';
+import { answerLost, crashAfterApply, throttled } from '../emulator/faults';
 import { ORGANIZATION_IDENTITIES, CHECK_TYPES } from '../emulator/devops-checks';
 import { failed, run } from '../e2e/scenarios';
 import type { TaskRun } from '../e2e/harness';
@@ -105,7 +105,7 @@ describe('approvals and checks on the connection, whole runs in process', functi
     assert.match(second.stdout, /Updated: the approval check on the connection: approvers 'Bob Builder' added\./);
   });
 
-  it('keeps a branch control check with other branches, warning with both lists, and keeps checks it does not manage', async () => {
+  it('keeps a branch control check with other branches, warning with both lists', async () => {
     const first = await run(emulator, { ...APP1_PROD, allowedBranches: 'refs/heads/develop' });
     ended(first, 'Succeeded');
     const id = first.outputs.serviceConnectionId;
@@ -118,6 +118,7 @@ describe('approvals and checks on the connection, whole runs in process', functi
       /##vso\[task\.issue type=warning;\]The branch control check on the connection allows 'refs\/heads\/develop'; this run asked for 'refs\/heads\/main'\. It is kept as it is/,
     );
     assert.equal(emulator.runStage(id, 'refs/heads/develop').status, 'running', 'still allows develop, with no approval check');
+    assert.equal(emulator.requests.filter((r) => r.method === 'DELETE').length, 0, 'nothing was ever deleted');
   });
 
   it('warns when the existing approval check has other settings, and keeps them', async () => {
@@ -134,6 +135,21 @@ describe('approvals and checks on the connection, whole runs in process', functi
     const outcome = await run(emulator, { ...PROTECTED, approvers: 'alice@contoso.com\nnobody@contoso.com' });
     failed(outcome, /Input 'approvers' line 2 names 'nobody@contoso\.com', which is not a user or group of the organization/);
     assert.equal(emulator.writes().length, 0, 'nothing was written');
+  });
+
+  it('fails before any write when the organization does not let the identity read its identities', async () => {
+    emulator.setIdentitiesDenied(true);
+    const outcome = await run(emulator, PROTECTED);
+    failed(outcome, /Could not look up the approver 'alice@contoso\.com': TF400813: .*\(HTTP 401.*may not read the organization's users and groups/);
+    assert.equal(emulator.writes().length, 0, 'nothing was written');
+  });
+
+  it('rides out throttling of the check writes, adding each once', async () => {
+    emulator.faults.add({ ...throttled('devops', 5, { method: 'POST', path: /checks\/configurations/, writesOnly: true }), times: 2 });
+    ended(await run(emulator, PROTECTED), 'Succeeded');
+    assert.deepEqual(emulator.faults.pending(), [], 'both were throttled');
+    const id = emulator.state().serviceConnections.find((c) => c.name === 'app1-prod')!.id;
+    assert.equal(checksOf(id).length, 2, 'one of each');
   });
 
   it('fails in the preflight when the identity lacks the Administrator role on an existing connection', async () => {
@@ -170,6 +186,20 @@ describe('approvals and checks on the connection, whole runs in process', functi
       assert.equal(checksOf(id).length, 2, 'one of each');
     });
   }
+
+  it('two runs at once both succeed and leave one check of each kind', async () => {
+    const [a, b] = await Promise.all([run(emulator, PROTECTED), run(emulator, PROTECTED)]);
+    ended(a, 'Succeeded');
+    ended(b, 'Succeeded');
+    const id = emulator.state().serviceConnections.find((c) => c.name === 'app1-prod')!.id;
+    assert.deepEqual(
+      checksOf(id)
+        .map((c) => c.type.id)
+        .sort(),
+      [CHECK_TYPES.approval, CHECK_TYPES.taskCheck].sort(),
+      'one approval, one branch control',
+    );
+  });
 
   it('a run killed right after a check was added converges on the re-run', async () => {
     const controller = new AbortController();
