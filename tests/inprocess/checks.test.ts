@@ -3,7 +3,7 @@
  * emulator's check configurations and identities (tests/emulator/devops-checks.ts).
  */
 import { strict as assert } from 'node:assert';
-import { answerLost, crashAfterApply, throttled } from '../emulator/faults';
+import { answerLost, crashAfterApply, refused, throttled } from '../emulator/faults';
 import { ORGANIZATION_IDENTITIES, CHECK_TYPES } from '../emulator/devops-checks';
 import { failed, run } from '../e2e/scenarios';
 import type { TaskRun } from '../e2e/harness';
@@ -92,6 +92,10 @@ describe('approvals and checks on the connection, whole runs in process', functi
     ended(first, 'Succeeded');
     const id = first.outputs.serviceConnectionId;
     const writes = emulator.writes().length;
+    const preview = await run(emulator, { ...PROTECTED, approvers: 'bob@contoso.com', dryRun: 'true' });
+    assert.match(preview.stdout, /Would update: the approval check on the connection: approvers 'Bob Builder' added\./);
+    assert.match(preview.stdout, /Would keep: the branch control check/);
+    assert.equal(emulator.writes().length, writes, 'the dry run wrote nothing');
     const second = await run(emulator, { ...PROTECTED, approvers: 'bob@contoso.com' });
     ended(second, 'Succeeded');
     const newWrites = emulator.writes().slice(writes);
@@ -201,16 +205,42 @@ describe('approvals and checks on the connection, whole runs in process', functi
     );
   });
 
-  it('a run killed right after a check was added converges on the re-run', async () => {
-    const controller = new AbortController();
-    emulator.faults.add({
-      ...crashAfterApply('devops', { method: 'POST', path: /checks\/configurations/, writesOnly: true }),
-      onFire: () => controller.abort(),
-    });
-    const cut = await run(emulator, PROTECTED, { signal: controller.signal });
-    assert.ok(cut.killed, 'the run was cut');
-    ended(await run(emulator, PROTECTED), 'Succeeded');
-    const id = emulator.state().serviceConnections.find((c) => c.name === 'app1-prod')!.id;
-    assert.equal(checksOf(id).length, 2, 'one of each after the re-run');
-  });
+  // Crash cut points of the check writes: each POST (first and second, the two go side by side) and the
+  // PATCH that adds an approver, cut by a crash right after the service applied it, or refused.
+  const cuts = [
+    { write: 'the first check added', method: 'POST', skip: 0, before: undefined },
+    { write: 'the second check added', method: 'POST', skip: 1, before: undefined },
+    { write: 'the approver added', method: 'PATCH', skip: 0, before: { ...PROTECTED, approvers: 'alice@contoso.com' } },
+  ] as const;
+  for (const cut of cuts) {
+    for (const how of ['crash', 'refused'] as const) {
+      it(`a run cut at ${cut.write} (${how === 'crash' ? 'killed right after it was applied' : 'the write refused'}) converges on the re-run`, async () => {
+        if (cut.before) ended(await run(emulator, cut.before), 'Succeeded');
+        const where = { method: cut.method, path: /checks\/configurations/, writesOnly: true };
+        const controller = new AbortController();
+        emulator.faults.add(
+          how === 'crash'
+            ? { ...crashAfterApply('devops', where), skip: cut.skip, onFire: () => controller.abort() }
+            : { ...refused('devops', where), skip: cut.skip },
+        );
+        const outcome = await run(emulator, PROTECTED, { signal: controller.signal });
+        if (how === 'crash') assert.ok(outcome.killed, 'the run was cut');
+        else failed(outcome, /\(HTTP 403/);
+        assert.deepEqual(emulator.faults.pending(), [], 'the cut happened');
+        ended(await run(emulator, PROTECTED), 'Succeeded');
+        const id = emulator.state().serviceConnections.find((c) => c.name === 'app1-prod')!.id;
+        assert.deepEqual(
+          checksOf(id)
+            .map((c) => c.type.id)
+            .sort(),
+          [CHECK_TYPES.approval, CHECK_TYPES.taskCheck].sort(),
+          'one of each',
+        );
+        assert.deepEqual(approverIds(id), [ALICE.id, RELEASE_APPROVERS.id].sort(), 'every approver, once');
+        const writes = emulator.writes().length;
+        ended(await run(emulator, PROTECTED), 'Succeeded');
+        assert.equal(emulator.writes().length, writes, 'and a further run writes nothing');
+      });
+    }
+  }
 });
