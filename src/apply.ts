@@ -1,7 +1,7 @@
 /**
  * Apply: carries out a change set, the writes in explicit concurrency groups along the critical path.
  *
- *   managed identity:  identity → (connection → credential, pipeline permissions, sharing) ∥ role assignments
+ *   managed identity:  identity → (connection → credential, pipeline permissions, sharing, checks) ∥ role assignments
  *   app registration:  application → (service principal → role assignments) ∥ (connection → credential, …)
  *
  * Values that exist only after a write are filled in here: the new identity's client and principal ids,
@@ -15,6 +15,7 @@ import type { ProvisioningRequest } from './request';
 import { replicationPolicy } from './retry';
 import { writeApplication } from './resources/application';
 import { writeApplicationCredential } from './resources/applicationCredential';
+import { addCheck, approvalToWire, awaitCheck, branchControlToWire, decideApproval, updateCheck, withApprovers } from './resources/checks';
 import { writeFederatedCredential } from './resources/federatedCredential';
 import { createIdentity } from './resources/managedIdentity';
 import { grantPipelinePermissions } from './resources/pipelinePermissions';
@@ -51,6 +52,9 @@ export async function apply(
     const connection = await writes.run(set.connection, () => applyConnection(clients, set.connection, identity, request));
     happened(set.connection, connection.happened);
     const { value } = connection;
+    // Another run created the connection between our read and our write: it adds the checks too, so this
+    // run waits for its checks rather than adding a second of each.
+    const concurrent = set.connection.action === 'create' && connection.happened !== 'created';
     await writes.all([
       writes.run(set.credential, async () => {
         if (set.credential.action !== 'keep') await writeCredential(value);
@@ -72,6 +76,31 @@ export async function apply(
               description: request.connectionDescription,
               projects: change.add,
             });
+          }
+          happened(change, planned(change));
+        }),
+      set.approvalCheck &&
+        writes.run(set.approvalCheck, async () => {
+          const change = set.approvalCheck!;
+          const project = set.connection.desired.project;
+          if (change.action === 'create') {
+            const found = concurrent ? await awaitCheck(clients, project, value.id, 'approval') : undefined;
+            const add = found ? decideApproval(change.desired, found).add : [];
+            if (!found) await addCheck(clients, project, value.id, 'approval', approvalToWire(value.id, change.desired));
+            else if (add.length > 0) await updateCheck(clients, project, found, withApprovers(found, add));
+            return happened(change, !found ? 'created' : add.length > 0 ? 'updated' : 'kept');
+          }
+          if (change.action === 'update') await updateCheck(clients, project, change.existing, withApprovers(change.existing, change.add));
+          happened(change, planned(change));
+        }),
+      set.branchControlCheck &&
+        writes.run(set.branchControlCheck, async () => {
+          const change = set.branchControlCheck!;
+          const project = set.connection.desired.project;
+          if (change.action === 'create') {
+            const found = concurrent ? await awaitCheck(clients, project, value.id, 'branchControl') : undefined;
+            if (!found) await addCheck(clients, project, value.id, 'branchControl', branchControlToWire(value.id, change.desired));
+            return happened(change, found ? 'kept' : 'created');
           }
           happened(change, planned(change));
         }),

@@ -89,6 +89,22 @@ export interface DevOpsRest {
    * caller holds the bits on each token, as `{value: boolean[]}`.
    */
   hasPermissions(namespaceId: string, bits: number, tokens: string[]): Promise<unknown>;
+  /**
+   * GET {org}/_apis/resourceAreas/{areaId} (Resource Areas - Get): `{id, name, locationUrl}`, the host that
+   * serves an area, e.g. https://vssps.dev.azure.com/{org}/ for identities.
+   */
+  getResourceArea(areaId: string): Promise<unknown>;
+  /**
+   * GET {identitiesHost}/_apis/identities?searchFilter=General&filterValue= (Identities - Read Identities):
+   * `{count, value: Identity[]}`. `host` is the identities area's locationUrl.
+   */
+  searchIdentities(host: string, filterValue: string): Promise<unknown>;
+  /** GET {org}/{project}/_apis/pipelines/checks/configurations?resourceType&resourceId&$expand=settings (Check Configurations - List). */
+  listCheckConfigurations(project: string, resourceType: string, resourceId: string): Promise<unknown>;
+  /** POST of a CheckConfiguration to the same collection (Check Configurations - Add); answers the configuration with its id. */
+  addCheckConfiguration(project: string, body: unknown): Promise<unknown>;
+  /** PATCH {…}/configurations/{id} with the whole configuration (Check Configurations - Update). */
+  updateCheckConfiguration(project: string, id: number, body: unknown): Promise<unknown>;
 }
 
 /**
@@ -245,13 +261,24 @@ async function fetchThrough(network: AgentNetwork, url: string, init: RequestIni
 const PIPELINE_PERMISSIONS_API = '7.1-preview.1';
 const BUILD_API = '7.1';
 const SECURITY_API = '7.1';
+/**
+ * Check configurations are preview-only: 7.1-preview.1 is what terraform-provider-azuredevops'
+ * pipelineschecksextras client sends (location 86c8381e-5aee-4cde-8ae4-25c0c7f5eaea) and the REST reference
+ * publishes (7.2-preview.1 the newest).
+ */
+const CHECKS_API = '7.1-preview.1';
+/** Resource Areas - Get (Location area, released at 7.1). */
+const RESOURCE_AREAS_API = '7.1';
+/** Identities - Read Identities: 7.1-preview.1 as azure-devops-go-api v7 identity/client.go sends it (location 28010c54-d0c0-4c89-a5b0-1c9e188b9fb7). */
+const IDENTITIES_API = '7.1-preview.1';
 
 function devopsRestClient(organizationUrl: string, authorization: () => Promise<string>, network: AgentNetwork): DevOpsRest {
   // Retries are left to src/resources/devops.ts, as for the SDK's calls, so a failure is retried once over.
   const pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT }, retryOptions: { maxRetries: 0 } });
   pipeline.addPolicy(network.policy);
   const httpClient = createDefaultHttpClient();
-  const send = async (method: 'GET' | 'PATCH', path: string, query: Record<string, string>, body?: unknown): Promise<unknown> => {
+  // `path` is relative to the organization URL, or absolute for another host of the organization (identities).
+  const send = async (method: 'GET' | 'PATCH' | 'POST', path: string, query: Record<string, string>, body?: unknown): Promise<unknown> => {
     const url = new URL(path, organizationUrl);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     const response = await pipeline.sendRequest(
@@ -288,6 +315,25 @@ function devopsRestClient(organizationUrl: string, authorization: () => Promise<
     },
     hasPermissions: (namespaceId, bits, tokens) =>
       send('GET', `_apis/permissions/${encodeURIComponent(namespaceId)}/${bits}`, { tokens: tokens.join(','), 'api-version': SECURITY_API }),
+    getResourceArea: (areaId) => send('GET', `_apis/resourceAreas/${encodeURIComponent(areaId)}`, { 'api-version': RESOURCE_AREAS_API }),
+    searchIdentities: (host, filterValue) =>
+      send('GET', new URL('_apis/identities', host.endsWith('/') ? host : `${host}/`).toString(), {
+        searchFilter: 'General',
+        filterValue,
+        queryMembership: 'None',
+        'api-version': IDENTITIES_API,
+      }),
+    listCheckConfigurations: (project, resourceType, resourceId) =>
+      send('GET', `${encodeURIComponent(project)}/_apis/pipelines/checks/configurations`, {
+        resourceType,
+        resourceId,
+        $expand: 'settings',
+        'api-version': CHECKS_API,
+      }),
+    addCheckConfiguration: (project, body) =>
+      send('POST', `${encodeURIComponent(project)}/_apis/pipelines/checks/configurations`, { 'api-version': CHECKS_API }, body),
+    updateCheckConfiguration: (project, id, body) =>
+      send('PATCH', `${encodeURIComponent(project)}/_apis/pipelines/checks/configurations/${id}`, { 'api-version': CHECKS_API }, body),
   };
 }
 

@@ -13,7 +13,9 @@ import { connectionTagValue, federatedCredentialName, federatedCredentialNameFor
 import type { Observed } from './read';
 import { describePipeline, type ProvisioningRequest } from './request';
 import { type Application, type DesiredApplication, decideApplication } from './resources/application';
+import { type ApprovalCheck, type ApprovalSettings, type BranchControlSettings, decideApproval, decideBranchControl } from './resources/checks';
 import { decideCredential, type FederatedCredential } from './resources/federatedCredential';
+import type { Approver } from './resources/identities';
 import type { Project, RoleDefinition } from './resources/lookups';
 import { decideIdentity, type DesiredIdentity, type ManagedIdentity } from './resources/managedIdentity';
 import { ACTIONS, armRequirement, assertPermitted, type Requirement } from './resources/permissions';
@@ -79,6 +81,14 @@ export interface SharingChange extends Change<'update' | 'keep'> {
   add: Project[];
 }
 
+/** The approval check: created with `desired`, or the existing one gains `add` (none removed). */
+export type ApprovalCheckChange = Existing<Action, ApprovalCheck> & { desired: ApprovalSettings; add: Approver[] };
+
+/** The branch control check: created, or kept as it is (an existing one is never changed). */
+export interface BranchControlCheckChange extends Change<'create' | 'keep'> {
+  desired: BranchControlSettings;
+}
+
 export interface ChangeSet {
   identity: IdentityChanges;
   /** The main role first, then one per roleAssignments line. */
@@ -87,6 +97,10 @@ export interface ChangeSet {
   credential: CredentialChange;
   pipelinePermissions?: PipelinePermissionsChange;
   sharing?: SharingChange;
+  approvalCheck?: ApprovalCheckChange;
+  branchControlCheck?: BranchControlCheckChange;
+  /** What the run leaves as it found it although the request asks otherwise; the run then succeeds with issues. */
+  warnings: string[];
 }
 
 export function decide(request: ProvisioningRequest, observed: Observed): ChangeSet {
@@ -175,7 +189,73 @@ export function decide(request: ProvisioningRequest, observed: Observed): Change
         }
       : undefined;
 
-  return { identity, assignments, connection, credential, pipelinePermissions, sharing };
+  const checks = decideChecks(request, observed, who);
+
+  return { identity, assignments, connection, credential, pipelinePermissions, sharing, ...checks };
+}
+
+/**
+ * The approval and branch control checks. Managing a connection's checks needs the Administrator role on
+ * it (ServiceEndpoints Administer), which the identity that creates a connection has on it.
+ */
+function decideChecks(request: ProvisioningRequest, observed: Observed, who: string): Pick<ChangeSet, 'approvalCheck' | 'branchControlCheck' | 'warnings'> {
+  const { checks } = request;
+  const warnings: string[] = [];
+  const needs: Requirement[] = observed.connection
+    ? [
+        {
+          granted: observed.devopsAccess.administer,
+          missing: `${who} lacks the Administrator role on the service connection '${request.connectionName}', which managing its approvals and checks needs (add it as Administrator on that connection's Security page)`,
+        },
+      ]
+    : [];
+  let approvalCheck: ApprovalCheckChange | undefined;
+  if (observed.approvers.length > 0) {
+    const desired: ApprovalSettings = {
+      approvers: observed.approvers,
+      instructions: checks.approvalInstructions,
+      minRequiredApprovers: checks.minimumApprovers,
+      timeoutMinutes: checks.approvalTimeoutMinutes,
+    };
+    const names = (list: Approver[]): string => list.map((a) => `'${a.displayName}'`).join(', ');
+    const minimum = checks.minimumApprovers === 0 ? 'all must approve' : `${checks.minimumApprovers} must approve`;
+    const existing = observed.checks?.approval;
+    if (!existing) {
+      approvalCheck = {
+        action: 'create',
+        what: `the approval check with approvers ${names(desired.approvers)} (${minimum}, timeout ${checks.approvalTimeoutMinutes} minutes) on the connection`,
+        needs,
+        desired,
+        add: desired.approvers,
+        existing: null,
+      };
+    } else {
+      const decision = decideApproval(desired, existing);
+      warnings.push(...decision.warnings);
+      approvalCheck =
+        decision.add.length > 0
+          ? {
+              action: 'update',
+              what: `the approval check on the connection: approvers ${names(decision.add)} added`,
+              needs,
+              desired,
+              add: decision.add,
+              existing,
+            }
+          : { action: 'keep', what: `the approval check on the connection with approvers ${names(desired.approvers)}`, needs, desired, add: [], existing };
+    }
+  }
+  let branchControlCheck: BranchControlCheckChange | undefined;
+  if (checks.allowedBranches.length > 0) {
+    const desired: BranchControlSettings = { allowedBranches: checks.allowedBranches, requireBranchProtection: checks.requireBranchProtection };
+    const existing = observed.checks?.branchControl;
+    const what = `the branch control check on the connection allowing '${checks.allowedBranches.join(', ')}'${checks.requireBranchProtection ? ' (protected branches only)' : ''}`;
+    if (existing) warnings.push(...decideBranchControl(desired, existing));
+    branchControlCheck = existing
+      ? { action: 'keep', what: `the branch control check on the connection allowing '${existing.allowedBranches.join(', ')}'`, needs, desired }
+      : { action: 'create', what, needs, desired };
+  }
+  return { approvalCheck, branchControlCheck, warnings };
 }
 
 /** Every entry of the change set, in the order a run takes them. */
@@ -188,6 +268,8 @@ export function changesOf(set: ChangeSet): Change[] {
     set.credential,
     ...(set.pipelinePermissions ? [set.pipelinePermissions] : []),
     ...(set.sharing ? [set.sharing] : []),
+    ...(set.approvalCheck ? [set.approvalCheck] : []),
+    ...(set.branchControlCheck ? [set.branchControlCheck] : []),
   ];
 }
 

@@ -22,9 +22,11 @@ export async function main(agent: Agent, clock: Clock): Promise<void> {
     checkedLines(request, observed).forEach((line) => agent.info(line));
     const changes = decide(request, observed);
     preflight(changes);
+    changes.warnings.forEach((line) => agent.warn(line));
+    const succeed = (message: string): void => (changes.warnings.length > 0 ? agent.succeedWithIssues(message) : agent.succeed(message));
     if (request.dryRun) {
       [...dryRunLines(changes), verifyDryRunLine(request)].forEach((line) => agent.info(line));
-      agent.succeed(dryRunSummary(changes));
+      succeed(dryRunSummary(changes));
       return;
     }
     const applied = await apply(request, changes, clients, (change, happened) => agent.info(doneLine(change, happened)));
@@ -37,7 +39,7 @@ export async function main(agent: Agent, clock: Clock): Promise<void> {
       agent.info(verifiedLine(target, verified));
     }
     const ready = request.verify ? 'is ready and verified' : 'is ready';
-    agent.succeed(`Service connection '${applied.connection.name || request.connectionName}' ${ready}.`);
+    succeed(`Service connection '${applied.connection.name || request.connectionName}' ${ready}.`);
   } catch (error) {
     agent.fail(error instanceof TaskError ? error.describe() : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`);
   }

@@ -15,7 +15,9 @@ import type { AppRegistrationRequest, ManagedIdentityRequest, ProvisioningReques
 import { replicationPolicy } from './retry';
 import { type Application, readApplication } from './resources/application';
 import { listApplicationCredentials } from './resources/applicationCredential';
+import { type ConnectionChecks, readChecks } from './resources/checks';
 import { type FederatedCredential, listFederatedCredentials } from './resources/federatedCredential';
+import { type Approver, resolveApprovers } from './resources/identities';
 import {
   lookupIdentityLocation,
   lookupManagementGroup,
@@ -72,6 +74,10 @@ export interface Observed {
   /** The preflight: the bootstrap identity's permissions at each ARM scope this run writes at, by lower-cased id. */
   armPermissions: Record<string, ArmGrants>;
   devopsAccess: ConnectionAccess;
+  /** The approvers lines as identities (empty without approvers). */
+  approvers: Approver[];
+  /** The existing connection's approval and branch control checks; undefined without a connection or checks asked for. */
+  checks?: ConnectionChecks;
 }
 
 export async function read(request: ProvisioningRequest, clients: Clients): Promise<Observed> {
@@ -85,11 +91,13 @@ export async function read(request: ProvisioningRequest, clients: Clients): Prom
     lookupRoleDefinition(clients, azure.scope, azure.roleDefinitionName),
     ...azure.additionalRoles.map((grant) => lookupRoleDefinition(clients, grant.scope, grant.role, { input: 'roleAssignments', line: grant.line })),
   ]);
+  // Approvers are resolved on every run, so an unknown name fails before any write.
+  const approvers = resolveApprovers(clients, devops.organizationUrl, request.checks.approvers);
   const roleScopeGroup = azure.resourceGroup ? lookupResourceGroup(clients, 'resourceGroup', azure.subscriptionId, azure.resourceGroup) : undefined;
 
   // The order is the order failures are reported in: the scopes before the roles looked up at them, the
   // project before what lives in it.
-  const [p, subscription, managementGroup, scopeResourceGroup, roles, found, shareTargets, pipelines, observedIdentity, armGrants, devopsAccess] =
+  const [p, subscription, managementGroup, scopeResourceGroup, roles, found, shareTargets, pipelines, observedIdentity, armGrants, devopsAccess, approverList] =
     await together([
       project,
       lookupSubscription(clients, azure.subscriptionId),
@@ -108,6 +116,7 @@ export async function read(request: ProvisioningRequest, clients: Clients): Prom
           connection.then((c) => c?.id ?? undefined),
         ),
       ),
+      approvers,
     ]);
   const grantList: Grant[] = [
     { scope: roleScope(request, scopeResourceGroup), role: roles[0] },
@@ -117,7 +126,8 @@ export async function read(request: ProvisioningRequest, clients: Clients): Prom
   // What the identity and the connection already hold, when they exist.
   const principal = principalOf(observedIdentity);
   const existingConnection = found ? connectionFromWire(found) : undefined;
-  const [assignments, credentials, pipelinePermissions] = await together([
+  const checksAsked = request.checks.approvers.length > 0 || request.checks.allowedBranches.length > 0;
+  const [assignments, credentials, pipelinePermissions, checks] = await together([
     Promise.all(
       grantList.map((grant) =>
         principal
@@ -129,6 +139,7 @@ export async function read(request: ProvisioningRequest, clients: Clients): Prom
     existingConnection && (devops.authorizeAllPipelines || pipelines.length > 0)
       ? readPipelinePermissions(clients, p, existingConnection.id)
       : Promise.resolve(undefined),
+    existingConnection && checksAsked ? readChecks(clients, p.id, p.name, existingConnection.id) : Promise.resolve(undefined),
   ]);
   return {
     project: p,
@@ -145,6 +156,8 @@ export async function read(request: ProvisioningRequest, clients: Clients): Prom
     pipelinePermissions,
     armPermissions: Object.fromEntries(scopes.map((scope, index) => [scope.toLowerCase(), armGrants[index]])),
     devopsAccess,
+    approvers: approverList,
+    checks,
   };
 }
 

@@ -23,6 +23,9 @@ export function checkedLines(request: ProvisioningRequest, observed: Observed): 
       ? [`Checked: pipelines ${devops.authorizePipelines.map(describePipeline).join(', ')} in project '${devops.project}'.`]
       : []),
     ...(devops.shareWithProjects.length > 0 ? [`Checked: projects ${quoted(devops.shareWithProjects)} to share the connection with.`] : []),
+    ...(observed.approvers.length > 0
+      ? [`Checked: approvers ${observed.approvers.map((a) => `'${a.line}' (${a.isGroup ? 'group' : 'user'} ${a.displayName})`).join(', ')}.`]
+      : []),
   ];
   for (const scope of armWriteScopes(request)) {
     lines.push(

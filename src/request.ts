@@ -84,6 +84,18 @@ interface RequestCommon {
     /** Pipelines of the connection's project to authorize. */
     authorizePipelines: PipelineReference[];
   };
+  /** Approvals and checks on the connection (YAML pipelines only). */
+  checks: {
+    /** approvers lines as written (resolved to identities by the reads); empty: no approval check. */
+    approvers: string[];
+    approvalInstructions: string;
+    approvalTimeoutMinutes: number;
+    /** 0: every approver. */
+    minimumApprovers: number;
+    /** Refs with wildcards; empty: no branch control check. */
+    allowedBranches: string[];
+    requireBranchProtection: boolean;
+  };
   devopsAuth: DevOpsAuth;
   network: AgentNetworkSettings;
   /** Read and decide, print the plan, write nothing. */
@@ -227,6 +239,7 @@ export function parseRequest(raw: RawTask): ProvisioningRequest {
       authorizeAllPipelines: parseBoolean('authorizeAllPipelines', input('authorizeAllPipelines')),
       authorizePipelines: uniquePipelines(lines(input('authorizePipelines')).map(parsePipelineReference)),
     },
+    checks: parseChecks(input),
     devopsAuth,
     network: parseNetwork(raw.network),
     dryRun: parseBoolean('dryRun', input('dryRun')),
@@ -279,6 +292,41 @@ export function lines(value: string): string[] {
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== '' && !seen.has(line.toLowerCase()) && seen.add(line.toLowerCase()));
+}
+
+/** The Approvals and checks inputs. */
+function parseChecks(input: (name: InputName) => string): RequestCommon['checks'] {
+  const approvers = lines(input('approvers')).map((line) => checkedName('approvers', line));
+  const whole = (name: InputName, fallback: number, min: number, max: number, meaning: string): number => {
+    const text = input(name) || String(fallback);
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      throw new InputError(name, `has the value '${text}'; use a whole number from ${min} to ${max} (${meaning}, default ${fallback}).`);
+    }
+    return value;
+  };
+  const approvalTimeoutMinutes = whole('approvalTimeoutMinutes', 43200, 1, 43200, 'minutes');
+  const minimumApprovers = whole('minimumApprovers', 0, 0, Math.max(approvers.length, 0), '0 for every approver, at most the number of approvers lines');
+  const allowedBranches = input('allowedBranches')
+    .split(',')
+    .map((branch) => branch.trim())
+    .filter(Boolean);
+  for (const branch of allowedBranches) {
+    if (CONTROL_CHARACTER.test(branch) || /\s/.test(branch) || branch.length > 400) {
+      throw new InputError(
+        'allowedBranches',
+        `has '${branch.slice(0, 40)}', which is not a ref; write refs separated by commas, e.g. refs/heads/main, refs/heads/release/*.`,
+      );
+    }
+  }
+  return {
+    approvers,
+    approvalInstructions: input('approvalInstructions'),
+    approvalTimeoutMinutes,
+    minimumApprovers,
+    allowedBranches,
+    requireBranchProtection: parseBoolean('requireBranchProtection', input('requireBranchProtection')),
+  };
 }
 
 /** The agent hands a boolean input over as text; task-lib's getBoolInput reads 'true' in any case. */

@@ -13,6 +13,7 @@ import { ADO_TYPES, SERVICE_ENDPOINTS_NAMESPACE, adoError, endpointPermissions, 
 import { ServiceEndpointsResource } from './devops-endpoints';
 import { EndpointProxy, type ProxyPeers } from './devops-endpointproxy';
 import { PIPELINE_PERMISSIONS_VERSIONS, PipelinesResource } from './devops-pipelines';
+import { CHECK_CONFIGURATIONS_VERSIONS, ChecksResource, IDENTITIES_VERSIONS } from './devops-checks';
 import { LOCATIONS, checkApiVersion, locationsOfArea, type ApiResourceLocation } from './devops-locations';
 import { AZURE_DEVOPS_APP_ID, TOKEN_EXCHANGE_AUDIENCE, type DevOpsIdentity, type EmulatorState, type ProjectRecord } from './world';
 
@@ -23,6 +24,7 @@ export class DevOpsService {
   readonly endpoints: ServiceEndpointsResource;
   private readonly pipelines: PipelinesResource;
   private readonly proxy: EndpointProxy;
+  readonly checks: ChecksResource;
 
   constructor(
     private readonly state: EmulatorState,
@@ -31,6 +33,7 @@ export class DevOpsService {
     this.endpoints = new ServiceEndpointsResource(state);
     this.pipelines = new PipelinesResource(state, this.endpoints);
     this.proxy = new EndpointProxy(state, peers);
+    this.checks = new ChecksResource(state, this.endpoints);
   }
 
   handle = async (request: EmulatorRequest): Promise<EmulatorResponse> => {
@@ -42,6 +45,20 @@ export class DevOpsService {
   private route(request: EmulatorRequest): EmulatorResponse | Promise<EmulatorResponse> {
     const org = `/${this.state.world.organization.name}`;
     const { pathname, method } = request;
+    // The identities host (devops-checks.ts): Read Identities for signed-in callers.
+    if (pathname.toLowerCase().startsWith(`/_vssps${org}/`.toLowerCase())) {
+      const caller = this.authenticate(request);
+      if ('status' in caller) return caller;
+      request.callerId = caller.identity.id;
+      if (method === 'GET' && matchPath('/_apis/identities', pathname.slice(`/_vssps${org}`.length))) {
+        return this.versioned(request, IDENTITIES_VERSIONS, () => this.checks.searchIdentities(request));
+      }
+      return adoError(
+        404,
+        'Microsoft.VisualStudio.Services.WebApi.VssResourceNotFoundException, Microsoft.VisualStudio.Services.WebApi',
+        `The emulator has no route for '${method} ${pathname}'.`,
+      );
+    }
     if (!pathname.toLowerCase().startsWith(`${org}/`)) {
       return adoError(
         404,
@@ -64,6 +81,11 @@ export class DevOpsService {
       // What an organization without separate resource-area hosts answers; azure-devops-node-api's
       // WebApi._getResourceAreaUrl then keeps the organization URL.
       return this.versioned(request, LOCATIONS.resourceAreas, () => jsonResponse(200, { count: 0, value: null }));
+    }
+    if (method === 'GET' && (p = matchPath('/_apis/ResourceAreas/:area', path))) {
+      const area = p.area;
+      const origin = new URL(this.state.world.organization.url).origin;
+      return this.versioned(request, LOCATIONS.resourceAreas, () => this.checks.resourceArea(area, origin));
     }
     if (method === 'GET' && matchPath('/_apis/projects', path)) return this.versioned(request, LOCATIONS.projects, () => this.listProjects(request));
     if (method === 'GET' && (p = matchPath('/_apis/projects/:project', path)))
@@ -113,6 +135,20 @@ export class DevOpsService {
       if (method === 'GET') return this.versioned(request, PIPELINE_PERMISSIONS_VERSIONS, () => this.pipelines.getPermissions(caller, project, type, id));
       if (method === 'PATCH')
         return this.versioned(request, PIPELINE_PERMISSIONS_VERSIONS, () => this.pipelines.updatePermissions(request, caller, project, type, id));
+      return this.methodNotAllowed(request);
+    }
+    if ((p = matchPath('/:project/_apis/pipelines/checks/configurations', path))) {
+      const project = this.state.findWellFormedProject(p.project);
+      if (!project) return projectNotFound(p.project);
+      if (method === 'GET') return this.versioned(request, CHECK_CONFIGURATIONS_VERSIONS, () => this.checks.list(request, caller, project));
+      if (method === 'POST') return this.versioned(request, CHECK_CONFIGURATIONS_VERSIONS, () => this.checks.add(request, caller, project));
+      return this.methodNotAllowed(request);
+    }
+    if ((p = matchPath('/:project/_apis/pipelines/checks/configurations/:id', path))) {
+      const project = this.state.findWellFormedProject(p.project);
+      if (!project) return projectNotFound(p.project);
+      const id = p.id;
+      if (method === 'PATCH') return this.versioned(request, CHECK_CONFIGURATIONS_VERSIONS, () => this.checks.update(request, caller, project, id));
       return this.methodNotAllowed(request);
     }
     if ((p = matchPath('/:scope/_apis/distributedtask/hubs/:hub/plans/:plan/jobs/:job/oidctoken', path))) {

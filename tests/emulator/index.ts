@@ -18,6 +18,7 @@ import { systemClock, type Clock } from '../../src/clock';
 import { ArmService } from './arm';
 import { CLOUDS, type CloudName, type CloudProfile } from './clouds';
 import { DevOpsService } from './devops';
+import type { ChecksResource, StageOutcome } from './devops-checks';
 import { EntraService } from './entra';
 import { GraphService } from './graph';
 import { ServiceServer, type FaultRule, type Handler, type RequestLogEntry, type ServiceName, type TrafficControl } from './http';
@@ -133,6 +134,7 @@ export class Emulator {
   private arrivals = 0;
   private proxyCredentials?: { username: string; password: string };
   private devopsService?: DevOpsService;
+  private checks!: ChecksResource;
 
   private constructor(
     private readonly directory: string,
@@ -261,6 +263,7 @@ export class Emulator {
       const devopsService = new DevOpsService(emulator.core, { login: (r) => services.login!(r), arm: (r) => services.arm!(r) });
       emulator.devopsService = devopsService;
       services.devops = devopsService.handle;
+      emulator.checks = devopsService.checks;
       services.graph = new GraphService(emulator.core).handle;
       services.imds = new InstanceMetadataService(emulator.core).handle;
       return emulator;
@@ -338,6 +341,19 @@ export class Emulator {
 
   state(): Snapshot {
     return this.core.snapshot();
+  }
+
+  /**
+   * A later run of a stage that uses the connection, from `branch` (e.g. refs/heads/main): what its checks
+   * make of it (devops-checks.ts). Azure Pipelines evaluates checks for YAML stages only.
+   */
+  runStage(connectionId: string, branch: string): StageOutcome {
+    return this.checks.runStage(connectionId, branch);
+  }
+
+  /** Identity reads answer 401, as to a caller the organization does not let see its identities. */
+  setIdentitiesDenied(denied: boolean): void {
+    this.checks.identitiesDenied = denied;
   }
 
   setPrincipalReplicationMs(ms: number): void {

@@ -4,6 +4,7 @@
  * projects and service connections). Resources are
  * stored in the wire shape their service answers with, so state() can hand them out as they are.
  */
+import type { CheckConfigurationRecord } from './devops-checks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isWithinScope } from './arm-common';
 import type { CloudProfile } from './clouds';
@@ -315,6 +316,7 @@ export interface Snapshot {
   /** Every project with its state (project references of connections name them by id). */
   projects: Array<{ id: string; name: string; state: ProjectState }>;
   pipelinePermissions: PipelinePermissionsRecord[];
+  checkConfigurations: CheckConfigurationRecord[];
 }
 
 export interface Settings {
@@ -365,6 +367,9 @@ export class EmulatorState {
   readonly pipelineDefinitions: PipelineFacts[] = [];
   /** Keyed by `${projectId}/${resourceType}/${resourceId}`, lower-cased. */
   readonly pipelinePermissions = new Map<string, PipelinePermissionsRecord>();
+  /** Pipeline check configurations (devops-checks.ts), keyed by id. */
+  readonly checkConfigurations = new Map<number, CheckConfigurationRecord>();
+  nextCheckId = 1;
   readonly serviceEndpoints = new Map<string, StoredEndpoint>();
   readonly devopsIdentities = new Map<string, DevOpsIdentity>();
   /** Graph applications, keyed by lower-cased object id. */
@@ -529,6 +534,7 @@ export class EmulatorState {
       serviceConnections: [...this.serviceEndpoints.values()].map((stored) => stored.endpoint),
       projects: this.projects.map((p) => ({ id: p.id, name: p.name, state: this.findProject(p.id)!.state })),
       pipelinePermissions: [...this.pipelinePermissions.values()],
+      checkConfigurations: [...this.checkConfigurations.values()],
       applications: [...this.applications.values()].map((stored) => ({
         ...stored.resource,
         owners: stored.owners.map((id) => ({ '@odata.type': this.directoryObjectType(id), id })),

@@ -38,6 +38,7 @@ function firstRun(req: ProvisioningRequest, overrides: Partial<Observed> = {}): 
     credentials: [],
     armPermissions: Object.fromEntries(armWriteScopes(req).map((scope) => [scope.toLowerCase(), ALL])),
     devopsAccess: { create: true },
+    approvers: [],
     ...overrides,
   };
 }

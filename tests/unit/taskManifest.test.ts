@@ -57,14 +57,14 @@ describe('task.json', () => {
     }
   });
 
-  it('puts every input but the two that name the work into the four groups, in their order', () => {
+  it('puts every input but the two that name the work into the five groups, in their order', () => {
     assert.deepEqual(
       task.groups.map((g) => g.name),
-      ['identity', 'azure', 'devops', 'advanced'],
+      ['identity', 'azure', 'devops', 'checks', 'advanced'],
     );
     assert.deepEqual(
       task.groups.map((g) => g.displayName),
-      ['Identity', 'Azure scope and role', 'Azure DevOps connection', 'Advanced'],
+      ['Identity', 'Azure scope and role', 'Azure DevOps connection', 'Approvals and checks', 'Advanced'],
     );
     assert.deepEqual(
       task.inputs.filter((i) => !i.groupName).map((i) => i.name),
