@@ -291,7 +291,8 @@ describe('emulator', function () {
         assert.equal(stateOf(await api.getServiceEndpointDetails('platform', created.id ?? '')), 'InProgress');
         const settled = await api.getServiceEndpointDetails('platform', created.id ?? '');
         assert.equal(settled?.isReady, true);
-        assert.equal(stateOf(settled), 'Ready');
+        assert.equal(settled?.isReady, true);
+        assert.equal(stateOf(settled), undefined, 'a ready connection has no operationStatus (ado-serviceendpoint-get-real)');
       } finally {
         emu.setConnectionReadiness({ inProgressReads: 0 });
       }
