@@ -157,7 +157,7 @@ async function devopsApiClients(organizationUrl: string, token: () => Promise<De
  * fails on it and then drops the message, typeKey and the response headers (Retry-After) along with it
  * (RestClient.processResponse); the body is read without the mark instead.
  */
-function withoutByteOrderMark<T extends { rest: unknown }>(api: T): T {
+export function withoutByteOrderMark<T extends { rest: unknown }>(api: T): T {
   const rest = api.rest as { processResponse(response: { readBody(): Promise<string> }, options: unknown): Promise<unknown> };
   const processResponse = rest.processResponse.bind(rest);
   rest.processResponse = (response, options) => {
