@@ -334,7 +334,14 @@ function devopsRestClient(organizationUrl: string, authorization: () => Promise<
   const pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT }, retryOptions: { maxRetries: 0 } });
   pipeline.addPolicy(network.policy);
   const httpClient = createDefaultHttpClient();
-  const send = async (method: 'GET' | 'PATCH', path: string, query: Record<string, string>, body?: unknown): Promise<unknown> => {
+  const send = async (method: 'GET' | 'PATCH', path: string, query: Record<string, string>, body?: unknown): Promise<unknown> =>
+    (await sendForPage(method, path, query, body)).body;
+  const sendForPage = async (
+    method: 'GET' | 'PATCH',
+    path: string,
+    query: Record<string, string>,
+    body?: unknown,
+  ): Promise<{ body: unknown; continuationToken?: string }> => {
     const url = new URL(path, organizationUrl);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     const response = await pipeline.sendRequest(
@@ -353,7 +360,8 @@ function devopsRestClient(organizationUrl: string, authorization: () => Promise<
       }),
     );
     const parsed = parseJson(response.bodyAsText);
-    if (response.status >= 200 && response.status < 300) return parsed;
+    if (response.status >= 200 && response.status < 300)
+      return { body: parsed, continuationToken: response.headers.get('x-ms-continuationtoken') || undefined };
     throw new DevOpsHttpError(response.status, parsed, response.headers);
   };
   const permissionsPath = (project: string, type: string, id: string): string =>
@@ -367,11 +375,29 @@ function devopsRestClient(organizationUrl: string, authorization: () => Promise<
       if (filter.name) query.name = filter.name;
       if (filter.path) query.path = filter.path;
       if (filter.definitionIds?.length) query.definitionIds = filter.definitionIds.join(',');
-      return send('GET', `${encodeURIComponent(project)}/_apis/build/definitions`, query);
+      return allPages(query, (pageQuery) => sendForPage('GET', `${encodeURIComponent(project)}/_apis/build/definitions`, pageQuery));
     },
     hasPermissions: (namespaceId, bits, tokens) =>
       send('GET', `_apis/permissions/${encodeURIComponent(namespaceId)}/${bits}`, { tokens: tokens.join(','), 'api-version': SECURITY_API }),
   };
+}
+
+/**
+ * Every page of an Azure DevOps list: the next page's token comes in x-ms-continuationtoken and is sent back
+ * as continuationToken (Definitions - List, build 7.1). Answers `{count, value}` over all pages.
+ */
+async function allPages(
+  query: Record<string, string>,
+  page: (query: Record<string, string>) => Promise<{ body: unknown; continuationToken?: string }>,
+): Promise<{ count: number; value: unknown[] }> {
+  const value: unknown[] = [];
+  for (let token: string | undefined = undefined, first = true; first || token; first = false) {
+    const answer = await page(token ? { ...query, continuationToken: token } : query);
+    const items = (answer.body as { value?: unknown } | undefined)?.value;
+    if (Array.isArray(items)) value.push(...(items as unknown[]));
+    token = answer.continuationToken;
+  }
+  return { count: value.length, value };
 }
 
 /** A failed Azure DevOps REST call, shaped like azure-devops-node-api's errors (statusCode, result) for failures.ts. */

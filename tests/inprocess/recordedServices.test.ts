@@ -233,6 +233,21 @@ describe('recorded service behaviour, whole runs in process', function () {
     }
   });
 
+  describe('7. paging of Azure DevOps lists (x-ms-continuationtoken)', () => {
+    it('reads every page of the pipeline definitions: a name in two folders on two pages is still ambiguous', () =>
+      withEmulator({ recorded: { pageSize: 1 } }, async (emulator) => {
+        const outcome = await run(emulator, { ...MANAGED_IDENTITY.inputs, authorizePipelines: 'app1-deploy' });
+        failed(outcome, /Input 'authorizePipelines' names 'app1-deploy', which matches pipelines in several folders/);
+        assert.ok(emulator.requests.some((r) => /\/_apis\/build\/definitions\?.*continuationToken=/i.test(r.path)));
+        assert.deepEqual(emulator.writes(), []);
+      }));
+
+    it('follows the pages to authorize pipelines named on a later page', () =>
+      withEmulator({ recorded: { pageSize: 1 } }, async (emulator) => {
+        succeeded(await run(emulator, { ...MANAGED_IDENTITY.inputs, authorizePipelines: 'app1-ci\n\\legacy\\app1-deploy' }));
+      }));
+  });
+
   describe('8. connection shapes (ado-serviceendpoint-get-real, ado-serviceendpoint-create-wif-response)', () => {
     it('a connection reads as the real service shows it', () =>
       withEmulator({}, async (emulator) => {
