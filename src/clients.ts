@@ -10,6 +10,7 @@ import {
   createPipelineRequest,
   type HttpHeaders,
   type HttpMethods,
+  type PipelinePolicy,
 } from '@azure/core-rest-pipeline';
 import type { ManagedIdentityCredential } from '@azure/identity';
 import type { ManagedServiceIdentityClient } from '@azure/arm-msi';
@@ -30,6 +31,8 @@ import type { ProvisioningRequest } from './request';
 
 export const PRODUCT = 'WorkloadIdentityConnection';
 const USER_AGENT = `${PRODUCT}/${VERSION}`;
+/** Sent on every Azure DevOps call: a refused credential then gets 401, not a sign-in page (ado-oidctoken-invalid-token). */
+const FED_AUTH_REDIRECT = 'X-TFS-FedAuthRedirect';
 /** Azure DevOps' resource (application) id in Microsoft Entra ID; the same in every cloud. */
 export const AZURE_DEVOPS_RESOURCE = '499b84ac-1321-427f-aa17-267ca6975798';
 
@@ -48,7 +51,7 @@ export interface DevOpsClients {
 export interface AzureClients {
   msi: ManagedServiceIdentityClient;
   authorization: AuthorizationManagementClient;
-  /** Plain ARM reads for which no SDK is worth its size (subscription, resource group). */
+  /** Plain ARM reads for which no SDK is worth its size (subscription, resource group); `path` may be a nextLink. */
   armGet(path: string, apiVersion: string): Promise<ArmResponse>;
 }
 
@@ -150,10 +153,12 @@ async function devopsApiClients(organizationUrl: string, token: () => Promise<De
     credential.kind === 'personalAccessToken' ? new PersonalAccessTokenCredentialHandler(credential.token) : new BearerCredentialHandler(credential.token);
   // typed-rest-client's own retries (GETs on 502-504 and dropped connections, 10-40 ms apart) ignore
   // Retry-After and would multiply ours; resources/devops.ts retries every call instead.
-  const options = { allowRetries: false, ...network.devopsOptions };
+  // Without X-TFS-FedAuthRedirect: Suppress a rejected token gets a 203 or 302 sign-in page instead of 401
+  // (tests/fixtures/recordings/ado-oidctoken-invalid-token.json); azure-devops-node-api does not send it.
+  const options = { allowRetries: false, ...network.devopsOptions, headers: { [FED_AUTH_REDIRECT]: 'Suppress' } };
   return {
-    serviceEndpoints: new ServiceEndpointApi(organizationUrl, [handler], options, USER_AGENT),
-    core: new CoreApi(organizationUrl, [handler], options, USER_AGENT),
+    serviceEndpoints: withoutByteOrderMark(new ServiceEndpointApi(organizationUrl, [handler], options, USER_AGENT)),
+    core: withoutByteOrderMark(new CoreApi(organizationUrl, [handler], options, USER_AGENT)),
   };
 }
 
@@ -167,6 +172,27 @@ let sdk: Promise<typeof import('./sdk/azure')> | undefined;
  */
 function loadSdk(): Promise<typeof import('./sdk/azure')> {
   return (sdk ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => import('./sdk/azure')));
+}
+
+/**
+ * Azure DevOps' host-level errors start their JSON with a UTF-8 byte-order mark
+ * (tests/fixtures/recordings/ado-error-503-collection-stopped-bom.json). typed-rest-client's JSON.parse
+ * fails on it and then drops the message, typeKey and the response headers (Retry-After) along with it
+ * (RestClient.processResponse); the body is read without the mark instead.
+ */
+export function withoutByteOrderMark<T extends { rest: unknown }>(api: T): T {
+  const rest = api.rest as { processResponse(response: { readBody(): Promise<string> }, options: unknown): Promise<unknown> };
+  const processResponse = rest.processResponse.bind(rest);
+  rest.processResponse = (response, options) => {
+    const readBody = response.readBody.bind(response);
+    response.readBody = async () => stripByteOrderMark(await readBody());
+    return processResponse(response, options);
+  };
+  return api;
+}
+
+export function stripByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 interface LoadedAzure {
@@ -200,7 +226,9 @@ async function loadAzure(
     clients: {
       armGet: async (path, apiVersion) => {
         const url = new URL(path.replace(/^\//, ''), cloud.resourceManagerUrl);
-        url.searchParams.set('api-version', apiVersion);
+        // A nextLink is absolute and carries its own api-version and skip token; it is followed on ARM's host only.
+        if (url.origin !== new URL(cloud.resourceManagerUrl).origin) throw new ServiceError(`ARM answered a next page on another host (${url.origin})`);
+        if (!url.searchParams.has('api-version')) url.searchParams.set('api-version', apiVersion);
         const response = await armClient.sendRequest(createPipelineRequest({ url: url.toString(), method: 'GET' }));
         return {
           status: response.status,
@@ -208,10 +236,64 @@ async function loadAzure(
           correlationId: response.headers.get('x-ms-correlation-request-id'),
         };
       },
-      msi: new ManagedServiceIdentityClient(credential, request.azure.subscriptionId, arm),
+      msi: withManagedIdentityApiVersionFallback(new ManagedServiceIdentityClient(credential, request.azure.subscriptionId, arm)),
       authorization: new AuthorizationManagementClient(credential, request.azure.subscriptionId, arm),
     },
   };
+}
+
+/**
+ * @azure/arm-msi pins one api-version; a cloud that lacks it (the sovereign clouds lag: Azure/azure-cli#22661,
+ * #22706) answers 400 NoRegisteredProviderFound and lists the versions it supports
+ * (tests/fixtures/recordings/arm-msi-identity-put-sovereign-apiversion.json). The request is then sent once
+ * more with the newest of those that has federated credentials, and every later call of the run uses it.
+ * The public cloud's fast path is unchanged: no request is added where the pinned version is served.
+ */
+function withManagedIdentityApiVersionFallback<T extends { pipeline: { addPolicy(policy: PipelinePolicy): void } }>(client: T): T {
+  let chosen: string | undefined;
+  client.pipeline.addPolicy({
+    name: 'managedIdentityApiVersionFallback',
+    async sendRequest(request, next) {
+      if (chosen) request.url = withApiVersion(request.url, chosen);
+      // The SDK's deserialization policy, nearer the wire, has already turned the 400 into a RestError.
+      const answer = await next(request).catch((error: unknown) => {
+        const refused = (error as { statusCode?: number; response?: { bodyAsText?: string | null } }).response;
+        const fallback = supportedManagedIdentityApiVersion(refused?.bodyAsText, new URL(request.url).searchParams.get('api-version') ?? '');
+        if (!fallback) throw error;
+        return fallback;
+      });
+      if (typeof answer !== 'string') return answer;
+      chosen = answer;
+      request.url = withApiVersion(request.url, answer);
+      return next(request);
+    },
+  });
+  return client;
+}
+
+function withApiVersion(url: string, apiVersion: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('api-version', apiVersion);
+  return parsed.toString();
+}
+
+/** Federated identity credentials are generally available from this Microsoft.ManagedIdentity version on. */
+const OLDEST_MANAGED_IDENTITY_API = '2023-01-31';
+
+/**
+ * From ARM's refusal of an api-version (NoRegisteredProviderFound: "The supported api-versions are '…'";
+ * InvalidApiVersionParameter: "The supported versions are '…'"), the newest released version older than the
+ * one asked for and not older than 2023-01-31; undefined when the answer is another error or lists none.
+ */
+export function supportedManagedIdentityApiVersion(body: string | undefined | null, asked: string): string | undefined {
+  const error = parseJson(body)?.error as { code?: unknown; message?: unknown } | undefined;
+  if (error?.code !== 'NoRegisteredProviderFound' && error?.code !== 'InvalidApiVersionParameter') return undefined;
+  const listed = /supported (?:api-)?versions are '([^']*)'/i.exec(typeof error.message === 'string' ? error.message : '')?.[1] ?? '';
+  const released = listed
+    .split(/\s*,\s*/)
+    .map((version) => version.trim().toLowerCase())
+    .filter((version) => /^\d{4}-\d{2}-\d{2}$/.test(version) && version >= OLDEST_MANAGED_IDENTITY_API && version < asked.toLowerCase());
+  return released.sort().pop();
 }
 
 async function graphClient(request: ProvisioningRequest, credential: TokenCredential, network: AgentNetwork): Promise<GraphClient> {
@@ -278,7 +360,14 @@ function devopsRestClient(organizationUrl: string, authorization: () => Promise<
   pipeline.addPolicy(network.policy);
   const httpClient = createDefaultHttpClient();
   // `path` is relative to the organization URL, or absolute for another host of the organization (identities).
-  const send = async (method: 'GET' | 'PATCH' | 'POST', path: string, query: Record<string, string>, body?: unknown): Promise<unknown> => {
+  const send = async (method: 'GET' | 'PATCH' | 'POST', path: string, query: Record<string, string>, body?: unknown): Promise<unknown> =>
+    (await sendForPage(method, path, query, body)).body;
+  const sendForPage = async (
+    method: 'GET' | 'PATCH' | 'POST',
+    path: string,
+    query: Record<string, string>,
+    body?: unknown,
+  ): Promise<{ body: unknown; continuationToken?: string }> => {
     const url = new URL(path, organizationUrl);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     const response = await pipeline.sendRequest(
@@ -292,12 +381,13 @@ function devopsRestClient(organizationUrl: string, authorization: () => Promise<
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           // Without it Azure DevOps answers an unauthenticated call with a 302 to its sign-in page.
-          'x-tfs-fedauthredirect': 'Suppress',
+          [FED_AUTH_REDIRECT]: 'Suppress',
         }),
       }),
     );
     const parsed = parseJson(response.bodyAsText);
-    if (response.status >= 200 && response.status < 300) return parsed;
+    if (response.status >= 200 && response.status < 300)
+      return { body: parsed, continuationToken: response.headers.get('x-ms-continuationtoken') || undefined };
     throw new DevOpsHttpError(response.status, parsed, response.headers);
   };
   const permissionsPath = (project: string, type: string, id: string): string =>
@@ -311,7 +401,7 @@ function devopsRestClient(organizationUrl: string, authorization: () => Promise<
       if (filter.name) query.name = filter.name;
       if (filter.path) query.path = filter.path;
       if (filter.definitionIds?.length) query.definitionIds = filter.definitionIds.join(',');
-      return send('GET', `${encodeURIComponent(project)}/_apis/build/definitions`, query);
+      return allPages(query, (pageQuery) => sendForPage('GET', `${encodeURIComponent(project)}/_apis/build/definitions`, pageQuery));
     },
     hasPermissions: (namespaceId, bits, tokens) =>
       send('GET', `_apis/permissions/${encodeURIComponent(namespaceId)}/${bits}`, { tokens: tokens.join(','), 'api-version': SECURITY_API }),
@@ -335,6 +425,24 @@ function devopsRestClient(organizationUrl: string, authorization: () => Promise<
     updateCheckConfiguration: (project, id, body) =>
       send('PATCH', `${encodeURIComponent(project)}/_apis/pipelines/checks/configurations/${id}`, { 'api-version': CHECKS_API }, body),
   };
+}
+
+/**
+ * Every page of an Azure DevOps list: the next page's token comes in x-ms-continuationtoken and is sent back
+ * as continuationToken (Definitions - List, build 7.1). Answers `{count, value}` over all pages.
+ */
+async function allPages(
+  query: Record<string, string>,
+  page: (query: Record<string, string>) => Promise<{ body: unknown; continuationToken?: string }>,
+): Promise<{ count: number; value: unknown[] }> {
+  const value: unknown[] = [];
+  for (let token: string | undefined = undefined, first = true; first || token; first = false) {
+    const answer = await page(token ? { ...query, continuationToken: token } : query);
+    const items = (answer.body as { value?: unknown } | undefined)?.value;
+    if (Array.isArray(items)) value.push(...(items as unknown[]));
+    token = answer.continuationToken;
+  }
+  return { count: value.length, value };
 }
 
 /** A failed Azure DevOps REST call, shaped like azure-devops-node-api's errors (statusCode, result) for failures.ts. */
@@ -490,11 +598,23 @@ function pipelineOidcToken(
           url: url.toString(),
           method: 'POST',
           body: '{}',
-          headers: createHttpHeaders({ authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' }),
+          // Without the header a rejected job token is answered 203 (or 302) with an HTML sign-in page, not 401
+          // (tests/fixtures/recordings/ado-oidctoken-invalid-token.json); every Azure SDK sends it since 2024.
+          headers: createHttpHeaders({ authorization: `Bearer ${accessToken}`, 'content-type': 'application/json', [FED_AUTH_REDIRECT]: 'Suppress' }),
         }),
       )
       .catch((error: unknown) => Promise.reject(toTaskError('devops', operation, error)));
     const body = parseJson(response.bodyAsText);
+    if (jobTokenRejected(response.status, response.headers.get('content-type'))) {
+      // The sign-in page's HTML is never shown; a 401's JSON message is.
+      const said = typeof body?.message === 'string' ? `: ${body.message}` : '';
+      throw new ServiceError(`Azure DevOps rejected the job's access token (System.AccessToken)${said}`, {
+        operation,
+        status: response.status,
+        code: typeof body?.typeKey === 'string' ? body.typeKey : undefined,
+        hint: "The job token is expired or not valid for this organization: re-run the job (a token lives as long as its job), and check that the bootstrap connection's pipeline runs in this organization with its job token, not a token copied from elsewhere",
+      });
+    }
     const token = typeof body?.oidcToken === 'string' ? body.oidcToken : '';
     if (response.status !== 200 || !token) {
       const refusedByProxy = response.status === 407 ? "the agent's proxy refused the request" : undefined;
@@ -575,9 +695,18 @@ class SharedCredential implements TokenCredential {
   }
 }
 
+/**
+ * How Azure DevOps refuses a job token: 401 with X-TFS-FedAuthRedirect: Suppress, else 203 or 302 with an
+ * HTML sign-in page (tests/fixtures/recordings/ado-oidctoken-invalid-token.json); a 203 is a success code.
+ */
+export function jobTokenRejected(status: number, contentType: string | undefined): boolean {
+  if (status === 401 || status === 302) return true;
+  return status === 203 && !/json/i.test(contentType ?? '');
+}
+
 function parseJson(text: string | undefined | null): Record<string, unknown> | undefined {
   try {
-    return text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+    return text ? (JSON.parse(stripByteOrderMark(text)) as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }

@@ -82,7 +82,14 @@ const HINTS: Record<string, string> = {
   AADSTS70021:
     "The federated credential does not match the token's issuer and subject; copy them again from the service connection (re-running this task does that)",
   AADSTS700213:
-    "The federated credential's subject does not match the token (subjects are case-sensitive); re-run this task to copy the subject from the service connection again",
+    "No federated credential of the bootstrap connection's identity has the subject of the pipeline's token: on that identity set the subject to the bootstrap connection's 'Subject identifier' shown on its Azure DevOps page (exact, case-sensitive); for a connection this task made, re-run the task, which copies it again",
+  // Today's federation codes (tests/fixtures/recordings/entra-token-fic-mismatch.json). The task signs in only
+  // as the bootstrap connection: the fix is on the bootstrap's identity; a connection this task made is
+  // repaired by re-running it (it copies issuer and subject again).
+  AADSTS700211:
+    "No federated credential of the bootstrap connection's identity has the issuer of the pipeline's token: on that identity (Entra ID app registration → Certificates & secrets → Federated credentials, or the managed identity's Federated credentials) set the issuer to the bootstrap connection's 'Issuer' shown on its Azure DevOps page (exact, case-sensitive); for a connection this task made, re-run the task, which copies it again",
+  AADSTS70025:
+    "The bootstrap connection's identity has no federated credential: add one on that identity with the issuer and subject shown on the bootstrap connection's Azure DevOps page (audience api://AzureADTokenExchange); for a connection this task made, re-run the task, which adds it",
   AADSTS700024: "The pipeline's OIDC token is outside its validity window; check the agent's clock and re-run the task",
   AADSTS7000222: "The bootstrap connection's client secret has expired; renew it in Entra ID and update the service connection",
   AADSTS7000215: "The bootstrap connection's client secret is wrong; update the service connection with a valid secret",
@@ -135,7 +142,7 @@ const HINTS: Record<string, string> = {
   'HTTP407@entra': PROXY_REFUSED,
   'HTTP407@devops': PROXY_REFUSED,
   'HTTP401@devops':
-    "Azure DevOps refused the credential of devOpsAuth: for jobAccessToken use this pipeline's organization ($(System.CollectionUri)), allow scripts to access the OAuth token and check that the job's authorization scope covers the target project; for bootstrapIdentity add the bootstrap connection's identity to the organization as a user; for personalAccessToken renew the token, for this organization, with the scope Service Connections (Read, query & manage)",
+    "Azure DevOps refused the credential of devOpsAuth: for jobAccessToken the job's access token (System.AccessToken) was rejected or has expired: re-run the job, use this pipeline's organization ($(System.CollectionUri)), allow scripts to access the OAuth token and check that the job's authorization scope covers the target project; for bootstrapIdentity add the bootstrap connection's identity to the organization as a user; for personalAccessToken renew the token, for this organization, with the scope Service Connections (Read, query & manage)",
   'HTTP403@devops':
     "Give the identity of devOpsAuth (the pipeline's build service identity for jobAccessToken, the bootstrap connection's identity for bootstrapIdentity, the token's owner for personalAccessToken) the Creator role on service connections in the project to create one, and the Administrator role on a connection (or on all connections of the project) to update an existing one",
   'HTTP429@devops': 'Azure DevOps kept throttling this organization; re-run the task later, or run fewer pipelines at once',

@@ -38,18 +38,34 @@ export const ACTIONS = {
 /** Reads the caller's permissions at an ARM scope; undefined when ARM does not say. */
 export async function readArmPermissions(clients: Clients, scope: string): Promise<ArmGrants> {
   try {
-    const response = await arm(clients, `read the permissions at ${scope}`, async () =>
-      (await clients.azure()).armGet(`${scope}/providers/Microsoft.Authorization/permissions`, '2022-04-01'),
-    );
-    const value = response.status === 200 ? response.body?.value : undefined;
-    if (!Array.isArray(value)) return undefined;
-    return value.map((entry: { actions?: unknown; notActions?: unknown }) => ({
-      actions: Array.isArray(entry.actions) ? entry.actions.map(String) : [],
-      notActions: Array.isArray(entry.notActions) ? entry.notActions.map(String) : [],
-    }));
+    const grants: ArmPermission[] = [];
+    // The list pages with nextLink (PermissionGetResult in the 2022-04-01 spec): a role granted on a later
+    // page must not read as missing.
+    for (let next: string | undefined = `${scope}/providers/Microsoft.Authorization/permissions`; next;) {
+      const path: string = next;
+      const response = await arm(clients, `read the permissions at ${scope}`, async () => (await clients.azure()).armGet(path, '2022-04-01'));
+      const page = permissionsPageFromWire(response.status === 200 ? response.body : undefined);
+      if (!page) return undefined;
+      grants.push(...page.grants);
+      next = page.nextLink;
+    }
+    return grants;
   } catch {
     return undefined;
   }
+}
+
+/** One page of Permissions - List (tests/fixtures/recordings/arm-authorization-permissions-list.json); undefined when it is not one. */
+export function permissionsPageFromWire(body: Record<string, unknown> | undefined): { grants: ArmPermission[]; nextLink?: string } | undefined {
+  const value = body?.value;
+  if (!Array.isArray(value)) return undefined;
+  return {
+    grants: value.map((entry: { actions?: unknown; notActions?: unknown }) => ({
+      actions: Array.isArray(entry.actions) ? entry.actions.map(String) : [],
+      notActions: Array.isArray(entry.notActions) ? entry.notActions.map(String) : [],
+    })),
+    nextLink: typeof body?.nextLink === 'string' && body.nextLink ? body.nextLink : undefined,
+  };
 }
 
 /** Azure RBAC's rule: some entry allows the action and that same entry does not exclude it. */

@@ -4,7 +4,7 @@
  */
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
 import type { Clients } from '../clients';
-import { ConflictError, ServiceError, TaskError } from '../errors';
+import { ConflictError, PermissionError, ServiceError, TaskError } from '../errors';
 import { TRANSIENT, waitFor } from '../retry';
 import { devops, unknownOrganization } from './devops';
 
@@ -32,6 +32,8 @@ export interface Connection {
   issuer: string;
   subject: string;
   ready: boolean;
+  /** Azure DevOps disables connections unused for 100 days; a disabled one is not ready. */
+  disabled: boolean;
   failed?: string;
   /** Ids of the projects the connection is in (its own, and those it is shared with). */
   projectIds: string[];
@@ -81,7 +83,9 @@ export function fromWire(wire: ServiceEndpoint): Connection {
     clientId: parameters.serviceprincipalid ?? '',
     issuer: parameters.workloadIdentityFederationIssuer ?? '',
     subject: parameters.workloadIdentityFederationSubject ?? '',
-    ready: wire.isReady !== false && (state.state ?? 'Ready').toLowerCase() === 'ready',
+    // Real GETs carry no operationStatus (tests/fixtures/recordings/ado-serviceendpoint-get-real.json): absent reads as Ready.
+    ready: wire.isReady !== false && wire.isDisabled !== true && (state.state ?? 'Ready').toLowerCase() === 'ready',
+    disabled: wire.isDisabled === true,
     failed: (state.state ?? '').toLowerCase() === 'failed' ? state.statusMessage || 'the connection failed' : undefined,
     projectIds: (wire.serviceEndpointProjectReferences ?? []).map((r) => r.projectReference?.id ?? '').filter(Boolean),
   };
@@ -155,7 +159,8 @@ export async function createConnection(
   } catch (error) {
     if ((error as TaskError).code !== 'DuplicateServiceConnectionException') throw error;
     const raced = await findConnection(clients, desired.project.id, desired.name);
-    if (!raced) throw error;
+    // The name is taken by a connection the caller cannot see at all (an empty list, ado-serviceendpoint-get-real).
+    if (!raced) throw unreadableConnection(desired.name, desired.project.name, 'cannot see it');
     if (decideConnection(desired, raced, whenExists) === 'keep')
       return { action: 'kept', value: await untilReady(clients, desired.project.id, fromWire(raced)) };
     return { action: 'updated', value: await updateConnection(clients, desired, raced) };
@@ -181,6 +186,9 @@ export function assertReusable(
       hint: "Set existingConnection to 'reuse' to keep it, or pick another connectionName",
     });
   }
+  // A caller with partial rights gets the connection with type, data or authorization null
+  // (tests/fixtures/recordings/ado-serviceendpoint-get-real.json): whose it is cannot be told, so nothing is written.
+  if (isPartial(existing)) throw unreadableConnection(wanted.name, wanted.projectName, 'can see its name but not its details');
   const parameters = existing.authorization?.parameters ?? {};
   if (!wanted.clientId || !usesIdentity(existing, wanted.tenantId, wanted.clientId)) {
     throw new ConflictError(
@@ -191,6 +199,34 @@ export function assertReusable(
       },
     );
   }
+  if (existing.isDisabled === true) throw disabledConnection(wanted.name, wanted.projectName);
+}
+
+/** Whether Azure DevOps withheld the connection's details from the caller (type, data or authorization null). */
+export function isPartial(existing: ServiceEndpoint): boolean {
+  return existing.type == null || existing.data == null || existing.authorization == null;
+}
+
+/**
+ * A connection of that name exists that the identity of devOpsAuth may not read (fully). Azure DevOps answers
+ * such a caller 200 with an empty list or a partial object, never 401/403 (ado-serviceendpoint-get-real).
+ */
+export function unreadableConnection(name: string, projectName: string, seen: string): PermissionError {
+  return new PermissionError(`a service connection named '${name}' exists in project '${projectName}', and the identity of devOpsAuth ${seen}`, {
+    operation: `reuse the service connection '${name}'`,
+    hint: `Make that identity (the project's build service for jobAccessToken) a User of the connection to reuse it, or an Administrator to let this task update it: Project settings → Service connections → '${name}' → ⋮ → Security; then re-run the task, or pick another connectionName`,
+  });
+}
+
+/**
+ * A disabled connection is not ready: Azure DevOps disables connections unused for 100 days. The task
+ * does not enable it: no documented call does (isDisabled is a read-only field of the published contract).
+ */
+export function disabledConnection(name: string, projectName: string): ConflictError {
+  return new ConflictError(`the service connection '${name}' in project '${projectName}' is disabled, so it is not ready for use`, {
+    operation: `reuse the service connection '${name}'`,
+    hint: `Azure DevOps disables connections unused for 100 days: an Administrator of the connection enables it again under Project settings → Service connections → '${name}' → ⋮ → Enable; then re-run the task`,
+  });
 }
 
 /** Changes what this task owns in an existing connection, keeping what Azure DevOps generated (issuer, subject). */
@@ -227,6 +263,7 @@ export async function untilReady(clients: Clients, project: string, connection: 
     if (current.failed) {
       throw new ServiceError(current.failed, { operation: `prepare the service connection '${current.name}'` });
     }
+    if (current.disabled) throw disabledConnection(current.name, project);
     if (!current.ready || !current.issuer || !current.subject) {
       throw new ServiceError('it is not ready and has no workload identity issuer and subject yet', {
         operation: `read the service connection '${current.name}'`,

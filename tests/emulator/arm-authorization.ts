@@ -12,7 +12,7 @@
  *   re-sending the identical assignment under its own name is idempotent, which is what makes
  *   deterministic names (Bicep's guid(scope, principal, role)) safe to redeploy.
  */
-import { armError, checkApiVersion, isWithinScope, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
+import { armError, armPage, checkApiVersion, isWithinScope, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
 import { jsonResponse, parseJsonBody, type EmulatorRequest, type EmulatorResponse } from './http';
 import { roleDefinitionResource } from './roles';
 import { roleAssignmentResource, type EmulatorState, type RoleAssignmentResource } from './world';
@@ -60,7 +60,7 @@ export class AuthorizationProvider {
     }
     if (collection.toLowerCase() === 'permissions' && name === undefined && request.method === 'GET' && scope !== '') {
       const badVersion = checkApiVersion(request, PERMISSIONS_API_VERSIONS);
-      return badVersion ?? this.listPermissions(caller, scope);
+      return badVersion ?? this.listPermissions(request, caller, scope);
     }
     if (collection.toLowerCase() !== 'roleassignments' || scope === '') return this.arm.noRoute(request);
 
@@ -134,7 +134,12 @@ export class AuthorizationProvider {
         );
       }
     }
-    return jsonResponse(200, { value: roles.map((r) => roleDefinitionResource(r, this.subscriptionOf(scope))) });
+    return armPage(
+      request,
+      this.state.urls.arm,
+      this.state.settings.recorded.pageSize,
+      roles.map((r) => roleDefinitionResource(r, this.subscriptionOf(scope))),
+    );
   }
 
   private getRoleDefinition(scope: string, id: string): EmulatorResponse {
@@ -151,7 +156,7 @@ export class AuthorizationProvider {
    * 2022-04-01 spec; the emulator serves the same at subscription and management group scope, which the
    * spec does not list; the task reads a refusal there as "unknown"). Anyone may read their own permissions.
    */
-  private listPermissions(caller: ArmCaller, scope: string): EmulatorResponse {
+  private listPermissions(request: EmulatorRequest, caller: ArmCaller, scope: string): EmulatorResponse {
     const value: Record<string, unknown>[] = [];
     for (const assignment of this.state.roleAssignments.values()) {
       if (assignment.properties.principalId.toLowerCase() !== caller.objectId.toLowerCase()) continue;
@@ -160,7 +165,7 @@ export class AuthorizationProvider {
       const role = this.state.roleById(assignment.properties.roleDefinitionId);
       for (const permission of role?.permissions ?? []) value.push({ ...structuredClone(permission), condition: null, conditionVersion: null });
     }
-    return jsonResponse(200, { value });
+    return armPage(request, this.state.urls.arm, this.state.settings.recorded.pageSize, value);
   }
 
   private assignmentId(scope: string, name: string): string {

@@ -44,3 +44,17 @@ export function isWithinScope(resourceId: string, scope: string): boolean {
   const prefix = scope.toLowerCase().replace(/\/+$/, '');
   return prefix === '' || target === prefix || target.startsWith(`${prefix}/`);
 }
+
+/**
+ * A list in pages of `pageSize` (the recorded behaviour's knob; unset: one page) with ARM's nextLink, an
+ * absolute URL on the same host carrying a $skiptoken (tests/fixtures/recordings/arm-msi-fic-list.json is a
+ * short list without nextLink; longer ARM lists page, e.g. Permissions - List For Resource Group's nextLink).
+ */
+export function armPage(request: EmulatorRequest, armUrl: string, pageSize: number | undefined, value: unknown[]): EmulatorResponse {
+  const start = Number(request.query.get('$skiptoken') ?? '0') || 0;
+  if (!pageSize || value.length - start <= pageSize) return jsonResponse(200, { value: value.slice(start) });
+  const query = new URLSearchParams(request.query);
+  query.set('$skiptoken', String(start + pageSize));
+  const nextLink = `${armUrl.replace(/\/$/, '')}${request.pathname}?${query.toString()}`;
+  return jsonResponse(200, { value: value.slice(start, start + pageSize), nextLink });
+}

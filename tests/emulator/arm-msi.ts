@@ -8,7 +8,7 @@
  * and the 409 ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity message reported in
  * Azure/bicep-registry-modules#1447.
  */
-import { armError, checkApiVersion, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
+import { armError, armPage, checkApiVersion, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
 import { Rejection, jsonResponse, matchPath, parseJsonBody, type EmulatorRequest, type EmulatorResponse } from './http';
 import { newGuid, type EmulatorState, type FederatedIdentityCredentialResource, type UserAssignedIdentityResource } from './world';
 
@@ -76,6 +76,23 @@ export class ManagedIdentityProvider {
     private readonly arm: ArmGate,
   ) {}
 
+  /**
+   * The cloud's api-versions for the type (the recorded behaviour's managedIdentityApiVersions, else the
+   * public cloud's). A version the cloud lacks answers 400 NoRegisteredProviderFound listing what it supports,
+   * as AzureUSGovernment and AzureChinaCloud did (tests/fixtures/recordings/arm-msi-identity-put-sovereign-apiversion.json).
+   */
+  private checkVersion(request: EmulatorRequest, known: readonly string[], type: string): EmulatorResponse | undefined {
+    const cloudVersions = this.state.settings.recorded.managedIdentityApiVersions;
+    const supported = cloudVersions ? known.filter((v) => cloudVersions.includes(v)) : known;
+    const version = request.query.get('api-version');
+    if (!cloudVersions || !version || supported.includes(version)) return checkApiVersion(request, supported, REGIONS.join(','));
+    return armError(
+      400,
+      'NoRegisteredProviderFound',
+      `No registered resource provider found for location '${REGIONS[0]}' and API version '${version}' for type '${type}'. The supported api-versions are '${supported.join(', ')}'. The supported locations are '${REGIONS.join(', ')}'.`,
+    );
+  }
+
   async handle(request: EmulatorRequest, caller: ArmCaller, path: string): Promise<EmulatorResponse> {
     const base = '/subscriptions/:s/resourcegroups/:rg/providers/microsoft.managedidentity/userassignedidentities';
     let p: Record<string, string> | undefined;
@@ -105,7 +122,7 @@ export class ManagedIdentityProvider {
     if (!action) return this.arm.noRoute(request);
     const denied = this.arm.authorize(caller, `${IDENTITY_TYPE}/${action}`, path);
     if (denied) return denied;
-    const badVersion = checkApiVersion(request, IDENTITY_API_VERSIONS, REGIONS.join(','));
+    const badVersion = this.checkVersion(request, IDENTITY_API_VERSIONS, 'userAssignedIdentities');
     if (badVersion) return badVersion;
     const rg = this.state.findResourceGroup(rgName);
     if (!rg) return resourceGroupNotFound(rgName);
@@ -207,7 +224,7 @@ export class ManagedIdentityProvider {
   private listIdentities(request: EmulatorRequest, caller: ArmCaller, path: string, rgName: string | undefined): EmulatorResponse {
     const denied = this.arm.authorize(caller, `${IDENTITY_TYPE}/read`, path);
     if (denied) return denied;
-    const badVersion = checkApiVersion(request, IDENTITY_API_VERSIONS, REGIONS.join(','));
+    const badVersion = this.checkVersion(request, IDENTITY_API_VERSIONS, 'userAssignedIdentities');
     if (badVersion) return badVersion;
     if (rgName && !this.state.findResourceGroup(rgName)) return resourceGroupNotFound(rgName);
     const prefix = rgName ? this.identityId(rgName, '').toLowerCase() : '';
@@ -218,13 +235,13 @@ export class ManagedIdentityProvider {
   private listCredentials(request: EmulatorRequest, caller: ArmCaller, path: string, rgName: string, name: string): EmulatorResponse {
     const denied = this.arm.authorize(caller, `${CREDENTIAL_TYPE}/read`, path);
     if (denied) return denied;
-    const badVersion = checkApiVersion(request, CREDENTIAL_API_VERSIONS, REGIONS.join(','));
+    const badVersion = this.checkVersion(request, CREDENTIAL_API_VERSIONS, 'userAssignedIdentities/federatedIdentityCredentials');
     if (badVersion) return badVersion;
     if (!this.state.findResourceGroup(rgName)) return resourceGroupNotFound(rgName);
     const identity = this.findIdentity(rgName, name);
     if (!identity) return parentNotFound(name);
     const byName = this.state.federatedCredentials.get(identity.id.toLowerCase());
-    return jsonResponse(200, { value: byName ? [...byName.values()].map((c) => c.resource) : [] });
+    return armPage(request, this.state.urls.arm, this.state.settings.recorded.pageSize, byName ? [...byName.values()].map((c) => c.resource) : []);
   }
 
   private async credential(
@@ -239,7 +256,7 @@ export class ManagedIdentityProvider {
     if (!action) return this.arm.noRoute(request);
     const denied = this.arm.authorize(caller, `${CREDENTIAL_TYPE}/${action}`, path);
     if (denied) return denied;
-    const badVersion = checkApiVersion(request, CREDENTIAL_API_VERSIONS, REGIONS.join(','));
+    const badVersion = this.checkVersion(request, CREDENTIAL_API_VERSIONS, 'userAssignedIdentities/federatedIdentityCredentials');
     if (badVersion) return badVersion;
     const rg = this.state.findResourceGroup(rgName);
     if (!rg) return resourceGroupNotFound(rgName);

@@ -222,7 +222,7 @@ export class ArmService implements ArmGate {
     const type = (resourceType: string, locations: string[]): Record<string, unknown> => ({
       resourceType,
       locations,
-      apiVersions: [...IDENTITY_API_VERSIONS].reverse(),
+      apiVersions: [...(this.state.settings.recorded.managedIdentityApiVersions ?? IDENTITY_API_VERSIONS)].reverse(),
       capabilities: locations.length > 0 ? 'SupportsTags, SupportsLocation' : 'None',
     });
     return jsonResponse(200, {

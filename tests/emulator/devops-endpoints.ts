@@ -23,6 +23,7 @@ import {
   workloadIdentitySubject,
   type EmulatorState,
   type ProjectRecord,
+  type ConnectionVisibility,
   type ServiceEndpoint,
   type ServiceEndpointProjectReference,
   type StoredEndpoint,
@@ -40,13 +41,13 @@ export class ServiceEndpointsResource {
 
   get(caller: DevOpsCaller, project: ProjectRecord, endpointId: string): EmulatorResponse {
     const stored = this.state.serviceEndpoints.get(endpointId.toLowerCase());
-    if (!stored || !inProject(stored.endpoint, project) || !this.canRead(caller, project)) {
+    if (!stored || !inProject(stored.endpoint, project) || !this.canRead(caller, project) || this.seenAs(caller, stored) === 'hidden') {
       // Azure DevOps answers an unknown or invisible id with 200 and no endpoint, which the SDKs turn into
       // null (terraform-provider-azuredevops isServiceEndpointDeleted: "Service response 200 but service
       // endpoint is null").
       return { status: 200 };
     }
-    return jsonResponse(200, this.read(stored));
+    return jsonResponse(200, this.shownTo(caller, stored, this.read(stored)));
   }
 
   list(request: EmulatorRequest, caller: DevOpsCaller, project: ProjectRecord): EmulatorResponse {
@@ -67,9 +68,10 @@ export class ServiceEndpointsResource {
       if (type && stored.endpoint.type.toLowerCase() !== type.toLowerCase()) continue;
       if (schemes.length > 0 && !schemes.includes(stored.endpoint.authorization.scheme.toLowerCase())) continue;
       if (owner && stored.endpoint.owner.toLowerCase() !== owner.toLowerCase()) continue;
+      if (this.seenAs(caller, stored) === 'hidden') continue;
       const endpoint = this.read(stored);
-      if (endpoint.operationStatus.state === 'Failed' && !includeFailed) continue;
-      value.push(endpoint);
+      if (endpoint.operationStatus?.state === 'Failed' && !includeFailed) continue;
+      value.push(this.shownTo(caller, stored, endpoint));
     }
     return jsonResponse(200, { count: value.length, value });
   }
@@ -115,9 +117,10 @@ export class ServiceEndpointsResource {
         createdBy: identityReference(caller.identity, this.state.world.organization.url),
         isShared: references.length > 1,
         isReady: true,
+        isDisabled: false,
         isOutdated: false,
-        owner: typeof body.owner === 'string' && body.owner ? body.owner : 'library',
-        operationStatus: { state: 'Ready', statusMessage: '' },
+        // Answered as 'Library' (ado-serviceendpoint-get-real), whatever the casing sent.
+        owner: typeof body.owner === 'string' && body.owner && body.owner.toLowerCase() !== 'library' ? body.owner : 'Library',
         serviceEndpointProjectReferences: references.map((r) => r.reference),
       },
       secrets,
@@ -252,6 +255,22 @@ export class ServiceEndpointsResource {
 
   // ---- helpers --------------------------------------------------------------------------------------
 
+  /** What this caller sees of the connection: its creator and the projects' administrators see it all. */
+  private seenAs(caller: DevOpsCaller, stored: StoredEndpoint): ConnectionVisibility {
+    const visibility = stored.visibility ?? 'full';
+    if (visibility === 'full' || this.requireAdministrator(caller, stored, 'read') === undefined) return 'full';
+    return visibility;
+  }
+
+  /**
+   * A caller with partial rights gets the object with type, data and authorization null
+   * (ado-serviceendpoint-get-real: terraform-provider-azuredevops checkServiceConnection).
+   */
+  private shownTo(caller: DevOpsCaller, stored: StoredEndpoint, endpoint: ServiceEndpoint): ServiceEndpoint {
+    if (this.seenAs(caller, stored) !== 'partial') return endpoint;
+    return { ...endpoint, type: null, data: null, authorization: null } as unknown as ServiceEndpoint;
+  }
+
   private canRead(caller: DevOpsCaller, project: ProjectRecord): boolean {
     return hasRole(projectRole(this.state, caller, project), 'Reader');
   }
@@ -330,10 +349,12 @@ export class ServiceEndpointsResource {
   /** The endpoint as the service shows it now; the stored copy follows, so state() agrees. */
   private present(stored: StoredEndpoint): ServiceEndpoint {
     const inProgress = stored.inProgressReadsLeft > 0;
-    stored.endpoint.isReady = !inProgress && stored.finalState === 'Ready';
-    stored.endpoint.operationStatus = inProgress
-      ? { state: 'InProgress', statusMessage: 'Creating the service connection.' }
-      : { state: stored.finalState, statusMessage: stored.finalStatusMessage };
+    stored.endpoint.isReady = !inProgress && stored.finalState === 'Ready' && !stored.endpoint.isDisabled;
+    // Real GETs of a ready connection carry no operationStatus (ado-serviceendpoint-get-real); the contract's
+    // InProgress and Failed states are kept for the readiness knob.
+    if (inProgress) stored.endpoint.operationStatus = { state: 'InProgress', statusMessage: 'Creating the service connection.' };
+    else if (stored.finalState === 'Failed') stored.endpoint.operationStatus = { state: 'Failed', statusMessage: stored.finalStatusMessage };
+    else delete stored.endpoint.operationStatus;
     return structuredClone(stored.endpoint);
   }
 }

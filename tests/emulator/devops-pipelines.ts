@@ -71,7 +71,13 @@ export class PipelinesResource {
       .filter((d) => !folder || folder === '\\' || normalFolder(d.folder) === folder || normalFolder(d.folder).startsWith(`${folder}\\`))
       .filter((d) => ids.length === 0 || ids.includes(String(d.id)))
       .map((d) => this.definitionReference(d, project));
-    return jsonResponse(200, { count: value.length, value });
+    // Pages under the page-size knob: the next page's token in x-ms-continuationtoken, asked for with
+    // continuationToken= (Definitions - List, build 7.1; the recording ado-build-definitions-list-by-name is one page).
+    const pageSize = this.state.settings.recorded.pageSize;
+    const start = Number(request.query.get('continuationToken') ?? '0') || 0;
+    if (!pageSize || value.length - start <= pageSize) return jsonResponse(200, { count: value.length - start, value: value.slice(start) });
+    const page = value.slice(start, start + pageSize);
+    return jsonResponse(200, { count: page.length, value: page }, { 'x-ms-continuationtoken': String(start + pageSize) });
   }
 
   // ---- pipeline permissions -------------------------------------------------------------------------

@@ -181,7 +181,7 @@ export class DevOpsService {
   private authenticate(request: EmulatorRequest): DevOpsCaller | EmulatorResponse {
     const authorization = header(request, 'authorization');
     if (!authorization) {
-      return this.unauthorized('TF400813: Resource not available for anonymous access. Client authentication required.');
+      return this.unauthorized(request, 'TF400813: Resource not available for anonymous access. Client authentication required.');
     }
     let token: string | undefined;
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
@@ -194,7 +194,7 @@ export class DevOpsService {
       if (owner) return { identity: this.state.devopsIdentities.get(owner)! };
     }
     const decoded = token ? decodeJwt(token) : undefined;
-    if (bearer && decoded && this.state.entraKey.verifies(decoded)) return this.entraCaller(decoded.payload);
+    if (bearer && decoded && this.state.entraKey.verifies(decoded)) return this.entraCaller(request, decoded.payload);
     const organizationId = this.state.world.organization.id;
     const valid =
       decoded !== undefined &&
@@ -204,7 +204,7 @@ export class DevOpsService {
       timeProblem(decoded.payload, epochSeconds(), 0) === undefined;
     const identity = valid ? this.state.devopsIdentities.get(String(decoded.payload.nameid)) : undefined;
     if (!decoded || !identity) {
-      return this.unauthorized(`VS30063: You are not authorized to access ${this.state.world.organization.url.replace(/\/$/, '')}.`);
+      return this.unauthorized(request, `VS30063: You are not authorized to access ${this.state.world.organization.url.replace(/\/$/, '')}.`);
     }
     const orchid = decoded.payload.orchid;
     const [planId, jobId] = (typeof orchid === 'string' ? orchid : '').split('.');
@@ -215,16 +215,29 @@ export class DevOpsService {
    * An Entra access token: for Azure DevOps, from this tenant, in its time window, of a principal that is a
    * user of the organization. Anything else is refused as Azure DevOps refuses it (TF400813).
    */
-  private entraCaller(claims: Record<string, unknown>): DevOpsCaller | EmulatorResponse {
+  private entraCaller(request: EmulatorRequest, claims: Record<string, unknown>): DevOpsCaller | EmulatorResponse {
     const objectId = typeof claims.oid === 'string' ? claims.oid : '';
     const usable =
       claims.aud === AZURE_DEVOPS_APP_ID && claims.iss === this.state.accessTokenIssuer() && timeProblem(claims, epochSeconds(), 300) === undefined;
     const member: DevOpsIdentity | undefined = usable ? this.state.devopsMember(objectId) : undefined;
-    if (!member) return this.unauthorized(`TF400813: The user '${objectId}' is not authorized to access this resource.`);
+    if (!member) return this.unauthorized(request, `TF400813: The user '${objectId}' is not authorized to access this resource.`);
     return { identity: member };
   }
 
-  private unauthorized(message: string): EmulatorResponse {
+  /**
+   * A refused credential: 401 with X-TFS-FedAuthRedirect: Suppress; without it, 203 (or 302) and an HTML
+   * sign-in page (tests/fixtures/recordings/ado-oidctoken-invalid-token.json).
+   */
+  private unauthorized(request: EmulatorRequest, message: string): EmulatorResponse {
+    if ((header(request, 'x-tfs-fedauthredirect') ?? '').toLowerCase() !== 'suppress') {
+      const signIn = `https://spsprodweu5.vssps.visualstudio.com/_signin?realm=dev.azure.com&amp;reply_to=${encodeURIComponent(request.rawPath)}`;
+      const status = this.state.settings.recorded.signInRedirectStatus;
+      return {
+        status,
+        headers: { 'Content-Type': 'text/html; charset=utf-8', ...(status === 302 ? { Location: signIn.replace('&amp;', '&') } : {}) },
+        body: `<html><head><title>Object moved</title></head><body>\r\n<h2>Object moved to <a href="${signIn}">here</a>.</h2>\r\n</body></html>`,
+      };
+    }
     const response = adoError(401, ADO_TYPES.unauthorized, message);
     response.headers = {
       'WWW-Authenticate': [

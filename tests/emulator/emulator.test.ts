@@ -275,8 +275,13 @@ describe('emulator', function () {
       assert.ok(accept, 'the client discovered the resource locations first');
     });
 
-    it('refuses an anonymous request with 401 and the Azure DevOps error body', async () => {
-      const answer = await httpsRequest({ method: 'GET', url: `${emu.world.organization.url}_apis/projects/platform`, ca: emu.caPem });
+    it('refuses an anonymous request with 401 and the Azure DevOps error body (with X-TFS-FedAuthRedirect: Suppress)', async () => {
+      const answer = await httpsRequest({
+        method: 'GET',
+        url: `${emu.world.organization.url}_apis/projects/platform`,
+        ca: emu.caPem,
+        headers: { 'X-TFS-FedAuthRedirect': 'Suppress' },
+      });
       assert.equal(answer.status, 401);
       assert.equal((answer.body as { typeKey?: string }).typeKey, 'UnauthorizedRequestException');
     });
@@ -291,7 +296,8 @@ describe('emulator', function () {
         assert.equal(stateOf(await api.getServiceEndpointDetails('platform', created.id ?? '')), 'InProgress');
         const settled = await api.getServiceEndpointDetails('platform', created.id ?? '');
         assert.equal(settled?.isReady, true);
-        assert.equal(stateOf(settled), 'Ready');
+        assert.equal(settled?.isReady, true);
+        assert.equal(stateOf(settled), undefined, 'a ready connection has no operationStatus (ado-serviceendpoint-get-real)');
       } finally {
         emu.setConnectionReadiness({ inProgressReads: 0 });
       }
@@ -310,7 +316,7 @@ describe('emulator', function () {
   });
 
   describe('a created connection, used by a later pipeline', () => {
-    it('fails with AADSTS70021 until the identity trusts the connection, then reaches ARM', async () => {
+    it('fails with AADSTS70025 until the identity trusts the connection, then reaches ARM', async () => {
       const msi = clients.msi();
       const identity = await msi.userAssignedIdentities.createOrUpdate('rg-identities', 'id-app1-dev', { location: 'westeurope' });
       const scope = `subscriptions/${emu.world.subscriptionId}/resourceGroups/rg-app1-dev`;
@@ -324,7 +330,10 @@ describe('emulator', function () {
       const untrusted = await useConnection(emu, connection.id ?? '');
       assert.equal(untrusted.stage, 'token');
       assert.equal(untrusted.status, 401);
-      assert.match(String((untrusted.body as { error_description?: string }).error_description), /^AADSTS70021: No matching federated identity record found/);
+      assert.match(
+        String((untrusted.body as { error_description?: string }).error_description),
+        /^AADSTS70025: The client '[^']+'\(.*\) has no configured federated identity credentials/,
+      );
 
       const parameters = connection.authorization?.parameters ?? {};
       await msi.federatedIdentityCredentials.createOrUpdate('rg-identities', 'id-app1-dev', 'app1-dev', {

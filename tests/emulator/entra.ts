@@ -271,13 +271,25 @@ export class EntraService {
     const audience = Array.isArray(token.payload.aud) ? String(token.payload.aud[0]) : stringClaim(token, 'aud');
 
     const credentials = this.usableFederatedCredentials(principal);
+    // Today's codes and messages (tests/fixtures/recordings/entra-token-fic-mismatch.json): no credential at
+    // all is AADSTS70025, an issuer no credential has AADSTS700211 (the older AADSTS70021 is no longer sent),
+    // a subject AADSTS700213. The recording has the codes, not the status: 401 invalid_client is kept.
+    if (credentials.length === 0) {
+      return this.error(
+        401,
+        'invalid_client',
+        70025,
+        `AADSTS70025: The client '${principal.appId}'(${principal.displayName}) has no configured federated identity credentials.`,
+        request,
+      );
+    }
     const byIssuer = credentials.filter((c) => c.issuer === issuer);
     if (byIssuer.length === 0) {
       return this.error(
         401,
         'invalid_client',
-        70021,
-        `AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: '${issuer}'. Assertion Subject: '${subject}'. Assertion Audience: '${audience}'. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
+        700211,
+        `AADSTS700211: No matching federated identity record found for presented assertion issuer '${issuer}'. Please note that the matching is done using a case-sensitive comparison. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
         request,
       );
     }

@@ -93,7 +93,40 @@ export function throttled(service: ServiceName, retryAfterSeconds: number, where
 
 /** Fails matching requests with a 5xx the service sends when it is unwell, without doing the work. */
 export function unavailable(service: ServiceName, status: 500 | 503, where: Where = {}): FaultRule {
+  if (service === 'devops' && status === 503) return hostLevelDevOpsError(where, serverErrorBody(service, status) as Record<string, unknown>);
   return { service, ...where, status, body: serverErrorBody(service, status) };
+}
+
+/**
+ * Azure DevOps' host-level error for a stopped organization: 503 TF24668, its JSON body starting with a
+ * UTF-8 byte-order mark (tests/fixtures/recordings/ado-error-503-collection-stopped-bom.json).
+ * `retryAfterSeconds` adds a Retry-After (the recording has none; throttled answers carry one).
+ */
+export function collectionStopped(where: Where = {}, retryAfterSeconds?: number): FaultRule {
+  const rule = hostLevelDevOpsError(
+    where,
+    devopsError(
+      'Microsoft.VisualStudio.Services.Common.VssServiceException, Microsoft.VisualStudio.Services.Common',
+      'TF24668: The following team project collection is stopped: contoso. Start the collection and then try again. Administrator Reason: This Azure DevOps organization has been deactivated due to inactivity. For more information please visit aka.ms/adofootprintreduction',
+    ),
+  );
+  if (retryAfterSeconds !== undefined) rule.headers = { ...rule.headers, 'Retry-After': String(retryAfterSeconds) };
+  return rule;
+}
+
+/**
+ * A 503 answered by Azure DevOps' host rather than a service: the body starts with a byte-order mark, the
+ * content type has no charset and the message is repeated URL-encoded in x-tfs-serviceerror
+ * (ado-error-503-collection-stopped-bom).
+ */
+function hostLevelDevOpsError(where: Where, body: Record<string, unknown>): FaultRule {
+  return {
+    service: 'devops',
+    ...where,
+    status: 503,
+    headers: { 'Content-Type': 'application/json', 'x-tfs-serviceerror': encodeURIComponent(String(body.message)) },
+    body: `\uFEFF${JSON.stringify(body)}`,
+  };
 }
 
 /** Cuts the connection before the service sees the request: nothing is done, no answer comes. */

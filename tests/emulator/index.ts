@@ -33,10 +33,12 @@ import {
   type BootstrapScheme,
   type BuildServiceRole,
   type ConnectionReadiness,
+  type ConnectionVisibility,
   type EmulatorState,
   type GraphPermission,
   type ProjectFacts,
   type ProjectState,
+  type RecordedBehaviour,
   type ServiceUrls,
   type Settings,
   type Snapshot,
@@ -54,6 +56,7 @@ export type {
   ConnectionReadiness,
   GraphPermission,
   ProjectState,
+  RecordedBehaviour,
   Snapshot,
   World,
 } from './world';
@@ -98,6 +101,8 @@ export interface EmulatorOptions {
   graphPermissions?: GraphPermission[];
   /** How long a new application or service principal stays invisible to other Graph requests; default 0. */
   graphReplicationMs?: number;
+  /** Where the real services answer more than one way (tests/fixtures/recordings/): which way to answer. */
+  recorded?: Partial<RecordedBehaviour>;
   /** Whether principalType spares a role assignment the replication window (default true, as documented). */
   principalTypeSkipsReplication?: boolean;
   /** How long a new role assignment goes unhonoured by ARM's authorization checks; default 0. */
@@ -249,6 +254,7 @@ export class Emulator {
         graphReplicationMs: options.graphReplicationMs ?? 0,
         roleAssignmentPropagationMs: options.roleAssignmentPropagationMs ?? 0,
         connectionIssuer: options.connectionIssuer ?? 'entra',
+        recorded: { signInRedirectStatus: 203, servicePrincipalLagAnswer: 'recorded', ...options.recorded },
         clock: emulator.serviceClock,
       };
       emulator.core = seedWorld(urls, cloud, settings, {
@@ -402,6 +408,21 @@ export class Emulator {
    * Makes another identity the creator of a connection, as when a person made it in the portal: the job
    * identity then needs the Administrator role to change it.
    */
+  /** What callers other than the connection's creator and the project's administrators see of it (ado-serviceendpoint-get-real). */
+  setConnectionVisibility(connectionId: string, visibility: ConnectionVisibility): void {
+    const stored = this.core.serviceEndpoints.get(connectionId.toLowerCase());
+    if (!stored) throw new Error(`Emulator: no service connection ${connectionId}`);
+    stored.visibility = visibility;
+  }
+
+  /** Disables (or enables) a connection, as Azure DevOps does to connections unused for 100 days. */
+  setConnectionDisabled(connectionId: string, disabled: boolean): void {
+    const stored = this.core.serviceEndpoints.get(connectionId.toLowerCase());
+    if (!stored) throw new Error(`Emulator: no service connection ${connectionId}`);
+    stored.endpoint.isDisabled = disabled;
+    stored.endpoint.isReady = !disabled;
+  }
+
   setConnectionCreator(connectionId: string, creator: 'buildService' | 'platformAdmin'): void {
     const stored = this.core.serviceEndpoints.get(connectionId.toLowerCase());
     if (!stored) throw new Error(`Emulator: no service connection ${connectionId}`);
@@ -423,6 +444,22 @@ export class Emulator {
   }
 
   /** How long a federated credential write holds its identity; overlapping writes answer 409. */
+  /**
+   * Changes the federated credential of the bootstrap application (a WorkloadIdentityFederation bootstrap):
+   * another issuer or subject than its connection's tokens carry, or no credential at all.
+   */
+  setBootstrapFederatedCredential(change: { issuer?: string; subject?: string } | 'none'): void {
+    const application = this.core.applications.get(this.core.world.bootstrap.applicationObjectId.toLowerCase());
+    if (!application) throw new Error('the bootstrap has no application');
+    if (change === 'none') application.federatedCredentials.clear();
+    else for (const credential of application.federatedCredentials.values()) Object.assign(credential.resource, change);
+  }
+
+  /** Switches a recorded behaviour (see RecordedBehaviour) from now on. */
+  setRecorded(recorded: Partial<RecordedBehaviour>): void {
+    Object.assign(this.core.settings.recorded, recorded);
+  }
+
   setFicWriteWindowMs(ms: number): void {
     this.core.settings.ficWriteWindowMs = ms;
   }

@@ -280,9 +280,13 @@ export interface ServiceEndpoint {
   createdBy: Record<string, unknown>;
   isShared: boolean;
   isReady: boolean;
+  /** Azure DevOps disables connections unused for 100 days; a disabled connection cannot be used. */
+  isDisabled: boolean;
   isOutdated: boolean;
+  /** 'Library' as Azure DevOps answers it, whatever the casing sent (ado-serviceendpoint-get-real). */
   owner: string;
-  operationStatus: { state: string; statusMessage: string };
+  /** Absent from real GETs of a ready connection (ado-serviceendpoint-get-real); present while InProgress or Failed. */
+  operationStatus?: { state: string; statusMessage: string };
   serviceEndpointProjectReferences: ServiceEndpointProjectReference[];
 }
 
@@ -296,7 +300,15 @@ export interface StoredEndpoint {
   inProgressReadsLeft: number;
   finalState: 'Ready' | 'Failed';
   finalStatusMessage: string;
+  /**
+   * What callers other than its creator and the project's administrators see of it (ado-serviceendpoint-get-real):
+   * everything (default), a partial object (type, data and authorization null), or nothing (an empty list,
+   * a null GET) while its name stays taken.
+   */
+  visibility?: ConnectionVisibility;
 }
+
+export type ConnectionVisibility = 'full' | 'partial' | 'hidden';
 
 export interface ConnectionReadiness {
   /** How many reads of a new connection answer isReady false / InProgress; default 0. */
@@ -343,12 +355,42 @@ export interface Settings {
    * former https://vstoken.dev.azure.com/<org id>, subject sc://<org>/<project>/<name>).
    */
   connectionIssuer: 'entra' | 'devops';
+  /** Where the real services answer more than one way (tests/fixtures/recordings/): which way this world answers. */
+  recorded: RecordedBehaviour;
   /**
    * The emulator's time: replication windows, propagation, the credential write window, project
    * readiness, latency and the request log read it. Token lifetimes stay on real time (MSAL checks them
    * with Date.now()).
    */
   clock: Clock;
+}
+
+/**
+ * Behaviours taken from recorded traffic (tests/fixtures/recordings/) where the real services answer in
+ * more than one way, or where what they answer is not known: the emulator plays each answer on request.
+ */
+export interface RecordedBehaviour {
+  /**
+   * What Azure DevOps answers a refused credential sent without X-TFS-FedAuthRedirect: Suppress: 203 (what
+   * the service sent in azure-sdk-for-cpp#5786) or 302 (what its troubleshooting guide said), each with an
+   * HTML sign-in page (ado-oidctoken-invalid-token). With the header: 401.
+   */
+  signInRedirectStatus: 203 | 302;
+  /**
+   * Microsoft.ManagedIdentity api-versions of the cloud (default: every version the public cloud has). A
+   * cloud without the one asked for answers 400 NoRegisteredProviderFound listing these
+   * (arm-msi-identity-put-sovereign-apiversion); whether the sovereign clouds have 2024-11-30 today is unknown.
+   */
+  managedIdentityApiVersions?: string[];
+  /**
+   * What Graph's upsert of a service principal by appId answers while its application replicates, which is
+   * undocumented (graph-upsert-docs-notes): POST's recorded answers, 400 NoBackingApplicationObject or 403
+   * Authorization_RequestDenied (graph-serviceprincipal-create-errors), or 404 Request_ResourceNotFound.
+   * Default 'recorded': 403 to an OwnedBy caller, 400 otherwise.
+   */
+  servicePrincipalLagAnswer: 'recorded' | 'NoBackingApplicationObject' | 'Authorization_RequestDenied' | 'Request_ResourceNotFound';
+  /** Lists longer than this come in pages (ARM nextLink, Graph @odata.nextLink, Azure DevOps continuation token); default: no paging. */
+  pageSize?: number;
 }
 
 /** Azure DevOps' own first-party app id; it appears, encoded, in the subjects of Entra-issued OIDC tokens. */
@@ -887,9 +929,9 @@ export function seedWorld(urls: ServiceUrls, cloud: CloudProfile, settings: Sett
       createdBy: identityReference(platformAdmin, organization.url),
       isShared: false,
       isReady: true,
+      isDisabled: false,
       isOutdated: false,
-      owner: 'library',
-      operationStatus: { state: 'Ready', statusMessage: '' },
+      owner: 'Library',
       serviceEndpointProjectReferences: [{ projectReference: { ...project }, name: bootstrap.connectionName, description: '' }],
     },
     secrets,

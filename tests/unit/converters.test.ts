@@ -54,6 +54,7 @@ describe('service connection converters', () => {
       issuer: 'https://login.microsoftonline.com/tenant/v2.0',
       subject: '/eid1/c/pub/t/x/a/y/sc/org/sc-id',
       ready: true,
+      disabled: false,
       failed: undefined,
       projectIds: ['p-id'],
     });

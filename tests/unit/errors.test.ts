@@ -30,7 +30,7 @@ describe('errors', () => {
     const cases: Array<[string, number | undefined, string, RegExp]> = [
       ['AuthorizationFailed', 403, 'arm', /Role Based Access Control Administrator or User Access Administrator/],
       ['AADSTS70021', 401, 'entra', /does not match the token's issuer and subject/],
-      ['AADSTS700213', 401, 'entra', /subjects are case-sensitive/],
+      ['AADSTS700213', 401, 'entra', /subject.*case-sensitive/],
       ['AADSTS7000222', 401, 'entra', /client secret has expired; renew it/],
       ['AADSTS700016', 400, 'entra', /application id is not known in this tenant/],
       ['AccessCheckException', 401, 'devops', /allow scripts to access the OAuth token/],
