@@ -123,7 +123,8 @@ const HINTS: Record<string, string> = {
   'verify:AADSTS700211':
     "Entra ID found no federated credential on the identity with the connection's issuer: Azure DevOps may have moved the connection to a new issuer; re-run the task, which adds the credential for the issuer and subject the connection reports now",
   'verify:AADSTS700212': "The identity's federated credential does not list the audience api://AzureADTokenExchange; re-run the task to write it again",
-  'verify:AADSTS70025': 'The identity has no federated credential at all (it was removed); re-run the task to add it',
+  'verify:AADSTS70025':
+    'Entra ID sees no federated credential on the identity: the one this run wrote was not accepted within verifyTimeoutSeconds (a new credential can take minutes to propagate), or it was removed since; re-run the task (it writes the credential again and verifies), or raise verifyTimeoutSeconds',
   'verify:AADSTS700016':
     "Entra ID does not know the connection's client id: the identity was deleted, or has not replicated within verifyTimeoutSeconds; re-run the task",
   'verify:AADSTS7000229': "The connection's application has no service principal in the tenant; re-run the task to create it",
