@@ -198,19 +198,20 @@ function decideIdentityChanges(request: ProvisioningRequest, observed: Observed)
   const owner = connectionTagValue(request.devops.organization, observed.project.id, request.connectionName);
   if (request.identityType === 'managedIdentity' && observed.identity.kind === 'managedIdentity') {
     const { identity } = request;
+    const existing = observed.identity.existing;
     const desired: DesiredIdentity = {
       resourceGroup: identity.resourceGroup,
-      name: identity.name,
+      // An identity found under the default name an earlier version gave it (read.ts) keeps that name.
+      name: existing?.name || identity.name,
       location: identity.location ?? observed.identity.resourceGroup.location,
       owner,
     };
-    const existing = observed.identity.existing;
     // Refuses an identity that serves another connection.
     decideIdentity(desired, existing);
     // A managed identity and its federated credentials are written in the identity's resource group.
     const scope = identityScope(request);
     const fix = `assign it Managed Identity Contributor or Contributor on resource group '${identity.resourceGroup}'`;
-    const what = `managed identity '${identity.name}' in resource group '${identity.resourceGroup}'`;
+    const what = `managed identity '${desired.name}' in resource group '${identity.resourceGroup}'`;
     return {
       kind: 'managedIdentity',
       identity: existing

@@ -5,7 +5,7 @@
 import { Cloud, cloudFromEndpoint, withSlash } from './cloud';
 import { InputError, ServiceError } from './errors';
 import { distinctGrants, parseRoleAssignments, type RoleGrant } from './grants';
-import { defaultApplicationName, defaultIdentityName } from './naming';
+import { defaultApplicationName, defaultIdentityName, earlierDefaultIdentityName } from './naming';
 import type { InputName } from './names';
 import type { AgentNetworkSettings } from './network';
 
@@ -98,7 +98,13 @@ export const REPLICATION_WAIT_SECONDS = { default: 120, min: 1, max: 3600 } as c
 /** A user-assigned managed identity in a resource group. */
 export interface ManagedIdentityRequest extends RequestCommon {
   identityType: 'managedIdentity';
-  identity: { resourceGroup: string; name: string; location?: string };
+  identity: {
+    resourceGroup: string;
+    name: string;
+    location?: string;
+    /** The default name an earlier version gave this connection's identity, when it differs (naming.ts). */
+    earlierName?: string;
+  };
 }
 
 /** An Entra application registration with its service principal, through Microsoft Graph. */
@@ -251,7 +257,8 @@ function parseManagedIdentity(
   if (location && !/^[a-z0-9]+$/.test(location)) {
     throw new InputError('identityLocation', `'${location}' is not an Azure location name, e.g. westeurope.`);
   }
-  return { resourceGroup, name, location };
+  const earlier = input('identityName') ? undefined : earlierDefaultIdentityName(connectionName);
+  return { resourceGroup, name, location, ...(earlier && earlier.toLowerCase() !== name.toLowerCase() ? { earlierName: earlier } : {}) };
 }
 
 function parseApplicationName(value: string, connectionName: string): string {

