@@ -21,7 +21,7 @@ import { graphHost, graphScope, scopeFor } from './cloud';
 import { VERSION } from './version';
 import type { Clock } from './clock';
 import { ServiceError, TaskError, hintFor } from './errors';
-import { isTransient, toTaskError } from './failures';
+import { isTransient, isUnreadable, toTaskError, UnreadableAnswer } from './failures';
 import { TRANSIENT, waitFor } from './retry';
 import { agentNetwork, type AgentNetwork } from './network';
 import type { ProvisioningRequest } from './request';
@@ -141,9 +141,42 @@ async function devopsApiClients(organizationUrl: string, token: () => Promise<De
   // Retry-After and would multiply ours; resources/devops.ts retries every call instead.
   const options = { allowRetries: false, ...network.devopsOptions };
   return {
-    serviceEndpoints: new ServiceEndpointApi(organizationUrl, [handler], options, USER_AGENT),
-    core: new CoreApi(organizationUrl, [handler], options, USER_AGENT),
+    serviceEndpoints: readsOnlyJson(new ServiceEndpointApi(organizationUrl, [handler], options, USER_AGENT)),
+    core: readsOnlyJson(new CoreApi(organizationUrl, [handler], options, USER_AGENT)),
   };
+}
+
+/** What readsOnlyJson needs of typed-rest-client's RestClient and its response. */
+interface JsonRestClient {
+  processResponse(response: JsonRestResponse, options?: unknown): Promise<unknown>;
+}
+interface JsonRestResponse {
+  message: { statusCode?: number; headers: Record<string, string | string[] | undefined> };
+  readBody(): Promise<string>;
+}
+
+/**
+ * typed-rest-client reads a body that is not JSON as "no result" (RestClient.processResponse leaves
+ * `result` null when JSON.parse fails), so a proxy's or sign-in page answered with 200 or 203 would read as
+ * "not found". Such an answer raises UnreadableAnswer instead. 404 keeps the library's meaning (null), and
+ * so does an empty body, which Azure DevOps sends for an id it does not show (serviceConnection.ts).
+ */
+function readsOnlyJson<T extends { rest: unknown }>(api: T): T {
+  const rest = api.rest as JsonRestClient;
+  const process = rest.processResponse.bind(rest);
+  rest.processResponse = async (response, options) => {
+    const status = response.message.statusCode ?? 0;
+    // A 404 is handed over untouched: the library resolves it as null before it reads the body, and a body
+    // read here already would let its late parse overwrite that null.
+    // An error answer (4xx, 5xx) keeps its status for the retry rules and the hints; failures.ts turns its
+    // page into words.
+    if (status === 404 || status >= 300) return process(response, options);
+    const text = await response.readBody();
+    if (isUnreadable(text)) throw new UnreadableAnswer('devops', status, [response.message.headers['content-type']].flat()[0] ?? '', text);
+    response.readBody = () => Promise.resolve(text);
+    return process(response, options);
+  };
+  return api;
 }
 
 interface LoadedAzure {
@@ -187,6 +220,10 @@ async function loadAzure(
         const url = new URL(path.replace(/^\//, ''), cloud.resourceManagerUrl);
         url.searchParams.set('api-version', apiVersion);
         const response = await armClient.sendRequest(createPipelineRequest({ url: url.toString(), method: 'GET' }));
+        // A page that is not JSON (a proxy's, a sign-in page) is no answer from ARM, whatever its status says.
+        if (isUnreadable(response.bodyAsText)) {
+          throw new UnreadableAnswer('arm', response.status, response.headers.get('content-type') ?? '', response.bodyAsText);
+        }
         return {
           status: response.status,
           body: parseJson(response.bodyAsText),
@@ -270,6 +307,9 @@ function devopsRestClient(organizationUrl: string, authorization: () => Promise<
         }),
       }),
     );
+    if (response.status < 300 && isUnreadable(response.bodyAsText)) {
+      throw new UnreadableAnswer('devops', response.status, response.headers.get('content-type') ?? '', response.bodyAsText);
+    }
     const parsed = parseJson(response.bodyAsText);
     if (response.status >= 200 && response.status < 300) return parsed;
     throw new DevOpsHttpError(response.status, parsed, response.headers);

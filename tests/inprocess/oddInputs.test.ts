@@ -5,10 +5,20 @@
  * the fix, or succeeds saying what it did not do; none is silently misread.
  */
 import { strict as assert } from 'node:assert';
+import type { FaultRule } from '../emulator';
 import { unavailable } from '../emulator/faults';
 import { createConnection, createIdentity } from '../e2e/admin';
 import { assertConverged, failed, MANAGED_IDENTITY, run, succeeded } from '../e2e/scenarios';
 import { Emulator } from './harness';
+
+/** A sign-in page as a proxy or Entra ID serves it instead of the API's JSON. */
+function htmlPage(service: 'devops' | 'arm' | 'graph', status: number): FaultRule {
+  const body = `<!DOCTYPE html>
+<html><head><title>Sign in to your account</title><script type="text/javascript">var $Config={"urlLogin":"https://login.microsoftonline.com/"};function go(){}</script>
+<style>body{font-family:Segoe UI}</style></head>
+<body><div class="banner">Sign in to your account</div><p>You need to sign in &amp; try again.</p></body></html>`;
+  return { service, status, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body };
+}
 
 const inputs = MANAGED_IDENTITY.inputs;
 
@@ -99,6 +109,59 @@ describe('odd inputs and bad service days (in-process)', function () {
       assert.ok(outcome.durationMs <= 40_000, `ended within the 30 s bound (${outcome.durationMs} ms)`);
       const graphCalls = emulator.requests.filter((r) => r.service === 'graph').length;
       assert.ok(graphCalls <= 12, `a bounded number of calls (${graphCalls})`);
+    });
+  });
+
+  describe('an answer that is not what it claims is a service failure, never absence', () => {
+    it('a 200 with an HTML page for the project is not "the project does not exist"', async () => {
+      emulator.faults.add({ ...htmlPage('devops', 200), method: 'GET', path: /\/_apis\/projects\//, times: Infinity });
+      const outcome = await run(emulator, inputs);
+      failed(
+        outcome,
+        /^Could not read the project 'platform': Azure DevOps answered HTTP 200 with text\/html; charset=utf-8, not JSON: 'Sign in to your account.*' \(HTTP 200, UnreadableAnswer\)\. .*proxy/,
+      );
+      assert.doesNotMatch(outcome.message ?? '', /does not exist|<|>/);
+      assert.deepEqual(emulator.writes(), [], 'nothing was written');
+    });
+
+    it('invalid JSON for the connection lookup is not "no such connection": nothing is created', async () => {
+      succeeded(await run(emulator, inputs));
+      const writes = emulator.writes().length;
+      emulator.faults.add({
+        service: 'devops',
+        method: 'GET',
+        path: /\/_apis\/serviceendpoint\/endpoints\?/,
+        status: 200,
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
+        body: '{"count":1,"value":[{"id":',
+        times: Infinity,
+      });
+      const outcome = await run(emulator, inputs);
+      failed(
+        outcome,
+        /^Could not look up the service connection 'app1-dev' in project 'platform': Azure DevOps answered HTTP 200 with application\/json; charset=utf-8, not JSON: '\{"count":1,"value":\[\{"id":'/,
+      );
+      assert.equal(emulator.writes().length, writes, 'nothing was written');
+    });
+
+    it('a 200 with an HTML page from Azure Resource Manager is a failure naming it', async () => {
+      emulator.faults.add({ ...htmlPage('arm', 200), method: 'GET', path: /^\/subscriptions\/[^/]+\?/, times: Infinity });
+      const outcome = await run(emulator, inputs);
+      failed(
+        outcome,
+        /^Could not read the subscription '[^']+': Azure Resource Manager answered HTTP 200 with text\/html; charset=utf-8, not JSON: 'Sign in to your account/,
+      );
+      assert.deepEqual(emulator.writes(), [], 'nothing was written');
+    });
+  });
+
+  describe('one-line errors carry no markup', () => {
+    it('a 401 with a sign-in page keeps the status, the words and the hint, without the page', async () => {
+      emulator.faults.add({ ...htmlPage('devops', 401), method: 'GET', path: /\/_apis\/projects\//, times: Infinity });
+      const outcome = await run(emulator, inputs);
+      failed(outcome, /^Could not read the project 'platform': .*Sign in to your account.*\(HTTP 401.*\)\. Azure DevOps refused the credential of devOpsAuth/);
+      assert.doesNotMatch(outcome.message ?? '', /<|>|function\(|\{/, 'no tags, no script');
+      assert.ok((outcome.message ?? '').length < 900, 'one readable line');
     });
   });
 
