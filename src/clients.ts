@@ -20,7 +20,7 @@ import type { CoreApi } from 'azure-devops-node-api/CoreApi';
 import { graphHost, graphScope, scopeFor } from './cloud';
 import { VERSION } from './version';
 import type { Clock } from './clock';
-import { ServiceError, TaskError, hintFor } from './errors';
+import { BootstrapSignInError, ServiceError, TaskError, hintFor } from './errors';
 import { isTransient, isUnreadable, toTaskError, UnreadableAnswer } from './failures';
 import { TRANSIENT, waitFor } from './retry';
 import { agentNetwork, type AgentNetwork } from './network';
@@ -407,7 +407,11 @@ function bootstrapCredential(
       return new MachineIdentityCredential(new ManagedIdentityCredential(auth.clientId ? { clientId: auth.clientId } : {}), auth.clientId);
     case 'WorkloadIdentityFederation': {
       const oidc = assertion!;
-      return new FederatedCredential(new ClientAssertionCredential(auth.tenantId, auth.clientId, oidc.get, options), oidc.failure);
+      return new FederatedCredential(new ClientAssertionCredential(auth.tenantId, auth.clientId, oidc.get, options), oidc, {
+        endpointId: request.bootstrap.endpointId,
+        tenantId: auth.tenantId,
+        clientId: auth.clientId,
+      });
     }
   }
 }
@@ -448,6 +452,8 @@ class MachineIdentityCredential implements TokenCredential {
 interface OidcAssertion {
   get: () => Promise<string>;
   failure: () => TaskError | undefined;
+  /** The issuer and subject of the last token fetched (public claims): what Entra ID matched against. */
+  claims: () => { issuer?: string; subject?: string };
 }
 
 function pipelineOidcToken(
@@ -517,7 +523,11 @@ function pipelineOidcToken(
       .finally(() => (pending = undefined));
     return pending;
   };
-  return { get, failure: () => failure };
+  const claims = (): { issuer?: string; subject?: string } => {
+    const payload = parseJson(Buffer.from(cached?.token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    return { issuer: typeof payload?.iss === 'string' ? payload.iss : undefined, subject: typeof payload?.sub === 'string' ? payload.sub : undefined };
+  };
+  return { get, failure: () => failure, claims };
 }
 
 /**
@@ -528,15 +538,41 @@ function pipelineOidcToken(
 class FederatedCredential implements TokenCredential {
   constructor(
     private readonly inner: TokenCredential,
-    private readonly assertionFailure: () => TaskError | undefined,
+    private readonly assertion: OidcAssertion,
+    private readonly bootstrap: { endpointId: string; tenantId: string; clientId: string },
   ) {}
 
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
     try {
       return await this.inner.getToken(scopes, options);
     } catch (error) {
-      throw this.assertionFailure() ?? error;
+      throw this.assertion.failure() ?? this.unmatched(error) ?? error;
     }
+  }
+
+  /**
+   * Entra ID refused the pipeline's token for the bootstrap connection: no federated credential on its
+   * identity matches the token's issuer and subject (AADSTS70021, 700211 issuer, 700212 audience, 700213
+   * subject; AADSTS70025: none at all; https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
+   * That is the bootstrap connection's set-up in Entra ID, which this task does not manage: the line names
+   * the connection and what to register where, with the issuer and subject of the token Entra ID saw.
+   */
+  private unmatched(error: unknown): TaskError | undefined {
+    const text = String((error as Error)?.message ?? error);
+    const code = /AADSTS(70021|700211|700212|700213|70025)\b/.exec(text)?.[1];
+    if (!code) return undefined;
+    const words = /(AADSTS\d+:[^.]*)/.exec(text)?.[1] ?? `AADSTS${code}`;
+    const { issuer, subject } = this.assertion.claims();
+    const { endpointId, tenantId, clientId } = this.bootstrap;
+    const wanted = `issuer '${issuer ?? 'as the bootstrap connection shows it'}' and subject '${subject ?? 'as the bootstrap connection shows it'}'`;
+    return new BootstrapSignInError(endpointId, words, {
+      code: `AADSTS${code}`,
+      correlationId: /Correlation ID: ([0-9a-f-]{36})/i.exec(text)?.[1],
+      hint:
+        `In Microsoft Entra ID, the app registration or managed identity with client id ${clientId} in tenant ${tenantId} needs a federated credential with ${wanted} and audience api://AzureADTokenExchange ` +
+        `(app registration: Certificates & secrets, Federated credentials; managed identity: Settings, Federated credentials; the bootstrap connection's page in Project settings, Service connections shows both values). ` +
+        'This task does not manage the bootstrap connection: fix its credential there',
+    });
   }
 }
 

@@ -260,3 +260,16 @@ export async function untilReady(clients: Clients, project: string, connection: 
     TRANSIENT,
   );
 }
+
+/**
+ * The name of a connection by its id, or undefined when it cannot be read: only to name the bootstrap
+ * connection in a failure (the agent hands the task its id alone). One try, no waiting: the run is ending.
+ */
+export async function bootstrapConnectionName(clients: Clients, project: string, id: string): Promise<string | undefined> {
+  try {
+    const { serviceEndpoints } = await clients.devopsApi();
+    return (await serviceEndpoints.getServiceEndpointDetails(project, id))?.name || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -165,5 +165,42 @@ describe('odd inputs and bad service days (in-process)', function () {
     });
   });
 
+  describe("a broken bootstrap credential is blamed on the bootstrap connection's sign-in, with the fix in Entra ID", () => {
+    // The emulator's Entra answers for a token no federated credential matches (entra.ts checkFederatedAssertion).
+    const CODES: [number, string][] = [
+      [
+        70021,
+        "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: 'https://example/iss'. Assertion Subject: 'sc://x'.",
+      ],
+      [
+        700213,
+        "AADSTS700213: No matching federated identity record found for presented assertion subject 'sc://x'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion.",
+      ],
+      [70025, 'AADSTS70025: The client has no configured federated identity credentials.'],
+    ];
+    for (const [code, description] of CODES) {
+      it(`AADSTS${code} names the bootstrap connection, the issuer and subject to register, and never says re-run`, async () => {
+        emulator.faults.add({
+          service: 'login',
+          method: 'POST',
+          path: /\/oauth2\/v2\.0\/token/,
+          status: 401,
+          body: { error: 'invalid_client', error_description: description, error_codes: [code] },
+          times: Infinity,
+        });
+        const outcome = await run(emulator, inputs);
+        const { bootstrap, tenantId } = emulator.world;
+        failed(
+          outcome,
+          new RegExp(
+            `^The bootstrap connection 'platform-bootstrap' could not sign in to Entra ID: AADSTS${code}\\b.*\\(.*AADSTS${code}.*\\)\\. .*app registration or managed identity with client id ${bootstrap.clientId} in tenant ${tenantId}.*federated credential with issuer '[^']+' and subject '[^']+'`,
+          ),
+        );
+        assert.doesNotMatch(outcome.message ?? '', /re-run|rerun|Could not read the subscription/i);
+        assert.deepEqual(emulator.writes(), [], 'nothing was written');
+      });
+    }
+  });
+
   void createIdentity;
 });
