@@ -30,6 +30,8 @@ export interface Agent {
   debug(line: string): void;
   warn(line: string): void;
   succeed(message: string): void;
+  /** Succeeded, with warnings the log already shows (agent.warn): something asked for was not done. */
+  succeedWithIssues(message: string): void;
   fail(message: string): void;
 }
 
@@ -139,6 +141,9 @@ export const agent: Agent = {
   },
   succeed(message) {
     tl.setResult(tl.TaskResult.Succeeded, oneLine(message));
+  },
+  succeedWithIssues(message) {
+    tl.setResult(tl.TaskResult.SucceededWithIssues, oneLine(message));
   },
   fail(message) {
     tl.setResult(tl.TaskResult.Failed, oneLine(message));

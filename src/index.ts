@@ -9,7 +9,7 @@ import { systemClock, type Clock } from './clock';
 import { decide, preflight } from './decide';
 import { BootstrapSignInError, TaskError } from './errors';
 import { read } from './read';
-import { checkedLines, doneLine, dryRunLines, dryRunSummary, outputs } from './report';
+import { checkedLines, doneLine, driftWarnings, dryRunLines, dryRunSummary, outputs, uncheckedPermissions } from './report';
 import { parseRequest, type ProvisioningRequest } from './request';
 import { bootstrapConnectionName } from './resources/serviceConnection';
 
@@ -24,18 +24,28 @@ export async function main(agent: Agent, clock: Clock): Promise<void> {
     checkedLines(request, observed).forEach((line) => agent.info(line));
     const changes = decide(request, observed);
     preflight(changes);
+    const issues = driftWarnings(request, observed);
+    issues.forEach((line) => agent.warn(line));
     if (request.dryRun) {
       dryRunLines(changes).forEach((line) => agent.info(line));
-      agent.succeed(dryRunSummary(changes));
+      const unchecked = uncheckedPermissions(request, observed);
+      unchecked.forEach((line) => agent.warn(line));
+      finish(agent, dryRunSummary(changes), [...issues, ...unchecked]);
       return;
     }
     const applied = await apply(request, changes, clients, (change, happened) => agent.info(doneLine(change, happened)));
     for (const [name, value] of outputs(request, applied)) agent.output(name, value);
-    agent.succeed(`Service connection '${applied.connection.name || request.connectionName}' is ready.`);
+    finish(agent, `Service connection '${applied.connection.name || request.connectionName}' is ready.`, issues);
   } catch (caught) {
     const error = named ? await named(caught) : caught;
     agent.fail(error instanceof TaskError ? error.describe() : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`);
   }
+}
+
+/** Succeeded, or SucceededWithIssues when something asked for was not done (each issue already warned). */
+function finish(agent: Agent, message: string, issues: string[]): void {
+  if (issues.length === 0) agent.succeed(message);
+  else agent.succeedWithIssues(`${message} ${issues.length === 1 ? 'One warning' : `${issues.length} warnings`}: ${issues.join(' ')}`);
 }
 
 /** A bootstrap sign-in failure names the connection by its name when Azure DevOps tells it (its id otherwise). */

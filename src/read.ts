@@ -27,6 +27,7 @@ import {
   type Project,
   type ResourceGroup,
   type RoleDefinition,
+  type RegionCheck,
   type Subscription,
 } from './resources/lookups';
 import { type ManagedIdentity, ownership, readIdentity } from './resources/managedIdentity';
@@ -46,7 +47,7 @@ export interface Grant {
 
 /** The identity behind the connection, as found: what exists of it, and what it already holds. */
 export type ObservedIdentity =
-  | { kind: 'managedIdentity'; resourceGroup: ResourceGroup; existing: ManagedIdentity | null }
+  | { kind: 'managedIdentity'; resourceGroup: ResourceGroup; existing: ManagedIdentity | null; region?: RegionCheck }
   | { kind: 'appRegistration'; uniqueName: string; application: Application | null; servicePrincipal: ServicePrincipal | null };
 
 /** Everything a run reads before it decides. */
@@ -157,7 +158,7 @@ async function readManagedIdentity(
   connection: Promise<ServiceEndpoint | null>,
 ): Promise<ObservedIdentity> {
   const { azure, identity } = request;
-  const [resourceGroup, existing] = await together([
+  const [resourceGroup, existing, region] = await together([
     lookupResourceGroup(clients, 'identityResourceGroup', azure.subscriptionId, identity.resourceGroup),
     readIdentity(clients, identity.resourceGroup, identity.name),
     identity.location ? lookupIdentityLocation(clients, azure.subscriptionId, identity.location) : Promise.resolve(undefined),
@@ -165,7 +166,7 @@ async function readManagedIdentity(
   // A connection of that name without the identity: a concurrent run may have made both between our two
   // reads, so look again before calling the connection someone else's.
   const again = !existing && (await connection.catch(() => null)) ? await readIdentity(clients, identity.resourceGroup, identity.name) : existing;
-  return { kind: 'managedIdentity', resourceGroup, existing: again ?? (await earlierIdentity(request, clients, project)) };
+  return { kind: 'managedIdentity', resourceGroup, existing: again ?? (await earlierIdentity(request, clients, project)), region };
 }
 
 /**

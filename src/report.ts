@@ -30,6 +30,14 @@ export function checkedLines(request: ProvisioningRequest, observed: Observed): 
         : `Not checked: the bootstrap identity's permissions at ${scope} could not be read; the writes there will tell.`,
     );
   }
+  const region = observed.identity.kind === 'managedIdentity' ? observed.identity.region : undefined;
+  if (region) {
+    lines.push(
+      region.checked
+        ? `Checked: region '${region.location}' offers user-assigned managed identities.`
+        : `Not checked: whether region '${region.location}' offers user-assigned managed identities (the regions of Microsoft.ManagedIdentity could not be read: ${region.why ?? 'no answer'}); the identity's write will tell.`,
+    );
+  }
   const access = observed.devopsAccess;
   lines.push(
     access.create === undefined && access.administer === undefined
@@ -78,4 +86,59 @@ export function outputs(request: ProvisioningRequest, applied: Applied): [Output
 
 function quoted(names: string[]): string {
   return names.map((name) => `'${name}'`).join(', ');
+}
+
+/**
+ * What an input asks for that differs from what exists and that this task will not or cannot change: each a
+ * warning naming the input, the value found and what to do (the run then ends SucceededWithIssues).
+ */
+export function driftWarnings(request: ProvisioningRequest, observed: Observed): string[] {
+  const warnings: string[] = [];
+  const identity = observed.identity;
+  if (request.identityType === 'managedIdentity' && identity.kind === 'managedIdentity' && identity.existing) {
+    const wanted = request.identity.location;
+    const found = identity.existing.location;
+    if (wanted && found && normalRegion(found) !== wanted) {
+      warnings.push(
+        `Input 'identityLocation' says '${wanted}', but the managed identity '${identity.existing.name}' exists in '${normalRegion(found)}' and a location cannot change: the identity was kept there. Set identityLocation to '${normalRegion(found)}' or leave it empty; for an identity in '${wanted}', provision another connection (another connectionName).`,
+      );
+    }
+  }
+  const connection = observed.connection;
+  if (connection) {
+    const own = observed.project.id.toLowerCase();
+    const wanted = new Set(observed.shareTargets.map((target) => target.project.id.toLowerCase()));
+    const others = (connection.serviceEndpointProjectReferences ?? [])
+      .map((reference) => reference.projectReference)
+      .filter((project) => project?.id && project.id.toLowerCase() !== own && !wanted.has(project.id.toLowerCase()));
+    if (others.length > 0) {
+      const names = others.map((project) => `'${project?.name || project?.id}'`).join(', ');
+      warnings.push(
+        `Input 'shareWithProjects' does not list ${names}, which the service connection '${connection.name ?? request.connectionName}' is shared with; this task never unshares: stop sharing it in Project settings, Service connections, the connection, Security (or add the project to shareWithProjects).`,
+      );
+    }
+  }
+  if (observed.pipelinePermissions?.allPipelines && !request.devops.authorizeAllPipelines) {
+    warnings.push(
+      `Input 'authorizeAllPipelines' is false, but every pipeline of project '${observed.project.name}' may already use the service connection '${request.connectionName}'; this task never takes a permission back: restrict it in Project settings, Service connections, the connection, Security, Pipeline permissions.`,
+    );
+  }
+  return warnings;
+}
+
+/** Why a dry run's permission checks are incomplete, a line each; empty when every check could be made. */
+export function uncheckedPermissions(request: ProvisioningRequest, observed: Observed): string[] {
+  const unread = armWriteScopes(request).filter((scope) => !observed.armPermissions[scope.toLowerCase()]);
+  const access = observed.devopsAccess;
+  return [
+    ...unread.map((scope) => `The bootstrap identity's permissions at ${scope} could not be read, so a run may still be refused there.`),
+    ...(access.create === undefined && access.administer === undefined
+      ? [`The permissions on service connections in project '${request.devops.project}' could not be read, so a run may still be refused there.`]
+      : []),
+  ];
+}
+
+/** ARM answers locations as names (westeurope) or display names (West Europe). */
+function normalRegion(location: string): string {
+  return location.replace(/\s+/g, '').toLowerCase();
 }

@@ -164,6 +164,10 @@ export class FakeAgent implements Agent {
     this.print(`##vso[task.complete result=Succeeded;]${escapeData(oneLine(message))}`);
   }
 
+  succeedWithIssues(message: string): void {
+    this.print(`##vso[task.complete result=SucceededWithIssues;]${escapeData(oneLine(message))}`);
+  }
+
   fail(message: string): void {
     this.print(`##vso[task.issue type=error;]${escapeData(oneLine(message))}`);
     this.print(`##vso[task.complete result=Failed;]${escapeData(oneLine(message))}`);

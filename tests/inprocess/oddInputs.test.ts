@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import type { FaultRule } from '../emulator';
-import { unavailable } from '../emulator/faults';
+import { refused, unavailable } from '../emulator/faults';
 import { createConnection, createIdentity } from '../e2e/admin';
 import { assertConverged, failed, MANAGED_IDENTITY, run, succeeded } from '../e2e/scenarios';
 import { Emulator } from './harness';
@@ -200,6 +200,65 @@ describe('odd inputs and bad service days (in-process)', function () {
         assert.deepEqual(emulator.writes(), [], 'nothing was written');
       });
     }
+  });
+
+  describe('a re-run that asks for something the task will not change warns (SucceededWithIssues)', () => {
+    it("an identity in 'eastus' when identityLocation now says 'westeurope'", async () => {
+      succeeded(await run(emulator, { ...inputs, identityLocation: 'eastus' }));
+      const writes = emulator.writes().length;
+      const again = await run(emulator, { ...inputs, identityLocation: 'westeurope' });
+      assert.equal(again.result, 'SucceededWithIssues', again.stdout);
+      assert.match(
+        again.stdout,
+        /##vso\[task\.issue type=warning;\]Input 'identityLocation' says 'westeurope', but the managed identity 'id-app1-dev' exists in 'eastus'.*Set identityLocation to 'eastus' or leave it empty/,
+      );
+      assert.match(again.message ?? '', /is ready\. One warning: Input 'identityLocation'/);
+      assert.equal(emulator.writes().length, writes, 'nothing was changed');
+    });
+
+    it('an unchanged re-run, and one that leaves identityLocation empty, succeed without a warning', async () => {
+      succeeded(await run(emulator, { ...inputs, identityLocation: 'eastus' }));
+      succeeded(await run(emulator, { ...inputs, identityLocation: 'eastus' }));
+      succeeded(await run(emulator, inputs));
+    });
+
+    it('a connection still shared with a project shareWithProjects no longer lists', async () => {
+      const second = emulator.world.secondProject.name;
+      succeeded(await run(emulator, { ...inputs, shareWithProjects: second }));
+      const again = await run(emulator, inputs);
+      assert.equal(again.result, 'SucceededWithIssues', again.stdout);
+      assert.match(
+        again.message ?? '',
+        new RegExp(`Input 'shareWithProjects' does not list '${second}', which the service connection 'app1-dev' is shared with; this task never unshares`),
+      );
+    });
+  });
+
+  describe('"Checked:" only for checks that happened', () => {
+    it('a region lookup that is refused says "Not checked"', async () => {
+      emulator.faults.add({ ...refused('arm'), method: 'GET', path: /\/providers\/Microsoft\.ManagedIdentity\?/i, times: Infinity });
+      const outcome = await run(emulator, { ...inputs, identityLocation: 'westeurope' });
+      succeeded(outcome);
+      assert.match(outcome.stdout, /^Not checked: whether region 'westeurope' offers user-assigned managed identities \(.*HTTP 403\)/m);
+      assert.doesNotMatch(outcome.stdout, /^Checked: region/m);
+    });
+
+    it('a region lookup that answers says "Checked"', async () => {
+      const outcome = await run(emulator, { ...inputs, identityLocation: 'westeurope' });
+      succeeded(outcome);
+      assert.match(outcome.stdout, /^Checked: region 'westeurope' offers user-assigned managed identities\.$/m);
+    });
+
+    it('a dry run whose permission checks could not run ends SucceededWithIssues with the reason', async () => {
+      emulator.faults.add({ ...refused('arm'), method: 'GET', path: /\/providers\/Microsoft\.Authorization\/permissions\?/i, times: Infinity });
+      const outcome = await run(emulator, { ...inputs, dryRun: 'true' });
+      assert.equal(outcome.result, 'SucceededWithIssues', outcome.stdout);
+      assert.match(
+        outcome.message ?? '',
+        /^Dry run: nothing was written\..*The bootstrap identity's permissions at \/subscriptions\/[^ ]+\/resourceGroups\/rg-identities could not be read, so a run may still be refused there\./,
+      );
+      assert.deepEqual(emulator.writes(), []);
+    });
   });
 
   void createIdentity;
