@@ -146,7 +146,7 @@ export function decide(request: ProvisioningRequest, observed: Observed): Change
   const credential = decideCredentialChange(request, observed, identity, existingConnection);
 
   const granted = [
-    ...(devops.authorizeAllPipelines ? [`all pipelines of project '${devops.project}'`] : []),
+    ...(devops.authorizeAllPipelines ? [`all pipelines of project '${observed.project.name}'`] : []),
     ...(devops.authorizePipelines.length > 0 ? [`pipelines ${devops.authorizePipelines.map(describePipeline).join(', ')}`] : []),
   ].join(' and ');
   const current = observed.pipelinePermissions ?? { allPipelines: false, pipelineIds: [] };

@@ -19,7 +19,7 @@ export function checkedLines(request: ProvisioningRequest, observed: Observed): 
     ...(azure.resourceGroup ? [`Checked: resource group '${azure.resourceGroup}'.`] : []),
     ...observed.grants.map((grant) => `Checked: role '${grant.role.name}' at ${grant.scope}.`),
     ...(devops.authorizePipelines.length > 0
-      ? [`Checked: pipelines ${devops.authorizePipelines.map(describePipeline).join(', ')} in project '${devops.project}'.`]
+      ? [`Checked: pipelines ${devops.authorizePipelines.map(describePipeline).join(', ')} in project '${observed.project.name}'.`]
       : []),
     ...(devops.shareWithProjects.length > 0 ? [`Checked: projects ${quoted(devops.shareWithProjects)} to share the connection with.`] : []),
   ];
@@ -41,8 +41,8 @@ export function checkedLines(request: ProvisioningRequest, observed: Observed): 
   const access = observed.devopsAccess;
   lines.push(
     access.create === undefined && access.administer === undefined
-      ? `Not checked: the permissions on service connections in project '${devops.project}' could not be read; the writes will tell.`
-      : `Checked: the permissions on service connections in project '${devops.project}'.`,
+      ? `Not checked: the permissions on service connections in project '${observed.project.name}' could not be read; the writes will tell.`
+      : `Checked: the permissions on service connections in project '${observed.project.name}'.`,
   );
   return lines;
 }
@@ -133,7 +133,7 @@ export function uncheckedPermissions(request: ProvisioningRequest, observed: Obs
   return [
     ...unread.map((scope) => `The bootstrap identity's permissions at ${scope} could not be read, so a run may still be refused there.`),
     ...(access.create === undefined && access.administer === undefined
-      ? [`The permissions on service connections in project '${request.devops.project}' could not be read, so a run may still be refused there.`]
+      ? [`The permissions on service connections in project '${observed.project.name}' could not be read, so a run may still be refused there.`]
       : []),
   ];
 }

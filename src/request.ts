@@ -426,6 +426,13 @@ function parseBootstrap(raw: RawTask): ProvisioningRequest['bootstrap'] {
   const tenantId = p.tenantid ?? '';
   const clientId = p.serviceprincipalid ?? '';
   const scheme = raw.bootstrap.scheme ?? '';
+  if (!scheme && !raw.bootstrap.url) {
+    // The agent hands a task a connection's URL, scheme and data only when the pipeline may use it.
+    throw new InputError(
+      'bootstrapConnection',
+      `names the service connection '${endpointId}', whose details this job did not receive: name an Azure Resource Manager service connection of this project that this pipeline may use (Project settings, Service connections, the connection, Security, Pipeline permissions).`,
+    );
+  }
   if (!SUPPORTED_SCHEMES.some((supported) => supported.toLowerCase() === scheme.toLowerCase())) {
     throw new InputError('bootstrapConnection', `uses the authentication scheme '${scheme}'. Supported schemes are: ${SUPPORTED_SCHEMES.join(', ')}.`);
   }

@@ -4,7 +4,7 @@
  * missing thing fails naming the input (and the line, for roleAssignments).
  */
 import type { Clients, ArmResponse } from '../clients';
-import { InputError, ServiceError, TaskError } from '../errors';
+import { hintFor, InputError, ServiceError, TaskError } from '../errors';
 import { PROJECT_CREATION, waitFor } from '../retry';
 import { arm, isNotFound } from './arm';
 import { devops, unknownOrganization } from './devops';
@@ -230,6 +230,7 @@ function armBody(response: ArmResponse, operation: string, missing: readonly num
     status: response.status,
     code: error.code,
     correlationId: response.correlationId,
+    hint: hintFor(error.code, response.status, 'arm'),
   });
 }
 

@@ -261,5 +261,49 @@ describe('odd inputs and bad service days (in-process)', function () {
     });
   });
 
+  describe('every failure line names the input or connection, the service words and what to do', () => {
+    it('an organization URL whose host does not resolve names organizationUrl', async () => {
+      const outcome = await run(emulator, { ...inputs, organizationUrl: 'https://fakeorg.invalid/' });
+      failed(
+        outcome,
+        /^Input 'organizationUrl' 'https:\/\/fakeorg\.invalid\/': the host 'fakeorg\.invalid' could not be found \(getaddrinfo (ENOTFOUND|EAI_AGAIN)[^)]*\); use this pipeline's organization, \$\(System\.CollectionUri\)/,
+      );
+      assert.deepEqual(emulator.writes(), []);
+    });
+
+    it('a project given by its id is shown by its name', async () => {
+      const outcome = await run(emulator, { ...inputs, project: emulator.world.project.id });
+      succeeded(outcome);
+      assert.ok(!outcome.stdout.split('\n').some((line) => !line.startsWith('##vso') && line.includes(emulator.world.project.id)), outcome.stdout);
+      assert.match(outcome.stdout, /^Checked: the permissions on service connections in project 'platform'\.$/m);
+    });
+
+    it('a 500 on every Azure Resource Manager read carries the correlation id and the advice', async () => {
+      emulator.faults.add({
+        ...unavailable('arm', 500),
+        method: 'GET',
+        headers: { 'x-ms-correlation-request-id': '0f1e2d3c-4b5a-4968-8776-655443322110' },
+        times: Infinity,
+      });
+      const outcome = await run(emulator, inputs);
+      failed(
+        outcome,
+        /gave up after waiting \d+ s for Azure Resource Manager: Encountered internal server error.*\(HTTP 500, InternalServerError, correlation id 0f1e2d3c-4b5a-4968-8776-655443322110\)\. Azure Resource Manager kept failing; re-run the task later/,
+      );
+    });
+
+    it('a bootstrap connection whose data the agent did not hand over says so, not "scheme \'\'"', async () => {
+      const id = emulator.world.bootstrap.connectionId;
+      const outcome = await run(emulator, inputs, {
+        env: { [`ENDPOINT_AUTH_${id}`]: undefined, [`ENDPOINT_AUTH_SCHEME_${id}`]: undefined, [`ENDPOINT_URL_${id}`]: undefined },
+      });
+      failed(
+        outcome,
+        /^Input 'bootstrapConnection' names the service connection '[0-9a-f-]+', whose details this job did not receive: .*Azure Resource Manager.*Pipeline permissions/,
+      );
+      assert.doesNotMatch(outcome.message ?? '', /scheme ''/);
+    });
+  });
+
   void createIdentity;
 });
