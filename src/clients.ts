@@ -273,6 +273,8 @@ async function fetchThrough(network: AgentNetwork, url: string, init: RequestIni
     }),
   );
   const body = response.status === 204 || response.status === 304 ? null : (response.bodyAsText ?? '');
+  // The Graph client hands a text/html body over as a string, which would read as an object without fields.
+  if (response.status < 300 && isUnreadable(body)) throw new UnreadableAnswer('graph', response.status, response.headers.get('content-type') ?? '', body);
   return new Response(body, { status: response.status, headers: response.headers.toJSON() });
 }
 

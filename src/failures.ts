@@ -123,6 +123,15 @@ export function toTaskError(service: Service, operation: string, error: unknown)
     return new ServiceError(error.message, { operation, status: error.statusCode, code: 'UnreadableAnswer', hint: UNREADABLE_HINTS[error.service] });
   }
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as LooseError;
+  // The Graph client wraps what its middleware throws in a GraphError (statusCode -1) whose code is the
+  // thrown error's name (GraphErrorHandler.constructError).
+  if (e.name === 'GraphError' && e.code === 'UnreadableAnswer') {
+    return new ServiceError(e.message ?? 'Microsoft Graph answered something that is not JSON', {
+      operation,
+      code: 'UnreadableAnswer',
+      hint: UNREADABLE_HINTS.graph,
+    });
+  }
   // typed-rest-client's tunnel reports a refused CONNECT only in its message ("…, statusCode=407"); the
   // Graph client reports a request that never got an answer as statusCode -1.
   const status = e.statusCode !== undefined && e.statusCode > 0 ? e.statusCode : tunnelStatus(e.message);

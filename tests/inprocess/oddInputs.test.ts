@@ -45,6 +45,15 @@ describe('odd inputs and bad service days (in-process)', function () {
       });
     }
 
+    it('leading and trailing spaces: the name is trimmed alike on every run', async () => {
+      succeeded(await run(emulator, { ...inputs, connectionName: '  app1 dev  ' }));
+      const writes = emulator.writes().length;
+      succeeded(await run(emulator, { ...inputs, connectionName: 'app1 dev' }));
+      succeeded(await run(emulator, { ...inputs, connectionName: ' APP1 DEV' }));
+      assert.equal(emulator.writes().length, writes, 'the re-runs wrote nothing');
+      assertConverged(emulator, MANAGED_IDENTITY, 'app1 dev');
+    });
+
     it("stops before any write when someone else's connection is named 'shared, prod'", async () => {
       await createConnection(emulator, 'shared, prod', '00000000-0000-0000-0000-00000000beef');
       const writes = emulator.writes().length;
@@ -142,6 +151,13 @@ describe('odd inputs and bad service days (in-process)', function () {
         /^Could not look up the service connection 'app1-dev' in project 'platform': Azure DevOps answered HTTP 200 with application\/json; charset=utf-8, not JSON: '\{"count":1,"value":\[\{"id":'/,
       );
       assert.equal(emulator.writes().length, writes, 'nothing was written');
+    });
+
+    it('a 200 with an HTML page from Microsoft Graph for the application is a failure naming it, and nothing is created', async () => {
+      emulator.faults.add({ ...htmlPage('graph', 200), method: 'GET', path: /\/applications\(uniqueName=/, times: Infinity });
+      const outcome = await run(emulator, { ...inputs, identityType: 'appRegistration' });
+      failed(outcome, /Microsoft Graph answered HTTP 200 with text\/html; charset=utf-8, not JSON: 'Sign in to your account/);
+      assert.deepEqual(emulator.writes(), [], 'nothing was written');
     });
 
     it('a 200 with an HTML page from Azure Resource Manager is a failure naming it', async () => {
