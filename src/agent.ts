@@ -2,6 +2,7 @@
  * The only module that touches the agent (azure-pipelines-task-lib): it reads inputs, endpoints and
  * variables, masks secrets, writes outputs and log lines, and sets the result.
  */
+import * as internal from 'azure-pipelines-task-lib/internal';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { oneLine } from './errors';
 import { INPUT_NAMES, type OutputName } from './names';
@@ -76,10 +77,20 @@ function secretVariable(name: string): { value?: string; secret: boolean } {
   return { value, secret: value !== undefined && process.env[environmentName] === undefined };
 }
 
+/**
+ * An input read without task-lib's echo: tl.getInput writes `<name>=<value>` to the debug log before the
+ * task could mask the value (task.js getInput), and devOpsTokenVariable sometimes holds the token itself,
+ * pasted in by mistake. The value comes from the same vault getInput reads (internal.js _loadData stores
+ * every INPUT_ variable there); request.ts refuses a token-shaped value once readTask has masked it.
+ */
+function quietInput(name: string): string | undefined {
+  return internal._vault.retrieveSecret(`INPUT_${internal._getVariableKey(name)}`) ?? undefined;
+}
+
 export const agent: Agent = {
   readTask() {
     const inputs: RawTask['inputs'] = {};
-    for (const name of INPUT_NAMES) inputs[name] = tl.getInput(name, false);
+    for (const name of INPUT_NAMES) inputs[name] = name === 'devOpsTokenVariable' ? quietInput(name) : tl.getInput(name, false);
     const id = inputs.bootstrapConnection ?? '';
     const parameters: RawTask['bootstrap']['parameters'] = {};
     const data: RawTask['bootstrap']['data'] = {};

@@ -23,8 +23,8 @@ import { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
 import { graphHost, graphScope, scopeFor } from './cloud';
 import { VERSION } from './version';
 import type { Clock } from './clock';
-import { ServiceError, TaskError, hintFor } from './errors';
-import { isTransient, toTaskError } from './failures';
+import { BootstrapSignInError, ServiceError, TaskError, hintFor } from './errors';
+import { isTransient, isUnreadable, toTaskError, UnreadableAnswer } from './failures';
 import { TRANSIENT, waitFor } from './retry';
 import { agentNetwork, type AgentNetwork } from './network';
 import type { ProvisioningRequest } from './request';
@@ -157,8 +157,9 @@ async function devopsApiClients(organizationUrl: string, token: () => Promise<De
   // (tests/fixtures/recordings/ado-oidctoken-invalid-token.json); azure-devops-node-api does not send it.
   const options = { allowRetries: false, ...network.devopsOptions, headers: { [FED_AUTH_REDIRECT]: 'Suppress' } };
   return {
-    serviceEndpoints: withoutByteOrderMark(new ServiceEndpointApi(organizationUrl, [handler], options, USER_AGENT)),
-    core: withoutByteOrderMark(new CoreApi(organizationUrl, [handler], options, USER_AGENT)),
+    // The mark is stripped before the body is judged (readsOnlyJson): a marked body is still JSON.
+    serviceEndpoints: withoutByteOrderMark(readsOnlyJson(new ServiceEndpointApi(organizationUrl, [handler], options, USER_AGENT))),
+    core: withoutByteOrderMark(readsOnlyJson(new CoreApi(organizationUrl, [handler], options, USER_AGENT))),
   };
 }
 
@@ -187,6 +188,39 @@ export function withoutByteOrderMark<T extends { rest: unknown }>(api: T): T {
     const readBody = response.readBody.bind(response);
     response.readBody = async () => stripByteOrderMark(await readBody());
     return processResponse(response, options);
+  };
+  return api;
+}
+
+/** What readsOnlyJson needs of typed-rest-client's RestClient and its response. */
+interface JsonRestClient {
+  processResponse(response: JsonRestResponse, options?: unknown): Promise<unknown>;
+}
+interface JsonRestResponse {
+  message: { statusCode?: number; headers: Record<string, string | string[] | undefined> };
+  readBody(): Promise<string>;
+}
+
+/**
+ * typed-rest-client reads a body that is not JSON as "no result" (RestClient.processResponse leaves
+ * `result` null when JSON.parse fails), so a proxy's or sign-in page answered with 200 or 203 would read as
+ * "not found". Such an answer raises UnreadableAnswer instead. 404 keeps the library's meaning (null), and
+ * so does an empty body, which Azure DevOps sends for an id it does not show (serviceConnection.ts).
+ */
+function readsOnlyJson<T extends { rest: unknown }>(api: T): T {
+  const rest = api.rest as JsonRestClient;
+  const process = rest.processResponse.bind(rest);
+  rest.processResponse = async (response, options) => {
+    const status = response.message.statusCode ?? 0;
+    // A 404 is handed over untouched: the library resolves it as null before it reads the body, and a body
+    // read here already would let its late parse overwrite that null.
+    // An error answer (4xx, 5xx) keeps its status for the retry rules and the hints; failures.ts turns its
+    // page into words.
+    if (status === 404 || status >= 300) return process(response, options);
+    const text = await response.readBody();
+    if (isUnreadable(text)) throw new UnreadableAnswer('devops', status, [response.message.headers['content-type']].flat()[0] ?? '', text);
+    response.readBody = () => Promise.resolve(text);
+    return process(response, options);
   };
   return api;
 }
@@ -230,6 +264,10 @@ async function loadAzure(
         if (url.origin !== new URL(cloud.resourceManagerUrl).origin) throw new ServiceError(`ARM answered a next page on another host (${url.origin})`);
         if (!url.searchParams.has('api-version')) url.searchParams.set('api-version', apiVersion);
         const response = await armClient.sendRequest(createPipelineRequest({ url: url.toString(), method: 'GET' }));
+        // A page that is not JSON (a proxy's, a sign-in page) is no answer from ARM, whatever its status says.
+        if (isUnreadable(response.bodyAsText)) {
+          throw new UnreadableAnswer('arm', response.status, response.headers.get('content-type') ?? '', response.bodyAsText);
+        }
         return {
           status: response.status,
           body: parseJson(response.bodyAsText),
@@ -333,6 +371,8 @@ async function fetchThrough(network: AgentNetwork, url: string, init: RequestIni
     }),
   );
   const body = response.status === 204 || response.status === 304 ? null : (response.bodyAsText ?? '');
+  // The Graph client hands a text/html body over as a string, which would read as an object without fields.
+  if (response.status < 300 && isUnreadable(body)) throw new UnreadableAnswer('graph', response.status, response.headers.get('content-type') ?? '', body);
   return new Response(body, { status: response.status, headers: response.headers.toJSON() });
 }
 
@@ -385,6 +425,9 @@ function devopsRestClient(organizationUrl: string, authorization: () => Promise<
         }),
       }),
     );
+    if (response.status < 300 && isUnreadable(response.bodyAsText)) {
+      throw new UnreadableAnswer('devops', response.status, response.headers.get('content-type') ?? '', response.bodyAsText);
+    }
     const parsed = parseJson(response.bodyAsText);
     if (response.status >= 200 && response.status < 300)
       return { body: parsed, continuationToken: response.headers.get('x-ms-continuationtoken') || undefined };
@@ -520,7 +563,11 @@ function bootstrapCredential(
       return new MachineIdentityCredential(new ManagedIdentityCredential(auth.clientId ? { clientId: auth.clientId } : {}), auth.clientId);
     case 'WorkloadIdentityFederation': {
       const oidc = assertion!;
-      return new FederatedCredential(new ClientAssertionCredential(auth.tenantId, auth.clientId, oidc.get, options), oidc.failure);
+      return new FederatedCredential(new ClientAssertionCredential(auth.tenantId, auth.clientId, oidc.get, options), oidc, {
+        endpointId: request.bootstrap.endpointId,
+        tenantId: auth.tenantId,
+        clientId: auth.clientId,
+      });
     }
   }
 }
@@ -561,6 +608,8 @@ class MachineIdentityCredential implements TokenCredential {
 interface OidcAssertion {
   get: () => Promise<string>;
   failure: () => TaskError | undefined;
+  /** The issuer and subject of the last token fetched (public claims): what Entra ID matched against. */
+  claims: () => { issuer?: string; subject?: string };
 }
 
 function pipelineOidcToken(
@@ -642,7 +691,11 @@ function pipelineOidcToken(
       .finally(() => (pending = undefined));
     return pending;
   };
-  return { get, failure: () => failure };
+  const claims = (): { issuer?: string; subject?: string } => {
+    const payload = parseJson(Buffer.from(cached?.token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    return { issuer: typeof payload?.iss === 'string' ? payload.iss : undefined, subject: typeof payload?.sub === 'string' ? payload.sub : undefined };
+  };
+  return { get, failure: () => failure, claims };
 }
 
 /**
@@ -653,15 +706,41 @@ function pipelineOidcToken(
 class FederatedCredential implements TokenCredential {
   constructor(
     private readonly inner: TokenCredential,
-    private readonly assertionFailure: () => TaskError | undefined,
+    private readonly assertion: OidcAssertion,
+    private readonly bootstrap: { endpointId: string; tenantId: string; clientId: string },
   ) {}
 
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
     try {
       return await this.inner.getToken(scopes, options);
     } catch (error) {
-      throw this.assertionFailure() ?? error;
+      throw this.assertion.failure() ?? this.unmatched(error) ?? error;
     }
+  }
+
+  /**
+   * Entra ID refused the pipeline's token for the bootstrap connection: no federated credential on its
+   * identity matches the token's issuer and subject (AADSTS70021, 700211 issuer, 700212 audience, 700213
+   * subject; AADSTS70025: none at all; https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
+   * That is the bootstrap connection's set-up in Entra ID, which this task does not manage: the line names
+   * the connection and what to register where, with the issuer and subject of the token Entra ID saw.
+   */
+  private unmatched(error: unknown): TaskError | undefined {
+    const text = String((error as Error)?.message ?? error);
+    const code = /AADSTS(70021|700211|700212|700213|70025)\b/.exec(text)?.[1];
+    if (!code) return undefined;
+    const words = /(AADSTS\d+:[^.]*)/.exec(text)?.[1] ?? `AADSTS${code}`;
+    const { issuer, subject } = this.assertion.claims();
+    const { endpointId, tenantId, clientId } = this.bootstrap;
+    const wanted = `issuer '${issuer ?? 'as the bootstrap connection shows it'}' and subject '${subject ?? 'as the bootstrap connection shows it'}'`;
+    return new BootstrapSignInError(endpointId, words, {
+      code: `AADSTS${code}`,
+      correlationId: /Correlation ID: ([0-9a-f-]{36})/i.exec(text)?.[1],
+      hint:
+        `In Microsoft Entra ID, the app registration or managed identity with client id ${clientId} in tenant ${tenantId} needs a federated credential with ${wanted} and audience api://AzureADTokenExchange ` +
+        `(app registration: Certificates & secrets, Federated credentials; managed identity: Settings, Federated credentials; the bootstrap connection's page in Project settings, Service connections shows both values). ` +
+        'This task does not manage the bootstrap connection: fix its credential there',
+    });
   }
 }
 

@@ -165,7 +165,7 @@ export function decide(request: ProvisioningRequest, observed: Observed): Change
   const credential = decideCredentialChange(request, observed, identity, existingConnection);
 
   const granted = [
-    ...(devops.authorizeAllPipelines ? [`all pipelines of project '${devops.project}'`] : []),
+    ...(devops.authorizeAllPipelines ? [`all pipelines of project '${observed.project.name}'`] : []),
     ...(devops.authorizePipelines.length > 0 ? [`pipelines ${devops.authorizePipelines.map(describePipeline).join(', ')}`] : []),
   ].join(' and ');
   const current = observed.pipelinePermissions ?? { allPipelines: false, pipelineIds: [] };
@@ -191,7 +191,16 @@ export function decide(request: ProvisioningRequest, observed: Observed): Change
 
   const checks = decideChecks(request, observed, who);
 
-  return { identity, assignments, connection, credential, pipelinePermissions, sharing, ...checks };
+  return {
+    identity,
+    assignments,
+    connection,
+    credential,
+    pipelinePermissions,
+    sharing,
+    ...checks,
+    warnings: [...driftWarnings(request, observed), ...checks.warnings],
+  };
 }
 
 /**
@@ -285,19 +294,20 @@ function decideIdentityChanges(request: ProvisioningRequest, observed: Observed)
   const owner = connectionTagValue(request.devops.organization, observed.project.id, request.connectionName);
   if (request.identityType === 'managedIdentity' && observed.identity.kind === 'managedIdentity') {
     const { identity } = request;
+    const existing = observed.identity.existing;
     const desired: DesiredIdentity = {
       resourceGroup: identity.resourceGroup,
-      name: identity.name,
+      // An identity found under the default name an earlier version gave it (read.ts) keeps that name.
+      name: existing?.name || identity.name,
       location: identity.location ?? observed.identity.resourceGroup.location,
       owner,
     };
-    const existing = observed.identity.existing;
     // Refuses an identity that serves another connection.
     decideIdentity(desired, existing);
     // A managed identity and its federated credentials are written in the identity's resource group.
     const scope = identityScope(request);
     const fix = `assign it Managed Identity Contributor or Contributor on resource group '${identity.resourceGroup}'`;
-    const what = `managed identity '${identity.name}' in resource group '${identity.resourceGroup}'`;
+    const what = `managed identity '${desired.name}' in resource group '${identity.resourceGroup}'`;
     return {
       kind: 'managedIdentity',
       identity: existing
@@ -429,4 +439,47 @@ export function desiredConnection(request: ProvisioningRequest, observed: Observ
         ? `/subscriptions/${azure.subscriptionId}/resourcegroups/${observed.scopeResourceGroup.name}`
         : undefined,
   };
+}
+
+/**
+ * What an input asks for that differs from what exists and that this task will not or cannot change: each a
+ * warning naming the input, the value found and what to do (the run then ends SucceededWithIssues).
+ */
+export function driftWarnings(request: ProvisioningRequest, observed: Observed): string[] {
+  const warnings: string[] = [];
+  const identity = observed.identity;
+  if (request.identityType === 'managedIdentity' && identity.kind === 'managedIdentity' && identity.existing) {
+    const wanted = request.identity.location;
+    const found = identity.existing.location;
+    if (wanted && found && normalRegion(found) !== wanted) {
+      warnings.push(
+        `Input 'identityLocation' says '${wanted}', but the managed identity '${identity.existing.name}' exists in '${normalRegion(found)}' and a location cannot change: the identity was kept there. Set identityLocation to '${normalRegion(found)}' or leave it empty; for an identity in '${wanted}', provision another connection (another connectionName).`,
+      );
+    }
+  }
+  const connection = observed.connection;
+  if (connection) {
+    const own = observed.project.id.toLowerCase();
+    const wanted = new Set(observed.shareTargets.map((target) => target.project.id.toLowerCase()));
+    const others = (connection.serviceEndpointProjectReferences ?? [])
+      .map((reference) => reference.projectReference)
+      .filter((project) => project?.id && project.id.toLowerCase() !== own && !wanted.has(project.id.toLowerCase()));
+    if (others.length > 0) {
+      const names = others.map((project) => `'${project?.name || project?.id}'`).join(', ');
+      warnings.push(
+        `Input 'shareWithProjects' does not list ${names}, which the service connection '${connection.name ?? request.connectionName}' is shared with; this task never unshares: stop sharing it in Project settings, Service connections, the connection, Security (or add the project to shareWithProjects).`,
+      );
+    }
+  }
+  if (observed.pipelinePermissions?.allPipelines && !request.devops.authorizeAllPipelines) {
+    warnings.push(
+      `Input 'authorizeAllPipelines' is false, but every pipeline of project '${observed.project.name}' may already use the service connection '${request.connectionName}'; this task never takes a permission back: restrict it in Project settings, Service connections, the connection, Security, Pipeline permissions.`,
+    );
+  }
+  return warnings;
+}
+
+/** ARM answers locations as names (westeurope) or display names (West Europe). */
+function normalRegion(location: string): string {
+  return location.replace(/\s+/g, '').toLowerCase();
 }

@@ -61,6 +61,25 @@ export class InputError extends TaskError {
 /** A service refused or failed a request. */
 export class ServiceError extends TaskError {}
 
+/**
+ * The bootstrap connection could not sign in: its credential in Entra ID (which this task does not manage)
+ * does not match. Named by the connection's id until index.ts has looked its name up.
+ */
+export class BootstrapSignInError extends ServiceError {
+  constructor(
+    readonly connection: string,
+    readonly serviceWords: string,
+    private readonly facts: ErrorFacts,
+  ) {
+    super(`The bootstrap connection '${connection}' could not sign in to Entra ID: ${serviceWords}`, facts);
+  }
+
+  /** The same failure, naming the connection by its name. */
+  named(name: string): BootstrapSignInError {
+    return new BootstrapSignInError(name, this.serviceWords, this.facts);
+  }
+}
+
 /** What exists conflicts with what was asked, and the task will not overwrite it. */
 export class ConflictError extends TaskError {}
 

@@ -36,9 +36,102 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EPIPE
  */
 const PERMANENT_CODES = new Set(['DuplicateServiceConnectionException']);
 
+/** The services by the names a user knows them by. */
+export const SERVICE_NAMES: Record<Service, string> = {
+  arm: 'Azure Resource Manager',
+  entra: 'Entra ID',
+  devops: 'Azure DevOps',
+  graph: 'Microsoft Graph',
+};
+
+/**
+ * An answer whose body is not the JSON the API promises: a proxy's or sign-in page with 200 (Azure DevOps
+ * answers a refused credential with 203 and its sign-in page), or JSON cut short. The SDKs read such a body
+ * as "no result" (typed-rest-client's RestClient.processResponse leaves `result` null when JSON.parse
+ * fails), which the task would take for absence; clients.ts raises this instead.
+ */
+export class UnreadableAnswer extends Error {
+  constructor(
+    readonly service: Service,
+    readonly statusCode: number,
+    readonly contentType: string,
+    readonly text: string,
+  ) {
+    super(`${SERVICE_NAMES[service]} answered HTTP ${statusCode} with ${contentType || 'no content type'}, not JSON: '${firstWords(text)}'`);
+    this.name = 'UnreadableAnswer';
+  }
+}
+
+/** Whether a body is text that cannot be read as JSON (an empty body is no answer, not a wrong one). */
+export function isUnreadable(text: string | null | undefined): text is string {
+  if (!text || text.trim() === '') return false;
+  try {
+    JSON.parse(text.replace(/^\uFEFF/, ''));
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+const UNREADABLE_HINTS: Record<Service, string> = {
+  devops:
+    "Something other than Azure DevOps answered (a proxy's or sign-in page), or the credential of devOpsAuth was refused: check organizationUrl, the agent's proxy and the credential, then re-run",
+  arm: "Something other than Azure Resource Manager answered (a proxy's or sign-in page): check the agent's proxy and the bootstrap connection's Resource Manager URL, then re-run",
+  graph:
+    "Something other than Microsoft Graph answered (a proxy's or sign-in page): check the agent's proxy and the bootstrap connection's Graph URL, then re-run",
+  entra: "Something other than Entra ID answered (a proxy's or sign-in page): check the agent's proxy and the bootstrap connection's authority, then re-run",
+};
+
+/** Markup turned into its visible text: scripts, styles and tags dropped, the common entities decoded. */
+export function withoutMarkup(text: string): string {
+  if (!/<\s*(!doctype|html|head|body|title|div|p|br|span|h\d|script|style|meta)\b/i.test(text)) return text;
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1]?.trim();
+  const visible = decodeEntities(
+    text
+      .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+      .replace(/<!--[\s\S]*?-->/g, ' ')
+      .replace(/<[^>]*>/g, ' '),
+  )
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (!title) return visible;
+  const name = decodeEntities(title).replace(/\s+/g, ' ');
+  return visible.startsWith(name) ? visible : `${name}: ${visible}`.replace(/: $/, '');
+}
+
+function decodeEntities(text: string): string {
+  const named: Record<string, string> = { amp: '&', lt: '‹', gt: '›', quot: '"', apos: "'", nbsp: ' ' };
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, entity: string) => {
+    if (entity.startsWith('#')) {
+      const code = entity[1].toLowerCase() === 'x' ? parseInt(entity.slice(2), 16) : Number(entity.slice(1));
+      const char = Number.isFinite(code) ? String.fromCodePoint(code) : whole;
+      return char === '<' ? '‹' : char === '>' ? '›' : char;
+    }
+    return named[entity.toLowerCase()] ?? whole;
+  });
+}
+
+/** The first words of a body, markup stripped, for a one-line error. */
+function firstWords(text: string): string {
+  const plain = withoutMarkup(text).replace(/\s+/g, ' ').trim();
+  return plain.length > 120 ? `${plain.slice(0, 120)}…` : plain;
+}
+
 export function toTaskError(service: Service, operation: string, error: unknown): TaskError {
   if (error instanceof TaskError) return error;
+  if (error instanceof UnreadableAnswer) {
+    return new ServiceError(error.message, { operation, status: error.statusCode, code: 'UnreadableAnswer', hint: UNREADABLE_HINTS[error.service] });
+  }
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as LooseError;
+  // The Graph client wraps what its middleware throws in a GraphError (statusCode -1) whose code is the
+  // thrown error's name (GraphErrorHandler.constructError).
+  if (e.name === 'GraphError' && e.code === 'UnreadableAnswer') {
+    return new ServiceError(e.message ?? 'Microsoft Graph answered something that is not JSON', {
+      operation,
+      code: 'UnreadableAnswer',
+      hint: UNREADABLE_HINTS.graph,
+    });
+  }
   // typed-rest-client's tunnel reports a refused CONNECT only in its message ("…, statusCode=407"); the
   // Graph client reports a request that never got an answer as statusCode -1.
   const status = e.statusCode !== undefined && e.statusCode > 0 ? e.statusCode : tunnelStatus(e.message);
@@ -60,7 +153,7 @@ export function toTaskError(service: Service, operation: string, error: unknown)
   const message =
     code && NETWORK_CODES.has(code) && status === undefined
       ? `the connection failed (${e.message ?? code})`
-      : firstSentence(e.result?.message ?? e.message ?? 'unknown error');
+      : serviceWords(e.result?.message ?? e.message ?? 'unknown error');
   // A proxy that refused the tunnel: its status says more than the socket's code.
   const tunnelled = status !== undefined && e.statusCode === undefined;
   const hint = (tunnelled ? hintFor(undefined, status, service) : undefined) ?? hintFor(code, status, service);
@@ -91,6 +184,12 @@ export function parseRetryAfter(value: string | undefined | null): number | unde
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(value);
   return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
+
+/** The service's words for a one-line error: a page of markup (a sign-in page) by its first visible words. */
+function serviceWords(raw: string): string {
+  const plain = withoutMarkup(raw);
+  return plain === raw ? firstSentence(raw) : firstWords(plain).replace(/\.$/, '');
 }
 
 /** SDK messages can run to pages (MSAL appends trace ids and timestamps); the first sentence carries the meaning. */

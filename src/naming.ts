@@ -12,8 +12,22 @@ export const CONNECTION_TAG = 'azure-devops-connection';
  * Default managed identity name: `id-<connection name>` with the characters ARM refuses replaced.
  * ARM: 3–128 characters, alphanumerics, hyphens and underscores, starting with an alphanumeric
  * (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftmanagedidentity).
+ * When the connection name does not fit as it is (a character replaced, or too long), a short hash of the
+ * whole name (case-insensitive, as connection names are) is appended: `app 1` and `app-1`, or two all-Japanese
+ * names, would otherwise get the same identity, and the second connection's run would stop on the first's.
  */
 export function defaultIdentityName(connectionName: string): string {
+  const plain = earlierDefaultIdentityName(connectionName);
+  if (plain === `id-${connectionName}`) return plain;
+  const hash = createHash('sha256').update(connectionName.toLowerCase(), 'utf8').digest('hex').slice(0, 8);
+  return `${plain.slice(0, 128 - hash.length - 1).replace(/-+$/, '')}-${hash}`;
+}
+
+/**
+ * The default identity name before the hash was added (1.0): a re-run of a connection made then finds its
+ * identity under this name (read.ts uses it when the identity is tagged for the same connection).
+ */
+export function earlierDefaultIdentityName(connectionName: string): string {
   const slug = connectionName
     .replace(/[^A-Za-z0-9_-]+/g, '-')
     .replace(/-{2,}/g, '-')

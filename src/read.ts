@@ -10,7 +10,7 @@
  */
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
 import type { Clients } from './clients';
-import { applicationUniqueName } from './naming';
+import { applicationUniqueName, connectionTagValue } from './naming';
 import type { AppRegistrationRequest, ManagedIdentityRequest, ProvisioningRequest } from './request';
 import { replicationPolicy } from './retry';
 import { type Application, readApplication } from './resources/application';
@@ -29,9 +29,10 @@ import {
   type Project,
   type ResourceGroup,
   type RoleDefinition,
+  type RegionCheck,
   type Subscription,
 } from './resources/lookups';
-import { type ManagedIdentity, readIdentity } from './resources/managedIdentity';
+import { type ManagedIdentity, ownership, readIdentity } from './resources/managedIdentity';
 import { type ArmGrants, type ConnectionAccess, readArmPermissions, readConnectionAccess } from './resources/permissions';
 import { type Pipeline, type PipelinePermissions, readPipelinePermissions, resolvePipelines } from './resources/pipelinePermissions';
 import { readRoleAssignment, type RoleAssignment } from './resources/roleAssignment';
@@ -48,7 +49,7 @@ export interface Grant {
 
 /** The identity behind the connection, as found: what exists of it, and what it already holds. */
 export type ObservedIdentity =
-  | { kind: 'managedIdentity'; resourceGroup: ResourceGroup; existing: ManagedIdentity | null }
+  | { kind: 'managedIdentity'; resourceGroup: ResourceGroup; existing: ManagedIdentity | null; region?: RegionCheck }
   | { kind: 'appRegistration'; uniqueName: string; application: Application | null; servicePrincipal: ServicePrincipal | null };
 
 /** Everything a run reads before it decides. */
@@ -83,9 +84,11 @@ export interface Observed {
 export async function read(request: ProvisioningRequest, clients: Clients): Promise<Observed> {
   const { azure, devops } = request;
   const project = lookupProject(clients, devops.project);
-  const connection = project.then((p) => findConnection(clients, p.id, request.connectionName));
+  const connection = project.then((p) => findConnection(clients, p.id, request.connectionName, p.name));
   const identity =
-    request.identityType === 'appRegistration' ? readAppRegistration(request, clients, project, connection) : readManagedIdentity(request, clients, connection);
+    request.identityType === 'appRegistration'
+      ? readAppRegistration(request, clients, project, connection)
+      : readManagedIdentity(request, clients, project, connection);
   const scopes = armWriteScopes(request);
   const grants = together([
     lookupRoleDefinition(clients, azure.scope, azure.roleDefinitionName),
@@ -161,9 +164,14 @@ export async function read(request: ProvisioningRequest, clients: Clients): Prom
   };
 }
 
-async function readManagedIdentity(request: ManagedIdentityRequest, clients: Clients, connection: Promise<ServiceEndpoint | null>): Promise<ObservedIdentity> {
+async function readManagedIdentity(
+  request: ManagedIdentityRequest,
+  clients: Clients,
+  project: Promise<Project>,
+  connection: Promise<ServiceEndpoint | null>,
+): Promise<ObservedIdentity> {
   const { azure, identity } = request;
-  const [resourceGroup, existing] = await together([
+  const [resourceGroup, existing, region] = await together([
     lookupResourceGroup(clients, 'identityResourceGroup', azure.subscriptionId, identity.resourceGroup),
     readIdentity(clients, identity.resourceGroup, identity.name),
     identity.location ? lookupIdentityLocation(clients, azure.subscriptionId, identity.location) : Promise.resolve(undefined),
@@ -171,7 +179,19 @@ async function readManagedIdentity(request: ManagedIdentityRequest, clients: Cli
   // A connection of that name without the identity: a concurrent run may have made both between our two
   // reads, so look again before calling the connection someone else's.
   const again = !existing && (await connection.catch(() => null)) ? await readIdentity(clients, identity.resourceGroup, identity.name) : existing;
-  return { kind: 'managedIdentity', resourceGroup, existing: again };
+  return { kind: 'managedIdentity', resourceGroup, existing: again ?? (await earlierIdentity(request, clients, project)), region };
+}
+
+/**
+ * The identity an earlier version made under its default name (without the hash naming.ts now adds), when it
+ * is tagged for this very connection: another connection's identity of that name is left alone.
+ */
+async function earlierIdentity(request: ManagedIdentityRequest, clients: Clients, project: Promise<Project>): Promise<ManagedIdentity | null> {
+  const { earlierName, resourceGroup } = request.identity;
+  if (!earlierName) return null;
+  const [found, p] = await Promise.all([readIdentity(clients, resourceGroup, earlierName), project]);
+  const owner = connectionTagValue(request.devops.organization, p.id, request.connectionName);
+  return found && ownership(found, owner) === 'ours' ? found : null;
 }
 
 async function readAppRegistration(

@@ -20,7 +20,7 @@ export function checkedLines(request: ProvisioningRequest, observed: Observed): 
     ...(azure.resourceGroup ? [`Checked: resource group '${azure.resourceGroup}'.`] : []),
     ...observed.grants.map((grant) => `Checked: role '${grant.role.name}' at ${grant.scope}.`),
     ...(devops.authorizePipelines.length > 0
-      ? [`Checked: pipelines ${devops.authorizePipelines.map(describePipeline).join(', ')} in project '${devops.project}'.`]
+      ? [`Checked: pipelines ${devops.authorizePipelines.map(describePipeline).join(', ')} in project '${observed.project.name}'.`]
       : []),
     ...(devops.shareWithProjects.length > 0 ? [`Checked: projects ${quoted(devops.shareWithProjects)} to share the connection with.`] : []),
     ...(observed.approvers.length > 0
@@ -34,11 +34,19 @@ export function checkedLines(request: ProvisioningRequest, observed: Observed): 
         : `Not checked: the bootstrap identity's permissions at ${scope} could not be read; the writes there will tell.`,
     );
   }
+  const region = observed.identity.kind === 'managedIdentity' ? observed.identity.region : undefined;
+  if (region) {
+    lines.push(
+      region.checked
+        ? `Checked: region '${region.location}' offers user-assigned managed identities.`
+        : `Not checked: whether region '${region.location}' offers user-assigned managed identities (the regions of Microsoft.ManagedIdentity could not be read: ${region.why ?? 'no answer'}); the identity's write will tell.`,
+    );
+  }
   const access = observed.devopsAccess;
   lines.push(
     access.create === undefined && access.administer === undefined
-      ? `Not checked: the permissions on service connections in project '${devops.project}' could not be read; the writes will tell.`
-      : `Checked: the permissions on service connections in project '${devops.project}'.`,
+      ? `Not checked: the permissions on service connections in project '${observed.project.name}' could not be read; the writes will tell.`
+      : `Checked: the permissions on service connections in project '${observed.project.name}'.`,
   );
   return lines;
 }
@@ -114,4 +122,16 @@ function scopeWords(request: ProvisioningRequest): string {
   if (azure.managementGroup) return `management group '${azure.managementGroup.id}'`;
   if (azure.resourceGroup) return `resource group '${azure.resourceGroup}' in subscription ${azure.subscriptionId}`;
   return `subscription ${azure.subscriptionId}`;
+}
+
+/** Why a dry run's permission checks are incomplete, a line each; empty when every check could be made. */
+export function uncheckedPermissions(request: ProvisioningRequest, observed: Observed): string[] {
+  const unread = armWriteScopes(request).filter((scope) => !observed.armPermissions[scope.toLowerCase()]);
+  const access = observed.devopsAccess;
+  return [
+    ...unread.map((scope) => `The bootstrap identity's permissions at ${scope} could not be read, so a run may still be refused there.`),
+    ...(access.create === undefined && access.administer === undefined
+      ? [`The permissions on service connections in project '${observed.project.name}' could not be read, so a run may still be refused there.`]
+      : []),
+  ];
 }

@@ -5,7 +5,7 @@
 import { Cloud, cloudFromEndpoint, withSlash } from './cloud';
 import { InputError, ServiceError } from './errors';
 import { distinctGrants, parseRoleAssignments, type RoleGrant } from './grants';
-import { defaultApplicationName, defaultIdentityName } from './naming';
+import { defaultApplicationName, defaultIdentityName, earlierDefaultIdentityName } from './naming';
 import type { InputName } from './names';
 import type { AgentNetworkSettings } from './network';
 
@@ -115,7 +115,13 @@ export const VERIFY_TIMEOUT_SECONDS = { default: 300, min: 1, max: 3600 } as con
 /** A user-assigned managed identity in a resource group. */
 export interface ManagedIdentityRequest extends RequestCommon {
   identityType: 'managedIdentity';
-  identity: { resourceGroup: string; name: string; location?: string };
+  identity: {
+    resourceGroup: string;
+    name: string;
+    location?: string;
+    /** The default name an earlier version gave this connection's identity, when it differs (naming.ts). */
+    earlierName?: string;
+  };
 }
 
 /** An Entra application registration with its service principal, through Microsoft Graph. */
@@ -274,7 +280,8 @@ function parseManagedIdentity(
   if (location && !/^[a-z0-9]+$/.test(location)) {
     throw new InputError('identityLocation', `'${location}' is not an Azure location name, e.g. westeurope.`);
   }
-  return { resourceGroup, name, location };
+  const earlier = input('identityName') ? undefined : earlierDefaultIdentityName(connectionName);
+  return { resourceGroup, name, location, ...(earlier && earlier.toLowerCase() !== name.toLowerCase() ? { earlierName: earlier } : {}) };
 }
 
 function parseApplicationName(value: string, connectionName: string): string {
@@ -474,6 +481,13 @@ function parseBootstrap(raw: RawTask): ProvisioningRequest['bootstrap'] {
   const tenantId = p.tenantid ?? '';
   const clientId = p.serviceprincipalid ?? '';
   const scheme = raw.bootstrap.scheme ?? '';
+  if (!scheme && !raw.bootstrap.url) {
+    // The agent hands a task a connection's URL, scheme and data only when the pipeline may use it.
+    throw new InputError(
+      'bootstrapConnection',
+      `names the service connection '${endpointId}', whose details this job did not receive: name an Azure Resource Manager service connection of this project that this pipeline may use (Project settings, Service connections, the connection, Security, Pipeline permissions).`,
+    );
+  }
   if (!SUPPORTED_SCHEMES.some((supported) => supported.toLowerCase() === scheme.toLowerCase())) {
     throw new InputError('bootstrapConnection', `uses the authentication scheme '${scheme}'. Supported schemes are: ${SUPPORTED_SCHEMES.join(', ')}.`);
   }

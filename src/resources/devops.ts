@@ -37,10 +37,27 @@ export function devops<T>(clients: Pick<Clients, 'clock'>, operation: string, ca
  */
 export function unknownOrganization(error: unknown, organizationUrl: string): InputError | undefined {
   const failure = error as TaskError;
+  // A host no name server knows (getaddrinfo ENOTFOUND; EAI_AGAIN when the name server did not answer,
+  // which devops() has waited out by now): a mistyped organization URL, or an agent without DNS.
+  if (failure.code === 'ENOTFOUND' || failure.code === 'EAI_AGAIN') {
+    const host = hostOf(organizationUrl);
+    return new InputError(
+      'organizationUrl',
+      `'${organizationUrl}': the host '${host}' could not be found (getaddrinfo ${failure.code} ${host}); use this pipeline's organization, $(System.CollectionUri), e.g. https://dev.azure.com/<organization>/, and check the agent's DNS and proxy.`,
+    );
+  }
   const noOrganization = /Failed to find api location/i.test(failure.message ?? '') || failure.code === 'OrganizationNotFoundException';
   if (!noOrganization) return undefined;
   return new InputError(
     'organizationUrl',
     `'${organizationUrl}' is not an Azure DevOps organization this job can reach; use this pipeline's organization, $(System.CollectionUri).`,
   );
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }

@@ -4,7 +4,7 @@
  * missing thing fails naming the input (and the line, for roleAssignments).
  */
 import type { Clients, ArmResponse } from '../clients';
-import { InputError, ServiceError, TaskError } from '../errors';
+import { hintFor, InputError, ServiceError, TaskError } from '../errors';
 import { PROJECT_CREATION, waitFor } from '../retry';
 import { arm, isNotFound } from './arm';
 import { devops, unknownOrganization } from './devops';
@@ -191,25 +191,33 @@ function armRead(
  * Microsoft.ManagedIdentity, 2021-04-01; locations as display names, 'West Europe' for westeurope). When
  * the provider cannot be read the identity write itself will say.
  */
-export async function lookupIdentityLocation(clients: Clients, subscriptionId: string, location: string): Promise<string> {
+export async function lookupIdentityLocation(clients: Clients, subscriptionId: string, location: string): Promise<RegionCheck> {
   const operation = 'read the regions of Microsoft.ManagedIdentity';
   let response: ArmResponse;
   try {
     response = await arm(clients, operation, async () =>
       (await clients.azure()).armGet(`/subscriptions/${subscriptionId}/providers/Microsoft.ManagedIdentity`, '2021-04-01'),
     );
-  } catch {
-    return location;
+  } catch (error) {
+    return { location, checked: false, why: (error as TaskError).status ? `HTTP ${(error as TaskError).status}` : 'no answer' };
   }
   const types = response.status === 200 && Array.isArray(response.body?.resourceTypes) ? (response.body?.resourceTypes as unknown[]) : undefined;
   const identities = types?.find((t) => (t as { resourceType?: string }).resourceType?.toLowerCase() === 'userassignedidentities') as
     { locations?: string[] } | undefined;
   const regions = (identities?.locations ?? []).map((display) => display.replace(/\s+/g, '').toLowerCase());
-  if (regions.length === 0 || regions.includes(location)) return location;
+  if (regions.length === 0) return { location, checked: false, why: response.status === 200 ? 'no regions listed' : `HTTP ${response.status}` };
+  if (regions.includes(location)) return { location, checked: true };
   throw new InputError(
     'identityLocation',
     `'${location}' is not a region where subscription ${subscriptionId} offers user-assigned managed identities; use one of ${regions.slice(0, 5).join(', ')}, … or leave it empty for the resource group's region.`,
   );
+}
+
+/** Whether the region lookup could be made (the identity's write itself tells when it could not), and why not. */
+export interface RegionCheck {
+  location: string;
+  checked: boolean;
+  why?: string;
 }
 
 /** The body of a successful answer, null for a status in `missing`; any other answer becomes a ServiceError. */
@@ -222,6 +230,7 @@ function armBody(response: ArmResponse, operation: string, missing: readonly num
     status: response.status,
     code: error.code,
     correlationId: response.correlationId,
+    hint: hintFor(error.code, response.status, 'arm'),
   });
 }
 

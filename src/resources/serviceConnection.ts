@@ -122,11 +122,18 @@ function usesIdentity(existing: ServiceEndpoint, tenantId: string, clientId: str
   );
 }
 
-/** The connection of that name in the project, if any (names are unique per project, case-insensitively). */
-export async function findConnection(clients: Clients, project: string, name: string): Promise<ServiceEndpoint | null> {
+/**
+ * The connection of that name in the project, if any (names are unique per project, case-insensitively).
+ * The by-name lookup sends `endpointNames` as a comma-separated list (ServiceEndpointApi
+ * getServiceEndpointsByNames joins the array with commas; the service splits it again), so a name holding
+ * a comma can never be found that way: for such a name every connection of the project is listed (no
+ * filter at all, so that a connection of another type holding the name is found too). Either way the match
+ * is made here, exactly and case-insensitively. `projectName` is for messages only.
+ */
+export async function findConnection(clients: Clients, project: string, name: string, projectName = project): Promise<ServiceEndpoint | null> {
   const { serviceEndpoints } = await clients.devopsApi();
-  const found = await devops(clients, `look up the service connection '${name}' in project '${project}'`, () =>
-    serviceEndpoints.getServiceEndpointsByNames(project, [name]),
+  const found = await devops(clients, `look up the service connection '${name}' in project '${projectName}'`, () =>
+    name.includes(',') ? serviceEndpoints.getServiceEndpoints(project) : serviceEndpoints.getServiceEndpointsByNames(project, [name]),
   ).catch((error: unknown) => Promise.reject(unknownOrganization(error, serviceEndpoints.baseUrl) ?? error));
   return (found ?? []).find((endpoint) => endpoint.name?.toLowerCase() === name.toLowerCase()) ?? null;
 }
@@ -158,7 +165,7 @@ export async function createConnection(
     );
   } catch (error) {
     if ((error as TaskError).code !== 'DuplicateServiceConnectionException') throw error;
-    const raced = await findConnection(clients, desired.project.id, desired.name);
+    const raced = await findConnection(clients, desired.project.id, desired.name, desired.project.name);
     // The name is taken by a connection the caller cannot see at all (an empty list, ado-serviceendpoint-get-real).
     if (!raced) throw unreadableConnection(desired.name, desired.project.name, 'cannot see it');
     if (decideConnection(desired, raced, whenExists) === 'keep')
@@ -289,4 +296,17 @@ export async function untilReady(clients: Clients, project: string, connection: 
     (error) => ((error as TaskError).code === 'ConnectionNotReady' ? 'policy' : undefined),
     TRANSIENT,
   );
+}
+
+/**
+ * The name of a connection by its id, or undefined when it cannot be read: only to name the bootstrap
+ * connection in a failure (the agent hands the task its id alone). One try, no waiting: the run is ending.
+ */
+export async function bootstrapConnectionName(clients: Clients, project: string, id: string): Promise<string | undefined> {
+  try {
+    const { serviceEndpoints } = await clients.devopsApi();
+    return (await serviceEndpoints.getServiceEndpointDetails(project, id))?.name || undefined;
+  } catch {
+    return undefined;
+  }
 }

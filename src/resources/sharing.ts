@@ -28,7 +28,7 @@ export async function readShareTargets(clients: Clients, projects: string[], con
   return Promise.all(
     projects.map(async (name) => {
       const project = await lookupProject(clients, name, 'shareWithProjects');
-      const sameName = await findConnection(clients, project.id, connectionName);
+      const sameName = await findConnection(clients, project.id, connectionName, project.name);
       return { project, sameNameConnectionId: sameName?.id };
     }),
   );

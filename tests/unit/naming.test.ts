@@ -1,5 +1,13 @@
 import { strict as assert } from 'node:assert';
-import { applicationUniqueName, defaultApplicationName, defaultIdentityName, federatedCredentialName, roleAssignmentName, uuidV5 } from '../../src/naming';
+import {
+  applicationUniqueName,
+  defaultApplicationName,
+  defaultIdentityName,
+  earlierDefaultIdentityName,
+  federatedCredentialName,
+  roleAssignmentName,
+  uuidV5,
+} from '../../src/naming';
 
 describe('naming', () => {
   it('computes RFC 4122 name-based UUIDs (the DNS namespace example)', () => {
@@ -21,8 +29,13 @@ describe('naming', () => {
 
   it('derives a managed identity name ARM accepts from any connection name', () => {
     assert.equal(defaultIdentityName('app1-dev'), 'id-app1-dev');
-    assert.equal(defaultIdentityName('App 1 (dev) / west'), 'id-App-1-dev-west');
-    assert.equal(defaultIdentityName('***'), 'id-connection');
+    assert.match(defaultIdentityName('App 1 (dev) / west'), /^id-App-1-dev-west-[0-9a-f]{8}$/);
+    assert.match(defaultIdentityName('***'), /^id-connection-[0-9a-f]{8}$/);
+    assert.equal(earlierDefaultIdentityName('App 1 (dev) / west'), 'id-App-1-dev-west');
+    // Distinct for distinct connection names, the same for one name in any casing (connection names are case-insensitive).
+    assert.notEqual(defaultIdentityName('app 1'), defaultIdentityName('app-1'));
+    assert.notEqual(defaultIdentityName('本番'), defaultIdentityName('開発'));
+    assert.equal(defaultIdentityName('App 1'), defaultIdentityName('app 1').replace('app', 'App'));
     const long = defaultIdentityName('x'.repeat(300));
     assert.equal(long.length, 128);
     for (const name of ['app1-dev', 'App 1 (dev)', 'ÄÖÜ', 'a'.repeat(500)]) {
