@@ -230,7 +230,7 @@ describe('odd inputs and bad service days (in-process)', function () {
         again.stdout,
         /##vso\[task\.issue type=warning;\]Input 'identityLocation' says 'westeurope', but the managed identity 'id-app1-dev' exists in 'eastus'.*Set identityLocation to 'eastus' or leave it empty/,
       );
-      assert.match(again.message ?? '', /is ready\. One warning: Input 'identityLocation'/);
+      assert.match(again.message ?? '', /is ready and verified\. One warning: Input 'identityLocation'/);
       assert.equal(emulator.writes().length, writes, 'nothing was changed');
     });
 

@@ -184,7 +184,11 @@ describe('recorded service behaviour, whole runs in process', function () {
         message: /AADSTS700211.*issuer/,
       },
       { title: 'a subject no credential has', change: { subject: 'sc://contoso/platform/someone-else' }, message: /AADSTS700213.*subject/ },
-      { title: 'no federated credential at all', change: 'none' as const, message: /AADSTS70025.*has no federated credential/ },
+      {
+        title: 'no federated credential at all',
+        change: 'none' as const,
+        message: /AADSTS70025: .*has no configured federated identity credentials.*needs a federated credential with issuer/,
+      },
     ];
     for (const { title, change, message } of cases) {
       it(`the bootstrap's identity with ${title}: the real code and what to set where`, () =>
