@@ -1,37 +1,12 @@
 /**
  * WorkloadIdentityConnection: provisions an Azure Resource Manager service connection that signs in
- * with workload identity federation, and the managed identity or app registration behind it.
+ * with workload identity federation, and the managed identity or app registration behind it. The
+ * agent runs this file; the story of a run is src/main.ts, which the command line (src/cli.ts) shares.
  */
-import { agent as pipelineAgent, type Agent } from './agent';
-import { apply } from './apply';
-import { createClients } from './clients';
-import { systemClock, type Clock } from './clock';
-import { decide, preflight } from './decide';
-import { TaskError } from './errors';
-import { read } from './read';
-import { checkedLines, doneLine, dryRunLines, dryRunSummary, outputs } from './report';
-import { parseRequest } from './request';
+import { agent as pipelineAgent } from './agent';
+import { systemClock } from './clock';
+import { main } from './main';
 
-/** One run of the task. The agent runs this file; the in-process tests call `main` with a fake agent and clock. */
-export async function main(agent: Agent, clock: Clock): Promise<void> {
-  try {
-    const request = parseRequest(agent.readTask());
-    const clients = createClients(request, (secret) => agent.secret(secret), clock);
-    const observed = await read(request, clients);
-    checkedLines(request, observed).forEach((line) => agent.info(line));
-    const changes = decide(request, observed);
-    preflight(changes);
-    if (request.dryRun) {
-      dryRunLines(changes).forEach((line) => agent.info(line));
-      agent.succeed(dryRunSummary(changes));
-      return;
-    }
-    const applied = await apply(request, changes, clients, (change, happened) => agent.info(doneLine(change, happened)));
-    for (const [name, value] of outputs(request, applied)) agent.output(name, value);
-    agent.succeed(`Service connection '${applied.connection.name || request.connectionName}' is ready.`);
-  } catch (error) {
-    agent.fail(error instanceof TaskError ? error.describe() : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`);
-  }
-}
+export { main };
 
 if (require.main === module) void main(pipelineAgent, systemClock);
