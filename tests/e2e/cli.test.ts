@@ -153,6 +153,19 @@ describe('the command line, run as a shell runs it against the emulator', functi
       assert.deepEqual(missing.azCommands, [], 'not even the Azure CLI asked');
     });
 
+    it('without anyone signed in: no subscription is a usage error (exit code 2); with one, the run fails (exit code 1) saying how to sign in', async () => {
+      const flagsOfRun = [...baseFlags(emu, 'nobody'), '--resource-manager-url', emu.urls.arm, '--identity-resource-group', 'rg-identities'];
+      const noSubscription = await runCli(emu, flagsOfRun, { signIn: 'none' });
+      assert.equal(noSubscription.exitCode, 2);
+      assert.match(noSubscription.stderr, /^error: --subscription-id is required: the Azure CLI names no current subscription \(ERROR: Please run 'az login'/);
+      const signedOut = await runCli(emu, [...flagsOfRun, '--subscription-id', emu.world.subscriptionId, '--tenant-id', emu.world.tenantId], {
+        signIn: 'none',
+      });
+      assert.equal(signedOut.exitCode, 1);
+      assert.match(signedOut.stderr, new RegExp(`no signed-in credential was found .*Sign in with 'az login --tenant ${emu.world.tenantId}'`));
+      assert.equal(signedOut.stderr.trim().split('\n').length, 1, 'one line');
+    });
+
     it('--help lists every flag with its meaning', async () => {
       const help = await runCli(emu, ['--help'], { signIn: 'none' });
       assert.equal(help.exitCode, 0);
