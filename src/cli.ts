@@ -194,7 +194,7 @@ export function parseCommandLine(argv: string[]): Parsed {
     const given = text ?? flag.defaultValue;
     if (given !== undefined) inputs[flag.input as InputName] = given;
   }
-  const text = (name: string): string | undefined => (typeof values[name] === 'string' ? (values[name]) : undefined);
+  const text = (name: string): string | undefined => (typeof values[name] === 'string' ? values[name] : undefined);
   const cloud = text('cloud');
   if (cloud && !knownCloud(cloud)) {
     throw new UsageError(
