@@ -112,7 +112,13 @@ export function knownCloud(name: string): Cloud | undefined {
  * Undefined when the answer lacks the login endpoint or an audience.
  */
 export function cloudFromMetadata(resourceManagerUrl: string, metadata: unknown): Cloud | undefined {
-  const body = (metadata ?? {}) as {
+  // api-version 2019-05-01 answered a list of every cloud (the Azure CLI then keys them by name); should a
+  // host still answer so, the entry for this ARM host is the one.
+  const host = new URL(resourceManagerUrl).host.toLowerCase();
+  const entry = Array.isArray(metadata)
+    ? (metadata as { resourceManager?: unknown }[]).find((cloud) => typeof cloud?.resourceManager === 'string' && hostOf(cloud.resourceManager) === host)
+    : metadata;
+  const body = (entry ?? {}) as {
     name?: unknown;
     resourceManager?: unknown;
     microsoftGraphResourceId?: unknown;
@@ -131,4 +137,12 @@ export function cloudFromMetadata(resourceManagerUrl: string, metadata: unknown)
     authorityHost: withSlash(login),
     graphUrl: withSlash(text(body.microsoftGraphResourceId) || known?.graphUrl || KNOWN_CLOUDS.azurecloud.graphUrl),
   };
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
 }

@@ -144,6 +144,21 @@ describe('the command line', () => {
       authorityHost: 'https://login.microsoftonline.com/',
       graphUrl: 'https://graph.microsoft.com/',
     });
+    const listed = cloudFromMetadata('https://management.usgovcloudapi.net/', [
+      {
+        name: 'AzureCloud',
+        resourceManager: 'https://management.azure.com/',
+        authentication: { loginEndpoint: 'https://login.microsoftonline.com', audiences: ['a'] },
+      },
+      {
+        name: 'AzureUSGovernment',
+        resourceManager: 'https://management.usgovcloudapi.net/',
+        authentication: { loginEndpoint: 'https://login.microsoftonline.us', audiences: ['https://management.core.usgovcloudapi.net/'] },
+        microsoftGraphResourceId: 'https://graph.microsoft.us/',
+      },
+    ]);
+    assert.equal(listed?.environment, 'AzureUSGovernment', "2019-05-01's list of clouds: the entry for this ARM host");
+    assert.equal(listed?.authorityHost, 'https://login.microsoftonline.us/');
     assert.equal(cloudFromMetadata('https://arm.local/', { name: 'x', authentication: {} }), undefined);
     assert.equal(cloudFromMetadata('https://arm.local/', 'not json'), undefined);
   });
