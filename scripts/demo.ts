@@ -2,8 +2,13 @@
  * `npm run demo`: starts the emulator of Entra ID, ARM and Azure DevOps, runs the bundled task as the
  * agent would with the README's YAML example, and shows what it created, the output variables, and that a
  * later pipeline can use the new connection.
+ *
+ * `npm run demo -- --cli`: README "Getting started" against the emulator: signed in through the Azure CLI
+ * (a stand-in `az` that answers from the emulator), one command creates the bootstrap connection with the
+ * roles it needs, and a pipeline using it reaches ARM.
  */
 import { Emulator } from '../tests/emulator';
+import { baseFlags, parseOutputs, runCli } from '../tests/e2e/cliHarness';
 import { runTask, useConnection } from '../tests/e2e/harness';
 
 const INPUTS = {
@@ -14,7 +19,52 @@ const INPUTS = {
   roleDefinitionName: 'Contributor',
 };
 
+/** README "Getting started", against the emulator. */
+async function cliDemo(): Promise<void> {
+  const emulator = await Emulator.start();
+  try {
+    const { world } = emulator;
+    console.log('Emulated world (HTTPS on loopback, throwaway CA); you are signed in with `az login` (a stand-in az answers from it):');
+    console.log(`  Entra ID       ${emulator.urls.login}  tenant ${world.tenantId}`);
+    console.log(`  ARM            ${emulator.urls.arm}  subscription '${world.subscriptionName}' ${world.subscriptionId}`);
+    console.log(`  Azure DevOps   ${world.organization.url}  project '${world.project.name}'`);
+    const args = [
+      ...baseFlags(emulator, 'platform-provisioner'),
+      '--identity-resource-group',
+      'rg-identities',
+      '--role-definition-name',
+      'Role Based Access Control Administrator',
+      '--role-assignments',
+      'Managed Identity Contributor@resourceGroups/rg-identities',
+      // The emulator's ARM stands at a loopback URL: its endpoints come from its metadata, as for any cloud.
+      '--resource-manager-url',
+      emulator.urls.arm,
+    ];
+    console.log(`\n$ workload-identity-connection ${args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ')}`);
+    const run = await runCli(emulator, args, { signIn: 'azureCli' });
+    for (const line of run.stderr.split('\n')) if (line) console.log(`  ${line}`);
+    for (const line of run.stdout.split('\n')) if (line) console.log(`  ${line}`);
+    if (run.exitCode !== 0) {
+      console.log(`\nThe command failed (exit code ${run.exitCode}).`);
+      process.exitCode = 1;
+      return;
+    }
+    const outputs = parseOutputs(run.stdout);
+    const used = await useConnection(emulator, outputs.serviceConnectionId);
+    console.log(
+      `\nA pipeline using '${outputs.serviceConnectionName}' as the task's bootstrapConnection: OIDC token exchanged at Entra ID, ARM answered ${used.status} at ${used.scope}.`,
+    );
+    console.log(
+      `The command took ${(run.durationMs / 1000).toFixed(2)} s. From here the pipeline takes over: bootstrapConnection: ${outputs.serviceConnectionName}.`,
+    );
+    if (used.status !== 200) process.exitCode = 1;
+  } finally {
+    await emulator.stop();
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--cli')) return cliDemo();
   const emulator = await Emulator.start();
   try {
     const { world } = emulator;

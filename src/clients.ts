@@ -26,7 +26,7 @@ import type { Clock } from './clock';
 import { BootstrapSignInError, ServiceError, TaskError, hintFor } from './errors';
 import { isTransient, isUnreadable, toTaskError, UnreadableAnswer } from './failures';
 import { TRANSIENT, waitFor } from './retry';
-import { agentNetwork, type AgentNetwork } from './network';
+import { agentNetwork, type AgentNetwork, type AgentNetworkSettings } from './network';
 import type { ProvisioningRequest } from './request';
 
 export const PRODUCT = 'WorkloadIdentityConnection';
@@ -381,6 +381,8 @@ async function fetchThrough(network: AgentNetwork, url: string, init: RequestIni
  * too and is what this task asks for); build definitions are released at 7.1.
  */
 const PIPELINE_PERMISSIONS_API = '7.1-preview.1';
+/** The metadata endpoint's api-version the Azure CLI asks for (one object, not 2019-05-01's list of clouds). */
+const CLOUD_METADATA_API = '2022-09-01';
 const BUILD_API = '7.1';
 const SECURITY_API = '7.1';
 /**
@@ -569,7 +571,76 @@ function bootstrapCredential(
         clientId: auth.clientId,
       });
     }
+    case 'DefaultAzureCredential':
+      // The command line: whoever is signed in on this machine or CI job. The authority applies to the
+      // credentials that talk to Entra themselves (environment, workload identity); the Azure CLI and the
+      // other developer tools use the cloud they were signed in to.
+      return new SignedInCredential(new identity.DefaultAzureCredential({ tenantId: auth.tenantId, ...options }), auth.tenantId);
   }
+}
+
+/**
+ * The command line's credential. DefaultAzureCredential reports "nobody is signed in" as an
+ * AggregateAuthenticationError listing every source it tried, over many lines; this says how to sign in.
+ * A source that was found but refused (an AADSTS error) is raised as it is, with its own hint.
+ */
+class SignedInCredential implements TokenCredential {
+  constructor(
+    private readonly inner: TokenCredential,
+    private readonly tenantId: string,
+  ) {}
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    try {
+      return await this.inner.getToken(scopes, options);
+    } catch (error) {
+      const name = (error as Error)?.name;
+      if (name !== 'AggregateAuthenticationError' && name !== 'CredentialUnavailableError') throw error;
+      throw new ServiceError(
+        'no signed-in credential was found (environment variables, workload identity, managed identity, Azure CLI, Azure Developer CLI, Azure PowerShell)',
+        {
+          operation: `sign in to Microsoft Entra ID for ${[scopes].flat().join(' ')}`,
+          hint: `Sign in with 'az login --tenant ${this.tenantId}', or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_FEDERATED_TOKEN_FILE) for a CI identity`,
+        },
+      );
+    }
+  }
+}
+
+/**
+ * ARM's description of its cloud (`{arm}/metadata/endpoints?api-version=2022-09-01`), which the Azure CLI
+ * reads for `az cloud register --endpoint-resource-manager`: the command line's --resource-manager-url.
+ * Anonymous, like the Azure CLI's request. Transient failures are retried like every other call.
+ */
+export async function readCloudMetadata(resourceManagerUrl: string, settings: AgentNetworkSettings, clock: Clock): Promise<unknown> {
+  const network = agentNetwork(settings);
+  const pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT }, retryOptions: { maxRetries: 0 } });
+  pipeline.addPolicy(network.policy);
+  const httpClient = createDefaultHttpClient();
+  const url = new URL('metadata/endpoints', resourceManagerUrl);
+  url.searchParams.set('api-version', CLOUD_METADATA_API);
+  const operation = `read the cloud's endpoints from ${url.origin}${url.pathname}`;
+  const fetchOnce = async (): Promise<unknown> => {
+    const response = await pipeline
+      .sendRequest(httpClient, createPipelineRequest({ url: url.toString(), method: 'GET' }))
+      .catch((error: unknown) => Promise.reject(toTaskError('arm', operation, error)));
+    const body = parseJson(response.bodyAsText);
+    if (response.status !== 200 || !body) {
+      throw new ServiceError(`Azure Resource Manager answered HTTP ${response.status} without endpoint metadata`, {
+        operation,
+        status: response.status,
+        hint: 'Check --resource-manager-url: it must be the Azure Resource Manager URL of an Azure cloud, e.g. https://management.azure.com/',
+      });
+    }
+    return body;
+  };
+  return waitFor(
+    clock,
+    'Azure Resource Manager',
+    fetchOnce,
+    (error) => (isTransient(error as TaskError) ? ((error as TaskError).retryAfterMs ?? 'policy') : undefined),
+    TRANSIENT,
+  );
 }
 
 /**

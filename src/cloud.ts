@@ -93,3 +93,56 @@ export function graphHost(cloud: Cloud): string {
 export function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
 }
+
+/** The clouds the command line's --cloud names (the Azure CLI's `az cloud list` names). */
+export const KNOWN_CLOUD_NAMES = ['AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud'] as const;
+
+export function knownCloud(name: string): Cloud | undefined {
+  return KNOWN_CLOUDS[name.toLowerCase()];
+}
+
+/**
+ * A cloud from ARM's metadata endpoint (`{arm}/metadata/endpoints?api-version=2022-09-01`), read the way the
+ * Azure CLI reads it (azure-cli-core cloud.py, _arm_to_cli_mapper): the authority is
+ * authentication.loginEndpoint, the ARM audience authentication.audiences[0], Graph microsoftGraphResourceId,
+ * the environment name `name`. The public cloud answers, e.g.
+ * `{"name":"AzureCloud","resourceManager":"https://management.azure.com/","authentication":{"loginEndpoint":
+ * "https://login.microsoftonline.com","audiences":["https://management.core.windows.net/",…]},
+ * "microsoftGraphResourceId":"https://graph.microsoft.com/",…}` (loginEndpoint without its trailing slash).
+ * Undefined when the answer lacks the login endpoint or an audience.
+ */
+export function cloudFromMetadata(resourceManagerUrl: string, metadata: unknown): Cloud | undefined {
+  // api-version 2019-05-01 answered a list of every cloud (the Azure CLI then keys them by name); should a
+  // host still answer so, the entry for this ARM host is the one.
+  const host = new URL(resourceManagerUrl).host.toLowerCase();
+  const entry = Array.isArray(metadata)
+    ? (metadata as { resourceManager?: unknown }[]).find((cloud) => typeof cloud?.resourceManager === 'string' && hostOf(cloud.resourceManager) === host)
+    : metadata;
+  const body = (entry ?? {}) as {
+    name?: unknown;
+    resourceManager?: unknown;
+    microsoftGraphResourceId?: unknown;
+    authentication?: { loginEndpoint?: unknown; audiences?: unknown };
+  };
+  const text = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
+  const login = text(body.authentication?.loginEndpoint);
+  const audiences = Array.isArray(body.authentication?.audiences) ? body.authentication.audiences : [];
+  const audience = text(audiences[0]);
+  if (!login || !audience) return undefined;
+  const known = knownCloud(text(body.name));
+  return {
+    environment: text(body.name) || 'AzureCloud',
+    resourceManagerUrl: withSlash(text(body.resourceManager) || resourceManagerUrl),
+    resourceManagerAudience: withSlash(audience),
+    authorityHost: withSlash(login),
+    graphUrl: withSlash(text(body.microsoftGraphResourceId) || known?.graphUrl || KNOWN_CLOUDS.azurecloud.graphUrl),
+  };
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}

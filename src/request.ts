@@ -35,7 +35,13 @@ export type BootstrapAuth =
   /** ServicePrincipal with authenticationType spnCertificate: the PEM certificate with its private key. */
   | { scheme: 'ServicePrincipalCertificate'; tenantId: string; clientId: string; certificate: string }
   /** The agent machine's managed identity; a user-assigned one by its client id (endpoint data msiclientId). */
-  | { scheme: 'ManagedServiceIdentity'; tenantId: string; clientId?: string };
+  | { scheme: 'ManagedServiceIdentity'; tenantId: string; clientId?: string }
+  /**
+   * The command line's sign-in (src/cli.ts): the person's or CI identity's own credential, found by
+   * @azure/identity's DefaultAzureCredential (environment variables, workload identity, managed identity,
+   * Azure CLI, Azure Developer CLI, Azure PowerShell) in this tenant. No pipeline endpoint has this scheme.
+   */
+  | { scheme: 'DefaultAzureCredential'; tenantId: string };
 
 /** How the task signs in to Azure DevOps (input devOpsAuth). */
 export type DevOpsAuth =
@@ -138,6 +144,8 @@ export type PipelineReference = { id: number } | { name: string; folder?: string
 export const SUPPORTED_SCHEMES = ['WorkloadIdentityFederation', 'ServicePrincipal', 'ManagedServiceIdentity'] as const;
 /** authenticationType values of a ServicePrincipal connection. */
 export const SUPPORTED_AUTHENTICATION_TYPES = ['spnKey', 'spnCertificate'] as const;
+/** The command line's sign-in scheme: set by src/cli.ts only, never read from a pipeline endpoint. */
+export const SIGNED_IN_SCHEME = 'DefaultAzureCredential';
 export const DEVOPS_AUTH = ['jobAccessToken', 'bootstrapIdentity', 'personalAccessToken'] as const;
 
 /** A control character (C0), which no name or id may hold. */
@@ -488,17 +496,22 @@ function parseBootstrap(raw: RawTask): ProvisioningRequest['bootstrap'] {
       `names the service connection '${endpointId}', whose details this job did not receive: name an Azure Resource Manager service connection of this project that this pipeline may use (Project settings, Service connections, the connection, Security, Pipeline permissions).`,
     );
   }
-  if (!SUPPORTED_SCHEMES.some((supported) => supported.toLowerCase() === scheme.toLowerCase())) {
+  if (scheme !== SIGNED_IN_SCHEME && !SUPPORTED_SCHEMES.some((supported) => supported.toLowerCase() === scheme.toLowerCase())) {
     throw new InputError('bootstrapConnection', `uses the authentication scheme '${scheme}'. Supported schemes are: ${SUPPORTED_SCHEMES.join(', ')}.`);
+  }
+  const cloud = cloudFromEndpoint({ url: raw.bootstrap.url, ...raw.bootstrap.data });
+  if (!cloud.authorityHost.startsWith('https:')) {
+    throw new InputError('bootstrapConnection', `has the authority '${cloud.authorityHost}'; Entra ID is only reached over https.`);
+  }
+  if (scheme === SIGNED_IN_SCHEME) {
+    // Named by the command line's flag (src/cli.ts turns 'tenantId' into --tenant-id).
+    if (!GUID.test(tenantId)) throw new InputError('tenantId', tenantId ? `'${tenantId}' is not a tenant id; use its GUID.` : 'is required.');
+    return { endpointId, cloud, auth: { scheme: SIGNED_IN_SCHEME, tenantId } };
   }
   const managedIdentity = scheme.toLowerCase() === 'managedserviceidentity';
   // A managed identity connection names no service principal: the agent machine's identity signs in.
   if (!managedIdentity && (!tenantId || !clientId)) {
     throw new InputError('bootstrapConnection', 'has no tenant id or service principal id; pick an Azure Resource Manager service connection.');
-  }
-  const cloud = cloudFromEndpoint({ url: raw.bootstrap.url, ...raw.bootstrap.data });
-  if (!cloud.authorityHost.startsWith('https:')) {
-    throw new InputError('bootstrapConnection', `has the authority '${cloud.authorityHost}'; Entra ID is only reached over https.`);
   }
   switch (scheme.toLowerCase()) {
     case 'workloadidentityfederation': {

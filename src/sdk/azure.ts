@@ -4,7 +4,13 @@
  * parsing only what those need. (azure-devops-node-api stays in index.js: the first Azure DevOps reads go
  * out at once, with the job's token, beside the request for the pipeline's OIDC token.)
  */
-export { ClientAssertionCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
+export {
+  ClientAssertionCredential,
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  DefaultAzureCredential,
+  ManagedIdentityCredential,
+} from '@azure/identity';
 export { ManagedServiceIdentityClient } from '@azure/arm-msi';
 export { AuthorizationManagementClient } from '@azure/arm-authorization';
 export { ServiceClient } from '@azure/core-client';

@@ -93,6 +93,7 @@ export class ArmService implements ArmGate {
   }
 
   private async route(request: EmulatorRequest): Promise<EmulatorResponse> {
+    if (request.method === 'GET' && /^\/metadata\/endpoints\/?$/i.test(request.pathname)) return this.cloudMetadata(request);
     const authentication = this.authenticate(request);
     if ('status' in authentication) return authentication;
     const caller = authentication;
@@ -127,6 +128,39 @@ export class ArmService implements ArmGate {
     const rg = matchPath('/subscriptions/:s/resourcegroups/:rg', decoded);
     if (rg && (request.method === 'GET' || request.method === 'HEAD')) return this.getResourceGroup(request, caller, decoded, rg.rg);
     return this.noRoute(request);
+  }
+
+  /**
+   * ARM's description of its cloud, anonymous (the Azure CLI sends no token for it). api-version 2022-09-01
+   * (and later) answers one object for this cloud; 2019-05-01 answered a list of every cloud and is not
+   * served. The shape follows the public cloud's answer as the Azure CLI reads it (azure-cli-core cloud.py
+   * _arm_to_cli_mapper): name, resourceManager, authentication.loginEndpoint (no trailing slash) and
+   * audiences, microsoftGraphResourceId, graphAudience; the endpoints are this emulator's.
+   */
+  private cloudMetadata(request: EmulatorRequest): EmulatorResponse {
+    const version = request.query.get('api-version');
+    if (!version || version < '2022-09-01') {
+      return armError(400, 'InvalidApiVersionParameter', `The api-version '${version ?? ''}' is invalid. The supported versions are '2022-09-01,2023-11-01'.`);
+    }
+    const { cloud, urls } = this.state;
+    const graph = cloud.hosts ? cloud.graphUrl : urls.graph;
+    return jsonResponse(200, {
+      portal: 'https://portal.azure.com',
+      authentication: {
+        loginEndpoint: urls.login.replace(/\/$/, ''),
+        audiences: [
+          cloud.armAudience,
+          cloud.armAudiences.find((a) => a !== cloud.armAudience && a.endsWith('/') && !a.includes('.core.')) ?? cloud.armAudience,
+        ],
+        tenant: 'common',
+        identityProvider: 'AAD',
+      },
+      graphAudience: 'https://graph.windows.net/',
+      graph: 'https://graph.windows.net/',
+      name: cloud.environment,
+      resourceManager: urls.arm,
+      microsoftGraphResourceId: graph,
+    });
   }
 
   /**

@@ -150,6 +150,18 @@ describe('emulator: ways in', function () {
     });
     after(() => emu.stop());
 
+    it('describes its cloud at /metadata/endpoints without a token, as the Azure CLI reads it, and refuses an old api-version', async () => {
+      const metadata = await httpsRequest({ method: 'GET', url: `${emu.urls.arm}metadata/endpoints?api-version=2022-09-01`, ca: emu.caPem });
+      assert.equal(metadata.status, 200);
+      const body = metadata.body as { name: string; resourceManager: string; authentication: { loginEndpoint: string; audiences: string[] } };
+      assert.equal(body.name, 'AzureCloud');
+      assert.equal(body.resourceManager, emu.urls.arm);
+      assert.equal(`${body.authentication.loginEndpoint}/`, emu.urls.login, 'the login endpoint without its trailing slash');
+      assert.equal(body.authentication.audiences[0], 'https://management.core.windows.net/');
+      const old = await httpsRequest({ method: 'GET', url: `${emu.urls.arm}metadata/endpoints?api-version=2019-05-01`, ca: emu.caPem });
+      assert.equal(old.status, 400);
+    });
+
     it('serves a management group, and refuses an unknown one with 403 as ARM does', async () => {
       const group = await armGet(emu, token, MG_SCOPE, '2021-04-01');
       assert.equal(group.status, 200);
