@@ -54,7 +54,8 @@ describe('the command line, run as a shell runs it against the emulator', functi
       assert.deepEqual(Object.keys(outputs), OUTPUTS, 'the outputs on stdout as name=value lines, in the documented order');
       assert.equal(outputs.tenantId, emu.world.tenantId);
       assert.match(first.stderr, /^Created: managed identity 'id-platform-provisioner'/m, "the task's log lines on stderr");
-      assert.match(first.stderr, /^Service connection 'platform-provisioner' is ready\.$/m);
+      assert.match(first.stderr, /^Service connection 'platform-provisioner' is ready and verified\.$/m);
+      assert.match(first.stderr, /^Verified: Azure DevOps signed in to Entra ID as managed identity /m);
       const connection = emu.state().serviceConnections.find((c) => c.name === 'platform-provisioner');
       assert.equal(connection?.data.subscriptionId, emu.world.subscriptionId);
       const used = await useConnection(emu, outputs.serviceConnectionId);
