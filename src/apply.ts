@@ -196,7 +196,7 @@ async function applyConnection(
     case 'update':
       return { happened: 'updated', value: await updateConnection(clients, desired, change.existing) };
     case 'keep':
-      return { happened: 'kept', value: await untilReady(clients, desired.project.id, connectionFromWire(change.existing)) };
+      return { happened: 'kept', value: await untilReady(clients, desired.project, connectionFromWire(change.existing)) };
   }
 }
 

@@ -168,11 +168,10 @@ export async function createConnection(
     const raced = await findConnection(clients, desired.project.id, desired.name, desired.project.name);
     // The name is taken by a connection the caller cannot see at all (an empty list, ado-serviceendpoint-get-real).
     if (!raced) throw unreadableConnection(desired.name, desired.project.name, 'cannot see it');
-    if (decideConnection(desired, raced, whenExists) === 'keep')
-      return { action: 'kept', value: await untilReady(clients, desired.project.id, fromWire(raced)) };
+    if (decideConnection(desired, raced, whenExists) === 'keep') return { action: 'kept', value: await untilReady(clients, desired.project, fromWire(raced)) };
     return { action: 'updated', value: await updateConnection(clients, desired, raced) };
   }
-  return { action: 'created', value: await untilReady(clients, desired.project.id, fromWire(created)) };
+  return { action: 'created', value: await untilReady(clients, desired.project, fromWire(created)) };
 }
 
 /**
@@ -252,7 +251,7 @@ export async function updateConnection(clients: Clients, desired: DesiredConnect
   const updated = await devops(clients, `update the service connection '${desired.name}'`, async () =>
     (await clients.devopsApi()).serviceEndpoints.updateServiceEndpoint(merged, existing.id ?? ''),
   );
-  return untilReady(clients, desired.project.id, fromWire({ ...existing, ...updated }));
+  return untilReady(clients, desired.project, fromWire({ ...existing, ...updated }));
 }
 
 function withoutScopeData(data: Record<string, string> | undefined): Record<string, string> {
@@ -265,12 +264,12 @@ function stripScope(parameters: Record<string, string> | undefined): Record<stri
 }
 
 /** Manual connections are ready at once; should one report InProgress, wait a bounded time for it. */
-export async function untilReady(clients: Clients, project: string, connection: Connection): Promise<Connection> {
+export async function untilReady(clients: Clients, project: { id: string; name: string }, connection: Connection): Promise<Connection> {
   const check = (current: Connection): Connection => {
     if (current.failed) {
       throw new ServiceError(current.failed, { operation: `prepare the service connection '${current.name}'` });
     }
-    if (current.disabled) throw disabledConnection(current.name, project);
+    if (current.disabled) throw disabledConnection(current.name, project.name);
     if (!current.ready || !current.issuer || !current.subject) {
       throw new ServiceError('it is not ready and has no workload identity issuer and subject yet', {
         operation: `read the service connection '${current.name}'`,
@@ -289,9 +288,14 @@ export async function untilReady(clients: Clients, project: string, connection: 
     `the service connection '${connection.name}' to become ready`,
     async () => {
       const current = await devops(clients, `read the service connection '${connection.name}'`, async () =>
-        (await clients.devopsApi()).serviceEndpoints.getServiceEndpointDetails(project, connection.id),
+        (await clients.devopsApi()).serviceEndpoints.getServiceEndpointDetails(project.id, connection.id),
       );
-      return check(fromWire(current ?? {}));
+      // A caller who may not read the connection gets 200 with a null body for its id, or an object whose
+      // authorization is null (tests/fixtures/recordings/ado-serviceendpoint-get-real.json): no wait will
+      // change that, only a role on the connection.
+      if (!current) throw unreadableConnection(connection.name, project.name, 'cannot read it (Azure DevOps answers no connection for its id)');
+      if (!current.authorization) throw unreadableConnection(connection.name, project.name, 'may see only part of it (no authorization details)');
+      return check(fromWire(current));
     },
     (error) => ((error as TaskError).code === 'ConnectionNotReady' ? 'policy' : undefined),
     TRANSIENT,

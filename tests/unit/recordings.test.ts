@@ -13,6 +13,7 @@ import { RestClient } from 'typed-rest-client/RestClient';
 import type { Clients } from '../../src/clients';
 import { jobTokenRejected, supportedManagedIdentityApiVersion, withoutByteOrderMark } from '../../src/clients';
 import { systemClock } from '../../src/clock';
+import type { TaskError } from '../../src/errors';
 import { toTaskError } from '../../src/failures';
 import * as application from '../../src/resources/application';
 import * as applicationCredential from '../../src/resources/applicationCredential';
@@ -313,4 +314,23 @@ describe('recorded bodies through the task parsers (tests/fixtures/recordings)',
     );
   });
   for (const [name, check] of Object.entries(PARSED)) it(name, check);
+});
+
+describe('a connection read back by its id (ado-serviceendpoint-get-real)', () => {
+  const notReady = { id: 'c1', name: 'app1-dev', tenantId: 't', clientId: 'c', issuer: '', subject: '', ready: false, disabled: false, projectIds: ['p'] };
+  const clientsReading = (body: unknown): Clients =>
+    ({ clock: systemClock, devopsApi: async () => ({ serviceEndpoints: { getServiceEndpointDetails: async () => body } }) }) as unknown as Clients;
+
+  it('names the missing role when Azure DevOps answers no connection for its id, without waiting', async () => {
+    await assert.rejects(connection.untilReady(clientsReading(null), { id: 'p', name: 'platform' }, notReady), (error: TaskError) =>
+      /identity of devOpsAuth cannot read it.*a User of the connection/.test(error.describe()),
+    );
+  });
+
+  it('names the missing role for an object without its authorization details', async () => {
+    const partial = { id: 'c1', name: 'app1-dev', type: null, data: null, authorization: null };
+    await assert.rejects(connection.untilReady(clientsReading(partial), { id: 'p', name: 'platform' }, notReady), (error: TaskError) =>
+      /may see only part of it.*Security/.test(error.describe()),
+    );
+  });
 });
