@@ -178,6 +178,8 @@ const HINTS: Record<string, string> = {
   ETIMEDOUT: "The service did not answer in time; check the agent's network or proxy, then re-run the task: it picks up from what exists",
   ECONNREFUSED: "The service refused the connection; check the URL, the agent's network or proxy, then re-run the task",
   network_error: "Entra ID could not be reached; check the agent's network or proxy and the bootstrap connection's authority, then re-run the task",
+  endpoints_resolution_error:
+    "Entra ID's authority of the bootstrap connection could not be reached to read its endpoints; check that connection's environment and authority URL, or the agent's network and proxy",
 };
 
 export function hintFor(code?: string, status?: number, service?: string): string | undefined {

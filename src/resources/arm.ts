@@ -23,6 +23,23 @@ export function arm<T>(clients: Pick<Clients, 'clock'>, operation: string, call:
             `names a subscription the bootstrap connection's identity cannot see (${failure.message}); check the id, and the identity's access to it.`,
           );
         }
+        const unresolved = unresolvedHost(failure);
+        if (unresolved) {
+          // The ARM and authority URLs come from the bootstrap connection's data (its environment): no wait
+          // will make the host resolve, and the line must say whose URL it is.
+          throw new InputError(
+            'bootstrapConnection',
+            `names a service connection whose host '${unresolved}' (its Azure Resource Manager or authority URL) could not be found (${failure.message}); check the connection's environment and URLs, or the agent's DNS and proxy.`,
+          );
+        }
+        if (failure.code === 'endpoints_resolution_error') {
+          // MSAL could not read the authority's metadata: the bootstrap connection's authority URL (its
+          // environment) is wrong, or the agent cannot reach it.
+          throw new InputError(
+            'bootstrapConnection',
+            `names a service connection whose authority (Entra ID) could not be reached to read its endpoints (${failure.message}); check the connection's environment and authority URL, or the agent's network and proxy.`,
+          );
+        }
         throw failure;
       }),
     (error) => (error instanceof InputError || !isTransient(error as TaskError) ? undefined : ((error as TaskError).retryAfterMs ?? 'policy')),
@@ -33,4 +50,10 @@ export function arm<T>(clients: Pick<Clients, 'clock'>, operation: string, call:
 /** Whether an ARM failure says the resource is not there (a read that finds nothing). */
 export function isNotFound(error: unknown): boolean {
   return (error as TaskError).status === 404;
+}
+
+/** The host name of a lookup that failed for good (ENOTFOUND; EAI_AGAIN is a DNS server's temporary failure, retried). */
+function unresolvedHost(failure: TaskError): string | undefined {
+  const found = /getaddrinfo ENOTFOUND (\S+)/.exec(failure.message);
+  return found ? found[1].replace(/[).,]+$/, '') : undefined;
 }

@@ -310,6 +310,18 @@ describe('odd inputs and bad service days (in-process)', function () {
       );
     });
 
+    it('an Azure Resource Manager URL in the bootstrap connection whose host does not resolve names that connection', async () => {
+      const id = emulator.world.bootstrap.connectionId;
+      const outcome = await run(emulator, inputs, {
+        env: { [`ENDPOINT_URL_${id}`]: 'https://management.nohost.invalid/', [`ENDPOINT_DATA_${id}_RESOURCEMANAGERURL`]: 'https://management.nohost.invalid/' },
+      });
+      failed(
+        outcome,
+        /^Input 'bootstrapConnection' names a service connection whose host 'management\.nohost\.invalid' .*could not be found .*check the connection's environment/,
+      );
+      assert.deepEqual(emulator.writes(), []);
+    });
+
     it('a bootstrap connection whose data the agent did not hand over says so, not "scheme \'\'"', async () => {
       const id = emulator.world.bootstrap.connectionId;
       const outcome = await run(emulator, inputs, {

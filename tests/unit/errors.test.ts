@@ -38,6 +38,7 @@ describe('errors', () => {
       ['DuplicateServiceConnectionException', 500, 'devops', /cannot see .*pick another connectionName/],
       ['ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity', 409, 'arm', /Another run kept writing federated credentials/],
       ['PrincipalNotFound', 400, 'arm', /replicationWaitSeconds/],
+      ['endpoints_resolution_error', undefined, 'entra', /bootstrap connection.*authority URL/],
     ];
     for (const [code, status, service, hint] of cases) {
       it(`says what to do about ${code}${status ? ` (HTTP ${status})` : ''}`, () => {
