@@ -24,7 +24,7 @@ import { graphHost, graphScope, scopeFor } from './cloud';
 import { VERSION } from './version';
 import type { Clock } from './clock';
 import { BootstrapSignInError, ServiceError, TaskError, hintFor } from './errors';
-import { isTransient, isUnreadable, toTaskError, UnreadableAnswer } from './failures';
+import { assertReadable, isTransient, stripByteOrderMark, toTaskError } from './failures';
 import { TRANSIENT, waitFor } from './retry';
 import { agentNetwork, type AgentNetwork, type AgentNetworkSettings } from './network';
 import type { ProvisioningRequest } from './request';
@@ -176,9 +176,8 @@ function loadSdk(): Promise<typeof import('./sdk/azure')> {
 }
 
 /**
- * Azure DevOps' host-level errors start their JSON with a UTF-8 byte-order mark
- * (tests/fixtures/recordings/ado-error-503-collection-stopped-bom.json). typed-rest-client's JSON.parse
- * fails on it and then drops the message, typeKey and the response headers (Retry-After) along with it
+ * Azure DevOps' host-level errors start their JSON with a UTF-8 byte-order mark (failures.ts
+ * stripByteOrderMark). typed-rest-client's JSON.parse fails on it and then drops the message, typeKey and the response headers (Retry-After) along with it
  * (RestClient.processResponse); the body is read without the mark instead.
  */
 export function withoutByteOrderMark<T extends { rest: unknown }>(api: T): T {
@@ -218,15 +217,11 @@ function readsOnlyJson<T extends { rest: unknown }>(api: T): T {
     // page into words.
     if (status === 404 || status >= 300) return process(response, options);
     const text = await response.readBody();
-    if (isUnreadable(text)) throw new UnreadableAnswer('devops', status, [response.message.headers['content-type']].flat()[0] ?? '', text);
+    assertReadable('devops', status, [response.message.headers['content-type']].flat()[0], text);
     response.readBody = () => Promise.resolve(text);
     return process(response, options);
   };
   return api;
-}
-
-export function stripByteOrderMark(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 interface LoadedAzure {
@@ -265,9 +260,7 @@ async function loadAzure(
         if (!url.searchParams.has('api-version')) url.searchParams.set('api-version', apiVersion);
         const response = await armClient.sendRequest(createPipelineRequest({ url: url.toString(), method: 'GET' }));
         // A page that is not JSON (a proxy's, a sign-in page) is no answer from ARM, whatever its status says.
-        if (isUnreadable(response.bodyAsText)) {
-          throw new UnreadableAnswer('arm', response.status, response.headers.get('content-type') ?? '', response.bodyAsText);
-        }
+        assertReadable('arm', response.status, response.headers.get('content-type'), response.bodyAsText);
         return {
           status: response.status,
           body: parseJson(response.bodyAsText),
@@ -372,7 +365,7 @@ async function fetchThrough(network: AgentNetwork, url: string, init: RequestIni
   );
   const body = response.status === 204 || response.status === 304 ? null : (response.bodyAsText ?? '');
   // The Graph client hands a text/html body over as a string, which would read as an object without fields.
-  if (response.status < 300 && isUnreadable(body)) throw new UnreadableAnswer('graph', response.status, response.headers.get('content-type') ?? '', body);
+  if (response.status < 300) assertReadable('graph', response.status, response.headers.get('content-type'), body);
   return new Response(body, { status: response.status, headers: response.headers.toJSON() });
 }
 
@@ -427,9 +420,7 @@ function devopsRestClient(organizationUrl: string, authorization: () => Promise<
         }),
       }),
     );
-    if (response.status < 300 && isUnreadable(response.bodyAsText)) {
-      throw new UnreadableAnswer('devops', response.status, response.headers.get('content-type') ?? '', response.bodyAsText);
-    }
+    if (response.status < 300) assertReadable('devops', response.status, response.headers.get('content-type'), response.bodyAsText);
     const parsed = parseJson(response.bodyAsText);
     if (response.status >= 200 && response.status < 300)
       return { body: parsed, continuationToken: response.headers.get('x-ms-continuationtoken') || undefined };

@@ -62,15 +62,22 @@ export class UnreadableAnswer extends Error {
   }
 }
 
-/** Whether a body is text that cannot be read as JSON (an empty body is no answer, not a wrong one). */
-export function isUnreadable(text: string | null | undefined): text is string {
-  if (!text || text.trim() === '') return false;
+/** Raises UnreadableAnswer for a body that is text but not JSON (an empty body is no answer, not a wrong one). */
+export function assertReadable(service: Service, statusCode: number, contentType: string | undefined, text: string | null | undefined): void {
+  if (!text || text.trim() === '') return;
   try {
-    JSON.parse(text.replace(/^\uFEFF/, ''));
-    return false;
+    JSON.parse(stripByteOrderMark(text));
   } catch {
-    return true;
+    throw new UnreadableAnswer(service, statusCode, contentType ?? '', text);
   }
+}
+
+/**
+ * Azure DevOps' host-level errors start their JSON with a UTF-8 byte-order mark
+ * (tests/fixtures/recordings/ado-error-503-collection-stopped-bom.json); JSON.parse refuses it.
+ */
+export function stripByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 const UNREADABLE_HINTS: Record<Service, string> = {
