@@ -4,6 +4,7 @@
  * made the way anyone would make them. These writes are the test's, not the task's.
  */
 import { randomUUID } from 'node:crypto';
+import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
 import type { Emulator } from '../emulator';
 import { httpsRequest, type HttpAnswer } from '../emulator/client';
 
@@ -68,31 +69,48 @@ export async function assignRole(emulator: Emulator, scope: string, principalId:
   });
 }
 
+/**
+ * A workload identity connection's body (docs/wire.md) for an identity's client id, in the world's project:
+ * at the subscription, or at `scope` (a resource group's id) when given.
+ */
+export function wifConnectionBody(
+  emulator: Pick<Emulator, 'world' | 'urls'>,
+  name: string,
+  clientId: string,
+  options: { description?: string; scope?: string } = {},
+): ServiceEndpoint {
+  const { world, urls } = emulator;
+  return {
+    name,
+    type: 'AzureRM',
+    url: urls.arm,
+    owner: 'library',
+    ...(options.description === undefined ? {} : { description: options.description }),
+    authorization: {
+      scheme: 'WorkloadIdentityFederation',
+      parameters: { tenantid: world.tenantId, serviceprincipalid: clientId, ...(options.scope ? { scope: options.scope } : {}) },
+    },
+    data: {
+      environment: 'AzureCloud',
+      scopeLevel: 'Subscription',
+      subscriptionId: world.subscriptionId,
+      subscriptionName: world.subscriptionName,
+      creationMode: 'Manual',
+    },
+    isShared: false,
+    serviceEndpointProjectReferences: [{ projectReference: { id: world.project.id, name: world.project.name }, name, description: options.description ?? '' }],
+  };
+}
+
 /** Creates a workload identity connection for an identity's client id, in the world's project. */
 export async function createConnection(emulator: Emulator, name: string, clientId: string, description = ''): Promise<{ id: string }> {
-  const { world, urls } = emulator;
+  const { world } = emulator;
   const answer = await httpsRequest({
     method: 'POST',
     url: `${world.organization.url}_apis/serviceendpoint/endpoints?api-version=7.1`,
     ca: emulator.caPem,
     headers: { Authorization: `Bearer ${world.jobAccessToken}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      name,
-      type: 'AzureRM',
-      url: urls.arm,
-      owner: 'library',
-      description,
-      authorization: { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: world.tenantId, serviceprincipalid: clientId } },
-      data: {
-        environment: 'AzureCloud',
-        scopeLevel: 'Subscription',
-        subscriptionId: world.subscriptionId,
-        subscriptionName: world.subscriptionName,
-        creationMode: 'Manual',
-      },
-      isShared: false,
-      serviceEndpointProjectReferences: [{ projectReference: { id: world.project.id, name: world.project.name }, name, description }],
-    }),
+    body: JSON.stringify(wifConnectionBody(emulator, name, clientId, { description })),
   });
   if (answer.status !== 200) throw new Error(`admin: creating connection '${name}' answered ${answer.status}: ${answer.text}`);
   return answer.body as { id: string };

@@ -8,6 +8,7 @@ import { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
 import { httpsRequest, type HttpAnswer } from './client';
 import { CHECK_TYPES, IDENTITIES_AREA, ORGANIZATION_IDENTITIES } from './devops-checks';
 import { Emulator } from './index';
+import { wifConnectionBody } from '../e2e/admin';
 
 const CHECKS_API = 'api-version=7.1-preview.1';
 
@@ -18,20 +19,9 @@ describe('emulator: approvals and checks, identities', function () {
 
   before(async () => {
     emu = await Emulator.start();
-    const { world, urls } = emu;
+    const { world } = emu;
     const api = new ServiceEndpointApi(world.organization.url, [new BearerCredentialHandler(world.jobAccessToken)], { cert: { caFile: emu.caFile } });
-    const created = await api.createServiceEndpoint({
-      name: 'checked',
-      type: 'AzureRM',
-      url: urls.arm,
-      owner: 'library',
-      authorization: {
-        scheme: 'WorkloadIdentityFederation',
-        parameters: { tenantid: world.tenantId, serviceprincipalid: '5e0c3c1a-0000-4000-8000-000000000001' },
-      },
-      data: { environment: 'AzureCloud', scopeLevel: 'Subscription', subscriptionId: world.subscriptionId, subscriptionName: 'x', creationMode: 'Manual' },
-      serviceEndpointProjectReferences: [{ projectReference: { id: world.project.id, name: world.project.name }, name: 'checked' }],
-    });
+    const created = await api.createServiceEndpoint(wifConnectionBody(emu, 'checked', '5e0c3c1a-0000-4000-8000-000000000001'));
     connectionId = created.id!;
   });
   after(async () => {

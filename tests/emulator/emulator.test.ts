@@ -17,6 +17,7 @@ import { CoreApi } from 'azure-devops-node-api/CoreApi';
 import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
 import { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
+import { wifConnectionBody } from '../e2e/admin';
 import { useConnection } from '../e2e/harness';
 import { httpsRequest } from './client';
 import { Emulator } from './index';
@@ -77,26 +78,7 @@ class Clients {
 
   /** The connection body from docs/wire.md, for an identity's client id, scoped to a resource group. */
   wifConnection(name: string, clientId: string, resourceGroup = 'rg-app1-dev'): ServiceEndpoint {
-    const { world, urls } = this.emu;
-    return {
-      name,
-      type: 'AzureRM',
-      url: urls.arm,
-      owner: 'library',
-      authorization: {
-        scheme: 'WorkloadIdentityFederation',
-        parameters: { tenantid: world.tenantId, serviceprincipalid: clientId, scope: `/subscriptions/${world.subscriptionId}/resourcegroups/${resourceGroup}` },
-      },
-      data: {
-        environment: 'AzureCloud',
-        scopeLevel: 'Subscription',
-        subscriptionId: world.subscriptionId,
-        subscriptionName: world.subscriptionName,
-        creationMode: 'Manual',
-      },
-      isShared: false,
-      serviceEndpointProjectReferences: [{ projectReference: { id: world.project.id, name: world.project.name }, name, description: '' }],
-    };
+    return wifConnectionBody(this.emu, name, clientId, { scope: `/subscriptions/${this.emu.world.subscriptionId}/resourcegroups/${resourceGroup}` });
   }
 }
 

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { ClientSecretCredential } from '@azure/identity';
 import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
 import { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
+import { wifConnectionBody } from '../e2e/admin';
 import { useConnection } from '../e2e/harness';
 import { httpsRequest, type HttpAnswer } from './client';
 import { Emulator, type EmulatorOptions } from './index';
@@ -225,25 +226,9 @@ describe('emulator: Microsoft Graph', function () {
     assert.equal(grant.status, 201, 'ARM knows the new service principal');
 
     const endpoints = new ServiceEndpointApi(world.organization.url, [new BearerCredentialHandler(world.jobAccessToken)], { cert: { caFile } });
-    const connection = await endpoints.createServiceEndpoint({
-      name: 'signin',
-      type: 'AzureRM',
-      url: urls.arm,
-      owner: 'library',
-      authorization: {
-        scheme: 'WorkloadIdentityFederation',
-        parameters: { tenantid: world.tenantId, serviceprincipalid: application.appId, scope: scope.replace('resourceGroups', 'resourcegroups') },
-      },
-      data: {
-        environment: 'AzureCloud',
-        scopeLevel: 'Subscription',
-        subscriptionId: world.subscriptionId,
-        subscriptionName: world.subscriptionName,
-        creationMode: 'Manual',
-      },
-      isShared: false,
-      serviceEndpointProjectReferences: [{ projectReference: { id: world.project.id, name: world.project.name }, name: 'signin', description: '' }],
-    });
+    const connection = await endpoints.createServiceEndpoint(
+      wifConnectionBody(graph.emu, 'signin', application.appId, { scope: scope.replace('resourceGroups', 'resourcegroups') }),
+    );
     const parameters = connection.authorization?.parameters ?? {};
     await graph.call('POST', `/applications/${application.id}/federatedIdentityCredentials`, {
       name: 'signin',
