@@ -39,12 +39,11 @@ export async function apply(
   request: ProvisioningRequest,
   set: ChangeSet,
   clients: Clients,
-  onDone: (change: Change, happened: Happened) => void,
+  happened: (change: Change, result: Happened) => void,
 ): Promise<Applied> {
   const order = changesOf(set);
   const writes = new Writes((change) => order.indexOf(change));
   const replication = replicationPolicy(request.replicationWaitSeconds);
-  const happened = (change: Change, result: Happened): void => onDone(change, result);
   const planned = (change: Change): Happened => (({ create: 'created', update: 'updated', keep: 'kept' }) as const)[change.action];
 
   /** The writes that follow the connection: the credential (on `holder`), pipeline permissions, sharing. */
@@ -55,20 +54,21 @@ export async function apply(
     // Another run created the connection between our read and our write: it adds the checks too, so this
     // run waits for its checks rather than adding a second of each.
     const concurrent = set.connection.action === 'create' && connection.happened !== 'created';
+    const { pipelinePermissions, sharing, approvalCheck, branchControlCheck } = set;
     await writes.all([
       writes.run(set.credential, async () => {
         if (set.credential.action !== 'keep') await writeCredential(value);
         happened(set.credential, planned(set.credential));
       }),
-      set.pipelinePermissions &&
-        writes.run(set.pipelinePermissions, async () => {
-          const change = set.pipelinePermissions!;
+      pipelinePermissions &&
+        writes.run(pipelinePermissions, async () => {
+          const change = pipelinePermissions;
           if (change.action === 'update') await grantPipelinePermissions(clients, set.connection.desired.project, value.id, change.grant);
           happened(change, planned(change));
         }),
-      set.sharing &&
-        writes.run(set.sharing, async () => {
-          const change = set.sharing!;
+      sharing &&
+        writes.run(sharing, async () => {
+          const change = sharing;
           if (change.action === 'update') {
             await share(clients, {
               connectionId: value.id,
@@ -79,9 +79,9 @@ export async function apply(
           }
           happened(change, planned(change));
         }),
-      set.approvalCheck &&
-        writes.run(set.approvalCheck, async () => {
-          const change = set.approvalCheck!;
+      approvalCheck &&
+        writes.run(approvalCheck, async () => {
+          const change = approvalCheck;
           const project = set.connection.desired.project;
           if (change.action === 'create') {
             const found = concurrent ? await awaitCheck(clients, project, value.id, 'approval') : undefined;
@@ -93,9 +93,9 @@ export async function apply(
           if (change.action === 'update') await updateCheck(clients, project, change.existing, withApprovers(change.existing, change.add));
           happened(change, planned(change));
         }),
-      set.branchControlCheck &&
-        writes.run(set.branchControlCheck, async () => {
-          const change = set.branchControlCheck!;
+      branchControlCheck &&
+        writes.run(branchControlCheck, async () => {
+          const change = branchControlCheck;
           const project = set.connection.desired.project;
           if (change.action === 'create') {
             const found = concurrent ? await awaitCheck(clients, project, value.id, 'branchControl') : undefined;
