@@ -27,11 +27,12 @@ export function checkedLines(request: ProvisioningRequest, observed: Observed): 
       ? [`Checked: approvers ${observed.approvers.map((a) => `'${a.line}' (${a.isGroup ? 'group' : 'user'} ${a.displayName})`).join(', ')}.`]
       : []),
   ];
+  const unread = unreadPermissions(request, observed);
   for (const scope of armWriteScopes(request)) {
     lines.push(
-      observed.armPermissions[scope.toLowerCase()]
-        ? `Checked: the bootstrap identity's permissions at ${scope}.`
-        : `Not checked: the bootstrap identity's permissions at ${scope} could not be read; the writes there will tell.`,
+      unread.scopes.includes(scope)
+        ? `Not checked: the bootstrap identity's permissions at ${scope} could not be read; the writes there will tell.`
+        : `Checked: the bootstrap identity's permissions at ${scope}.`,
     );
   }
   const region = observed.identity.kind === 'managedIdentity' ? observed.identity.region : undefined;
@@ -42,9 +43,8 @@ export function checkedLines(request: ProvisioningRequest, observed: Observed): 
         : `Not checked: whether region '${region.location}' offers user-assigned managed identities (the regions of Microsoft.ManagedIdentity could not be read: ${region.why ?? 'no answer'}); the identity's write will tell.`,
     );
   }
-  const access = observed.devopsAccess;
   lines.push(
-    access.create === undefined && access.administer === undefined
+    unread.devops
       ? `Not checked: the permissions on service connections in project '${observed.project.name}' could not be read; the writes will tell.`
       : `Checked: the permissions on service connections in project '${observed.project.name}'.`,
   );
@@ -126,12 +126,20 @@ function scopeWords(request: ProvisioningRequest): string {
 
 /** Why a dry run's permission checks are incomplete, a line each; empty when every check could be made. */
 export function uncheckedPermissions(request: ProvisioningRequest, observed: Observed): string[] {
-  const unread = armWriteScopes(request).filter((scope) => !observed.armPermissions[scope.toLowerCase()]);
-  const access = observed.devopsAccess;
+  const unread = unreadPermissions(request, observed);
   return [
-    ...unread.map((scope) => `The bootstrap identity's permissions at ${scope} could not be read, so a run may still be refused there.`),
-    ...(access.create === undefined && access.administer === undefined
+    ...unread.scopes.map((scope) => `The bootstrap identity's permissions at ${scope} could not be read, so a run may still be refused there.`),
+    ...(unread.devops
       ? [`The permissions on service connections in project '${observed.project.name}' could not be read, so a run may still be refused there.`]
       : []),
   ];
+}
+
+/** The preflight's reads that did not answer: ARM scopes whose permissions are unknown, and whether Azure DevOps' are. */
+function unreadPermissions(request: ProvisioningRequest, observed: Observed): { scopes: string[]; devops: boolean } {
+  const access = observed.devopsAccess;
+  return {
+    scopes: armWriteScopes(request).filter((scope) => !observed.armPermissions[scope.toLowerCase()]),
+    devops: access.create === undefined && access.administer === undefined,
+  };
 }
