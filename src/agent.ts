@@ -5,7 +5,7 @@
 import * as internal from 'azure-pipelines-task-lib/internal';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { oneLine } from './errors';
-import { INPUT_NAMES, type OutputName } from './names';
+import { INPUT_NAMES, type OutputName } from './inputNames';
 import { isVariableName, type RawTask } from './request';
 
 /** The bootstrap endpoint's authorization parameters and data the task reads (exported for the in-process tests' fake agent). */

@@ -10,7 +10,7 @@
  */
 import type { Clients } from './clients';
 import { type Change, type ChangeSet, changesOf, type ConnectionChange } from './decide';
-import { federatedCredentialName } from './naming';
+import { federatedCredentialName } from './resourceNames';
 import type { ProvisioningRequest } from './request';
 import { replicationPolicy } from './retry';
 import { writeApplication } from './resources/application';

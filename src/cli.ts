@@ -4,7 +4,7 @@
  * person's own sign-in is the bootstrap credential (BootstrapAuth 'DefaultAzureCredential'), and an Agent
  * for a terminal prints the task's log lines on stderr and the outputs on stdout.
  *
- * The flags are made from src/names.ts INPUT_NAMES and task.json (type, default, help), so an input added
+ * The flags are made from src/inputNames.ts INPUT_NAMES and task.json (type, default, help), so an input added
  * to the task is a flag here without a change to this file. node:util parseArgs does the parsing: it knows
  * strings, booleans, repeats and strict unknown-flag errors, which is all a flag set generated from a
  * manifest needs, and it adds nothing to the bundle.
@@ -18,7 +18,7 @@ import { cloudFromMetadata, knownCloud, KNOWN_CLOUD_NAMES, withSlash, type Cloud
 import { systemClock, type Clock } from './clock';
 import { InputError, ServiceError, TaskError } from './errors';
 import { main } from './main';
-import { INPUT_NAMES, type InputName, type OutputName } from './names';
+import { INPUT_NAMES, type InputName, type OutputName } from './inputNames';
 import { parseRequest, SIGNED_IN_SCHEME, type RawTask } from './request';
 import { VERSION } from './version';
 

@@ -24,7 +24,7 @@ import { graphHost, graphScope, scopeFor } from './cloud';
 import { VERSION } from './version';
 import type { Clock } from './clock';
 import { BootstrapSignInError, ServiceError, TaskError, hintFor } from './errors';
-import { assertReadable, isTransient, stripByteOrderMark, toTaskError } from './failures';
+import { assertReadable, isTransient, stripByteOrderMark, toTaskError } from './sdkErrors';
 import { TRANSIENT, waitFor } from './retry';
 import { agentNetwork, type AgentNetwork, type AgentNetworkSettings } from './network';
 import type { ProvisioningRequest } from './request';
@@ -77,7 +77,7 @@ export interface Clients {
 
 /**
  * Plain Azure DevOps REST calls with the job token. Answers are returned as parsed JSON (converters in
- * src/resources/ read them); a failure throws a DevOpsHttpError, which failures.ts reads like an
+ * src/resources/ read them); a failure throws a DevOpsHttpError, which sdkErrors.ts reads like an
  * azure-devops-node-api error.
  */
 export interface DevOpsRest {
@@ -176,7 +176,7 @@ function loadSdk(): Promise<typeof import('./sdk/azure')> {
 }
 
 /**
- * Azure DevOps' host-level errors start their JSON with a UTF-8 byte-order mark (failures.ts
+ * Azure DevOps' host-level errors start their JSON with a UTF-8 byte-order mark (sdkErrors.ts
  * stripByteOrderMark). typed-rest-client's JSON.parse fails on it and then drops the message, typeKey and the response headers (Retry-After) along with it
  * (RestClient.processResponse); the body is read without the mark instead.
  */
@@ -213,7 +213,7 @@ function readsOnlyJson<T extends { rest: unknown }>(api: T): T {
     const status = response.message.statusCode ?? 0;
     // A 404 is handed over untouched: the library resolves it as null before it reads the body, and a body
     // read here already would let its late parse overwrite that null.
-    // An error answer (4xx, 5xx) keeps its status for the retry rules and the hints; failures.ts turns its
+    // An error answer (4xx, 5xx) keeps its status for the retry rules and the hints; sdkErrors.ts turns its
     // page into words.
     if (status === 404 || status >= 300) return process(response, options);
     const text = await response.readBody();
@@ -481,7 +481,7 @@ async function allPages(
   return { count: value.length, value };
 }
 
-/** A failed Azure DevOps REST call, shaped like azure-devops-node-api's errors (statusCode, result) for failures.ts. */
+/** A failed Azure DevOps REST call, shaped like azure-devops-node-api's errors (statusCode, result) for sdkErrors.ts. */
 export class DevOpsHttpError extends Error {
   readonly result: { message?: string; typeKey?: string } | undefined;
   readonly response: { headers: HttpHeaders };

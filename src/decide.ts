@@ -9,16 +9,16 @@
  * refused here, before any write.
  */
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
-import { connectionTagValue, federatedCredentialName, federatedCredentialNameForPair } from './naming';
+import { connectionTagValue, federatedCredentialName, federatedCredentialNameForPair } from './resourceNames';
 import type { Observed } from './read';
 import { describePipeline, type ProvisioningRequest } from './request';
 import { type Application, type DesiredApplication, decideApplication } from './resources/application';
 import { type ApprovalCheck, type ApprovalSettings, type BranchControlSettings, decideApproval, decideBranchControl } from './resources/checks';
 import { decideCredential, type FederatedCredential } from './resources/federatedCredential';
-import type { Approver } from './resources/identities';
+import type { Approver } from './resources/approvers';
 import type { Project, RoleDefinition } from './resources/lookups';
 import { decideIdentity, type DesiredIdentity, type ManagedIdentity } from './resources/managedIdentity';
-import { ACTIONS, armRequirement, assertPermitted, type Requirement } from './resources/permissions';
+import { ACTIONS, armRequirement, assertPermitted, type Requirement } from './preflight';
 import { isEmpty, missing, type PipelinePermissions } from './resources/pipelinePermissions';
 import { assertReusable, decideConnection, type DesiredConnection, fromWire as connectionFromWire } from './resources/serviceConnection';
 import type { ServicePrincipal } from './resources/servicePrincipal';

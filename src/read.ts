@@ -10,14 +10,14 @@
  */
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
 import type { Clients } from './clients';
-import { applicationUniqueName, connectionTagValue } from './naming';
+import { applicationUniqueName, connectionTagValue } from './resourceNames';
 import type { AppRegistrationRequest, ManagedIdentityRequest, ProvisioningRequest } from './request';
 import { replicationPolicy } from './retry';
 import { type Application, readApplication } from './resources/application';
 import { listApplicationCredentials } from './resources/applicationCredential';
 import { type ConnectionChecks, readChecks } from './resources/checks';
 import { type FederatedCredential, listFederatedCredentials } from './resources/federatedCredential';
-import { type Approver, resolveApprovers } from './resources/identities';
+import { type Approver, resolveApprovers } from './resources/approvers';
 import {
   lookupIdentityLocation,
   lookupManagementGroup,
@@ -33,13 +33,13 @@ import {
   type Subscription,
 } from './resources/lookups';
 import { type ManagedIdentity, ownership, readIdentity } from './resources/managedIdentity';
-import { type ArmGrants, type ConnectionAccess, readArmPermissions, readConnectionAccess } from './resources/permissions';
+import { type ArmGrants, type ConnectionAccess, readArmPermissions, readConnectionAccess } from './preflight';
 import { type Pipeline, type PipelinePermissions, readPipelinePermissions, resolvePipelines } from './resources/pipelinePermissions';
 import { readRoleAssignment, type RoleAssignment } from './resources/roleAssignment';
 import { findConnection, fromWire as connectionFromWire } from './resources/serviceConnection';
 import { readServicePrincipal, type ServicePrincipal } from './resources/servicePrincipal';
 import { readShareTargets, type ShareTarget } from './resources/sharing';
-import { together } from './settle';
+import { together } from './together';
 
 /** One grant the run ensures: the main role (roleDefinitionName at the role scope) or a roleAssignments line. */
 export interface Grant {
@@ -183,7 +183,7 @@ async function readManagedIdentity(
 }
 
 /**
- * The identity an earlier version made under its default name (without the hash naming.ts now adds), when it
+ * The identity an earlier version made under its default name (without the hash resourceNames.ts now adds), when it
  * is tagged for this very connection: another connection's identity of that name is left alone.
  */
 async function earlierIdentity(request: ManagedIdentityRequest, clients: Clients, project: Promise<Project>): Promise<ManagedIdentity | null> {

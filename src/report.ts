@@ -5,7 +5,7 @@
  */
 import type { Applied, Happened } from './apply';
 import { type Action, type Change, type ChangeSet, changesOf } from './decide';
-import type { OutputName } from './names';
+import type { OutputName } from './inputNames';
 import { armWriteScopes, type Observed } from './read';
 import { describePipeline, type ProvisioningRequest } from './request';
 import type { VerificationTarget } from './resources/verification';

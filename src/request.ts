@@ -5,8 +5,8 @@
 import { Cloud, cloudFromEndpoint, withSlash } from './cloud';
 import { InputError, ServiceError } from './errors';
 import { distinctGrants, parseRoleAssignments, type RoleGrant } from './grants';
-import { defaultApplicationName, defaultIdentityName, earlierDefaultIdentityName } from './naming';
-import type { InputName } from './names';
+import { defaultApplicationName, defaultIdentityName, earlierDefaultIdentityName } from './resourceNames';
+import type { InputName } from './inputNames';
 import type { AgentNetworkSettings } from './network';
 
 /** Raw values as the agent hands them over (task-lib reads them). */
@@ -125,7 +125,7 @@ export interface ManagedIdentityRequest extends RequestCommon {
     resourceGroup: string;
     name: string;
     location?: string;
-    /** The default name an earlier version gave this connection's identity, when it differs (naming.ts). */
+    /** The default name an earlier version gave this connection's identity, when it differs (resourceNames.ts). */
     earlierName?: string;
   };
 }

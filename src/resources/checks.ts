@@ -16,7 +16,7 @@
  * uses a protected connection fails.
  */
 import type { Clients } from '../clients';
-import type { Approver } from './identities';
+import type { Approver } from './approvers';
 import { devops } from './devops';
 
 const ENDPOINT = 'endpoint';

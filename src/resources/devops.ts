@@ -12,7 +12,7 @@
  */
 import type { Clients } from '../clients';
 import { InputError, type TaskError } from '../errors';
-import { isTransient, toTaskError } from '../failures';
+import { isTransient, toTaskError } from '../sdkErrors';
 import { TRANSIENT, waitFor } from '../retry';
 
 export function devops<T>(clients: Pick<Clients, 'clock'>, operation: string, call: () => Promise<T>): Promise<T> {

@@ -5,7 +5,7 @@
  */
 import type { TaskError } from '../errors';
 import type { Clients } from '../clients';
-import { isTransient, statusOf, toTaskError } from '../failures';
+import { isTransient, statusOf, toTaskError } from '../sdkErrors';
 import { TRANSIENT, waitFor } from '../retry';
 
 /** An OData string key, `'value'`: quotes doubled (OData ABNF), the rest made safe for a URL path. */

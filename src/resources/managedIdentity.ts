@@ -4,7 +4,7 @@
 import type { Identity as WireIdentity } from '@azure/arm-msi';
 import type { Clients } from '../clients';
 import { ConflictError } from '../errors';
-import { CONNECTION_TAG, CREATED_BY_TAG, CREATED_BY_VALUE } from '../naming';
+import { CONNECTION_TAG, CREATED_BY_TAG, CREATED_BY_VALUE } from '../resourceNames';
 import { arm, isNotFound } from './arm';
 
 export interface DesiredIdentity {

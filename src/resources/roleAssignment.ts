@@ -5,7 +5,7 @@
 import type { RoleAssignmentCreateParameters } from '@azure/arm-authorization';
 import type { Clients } from '../clients';
 import type { TaskError } from '../errors';
-import { roleAssignmentName } from '../naming';
+import { roleAssignmentName } from '../resourceNames';
 import { waitFor, type WaitPolicy } from '../retry';
 import { arm, isNotFound } from './arm';
 

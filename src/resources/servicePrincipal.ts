@@ -4,7 +4,7 @@
  */
 import type { Clients } from '../clients';
 import { ServiceError, type TaskError } from '../errors';
-import { toTaskError } from '../failures';
+import { toTaskError } from '../sdkErrors';
 import { waitFor, type WaitPolicy } from '../retry';
 import { graphCall, isReplicationLag, odataKey } from './graph';
 

@@ -6,7 +6,7 @@
  * Adding an identity type to every one of those tests is one entry in IDENTITY_SCENARIOS.
  */
 import { strict as assert } from 'node:assert';
-import { OUTPUT_NAMES, type OutputName } from '../../src/names';
+import { OUTPUT_NAMES, type OutputName } from '../../src/inputNames';
 import type { Emulator, RequestLogEntry, ServiceName } from '../emulator';
 import { guidToDotNetBase64Url } from '../emulator/world';
 import { Emulator as InProcessEmulator, runInProcess, type InProcessOptions } from '../inprocess/harness';
@@ -69,7 +69,7 @@ export const MANAGED_IDENTITY: IdentityScenario = {
   },
 };
 
-/** The application name the task gives a connection's application by default (naming.ts). */
+/** The application name the task gives a connection's application by default (resourceNames.ts). */
 const applicationName = (connectionName: string): string => `azure-devops-${connectionName}`;
 
 export const APP_REGISTRATION: IdentityScenario = {
@@ -224,7 +224,7 @@ export function canonicalState(emulator: Emulator): Record<string, string[]> {
             labels.get(guid.toLowerCase()) ?? (whole.slice(Math.max(0, at - 16), at) === 'roleDefinitions/' ? guid : '<guid>'),
         )
         .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<time>')
-        // An application's uniqueName hashes the organization, project id and connection name (naming.ts).
+        // An application's uniqueName hashes the organization, project id and connection name (resourceNames.ts).
         .replace(/\bwic-[0-9a-f]{44}\b/g, '<uniqueName>')
         .replace(/\b(svc|aad)\.[A-Za-z0-9_-]+/g, '<descriptor>')
     );

@@ -11,7 +11,7 @@
  */
 import './taskLibHome';
 import { type Agent, ENDPOINT_DATA, ENDPOINT_PARAMETERS, privateKeyLines } from '../../src/agent';
-import { INPUT_NAMES } from '../../src/names';
+import { INPUT_NAMES } from '../../src/inputNames';
 import type { Clock } from '../../src/clock';
 import { oneLine } from '../../src/errors';
 import { main } from '../../src/index';

@@ -1,6 +1,6 @@
 /**
  * Approvals and checks: the pure converters and decisions of src/resources/checks.ts and the identity
- * matching of src/resources/identities.ts.
+ * matching of src/resources/approvers.ts.
  */
 import { strict as assert } from 'node:assert';
 import {
@@ -15,7 +15,7 @@ import {
   TASK_CHECK_TYPE,
   withApprovers,
 } from '../../src/resources/checks';
-import { identitiesHost, matchIdentity } from '../../src/resources/identities';
+import { identitiesHost, matchIdentity } from '../../src/resources/approvers';
 
 const ALICE = { id: 'a1', displayName: 'Alice', isGroup: false, line: 'alice@contoso.com' };
 const GROUP = { id: 'g1', displayName: '[p]\\Approvers', isGroup: true, line: '[p]\\Approvers' };

@@ -18,7 +18,7 @@ import {
   type CommandLine,
 } from '../../src/cli';
 import { cloudFromMetadata } from '../../src/cloud';
-import { INPUT_NAMES } from '../../src/names';
+import { INPUT_NAMES } from '../../src/inputNames';
 import { parseRequest, SIGNED_IN_SCHEME, type RawTask } from '../../src/request';
 
 function runOf(argv: string[]): CommandLine {

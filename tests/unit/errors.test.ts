@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { ConflictError, InputError, ServiceError, hintFor, oneLine } from '../../src/errors';
-import { toTaskError } from '../../src/failures';
+import { toTaskError } from '../../src/sdkErrors';
 
 describe('errors', () => {
   it('render as one line: what failed, what the service said, and the fix', () => {

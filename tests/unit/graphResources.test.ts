@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { ServiceError } from '../../src/errors';
-import { toTaskError } from '../../src/failures';
+import { toTaskError } from '../../src/sdkErrors';
 import * as application from '../../src/resources/application';
 import * as applicationCredential from '../../src/resources/applicationCredential';
 import { trusts } from '../../src/resources/federatedCredential';

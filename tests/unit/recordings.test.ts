@@ -14,14 +14,14 @@ import type { Clients } from '../../src/clients';
 import { jobTokenRejected, supportedManagedIdentityApiVersion, withoutByteOrderMark } from '../../src/clients';
 import { systemClock } from '../../src/clock';
 import type { TaskError } from '../../src/errors';
-import { toTaskError } from '../../src/failures';
+import { toTaskError } from '../../src/sdkErrors';
 import * as application from '../../src/resources/application';
 import * as applicationCredential from '../../src/resources/applicationCredential';
 import * as connection from '../../src/resources/serviceConnection';
 import * as credential from '../../src/resources/federatedCredential';
 import * as identity from '../../src/resources/managedIdentity';
 import { lookupIdentityLocation, lookupProject, lookupResourceGroup, lookupRoleDefinition, lookupSubscription } from '../../src/resources/lookups';
-import { permissionsPageFromWire } from '../../src/resources/permissions';
+import { permissionsPageFromWire } from '../../src/preflight';
 import { definitionsFromWire } from '../../src/resources/pipelinePermissions';
 import { isAwaitingApplication } from '../../src/resources/servicePrincipal';
 
@@ -105,7 +105,7 @@ const PARSED: Record<string, () => Promise<void>> = {
     assert.equal(jobTokenRejected(Number(object(recording.success).status), 'application/json'), false);
   },
   'ado-permissions-has-permissions': async () => {
-    // Read by resources/permissions.ts as `value[0]` of the tokens= form; the bare boolean of token= is not used.
+    // Read by preflight.ts as `value[0]` of the tokens= form; the bare boolean of token= is not used.
     const body = object(read('ado-permissions-has-permissions').body);
     assert.deepEqual(body.value, [false, false, true]);
   },

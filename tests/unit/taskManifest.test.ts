@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Ajv from 'ajv-draft-04';
-import { INPUT_NAMES, OUTPUT_NAMES } from '../../src/names';
+import { INPUT_NAMES, OUTPUT_NAMES } from '../../src/inputNames';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8').replace(/^\uFEFF/, '');

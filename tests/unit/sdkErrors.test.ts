@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { ServiceError } from '../../src/errors';
-import { isTransient, parseRetryAfter, toTaskError } from '../../src/failures';
+import { isTransient, parseRetryAfter, toTaskError } from '../../src/sdkErrors';
 
 describe('toTaskError, for waiting', () => {
   it("reads Retry-After from an Azure DevOps error's response headers (typed-rest-client responseHeaders)", () => {

@@ -7,7 +7,7 @@ import {
   federatedCredentialName,
   roleAssignmentName,
   uuidV5,
-} from '../../src/naming';
+} from '../../src/resourceNames';
 
 describe('naming', () => {
   it('computes RFC 4122 name-based UUIDs (the DNS namespace example)', () => {

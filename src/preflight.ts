@@ -16,10 +16,10 @@
  * (https://learn.microsoft.com/rest/api/azure/devops/security/permissions/has-permissions). The Creator
  * role carries Create, the Administrator role Administer.
  */
-import type { Clients } from '../clients';
-import { PermissionError } from '../errors';
-import { arm } from './arm';
-import { devops } from './devops';
+import type { Clients } from './clients';
+import { PermissionError } from './errors';
+import { arm } from './resources/arm';
+import { devops } from './resources/devops';
 
 export interface ArmPermission {
   actions: string[];

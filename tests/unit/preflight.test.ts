@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { PermissionError } from '../../src/errors';
-import { ACTIONS, allows, armRequirement, assertPermitted } from '../../src/resources/permissions';
+import { ACTIONS, allows, armRequirement, assertPermitted } from '../../src/preflight';
 
 /** Built-in roles' actions and notActions, as Microsoft publishes them. */
 const CONTRIBUTOR = {
