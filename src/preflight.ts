@@ -20,6 +20,7 @@ import type { Clients } from './clients';
 import { PermissionError } from './errors';
 import { arm } from './resources/arm';
 import { devops } from './resources/devops';
+import type { ProvisioningRequest } from './request';
 
 export interface ArmPermission {
   actions: string[];
@@ -27,7 +28,7 @@ export interface ArmPermission {
 }
 
 /** The bootstrap identity's permissions at one scope; undefined when they could not be read. */
-export type ArmGrants = ArmPermission[] | undefined;
+export type ArmPermissions = ArmPermission[] | undefined;
 
 export const ACTIONS = {
   writeIdentity: 'Microsoft.ManagedIdentity/userAssignedIdentities/write',
@@ -36,31 +37,31 @@ export const ACTIONS = {
 } as const;
 
 /** Reads the caller's permissions at an ARM scope; undefined when ARM does not say. */
-export async function readArmPermissions(clients: Clients, scope: string): Promise<ArmGrants> {
+export async function readArmPermissions(clients: Clients, scope: string): Promise<ArmPermissions> {
   try {
-    const grants: ArmPermission[] = [];
+    const permissions: ArmPermission[] = [];
     // The list pages with nextLink (PermissionGetResult in the 2022-04-01 spec): a role granted on a later
-    // page must not read as missing.
+    // page must not read as absent.
     for (let next: string | undefined = `${scope}/providers/Microsoft.Authorization/permissions`; next;) {
       const path: string = next;
       const response = await arm(clients, `read the permissions at ${scope}`, async () => (await clients.azure()).armGet(path, '2022-04-01'));
       const page = permissionsPageFromWire(response.status === 200 ? response.body : undefined);
       if (!page) return undefined;
-      grants.push(...page.grants);
+      permissions.push(...page.permissions);
       next = page.nextLink;
     }
-    return grants;
+    return permissions;
   } catch {
     return undefined;
   }
 }
 
 /** One page of Permissions - List (tests/fixtures/recordings/arm-authorization-permissions-list.json); undefined when it is not one. */
-export function permissionsPageFromWire(body: Record<string, unknown> | undefined): { grants: ArmPermission[]; nextLink?: string } | undefined {
+export function permissionsPageFromWire(body: Record<string, unknown> | undefined): { permissions: ArmPermission[]; nextLink?: string } | undefined {
   const value = body?.value;
   if (!Array.isArray(value)) return undefined;
   return {
-    grants: value.map((entry: { actions?: unknown; notActions?: unknown }) => ({
+    permissions: value.map((entry: { actions?: unknown; notActions?: unknown }) => ({
       actions: Array.isArray(entry.actions) ? entry.actions.map(String) : [],
       notActions: Array.isArray(entry.notActions) ? entry.notActions.map(String) : [],
     })),
@@ -69,8 +70,8 @@ export function permissionsPageFromWire(body: Record<string, unknown> | undefine
 }
 
 /** Azure RBAC's rule: some entry allows the action and that same entry does not exclude it. */
-export function allows(grants: readonly ArmPermission[], action: string): boolean {
-  return grants.some((p) => p.actions.some((a) => matches(a, action)) && !p.notActions.some((n) => matches(n, action)));
+export function allows(permissions: readonly ArmPermission[], action: string): boolean {
+  return permissions.some((p) => p.actions.some((a) => matches(a, action)) && !p.notActions.some((n) => matches(n, action)));
 }
 
 function matches(pattern: string, action: string): boolean {
@@ -116,28 +117,39 @@ export async function readConnectionAccess(clients: Clients, projectId: string, 
   return { create, administer };
 }
 
-/** One permission a write needs: granted true/false, or undefined when the preflight could not tell. */
+/** One permission a write needs: allowed or not, or undefined when the preflight could not tell. */
 export interface Requirement {
-  granted: boolean | undefined;
+  allowed: boolean | undefined;
   /** Who lacks what, and the fix, for the error line. */
-  missing: string;
+  unmet: string;
 }
 
-export const BOOTSTRAP_IDENTITY = "the bootstrap connection's identity";
-export const PIPELINE_IDENTITY = "the pipeline's build service identity";
+const BOOTSTRAP_IDENTITY = "the bootstrap connection's identity";
 
-export function armRequirement(grants: ArmGrants, action: string, scope: string, fix: string): Requirement {
-  return { granted: grants ? allows(grants, action) : undefined, missing: `${BOOTSTRAP_IDENTITY} lacks ${action} at ${scope} (${fix})` };
+export function armRequirement(permissions: ArmPermissions, action: string, scope: string, fix: string): Requirement {
+  return { allowed: permissions ? allows(permissions, action) : undefined, unmet: `${BOOTSTRAP_IDENTITY} lacks ${action} at ${scope} (${fix})` };
+}
+
+/** What the Azure DevOps calls run as (devOpsAuth), for the preflight's lines. */
+export function devopsIdentity(request: ProvisioningRequest): string {
+  switch (request.devopsAuth.kind) {
+    case 'jobAccessToken':
+      return "the pipeline's build service identity";
+    case 'bootstrapIdentity':
+      return `${BOOTSTRAP_IDENTITY} (devOpsAuth bootstrapIdentity)`;
+    case 'personalAccessToken':
+      return `the owner of the token in '${request.devopsAuth.variable}'`;
+  }
 }
 
 /**
- * Fails naming every permission known to be missing and how to grant it. `stage` says where the run is:
+ * Fails naming every permission known to be lacking and how to grant it. `stage` says where the run is:
  * before any write, or before a later write once earlier ones are done.
  */
 export function assertPermitted(requirements: readonly Requirement[], stage: 'before any write' | 'before this write'): void {
-  const missing = [...new Set(requirements.filter((r) => r.granted === false).map((r) => r.missing))];
-  if (missing.length === 0) return;
-  throw new PermissionError(`Permission check failed ${stage}: ${missing.join('; ')}`, {
+  const unmet = [...new Set(requirements.filter((r) => r.allowed === false).map((r) => r.unmet))];
+  if (unmet.length === 0) return;
+  throw new PermissionError(`Permission check failed ${stage}: ${unmet.join('; ')}`, {
     hint:
       stage === 'before any write'
         ? 'Nothing was written; grant the permissions and re-run the task'

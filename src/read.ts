@@ -10,14 +10,13 @@
  */
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
 import type { Clients } from './clients';
-import { applicationUniqueName, connectionTagValue } from './resourceNames';
+import { type ArmPermissions, type ConnectionAccess, readArmPermissions, readConnectionAccess } from './preflight';
 import type { AppRegistrationRequest, ManagedIdentityRequest, ProvisioningRequest } from './request';
-import { replicationPolicy } from './retry';
-import { type Application, readApplication } from './resources/application';
-import { listApplicationCredentials } from './resources/applicationCredential';
-import { type ConnectionChecks, readChecks } from './resources/checks';
-import { type FederatedCredential, listFederatedCredentials } from './resources/federatedCredential';
+import { applicationUniqueName, connectionTagValue } from './resourceNames';
+import { type Key, KEYS, RESOURCES } from './resources';
+import { readApplication } from './resources/application';
 import { type Approver, resolveApprovers } from './resources/approvers';
+import type { ObservedIdentity } from './resources/identity';
 import {
   lookupIdentityLocation,
   lookupManagementGroup,
@@ -28,32 +27,18 @@ import {
   type ManagementGroup,
   type Project,
   type ResourceGroup,
-  type RoleDefinition,
-  type RegionCheck,
   type Subscription,
 } from './resources/lookups';
-import { type ManagedIdentity, ownership, readIdentity } from './resources/managedIdentity';
-import { type ArmGrants, type ConnectionAccess, readArmPermissions, readConnectionAccess } from './preflight';
-import { type Pipeline, type PipelinePermissions, readPipelinePermissions, resolvePipelines } from './resources/pipelinePermissions';
-import { readRoleAssignment, type RoleAssignment } from './resources/roleAssignment';
-import { findConnection, fromWire as connectionFromWire } from './resources/serviceConnection';
-import { readServicePrincipal, type ServicePrincipal } from './resources/servicePrincipal';
+import { identityScope, type ManagedIdentity, ownership, readIdentity } from './resources/managedIdentity';
+import { type Pipeline, resolvePipelines } from './resources/pipelinePermissions';
+import type { Grant } from './resources/roleAssignment';
+import { findConnection } from './resources/serviceConnection';
+import { readServicePrincipal } from './resources/servicePrincipal';
 import { readShareTargets, type ShareTarget } from './resources/sharing';
 import { together } from './together';
 
-/** One grant the run ensures: the main role (roleDefinitionName at the role scope) or a roleAssignments line. */
-export interface Grant {
-  scope: string;
-  role: RoleDefinition;
-}
-
-/** The identity behind the connection, as found: what exists of it, and what it already holds. */
-export type ObservedIdentity =
-  | { kind: 'managedIdentity'; resourceGroup: ResourceGroup; existing: ManagedIdentity | null; region?: RegionCheck }
-  | { kind: 'appRegistration'; uniqueName: string; application: Application | null; servicePrincipal: ServicePrincipal | null };
-
-/** Everything a run reads before it decides. */
-export interface Observed {
+/** What a run reads first, side by side: what the request names, the identity and the connection, and the preflight. */
+export interface Found {
   project: Project;
   subscription: Subscription;
   managementGroup?: ManagementGroup;
@@ -66,20 +51,22 @@ export interface Observed {
   shareTargets: ShareTarget[];
   pipelines: Pipeline[];
   identity: ObservedIdentity;
-  /** For each grant, in order: the assignment found (null: none); all null when the principal does not exist. */
-  assignments: (RoleAssignment | null)[];
-  /** The identity's federated credentials; empty when the identity does not exist. */
-  credentials: FederatedCredential[];
-  /** What pipelines may use the existing connection; undefined when there is none. */
-  pipelinePermissions?: PipelinePermissions;
   /** The preflight: the bootstrap identity's permissions at each ARM scope this run writes at, by lower-cased id. */
-  armPermissions: Record<string, ArmGrants>;
+  armPermissions: Record<string, ArmPermissions>;
   devopsAccess: ConnectionAccess;
   /** The approvers lines as identities (empty without approvers). */
   approvers: Approver[];
-  /** The existing connection's approval and branch control checks; undefined without a connection or checks asked for. */
-  checks?: ConnectionChecks;
 }
+
+/** The resources of the list that read what exists of them once the identity and the connection are known. */
+type ReadKey = { [K in Key]: (typeof RESOURCES)[K] extends { read: unknown } ? K : never }[Key];
+
+/** Each such read, given what was found: one that needs what the run does not find does not compile. */
+const READS: { [K in ReadKey]: { read: (request: ProvisioningRequest, clients: Clients, found: Found) => ReturnType<(typeof RESOURCES)[K]['read']> } } =
+  RESOURCES;
+
+/** Everything a run reads before it decides: what it found, and what exists of each resource that reads it after. */
+export type Observed = Found & { [K in ReadKey]: Awaited<ReturnType<(typeof RESOURCES)[K]['read']>> };
 
 export async function read(request: ProvisioningRequest, clients: Clients): Promise<Observed> {
   const { azure, devops } = request;
@@ -100,68 +87,61 @@ export async function read(request: ProvisioningRequest, clients: Clients): Prom
 
   // The order is the order failures are reported in: the scopes before the roles looked up at them, the
   // project before what lives in it.
-  const [p, subscription, managementGroup, scopeResourceGroup, roles, found, shareTargets, pipelines, observedIdentity, armGrants, devopsAccess, approverList] =
-    await together([
-      project,
-      lookupSubscription(clients, azure.subscriptionId),
-      azure.managementGroup ? lookupManagementGroup(clients, azure.managementGroup.id) : Promise.resolve(undefined),
-      roleScopeGroup ?? Promise.resolve(undefined),
-      grants,
-      connection,
-      devops.shareWithProjects.length > 0 ? readShareTargets(clients, devops.shareWithProjects, request.connectionName) : Promise.resolve([]),
-      devops.authorizePipelines.length > 0 ? project.then((p) => resolvePipelines(clients, p, devops.authorizePipelines)) : Promise.resolve([]),
-      identity,
-      Promise.all(scopes.map((scope) => readArmPermissions(clients, scope))),
-      project.then((p) =>
-        readConnectionAccess(
-          clients,
-          p.id,
-          connection.then((c) => c?.id ?? undefined),
-        ),
-      ),
-      approvers,
-    ]);
-  const grantList: Grant[] = [
-    { scope: roleScope(request, scopeResourceGroup), role: roles[0] },
-    ...azure.additionalRoles.map((g, i) => ({ scope: g.scope, role: roles[i + 1] })),
-  ];
-
-  // What the identity and the connection already hold, when they exist.
-  const principal = principalOf(observedIdentity);
-  const existingConnection = found ? connectionFromWire(found) : undefined;
-  const checksAsked = request.checks.approvers.length > 0 || request.checks.allowedBranches.length > 0;
-  const [assignments, credentials, pipelinePermissions, checks] = await together([
-    Promise.all(
-      grantList.map((grant) =>
-        principal
-          ? readRoleAssignment(clients, { scope: grant.scope, principalId: principal, roleDefinitionId: grant.role.id, roleName: grant.role.name })
-          : Promise.resolve(null),
+  const [
+    p,
+    subscription,
+    managementGroup,
+    scopeResourceGroup,
+    roles,
+    existingConnection,
+    shareTargets,
+    pipelines,
+    observedIdentity,
+    armPermissions,
+    devopsAccess,
+    approverList,
+  ] = await together([
+    project,
+    lookupSubscription(clients, azure.subscriptionId),
+    azure.managementGroup ? lookupManagementGroup(clients, azure.managementGroup.id) : Promise.resolve(undefined),
+    roleScopeGroup ?? Promise.resolve(undefined),
+    grants,
+    connection,
+    devops.shareWithProjects.length > 0 ? readShareTargets(clients, devops.shareWithProjects, request.connectionName) : Promise.resolve([]),
+    devops.authorizePipelines.length > 0 ? project.then((p) => resolvePipelines(clients, p, devops.authorizePipelines)) : Promise.resolve([]),
+    identity,
+    Promise.all(scopes.map((scope) => readArmPermissions(clients, scope))),
+    project.then((p) =>
+      readConnectionAccess(
+        clients,
+        p.id,
+        connection.then((c) => c?.id ?? undefined),
       ),
     ),
-    readCredentials(request, clients, observedIdentity),
-    existingConnection && (devops.authorizeAllPipelines || pipelines.length > 0)
-      ? readPipelinePermissions(clients, p, existingConnection.id)
-      : Promise.resolve(undefined),
-    existingConnection && checksAsked ? readChecks(clients, p.id, p.name, existingConnection.id) : Promise.resolve(undefined),
+    approvers,
   ]);
-  return {
+  const found: Found = {
     project: p,
     subscription,
     managementGroup,
     scopeResourceGroup,
-    grants: grantList,
-    connection: found,
+    grants: [
+      { scope: roleScope(request, scopeResourceGroup), role: roles[0] },
+      ...azure.additionalRoles.map((g, i) => ({ scope: g.scope, role: roles[i + 1] })),
+    ],
+    connection: existingConnection,
     shareTargets,
     pipelines,
     identity: observedIdentity,
-    assignments,
-    credentials,
-    pipelinePermissions,
-    armPermissions: Object.fromEntries(scopes.map((scope, index) => [scope.toLowerCase(), armGrants[index]])),
+    armPermissions: Object.fromEntries(scopes.map((scope, index) => [scope.toLowerCase(), armPermissions[index]])),
     devopsAccess,
     approvers: approverList,
-    checks,
   };
+
+  // What the identity and the connection already hold, when they exist: the resources' own reads.
+  const keys = KEYS.filter((key): key is ReadKey => 'read' in RESOURCES[key]);
+  const existing = await together(keys.map((key) => READS[key].read(request, clients, found)));
+  return { ...found, ...Object.fromEntries(keys.map((key, index) => [key, existing[index]])) } as Observed;
 }
 
 async function readManagedIdentity(
@@ -209,19 +189,6 @@ async function readAppRegistration(
   return { kind: 'appRegistration', uniqueName, application, servicePrincipal };
 }
 
-function principalOf(identity: ObservedIdentity): string | undefined {
-  return identity.kind === 'managedIdentity' ? identity.existing?.principalId : identity.servicePrincipal?.id;
-}
-
-function readCredentials(request: ProvisioningRequest, clients: Clients, identity: ObservedIdentity): Promise<FederatedCredential[]> {
-  if (identity.kind === 'managedIdentity') {
-    return identity.existing ? listFederatedCredentials(clients, identity.existing.resourceGroup, identity.existing.name) : Promise.resolve([]);
-  }
-  return identity.application
-    ? listApplicationCredentials(clients, identity.application, replicationPolicy(request.replicationWaitSeconds))
-    : Promise.resolve([]);
-}
-
 /**
  * The ARM scopes this request writes at, each once (ARM ids compare case-insensitively): the identity's
  * resource group (a managed identity and its federated credentials), the role scope and every
@@ -235,11 +202,6 @@ export function armWriteScopes(request: ProvisioningRequest): string[] {
     ...azure.additionalRoles.map((grant) => grant.scope),
   ];
   return scopes.filter((scope, index) => scopes.findIndex((other) => other.toLowerCase() === scope.toLowerCase()) === index);
-}
-
-/** The ARM id of the managed identity's resource group. */
-export function identityScope(request: ManagedIdentityRequest): string {
-  return `/subscriptions/${request.azure.subscriptionId}/resourceGroups/${request.identity.resourceGroup}`;
 }
 
 /** The role scope, with the resource group's name as ARM spells it. */

@@ -3,11 +3,12 @@
  * was checked, a line per resource as it is written (or, in a dry run, as it would be), the closing
  * summary, and the output variables.
  */
-import type { Applied, Happened } from './apply';
-import { type Action, type Change, type ChangeSet, changesOf } from './decide';
+import type { Applied } from './apply';
+import type { Action, Change, Happened } from './change';
 import type { OutputName } from './inputNames';
 import { armWriteScopes, type Observed } from './read';
 import { describePipeline, type ProvisioningRequest } from './request';
+import { type ChangeSet, changesOf } from './resources';
 import type { VerificationTarget } from './resources/verification';
 
 /** What the reads established, a line each; a check that could not be made says so instead. */

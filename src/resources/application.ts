@@ -3,11 +3,14 @@
  * Graph v1.0 (tests/fixtures/contracts/graph-v1.0/NOTES.md §1-2). Found and created by its uniqueName, so every run of
  * the same connection lands on the same application.
  */
+import { type Action, type Existing, type Run, type Written } from '../change';
 import type { Clients } from '../clients';
 import { TaskError } from '../errors';
+import type { ProvisioningRequest } from '../request';
 import { toTaskError } from '../sdkErrors';
 import { waitFor, type WaitPolicy } from '../retry';
 import { graphCall, isReplicationLag, odataKey } from './graph';
+import type { ServicePrincipal } from './servicePrincipal';
 
 /**
  * Single tenant: the Entra issuer of new Azure DevOps connections refuses multi-tenant applications
@@ -131,4 +134,46 @@ function replicating(operation: string, uniqueName: string): TaskError {
     code: 'Request_ResourceNotFound',
     message: `Graph answered that the application '${uniqueName}' exists, but reading it found nothing yet`,
   });
+}
+
+/** The app registration as read: the application's uniqueName, and the application and its service principal if they exist. */
+export interface ObservedAppRegistration {
+  kind: 'appRegistration';
+  uniqueName: string;
+  application: Application | null;
+  servicePrincipal: ServicePrincipal | null;
+}
+
+export type ApplicationChange = Existing<Action, Application> & { desired: DesiredApplication };
+
+/**
+ * The application's entry of the change set, for an app-registration request. Microsoft Graph's
+ * permissions cannot be read beforehand: Graph answers Authorization_RequestDenied to the write.
+ */
+export function decide(
+  request: ProvisioningRequest,
+  observed: { identity: ObservedAppRegistration | { kind: 'managedIdentity' } },
+): ApplicationChange | undefined {
+  if (request.identityType !== 'appRegistration') return undefined;
+  if (observed.identity.kind !== 'appRegistration') throw new Error('the reads do not match the request: identity types differ');
+  const { displayName } = request.application;
+  const desired: DesiredApplication = { uniqueName: observed.identity.uniqueName, displayName };
+  const existing = observed.identity.application;
+  const what = `application '${displayName}' (single tenant)`;
+  if (!existing) return { action: 'create', what, needs: [], desired, existing: null };
+  return { action: decideApplication(desired, existing) === 'update' ? 'update' : 'keep', what, needs: [], desired, existing };
+}
+
+/** The application as written, and whether this run made it (its service principal then waits for it to replicate). */
+export interface AppliedApplication extends Application {
+  isNew: boolean;
+}
+
+export async function apply(change: ApplicationChange, _after: unknown, run: Run): Promise<Written<AppliedApplication>> {
+  if (change.action === 'keep') return { happened: 'kept', value: { ...change.existing, isNew: false } };
+  const result = await writeApplication(run.clients, change.desired, change.existing, run.replication);
+  return {
+    happened: result.created ? 'created' : 'updated',
+    value: { ...result.value, isNew: change.action === 'create' && result.created },
+  };
 }

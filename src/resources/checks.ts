@@ -15,9 +15,15 @@
  * touched. Checks apply to YAML pipelines only (Microsoft's "Approvals and checks"): a classic release that
  * uses a protected connection fails.
  */
+import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
+import type { Change, Existing, Happened, Run, Written } from '../change';
 import type { Clients } from '../clients';
+import { type ConnectionAccess, devopsIdentity, type Requirement } from '../preflight';
+import type { ProvisioningRequest } from '../request';
 import type { Approver } from './approvers';
 import { devops } from './devops';
+import type { Project } from './lookups';
+import type { AppliedConnection } from './serviceConnection';
 
 const ENDPOINT = 'endpoint';
 export const APPROVAL_TYPE = { id: '8c6f20a7-a545-4486-9777-f762fafe0d4d', name: 'Approval' } as const;
@@ -245,4 +251,144 @@ export async function updateCheck(clients: Clients, project: { id: string; name:
   await devops(clients, `add approvers to the approval check ${check.id} in project '${project.name}'`, () =>
     clients.devopsRest.updateCheckConfiguration(project.id, check.id, body),
   );
+}
+
+// ---- the checks' entries of the change set -------------------------------------------------------
+
+/** The approval check: created with `desired`, or the existing one gains `add` (none removed). */
+export type ApprovalCheckChange = Existing<'create' | 'update' | 'keep', ApprovalCheck> & {
+  kind: 'approval';
+  project: Project;
+  desired: ApprovalSettings;
+  add: Approver[];
+};
+
+/** The branch control check: created, or kept as it is (an existing one is never changed). */
+export interface BranchControlCheckChange extends Change<'create' | 'keep'> {
+  kind: 'branchControl';
+  project: Project;
+  desired: BranchControlSettings;
+}
+
+export type CheckChange = ApprovalCheckChange | BranchControlCheckChange;
+
+/** What the read and the decision use. */
+interface Observed {
+  project: Project;
+  connection: ServiceEndpoint | null;
+  devopsAccess: ConnectionAccess;
+  /** The approvers lines as identities (empty without approvers). */
+  approvers: Approver[];
+  /** The existing connection's approval and branch control checks; undefined without a connection or checks asked for. */
+  checks: ConnectionChecks | undefined;
+}
+
+/** The existing connection's checks, when the request asks for any. */
+export async function read(request: ProvisioningRequest, clients: Clients, observed: Omit<Observed, 'checks'>): Promise<ConnectionChecks | undefined> {
+  const { connection, project } = observed;
+  const asked = request.checks.approvers.length > 0 || request.checks.allowedBranches.length > 0;
+  return connection?.id && asked ? readChecks(clients, project.id, project.name, connection.id) : undefined;
+}
+
+/**
+ * An entry per check the request asks for. Managing a connection's checks needs the Administrator role on
+ * it (ServiceEndpoints Administer), which the identity that creates a connection has on it.
+ */
+export function decide(request: ProvisioningRequest, observed: Observed): CheckChange[] {
+  const { checks } = request;
+  const { project } = observed;
+  const unmet = `${devopsIdentity(request)} lacks the Administrator role on the service connection '${request.connectionName}', which managing its approvals and checks needs (add it as Administrator on that connection's Security page)`;
+  const needs: Requirement[] = observed.connection ? [{ allowed: observed.devopsAccess.administer, unmet }] : [];
+  const changes: CheckChange[] = [];
+  const approval = desiredApproval(request, observed);
+  if (approval) {
+    const names = (list: Approver[]): string => list.map((a) => `'${a.displayName}'`).join(', ');
+    const minimum = checks.minimumApprovers === 0 ? 'all must approve' : `${checks.minimumApprovers} must approve`;
+    const existing = observed.checks?.approval;
+    const add = existing ? decideApproval(approval, existing).add : approval.approvers;
+    const common = { kind: 'approval', project, needs, desired: approval, add } as const;
+    if (!existing) {
+      const what = `the approval check with approvers ${names(approval.approvers)} (${minimum}, timeout ${checks.approvalTimeoutMinutes} minutes) on the connection`;
+      changes.push({ ...common, action: 'create', what, existing: null });
+    } else if (add.length > 0) {
+      changes.push({ ...common, action: 'update', what: `the approval check on the connection: approvers ${names(add)} added`, existing });
+    } else {
+      changes.push({ ...common, action: 'keep', what: `the approval check on the connection with approvers ${names(approval.approvers)}`, existing });
+    }
+  }
+  const branchControl = desiredBranchControl(request);
+  if (branchControl) {
+    const existing = observed.checks?.branchControl;
+    const allowing = (branches: string[]): string => `the branch control check on the connection allowing '${branches.join(', ')}'`;
+    changes.push(
+      existing
+        ? { kind: 'branchControl', action: 'keep', what: allowing(existing.allowedBranches), needs, project, desired: branchControl }
+        : {
+            kind: 'branchControl',
+            action: 'create',
+            what: `${allowing(branchControl.allowedBranches)}${branchControl.requireBranchProtection ? ' (protected branches only)' : ''}`,
+            needs,
+            project,
+            desired: branchControl,
+          },
+    );
+  }
+  return changes;
+}
+
+/** Settings of an existing check that differ from the request: they stay as they are. */
+export function warnings(request: ProvisioningRequest, observed: Observed): string[] {
+  const approval = desiredApproval(request, observed);
+  const branchControl = desiredBranchControl(request);
+  const { checks } = observed;
+  return [
+    ...(approval && checks?.approval ? decideApproval(approval, checks.approval).warnings : []),
+    ...(branchControl && checks?.branchControl ? decideBranchControl(branchControl, checks.branchControl) : []),
+  ];
+}
+
+function desiredApproval(request: ProvisioningRequest, observed: { approvers: Approver[] }): ApprovalSettings | undefined {
+  const { checks } = request;
+  if (observed.approvers.length === 0) return undefined;
+  return {
+    approvers: observed.approvers,
+    instructions: checks.approvalInstructions,
+    minRequiredApprovers: checks.minimumApprovers,
+    timeoutMinutes: checks.approvalTimeoutMinutes,
+  };
+}
+
+function desiredBranchControl(request: ProvisioningRequest): BranchControlSettings | undefined {
+  const { allowedBranches, requireBranchProtection } = request.checks;
+  return allowedBranches.length > 0 ? { allowedBranches, requireBranchProtection } : undefined;
+}
+
+/**
+ * Adds or updates the check. When another run created the connection a moment ago, that run adds the
+ * checks too: this one waits for its check rather than adding a second of the kind.
+ */
+export async function apply(change: CheckChange, after: { connection: AppliedConnection }, run: Run): Promise<Written<undefined>> {
+  const { clients } = run;
+  const { project } = change;
+  const { connection, createdByAnotherRun } = after.connection;
+  const done = (happened: Happened): Written<undefined> => ({ happened, value: undefined });
+  if (change.kind === 'branchControl') {
+    if (change.action === 'keep') return done('kept');
+    const found = createdByAnotherRun ? await awaitCheck(clients, project, connection.id, 'branchControl') : undefined;
+    if (!found) await addCheck(clients, project, connection.id, 'branchControl', branchControlToWire(connection.id, change.desired));
+    return done(found ? 'kept' : 'created');
+  }
+  if (change.action === 'keep') return done('kept');
+  if (change.action === 'update') {
+    await updateCheck(clients, project, change.existing, withApprovers(change.existing, change.add));
+    return done('updated');
+  }
+  const found = createdByAnotherRun ? await awaitCheck(clients, project, connection.id, 'approval') : undefined;
+  if (!found) {
+    await addCheck(clients, project, connection.id, 'approval', approvalToWire(connection.id, change.desired));
+    return done('created');
+  }
+  const add = decideApproval(change.desired, found).add;
+  if (add.length > 0) await updateCheck(clients, project, found, withApprovers(found, add));
+  return done(add.length > 0 ? 'updated' : 'kept');
 }

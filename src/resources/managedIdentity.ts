@@ -2,10 +2,14 @@
  * The user-assigned managed identity behind the connection (Microsoft.ManagedIdentity 2024-11-30).
  */
 import type { Identity as WireIdentity } from '@azure/arm-msi';
+import { type Existing, planned, type Run, type Written } from '../change';
 import type { Clients } from '../clients';
 import { ConflictError } from '../errors';
-import { CONNECTION_TAG, CREATED_BY_TAG, CREATED_BY_VALUE } from '../resourceNames';
+import { ACTIONS, armRequirement, type ArmPermissions } from '../preflight';
+import type { ManagedIdentityRequest, ProvisioningRequest } from '../request';
+import { CONNECTION_TAG, connectionTagValue, CREATED_BY_TAG, CREATED_BY_VALUE } from '../resourceNames';
 import { arm, isNotFound } from './arm';
+import type { Project, RegionCheck, ResourceGroup } from './lookups';
 
 export interface DesiredIdentity {
   resourceGroup: string;
@@ -81,4 +85,76 @@ export async function createIdentity(clients: Clients, desired: DesiredIdentity)
     (await clients.azure()).msi.userAssignedIdentities.createOrUpdate(desired.resourceGroup, desired.name, toWire(desired)),
   );
   return fromWire(created, desired.resourceGroup);
+}
+
+/** The managed identity as read: its resource group, the identity if it exists, and the region check. */
+export interface ObservedManagedIdentity {
+  kind: 'managedIdentity';
+  resourceGroup: ResourceGroup;
+  existing: ManagedIdentity | null;
+  region?: RegionCheck;
+}
+
+export type ManagedIdentityChange = Existing<'create' | 'keep', ManagedIdentity> & { desired: DesiredIdentity };
+
+/** What the decision reads. */
+interface Observed {
+  project: Project;
+  identity: ObservedManagedIdentity | { kind: 'appRegistration' };
+  armPermissions: Record<string, ArmPermissions>;
+}
+
+/** The ARM id of the managed identity's resource group, where the identity and its federated credentials are written. */
+export function identityScope(request: ManagedIdentityRequest): string {
+  return `/subscriptions/${request.azure.subscriptionId}/resourceGroups/${request.identity.resourceGroup}`;
+}
+
+/** The identity's entry of the change set, for a managed-identity request; refuses one that serves another connection. */
+export function decide(request: ProvisioningRequest, observed: Observed): ManagedIdentityChange | undefined {
+  if (request.identityType !== 'managedIdentity') return undefined;
+  if (observed.identity.kind !== 'managedIdentity') throw new Error('the reads do not match the request: identity types differ');
+  const { identity } = request;
+  const existing = observed.identity.existing;
+  const desired: DesiredIdentity = {
+    resourceGroup: identity.resourceGroup,
+    // An identity found under the default name an earlier version gave it (read.ts) keeps that name.
+    name: existing?.name || identity.name,
+    location: identity.location ?? observed.identity.resourceGroup.location,
+    owner: connectionTagValue(request.devops.organization, observed.project.id, request.connectionName),
+  };
+  decideIdentity(desired, existing);
+  const what = `managed identity '${desired.name}' in resource group '${identity.resourceGroup}'`;
+  if (existing) return { action: 'keep', what, needs: [], desired, existing };
+  const scope = identityScope(request);
+  const fix = `assign it Managed Identity Contributor or Contributor on resource group '${identity.resourceGroup}'`;
+  return {
+    action: 'create',
+    what,
+    needs: [armRequirement(observed.armPermissions[scope.toLowerCase()], ACTIONS.writeIdentity, scope, fix)],
+    desired,
+    existing: null,
+  };
+}
+
+/** A location asked for that differs from the existing identity's: a location cannot change, so it is kept. */
+export function warnings(request: ProvisioningRequest, observed: Observed): string[] {
+  if (request.identityType !== 'managedIdentity' || observed.identity.kind !== 'managedIdentity' || !observed.identity.existing) return [];
+  const wanted = request.identity.location;
+  const { name, location } = observed.identity.existing;
+  if (!wanted || !location || normalRegion(location) === wanted) return [];
+  const found = normalRegion(location);
+  return [
+    `Input 'identityLocation' says '${wanted}', but the managed identity '${name}' exists in '${found}' and a location cannot change: the identity was kept there. Set identityLocation to '${found}' or leave it empty; for an identity in '${wanted}', provision another connection (another connectionName).`,
+  ];
+}
+
+/** ARM answers locations as names (westeurope) or display names (West Europe). */
+function normalRegion(location: string): string {
+  return location.replace(/\s+/g, '').toLowerCase();
+}
+
+/** Creates the identity, or hands on the existing one. */
+export async function apply(change: ManagedIdentityChange, _after: unknown, run: Run): Promise<Written<ManagedIdentity>> {
+  const value = change.action === 'create' ? await createIdentity(run.clients, change.desired) : change.existing;
+  return { happened: planned(change), value };
 }

@@ -7,11 +7,14 @@
  * pipeline permissions needs the Administrator role on the connection, which the job identity has on a
  * connection it created (https://learn.microsoft.com/azure/devops/pipelines/policies/service-connection-permissions).
  */
+import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
+import { type Change, planned, type Run, type Written } from '../change';
 import type { Clients } from '../clients';
 import { InputError } from '../errors';
-import { describePipeline, type PipelineReference } from '../request';
+import { describePipeline, type PipelineReference, type ProvisioningRequest } from '../request';
 import { devops } from './devops';
 import type { Project } from './lookups';
+import type { AppliedConnection } from './serviceConnection';
 
 /** The pipeline-permissions resource type of a service connection. */
 const ENDPOINT = 'endpoint';
@@ -38,8 +41,8 @@ export function fromWire(wire: unknown): PipelinePermissions {
   };
 }
 
-/** What must be added to `current` to grant `desired`; nothing when it is granted already. */
-export function missing(current: PipelinePermissions, desired: PipelinePermissions): PipelinePermissions {
+/** What must be added to `current` for `desired`; nothing when all of it is there already. */
+export function toAdd(current: PipelinePermissions, desired: PipelinePermissions): PipelinePermissions {
   return {
     allPipelines: desired.allPipelines && !current.allPipelines,
     pipelineIds: desired.pipelineIds.filter((id) => !current.pipelineIds.includes(id)),
@@ -50,12 +53,12 @@ export function isEmpty(permissions: PipelinePermissions): boolean {
   return !permissions.allPipelines && permissions.pipelineIds.length === 0;
 }
 
-/** The PATCH body: only what is to be granted; the service merges it into what exists. */
-export function toWire(connectionId: string, grant: PipelinePermissions): WirePermissions {
+/** The PATCH body: only what is to be added; the service merges it into what exists. */
+export function toWire(connectionId: string, add: PipelinePermissions): WirePermissions {
   return {
     resource: { type: ENDPOINT, id: connectionId },
-    ...(grant.allPipelines ? { allPipelines: { authorized: true } } : {}),
-    pipelines: grant.pipelineIds.map((id) => ({ id, authorized: true })),
+    ...(add.allPipelines ? { allPipelines: { authorized: true } } : {}),
+    pipelines: add.pipelineIds.map((id) => ({ id, authorized: true })),
   };
 }
 
@@ -68,18 +71,67 @@ export async function readPipelinePermissions(clients: Clients, project: Project
   );
 }
 
-/** Grants `grant` (only what is missing: the service merges it into what exists) and answers what now is. */
-export async function grantPipelinePermissions(
-  clients: Clients,
-  project: Project,
-  connectionId: string,
-  grant: PipelinePermissions,
-): Promise<PipelinePermissions> {
+/** Adds `add` (only what is not there yet: the service merges it into what exists) and answers what now is. */
+export async function addPipelinePermissions(clients: Clients, project: Project, connectionId: string, add: PipelinePermissions): Promise<PipelinePermissions> {
   return fromWire(
     await devops(clients, `authorize pipelines to use the service connection ${connectionId} in project '${project.name}'`, () =>
-      clients.devopsRest.updatePipelinePermissions(project.id, ENDPOINT, connectionId, toWire(connectionId, grant)),
+      clients.devopsRest.updatePipelinePermissions(project.id, ENDPOINT, connectionId, toWire(connectionId, add)),
     ),
   );
+}
+
+// ---- the pipeline permissions' entry of the change set -------------------------------------------
+
+export interface PipelinePermissionsChange extends Change<'update' | 'keep'> {
+  project: Project;
+  /** What is to be added to what is. */
+  add: PipelinePermissions;
+}
+
+/** What the read and the decision use. */
+interface Observed {
+  project: Project;
+  connection: ServiceEndpoint | null;
+  /** The authorizePipelines lines, resolved. */
+  pipelines: Pipeline[];
+  /** What pipelines may use the existing connection; undefined when there is none or none is asked for. */
+  pipelinePermissions: PipelinePermissions | undefined;
+}
+
+/** What pipelines may use the existing connection, when the request authorizes any. */
+export async function read(
+  request: ProvisioningRequest,
+  clients: Clients,
+  observed: Omit<Observed, 'pipelinePermissions'>,
+): Promise<PipelinePermissions | undefined> {
+  const id = observed.connection?.id;
+  return id && (request.devops.authorizeAllPipelines || observed.pipelines.length > 0) ? readPipelinePermissions(clients, observed.project, id) : undefined;
+}
+
+/** An entry when the request authorizes pipelines: an update when some are not authorized yet. */
+export function decide(request: ProvisioningRequest, observed: Observed): PipelinePermissionsChange | undefined {
+  const { devops } = request;
+  const asked = [
+    ...(devops.authorizeAllPipelines ? [`all pipelines of project '${observed.project.name}'`] : []),
+    ...(devops.authorizePipelines.length > 0 ? [`pipelines ${devops.authorizePipelines.map(describePipeline).join(', ')}`] : []),
+  ].join(' and ');
+  if (!asked) return undefined;
+  const current = observed.pipelinePermissions ?? { allPipelines: false, pipelineIds: [] };
+  const add = toAdd(current, { allPipelines: devops.authorizeAllPipelines, pipelineIds: observed.pipelines.map((p) => p.id) });
+  return { action: isEmpty(add) ? 'keep' : 'update', what: `pipeline permissions on the connection: ${asked}`, needs: [], project: observed.project, add };
+}
+
+/** Open access the request does not ask for stays: this task never takes a permission back. */
+export function warnings(request: ProvisioningRequest, observed: Observed): string[] {
+  if (!observed.pipelinePermissions?.allPipelines || request.devops.authorizeAllPipelines) return [];
+  return [
+    `Input 'authorizeAllPipelines' is false, but every pipeline of project '${observed.project.name}' may already use the service connection '${request.connectionName}'; this task never takes a permission back: restrict it in Project settings, Service connections, the connection, Security, Pipeline permissions.`,
+  ];
+}
+
+export async function apply(change: PipelinePermissionsChange, after: { connection: AppliedConnection }, run: Run): Promise<Written<undefined>> {
+  if (change.action === 'update') await addPipelinePermissions(run.clients, change.project, after.connection.connection.id, change.add);
+  return { happened: planned(change), value: undefined };
 }
 
 // ---- pipeline definitions by id or name ---------------------------------------------------------

@@ -3,11 +3,16 @@
  * (Microsoft.Authorization 2022-04-01 through @azure/arm-authorization).
  */
 import type { RoleAssignmentCreateParameters } from '@azure/arm-authorization';
+import type { Change, Run, Written } from '../change';
 import type { Clients } from '../clients';
 import type { TaskError } from '../errors';
+import { ACTIONS, armRequirement, type ArmPermissions } from '../preflight';
+import type { ProvisioningRequest } from '../request';
 import { roleAssignmentName } from '../resourceNames';
 import { waitFor, type WaitPolicy } from '../retry';
 import { arm, isNotFound } from './arm';
+import { type ObservedIdentity, principalOf } from './identity';
+import type { RoleDefinition } from './lookups';
 
 export interface DesiredRoleAssignment {
   scope: string;
@@ -82,4 +87,67 @@ function valueOf(desired: DesiredRoleAssignment): RoleAssignment {
 /** @azure/arm-authorization's path template is `/{scope}/providers/…`: the scope goes without its leading slash. */
 function armScopeOf(scope: string): string {
   return scope.replace(/^\//, '');
+}
+
+/** One grant the run ensures: the main role (roleDefinitionName at the role scope) or a roleAssignments line. */
+export interface Grant {
+  scope: string;
+  role: RoleDefinition;
+}
+
+export interface RoleAssignmentChange extends Change<'create' | 'keep'> {
+  scope: string;
+  role: RoleDefinition;
+}
+
+/** What the reads and the decision use. */
+interface Observed {
+  /** The main grant first, then one per roleAssignments line. */
+  grants: Grant[];
+  identity: ObservedIdentity;
+  armPermissions: Record<string, ArmPermissions>;
+  /** For each grant, in order: the assignment found (null: none); all null when the principal does not exist. */
+  assignments: (RoleAssignment | null)[];
+}
+
+/** The assignment of each grant, once the principal exists (none can exist before). */
+export async function read(_request: ProvisioningRequest, clients: Clients, observed: Omit<Observed, 'assignments'>): Promise<(RoleAssignment | null)[]> {
+  const principalId = principalOf(observed.identity);
+  if (!principalId) return observed.grants.map(() => null);
+  return Promise.all(
+    observed.grants.map(({ scope, role }) => readRoleAssignment(clients, { scope, principalId, roleDefinitionId: role.id, roleName: role.name })),
+  );
+}
+
+/** An entry per grant: created unless its assignment exists. */
+export function decide(request: ProvisioningRequest, observed: Observed): RoleAssignmentChange[] {
+  const grantee = request.identityType === 'managedIdentity' ? 'the identity' : 'the service principal';
+  const fix = 'assign it Role Based Access Control Administrator, User Access Administrator or Owner on that scope';
+  return observed.grants.map((grant, index): RoleAssignmentChange => {
+    const action = observed.assignments[index] ? 'keep' : 'create';
+    // The role and the scope as the request spelled them: the log names what the user asked for.
+    const role = index === 0 ? request.azure.roleDefinitionName : (request.azure.additionalRoles[index - 1]?.role ?? grant.role.name);
+    return {
+      action,
+      what: `role '${role}' for ${grantee} at ${index === 0 ? request.azure.scope : grant.scope}`,
+      needs: action === 'create' ? [armRequirement(observed.armPermissions[grant.scope.toLowerCase()], ACTIONS.writeRoleAssignment, grant.scope, fix)] : [],
+      scope: grant.scope,
+      role: grant.role,
+    };
+  });
+}
+
+/** Assigns the role to the principal written before (a managed identity's, or a service principal). */
+export async function apply(
+  change: RoleAssignmentChange,
+  after: { managedIdentity: { principalId: string } | undefined; servicePrincipal: { id: string; recheck: boolean } | undefined },
+  run: Run,
+): Promise<Written<RoleAssignment | undefined>> {
+  if (change.action === 'keep') return { happened: 'kept', value: undefined };
+  const principalId = after.managedIdentity?.principalId ?? after.servicePrincipal?.id ?? '';
+  const desired = { scope: change.scope, principalId, roleDefinitionId: change.role.id, roleName: change.role.name };
+  const found = after.servicePrincipal?.recheck ? await readRoleAssignment(run.clients, desired) : null;
+  if (found) return { happened: 'kept', value: found };
+  const { created, value } = await createRoleAssignment(run.clients, desired, run.replication);
+  return { happened: created ? 'created' : 'kept', value };
 }

@@ -3,10 +3,15 @@
  * through azure-devops-node-api's ServiceEndpointApi.
  */
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
+import { type Action, type Existing, planned, type Run, type Written } from '../change';
 import type { Clients } from '../clients';
 import { ConflictError, PermissionError, ServiceError, TaskError } from '../errors';
+import { type ConnectionAccess, devopsIdentity } from '../preflight';
+import type { ProvisioningRequest } from '../request';
 import { TRANSIENT, waitFor } from '../retry';
 import { devops, unknownOrganization } from './devops';
+import { type AppliedIdentity, type ObservedIdentity, type SignIn, signInAfter, signInBefore } from './identity';
+import type { ManagementGroup, Project, ResourceGroup, Subscription } from './lookups';
 
 export interface DesiredConnection {
   name: string;
@@ -313,4 +318,80 @@ export async function bootstrapConnectionName(clients: Clients, project: string,
   } catch {
     return undefined;
   }
+}
+
+export type ConnectionChange = Existing<Action, ServiceEndpoint> & {
+  /** The connection as wanted; its clientId is the identity's, filled in by apply for a new identity. */
+  desired: DesiredConnection;
+};
+
+/** What the decision reads. */
+interface Observed {
+  project: Project;
+  subscription: Subscription;
+  managementGroup?: ManagementGroup;
+  scopeResourceGroup?: ResourceGroup;
+  connection: ServiceEndpoint | null;
+  identity: ObservedIdentity;
+  devopsAccess: ConnectionAccess;
+}
+
+/** Create the connection when the name is free, else keep or update it when this identity may reuse it (assertReusable). */
+export function decide(request: ProvisioningRequest, observed: Observed): ConnectionChange {
+  const { project, connection: existing } = observed;
+  const who = devopsIdentity(request);
+  const desired = desiredConnection(request, observed, signInBefore(request, observed.identity));
+  const what = `service connection '${request.connectionName}' (workload identity federation)`;
+  if (!existing) {
+    const unmet = `${who} lacks the Creator role on service connections in project '${project.name}' (add it as Creator under Project settings, Service connections, Security)`;
+    return { action: 'create', what, needs: [{ allowed: observed.devopsAccess.create, unmet }], desired, existing: null };
+  }
+  const action = decideConnection(desired, existing, request.existingConnection) === 'keep' ? 'keep' : 'update';
+  const unmet = `${who} lacks the Administrator role on the service connection '${request.connectionName}', which this run must update (add it as Administrator on that connection's Security page)`;
+  return { action, what, needs: [{ allowed: observed.devopsAccess.administer, unmet }], desired, existing };
+}
+
+/** The service connection for the identity, from the request and the reads. */
+function desiredConnection(request: ProvisioningRequest, observed: Observed, signIn: SignIn): DesiredConnection {
+  const { azure, bootstrap } = request;
+  return {
+    name: request.connectionName,
+    description: request.connectionDescription,
+    project: observed.project,
+    environment: bootstrap.cloud.environment,
+    resourceManagerUrl: bootstrap.cloud.resourceManagerUrl,
+    tenantId: signIn.tenantId,
+    clientId: signIn.clientId,
+    subscriptionId: azure.subscriptionId,
+    subscriptionName: azure.subscriptionName ?? observed.subscription.name,
+    managementGroup:
+      azure.managementGroup && observed.managementGroup
+        ? { id: observed.managementGroup.id, name: azure.managementGroup.name ?? observed.managementGroup.displayName }
+        : undefined,
+    resourceGroupScope:
+      azure.resourceGroup && observed.scopeResourceGroup
+        ? `/subscriptions/${azure.subscriptionId}/resourcegroups/${observed.scopeResourceGroup.name}`
+        : undefined,
+  };
+}
+
+/** The connection as written, and whether another run created it between our read and our write. */
+export interface AppliedConnection {
+  connection: Connection;
+  createdByAnotherRun: boolean;
+}
+
+/** Creates, updates or keeps the connection, with the identity's ids as written. */
+export async function apply(change: ConnectionChange, after: AppliedIdentity, run: Run): Promise<Written<AppliedConnection>> {
+  const { clients, request } = run;
+  const desired = { ...change.desired, ...signInAfter(request, after) };
+  if (change.action === 'create') {
+    const created = await createConnection(clients, desired, request.existingConnection);
+    return { happened: created.action, value: { connection: created.value, createdByAnotherRun: created.action !== 'created' } };
+  }
+  const connection =
+    change.action === 'update'
+      ? await updateConnection(clients, desired, change.existing)
+      : await untilReady(clients, desired.project, fromWire(change.existing));
+  return { happened: planned(change), value: { connection, createdByAnotherRun: false } };
 }

@@ -2,8 +2,10 @@
  * The application's service principal in the tenant (Microsoft Graph v1.0, tests/fixtures/contracts/graph-v1.0/NOTES.md
  * §3-4): the object Entra signs the connection in as, and whose object id ARM role assignments name.
  */
+import type { Change, Run, Written } from '../change';
 import type { Clients } from '../clients';
 import { ServiceError, type TaskError } from '../errors';
+import type { ProvisioningRequest } from '../request';
 import { toTaskError } from '../sdkErrors';
 import { waitFor, type WaitPolicy } from '../retry';
 import { graphCall, isReplicationLag, odataKey } from './graph';
@@ -127,4 +129,42 @@ export async function createServicePrincipal(
     replication,
   );
   return { created: false, value: found };
+}
+
+export interface ServicePrincipalChange extends Change<'create' | 'keep'> {
+  existing: ServicePrincipal | null;
+}
+
+/** The service principal's entry of the change set, for an app-registration request. */
+export function decide(
+  request: ProvisioningRequest,
+  observed: { identity: { kind: 'appRegistration'; servicePrincipal: ServicePrincipal | null } | { kind: 'managedIdentity' } },
+): ServicePrincipalChange | undefined {
+  if (request.identityType !== 'appRegistration' || observed.identity.kind !== 'appRegistration') return undefined;
+  return {
+    action: observed.identity.servicePrincipal ? 'keep' : 'create',
+    what: `the service principal of application '${request.application.displayName}'`,
+    needs: [],
+    existing: observed.identity.servicePrincipal,
+  };
+}
+
+/**
+ * The principal role assignments name. `recheck`: it was not new after all (a read inside Graph's
+ * replication window missed it), so its role assignments are looked for before they are written.
+ */
+export interface AppliedPrincipal {
+  id: string;
+  recheck: boolean;
+}
+
+export async function apply(
+  change: ServicePrincipalChange,
+  after: { application: { appId: string; isNew: boolean } | undefined },
+  run: Run,
+): Promise<Written<AppliedPrincipal>> {
+  if (change.action === 'keep') return { happened: 'kept', value: { id: change.existing?.id ?? '', recheck: false } };
+  const appId = after.application?.appId ?? '';
+  const result = await createServicePrincipal(run.clients, appId, after.application?.isNew ?? false, run.replication);
+  return { happened: result.created ? 'created' : 'updated', value: { id: result.value.id, recheck: !result.created } };
 }

@@ -7,12 +7,14 @@
  * is ever removed. Sharing needs the Administrator role on the connection, and the connection's name
  * must be free in each project.
  */
-import type { ServiceEndpointProjectReference } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
+import type { ServiceEndpoint, ServiceEndpointProjectReference } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
+import { type Change, planned, type Run, type Written } from '../change';
 import type { Clients } from '../clients';
 import { ConflictError, TaskError } from '../errors';
+import type { ProvisioningRequest } from '../request';
 import { devops } from './devops';
 import { lookupProject, type Project } from './lookups';
-import { findConnection } from './serviceConnection';
+import { type AppliedConnection, findConnection, fromWire as connectionFromWire } from './serviceConnection';
 
 /** A project to share with, and the id of a connection of the same name already in it, if any. */
 export interface ShareTarget {
@@ -58,7 +60,7 @@ export interface DesiredSharing {
 }
 
 /** The projects the connection is not in yet, each once. */
-export function missingProjects(currentProjectIds: string[], wanted: Project[]): Project[] {
+export function projectsToAdd(currentProjectIds: string[], wanted: Project[]): Project[] {
   const current = new Set(currentProjectIds.map((id) => id.toLowerCase()));
   return wanted.filter((project, index) => !current.has(project.id.toLowerCase()) && wanted.findIndex((p) => p.id === project.id) === index);
 }
@@ -85,4 +87,61 @@ export async function share(clients: Clients, desired: DesiredSharing): Promise<
       hint: 'Rename or remove that connection, or leave that project out of shareWithProjects',
     });
   }
+}
+
+export interface SharingChange extends Change<'update' | 'keep'> {
+  /** Projects the connection is to be added to. */
+  add: Project[];
+}
+
+/** What the decision reads. */
+interface Observed {
+  project: Project;
+  connection: ServiceEndpoint | null;
+  shareTargets: ShareTarget[];
+}
+
+/** An entry when the request shares the connection: an update when some projects do not have it yet. Refuses a name clash. */
+export function decide(request: ProvisioningRequest, observed: Observed): SharingChange | undefined {
+  const { connection } = observed;
+  assertShareable(observed.shareTargets, request.connectionName, connection?.id ?? undefined);
+  const names = request.devops.shareWithProjects;
+  if (names.length === 0) return undefined;
+  const inProjects = connection ? connectionFromWire(connection).projectIds : [observed.project.id];
+  const add = projectsToAdd(
+    inProjects,
+    observed.shareTargets.map((target) => target.project),
+  );
+  const what = `the connection is shared with projects ${names.map((name) => `'${name}'`).join(', ')}`;
+  return { action: add.length > 0 ? 'update' : 'keep', what, needs: [], add };
+}
+
+/** Projects the connection is shared with that the request does not list: this task never unshares. */
+export function warnings(request: ProvisioningRequest, observed: Observed): string[] {
+  const { connection } = observed;
+  if (!connection) return [];
+  const own = observed.project.id.toLowerCase();
+  const wanted = new Set(observed.shareTargets.map((target) => target.project.id.toLowerCase()));
+  const others = (connection.serviceEndpointProjectReferences ?? [])
+    .map((reference) => reference.projectReference)
+    .filter((project) => project?.id && project.id.toLowerCase() !== own && !wanted.has(project.id.toLowerCase()));
+  if (others.length === 0) return [];
+  const names = others.map((project) => `'${project?.name || project?.id}'`).join(', ');
+  return [
+    `Input 'shareWithProjects' does not list ${names}, which the service connection '${connection.name ?? request.connectionName}' is shared with; this task never unshares: stop sharing it in Project settings, Service connections, the connection, Security (or add the project to shareWithProjects).`,
+  ];
+}
+
+export async function apply(change: SharingChange, after: { connection: AppliedConnection }, run: Run): Promise<Written<undefined>> {
+  const { request } = run;
+  const { connection } = after.connection;
+  if (change.action === 'update') {
+    await share(run.clients, {
+      connectionId: connection.id,
+      connectionName: connection.name || request.connectionName,
+      description: request.connectionDescription,
+      projects: change.add,
+    });
+  }
+  return { happened: planned(change), value: undefined };
 }

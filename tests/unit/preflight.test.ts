@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { PermissionError } from '../../src/errors';
-import { ACTIONS, allows, armRequirement, assertPermitted } from '../../src/preflight';
+import { allows, armRequirement, assertPermitted } from '../../src/preflight';
 
 /** Built-in roles' actions and notActions, as Microsoft publishes them. */
 const CONTRIBUTOR = {
@@ -24,27 +24,37 @@ const READER = { actions: ['*/read'], notActions: [] };
 
 describe('allows (Azure RBAC action matching)', () => {
   it('grants through a wildcard, case-insensitively', () => {
-    assert.ok(allows([CONTRIBUTOR], ACTIONS.writeIdentity));
+    assert.ok(allows([CONTRIBUTOR], 'Microsoft.ManagedIdentity/userAssignedIdentities/write'));
     assert.ok(allows([USER_ACCESS_ADMINISTRATOR], 'microsoft.authorization/roleassignments/WRITE'));
     assert.ok(allows([READER], 'Microsoft.Resources/subscriptions/resourceGroups/read'));
   });
 
   it('lets notActions of the same role take away what its actions grant', () => {
-    assert.ok(!allows([CONTRIBUTOR], ACTIONS.writeRoleAssignment), 'Contributor may not assign roles');
-    assert.ok(!allows([READER], ACTIONS.writeIdentity));
+    assert.ok(!allows([CONTRIBUTOR], 'Microsoft.Authorization/roleAssignments/write'), 'Contributor may not assign roles');
+    assert.ok(!allows([READER], 'Microsoft.ManagedIdentity/userAssignedIdentities/write'));
   });
 
   it("does not let one role's notActions take away another role's grant", () => {
-    assert.ok(allows([CONTRIBUTOR, RBAC_ADMINISTRATOR], ACTIONS.writeRoleAssignment));
-    assert.ok(allows([MANAGED_IDENTITY_CONTRIBUTOR], ACTIONS.writeFederatedCredential));
+    assert.ok(allows([CONTRIBUTOR, RBAC_ADMINISTRATOR], 'Microsoft.Authorization/roleAssignments/write'));
+    assert.ok(allows([MANAGED_IDENTITY_CONTRIBUTOR], 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write'));
   });
 
   it('matches a wildcard in the middle, and never treats other characters as patterns', () => {
-    assert.ok(allows([{ actions: ['Microsoft.ManagedIdentity/*/write'], notActions: [] }], ACTIONS.writeFederatedCredential));
-    assert.ok(!allows([{ actions: ['Microsoft.ManagedIdentity.userAssignedIdentities/write'], notActions: [] }], ACTIONS.writeIdentity));
+    assert.ok(
+      allows(
+        [{ actions: ['Microsoft.ManagedIdentity/*/write'], notActions: [] }],
+        'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write',
+      ),
+    );
+    assert.ok(
+      !allows(
+        [{ actions: ['Microsoft.ManagedIdentity.userAssignedIdentities/write'], notActions: [] }],
+        'Microsoft.ManagedIdentity/userAssignedIdentities/write',
+      ),
+    );
   });
 
-  it('grants nothing with no role at all', () => assert.ok(!allows([], ACTIONS.writeIdentity)));
+  it('grants nothing with no role at all', () => assert.ok(!allows([], 'Microsoft.ManagedIdentity/userAssignedIdentities/write')));
 });
 
 describe('assertPermitted', () => {
@@ -52,7 +62,10 @@ describe('assertPermitted', () => {
 
   it('passes when every permission is granted or unknown (a preflight read that failed never blocks)', () => {
     assertPermitted(
-      [armRequirement([RBAC_ADMINISTRATOR], ACTIONS.writeRoleAssignment, scope, 'fix'), armRequirement(undefined, ACTIONS.writeIdentity, scope, 'fix')],
+      [
+        armRequirement([RBAC_ADMINISTRATOR], 'Microsoft.Authorization/roleAssignments/write', scope, 'fix'),
+        armRequirement(undefined, 'Microsoft.ManagedIdentity/userAssignedIdentities/write', scope, 'fix'),
+      ],
       'before any write',
     );
   });
@@ -62,9 +75,9 @@ describe('assertPermitted', () => {
       () =>
         assertPermitted(
           [
-            armRequirement([READER], ACTIONS.writeIdentity, scope, 'assign it Managed Identity Contributor'),
-            armRequirement([READER], ACTIONS.writeRoleAssignment, scope, 'assign it Role Based Access Control Administrator'),
-            { granted: false, missing: "the pipeline's build service identity lacks the Creator role" },
+            armRequirement([READER], 'Microsoft.ManagedIdentity/userAssignedIdentities/write', scope, 'assign it Managed Identity Contributor'),
+            armRequirement([READER], 'Microsoft.Authorization/roleAssignments/write', scope, 'assign it Role Based Access Control Administrator'),
+            { allowed: false, unmet: "the pipeline's build service identity lacks the Creator role" },
           ],
           'before any write',
         ),

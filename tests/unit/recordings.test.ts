@@ -139,7 +139,7 @@ const PARSED: Record<string, () => Promise<void>> = {
   'arm-authorization-permissions-list': async () => {
     const page = permissionsPageFromWire(object(read('arm-authorization-permissions-list').body));
     assert.deepEqual(page, {
-      grants: [
+      permissions: [
         { actions: ['*'], notActions: ['Microsoft.Authorization/*/Write', 'Microsoft.Authorization/*/Delete'] },
         { actions: ['*/read'], notActions: [] },
       ],

@@ -1,21 +1,10 @@
-/**
- * Approvals and checks: the pure converters and decisions of src/resources/checks.ts and the identity
- * matching of src/resources/approvers.ts.
- */
+/** Approvals and checks: the pure converters and decisions of src/resources/checks.ts, and its entries of the change set. */
 import { strict as assert } from 'node:assert';
-import {
-  APPROVAL_TYPE,
-  approvalToWire,
-  BRANCH_CONTROL_DEFINITION,
-  branchControlToWire,
-  decideApproval,
-  decideBranchControl,
-  fromWire,
-  sameBranches,
-  TASK_CHECK_TYPE,
-  withApprovers,
-} from '../../src/resources/checks';
-import { identitiesHost, matchIdentity } from '../../src/resources/approvers';
+import { parseRequest } from '../../../src/request';
+import * as checks from '../../../src/resources/checks';
+import { approvalToWire, branchControlToWire, decideApproval, decideBranchControl, fromWire, sameBranches, withApprovers } from '../../../src/resources/checks';
+import { observed } from '../../support/observed';
+import { rawTask } from '../fixtures';
 
 const ALICE = { id: 'a1', displayName: 'Alice', isGroup: false, line: 'alice@contoso.com' };
 const GROUP = { id: 'g1', displayName: '[p]\\Approvers', isGroup: true, line: '[p]\\Approvers' };
@@ -25,12 +14,16 @@ describe('checks', () => {
   const branchWire = branchControlToWire('conn', { allowedBranches: ['refs/heads/main', 'refs/heads/release/*'], requireBranchProtection: true });
 
   it('writes the approval and branch control checks as terraform-provider-azuredevops does', () => {
-    assert.deepEqual(approvalWire.type, APPROVAL_TYPE);
+    assert.deepEqual(approvalWire.type, { id: '8c6f20a7-a545-4486-9777-f762fafe0d4d', name: 'Approval' });
     assert.deepEqual(approvalWire.resource, { type: 'endpoint', id: 'conn' });
     assert.equal(approvalWire.timeout, 43200);
     assert.deepEqual((approvalWire.settings as Record<string, unknown>).approvers, [{ id: 'a1', displayName: 'Alice' }]);
-    assert.deepEqual(branchWire.type, TASK_CHECK_TYPE);
-    assert.deepEqual((branchWire.settings as Record<string, unknown>).definitionRef, BRANCH_CONTROL_DEFINITION);
+    assert.deepEqual(branchWire.type, { id: 'fe1de3ee-a436-41b4-bb20-f6eb4cb879a7', name: 'Task Check' });
+    assert.deepEqual((branchWire.settings as Record<string, unknown>).definitionRef, {
+      id: '86b05a0c-73e6-4f7d-b3cf-e38f3b39a75b',
+      name: 'evaluatebranchProtection',
+      version: '0.0.1',
+    });
     assert.deepEqual((branchWire.settings as Record<string, unknown>).inputs, {
       allowedBranches: 'refs/heads/main,refs/heads/release/*',
       ensureProtectionOfBranch: 'true',
@@ -70,35 +63,38 @@ describe('checks', () => {
     assert.match(warning, /allows 'refs\/heads\/main, refs\/heads\/release\/\*' \(protected branches only\); this run asked for 'refs\/heads\/main'\./);
     assert.ok(sameBranches(['a', 'b'], ['b', 'a', 'a']));
   });
-});
 
-describe('identities', () => {
-  const answer = (value: unknown[]) => ({ count: value.length, value });
-  const alice = { id: 'a1', providerDisplayName: 'Alice', isContainer: false, properties: { Account: { $value: 'alice@contoso.com' } } };
-  const alicia = { id: 'a2', providerDisplayName: 'Alicia', isContainer: false, properties: { Account: { $value: 'alicia@contoso.com' } } };
-  const group = { id: 'g1', providerDisplayName: '[p]\\Approvers', isContainer: true, properties: {} };
+  describe('entries of the change set', () => {
+    const req = parseRequest(rawTask({ approvers: 'alice@contoso.com', allowedBranches: 'refs/heads/main' }));
+    const connection = { id: 'connection-id', name: 'app1-dev' };
 
-  it('takes the identity whose account, mail or display name is the line', () => {
-    assert.deepEqual(matchIdentity('ALICE@contoso.com', answer([alicia, alice])), {
-      id: 'a1',
-      displayName: 'Alice',
-      isGroup: false,
-      line: 'ALICE@contoso.com',
+    it('creates both checks on a new connection, asking for no role on a connection that does not exist yet', () => {
+      const entries = checks.decide(req, observed(req, { approvers: [ALICE] }));
+      assert.deepEqual(
+        entries.map((entry) => [entry.kind, entry.action, entry.needs.length]),
+        [
+          ['approval', 'create', 0],
+          ['branchControl', 'create', 0],
+        ],
+      );
+      assert.match(entries[0].what, /^the approval check with approvers 'Alice' \(all must approve, timeout 43200 minutes\) on the connection$/);
+      assert.equal(entries[1].what, "the branch control check on the connection allowing 'refs/heads/main'");
     });
-    assert.deepEqual(matchIdentity('[p]\\Approvers', answer([group])), { id: 'g1', displayName: '[p]\\Approvers', isGroup: true, line: '[p]\\Approvers' });
-  });
 
-  it('takes a single answer the service matched on a name it does not show; refuses none and several', () => {
-    assert.equal((matchIdentity('alias@contoso.com', answer([alice])) as { id: string }).id, 'a1');
-    assert.equal(matchIdentity('nobody', answer([])), 'none');
-    assert.deepEqual(matchIdentity('al', answer([alice, alicia])), { ambiguous: ['Alice', 'Alicia'] });
-  });
-
-  it('reads identities on the host the resource area names, else on the organization', () => {
-    assert.equal(
-      identitiesHost({ locationUrl: 'https://vssps.dev.azure.com/contoso/' }, 'https://dev.azure.com/contoso/'),
-      'https://vssps.dev.azure.com/contoso/',
-    );
-    assert.equal(identitiesHost({ count: 0, value: null }, 'https://dev.azure.com/contoso/'), 'https://dev.azure.com/contoso/');
+    it('adds missing approvers to an existing approval check, keeps a branch control check, and warns for what differs', () => {
+      const existing = fromWire({
+        value: [
+          { ...approvalWire, id: 1 },
+          { ...branchWire, id: 2 },
+        ],
+      });
+      const found = observed(req, { approvers: [ALICE, GROUP], connection, checks: existing, devopsAccess: { administer: false } });
+      const [approval, branchControl] = checks.decide(req, found);
+      assert.equal(approval.action, 'update');
+      assert.equal(approval.what, "the approval check on the connection: approvers '[p]\\Approvers' added");
+      assert.equal(approval.needs[0].allowed, false);
+      assert.equal(branchControl.action, 'keep');
+      assert.equal(checks.warnings(req, found).length, 2);
+    });
   });
 });

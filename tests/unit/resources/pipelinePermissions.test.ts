@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { describePipeline, parsePipelineReference } from '../../src/request';
-import * as permissions from '../../src/resources/pipelinePermissions';
-import * as sharing from '../../src/resources/sharing';
+import { describePipeline, parsePipelineReference, parseRequest } from '../../../src/request';
+import * as permissions from '../../../src/resources/pipelinePermissions';
+import { observed, rerun } from '../../support/observed';
+import { rawTask } from '../fixtures';
 
 /** The body of tests/fixtures/contracts/ado-pipelinepermissions-7.2 GET__GetPipelinePermissionsForResource.json, abridged. */
 const PUBLISHED_GET = {
@@ -28,11 +29,11 @@ describe('pipeline permissions converters', () => {
     assert.deepEqual(permissions.fromWire({ pipelines: [{ id: 3, authorized: false }] }).pipelineIds, [], 'a revoked pipeline is not authorized');
   });
 
-  it('grant only what is missing, and nothing when all is granted', () => {
+  it('add only what is not there, and nothing when all is', () => {
     const current = { allPipelines: false, pipelineIds: [6, 15] };
-    assert.deepEqual(permissions.missing(current, { allPipelines: true, pipelineIds: [15, 16] }), { allPipelines: true, pipelineIds: [16] });
-    assert.ok(permissions.isEmpty(permissions.missing(current, { allPipelines: false, pipelineIds: [6] })));
-    assert.ok(permissions.isEmpty(permissions.missing({ allPipelines: true, pipelineIds: [] }, { allPipelines: true, pipelineIds: [] })));
+    assert.deepEqual(permissions.toAdd(current, { allPipelines: true, pipelineIds: [15, 16] }), { allPipelines: true, pipelineIds: [16] });
+    assert.ok(permissions.isEmpty(permissions.toAdd(current, { allPipelines: false, pipelineIds: [6] })));
+    assert.ok(permissions.isEmpty(permissions.toAdd({ allPipelines: true, pipelineIds: [] }, { allPipelines: true, pipelineIds: [] })));
   });
 
   it('write the PATCH body of the contract: the endpoint resource, the pipelines, and allPipelines only when granted', () => {
@@ -70,25 +71,16 @@ describe('pipeline references', () => {
   });
 });
 
-describe('sharing converters', () => {
-  const app1 = { id: 'A1', name: 'app1' };
-  const tools = { id: 'T1', name: 'tools' };
+describe('pipeline permissions: the entry of the change set', () => {
+  const req = parseRequest(rawTask({ resourceGroup: 'rg-app1-dev', authorizeAllPipelines: 'true' }));
 
-  it('add only the projects the connection is not in, each once, ignoring the case of ids', () => {
-    assert.deepEqual(sharing.missingProjects(['p1', 'a1'], [app1, tools, tools]), [tools]);
-    assert.deepEqual(sharing.missingProjects(['p1', 'a1', 't1'], [app1, tools]), []);
+  it('adds what a new connection needs, and keeps what is there already', () => {
+    assert.equal(permissions.decide(req, observed(req))?.action, 'update');
+    assert.equal(permissions.decide(req, rerun(req, { pipelinePermissions: { allPipelines: true, pipelineIds: [] } }))?.action, 'keep');
   });
 
-  it('write one project reference per project, under the connection’s own name', () => {
-    assert.deepEqual(sharing.toWire([tools], 'app1-dev', 'd'), [{ projectReference: { id: 'T1', name: 'tools' }, name: 'app1-dev', description: 'd' }]);
-  });
-
-  it('refuse a project with another connection of the same name, but not the connection itself', () => {
-    assert.throws(
-      () => sharing.assertShareable([{ project: app1, sameNameConnectionId: 'other' }], 'app1-dev', 'mine'),
-      /already has another service connection named 'app1-dev'/,
-    );
-    assert.throws(() => sharing.assertShareable([{ project: app1, sameNameConnectionId: 'other' }], 'app1-dev', undefined));
-    sharing.assertShareable([{ project: app1, sameNameConnectionId: 'MINE' }, { project: tools }], 'app1-dev', 'mine');
+  it('has no entry when the request authorizes no pipeline', () => {
+    const none = parseRequest(rawTask({ resourceGroup: 'rg-app1-dev' }));
+    assert.equal(permissions.decide(none, observed(none)), undefined);
   });
 });

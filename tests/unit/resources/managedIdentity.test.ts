@@ -1,0 +1,58 @@
+/** The managed identity: src/resources/managedIdentity.ts's decisions. */
+import { strict as assert } from 'node:assert';
+import { ConflictError } from '../../../src/errors';
+import { parseRequest } from '../../../src/request';
+import * as managedIdentity from '../../../src/resources/managedIdentity';
+import { decideIdentity, fromWire } from '../../../src/resources/managedIdentity';
+import { observed, rerun } from '../../support/observed';
+import { rawTask } from '../fixtures';
+
+describe('managed identity', () => {
+  describe('decideIdentity', () => {
+    const desired = { resourceGroup: 'rg', name: 'id-app1-dev', location: 'westeurope', owner: 'contoso/p/app1-dev' };
+    const existing = (tags: Record<string, string>) => fromWire({ name: 'id-app1-dev', location: 'westeurope', tags }, 'rg');
+
+    it('creates a missing identity, keeps ours and an untagged one', () => {
+      assert.equal(decideIdentity(desired, null), 'create');
+      assert.equal(decideIdentity(desired, existing({ 'azure-devops-connection': 'contoso/p/app1-dev' })), 'keep');
+      assert.equal(decideIdentity(desired, existing({ owner: 'someone' })), 'keep');
+    });
+
+    it('refuses one that serves another connection', () => {
+      assert.throws(() => decideIdentity(desired, existing({ 'azure-devops-connection': 'contoso/p/app1-test' })), ConflictError);
+    });
+  });
+
+  describe('the entry of the change set', () => {
+    const req = parseRequest(rawTask({ resourceGroup: 'rg-app1-dev' }));
+
+    it("puts the identity in its resource group's region unless a region is asked for", () => {
+      assert.equal(managedIdentity.decide(req, observed(req))?.desired.location, 'westeurope');
+      const elsewhere = parseRequest(rawTask({ resourceGroup: 'rg-app1-dev', identityLocation: 'northeurope' }));
+      assert.equal(managedIdentity.decide(elsewhere, observed(elsewhere))?.desired.location, 'northeurope');
+    });
+
+    it('asks for the identity write in its resource group, and for nothing to keep it', () => {
+      const created = managedIdentity.decide(req, observed(req, { armPermissions: {} }));
+      assert.deepEqual(created?.needs, [
+        {
+          allowed: undefined,
+          unmet:
+            "the bootstrap connection's identity lacks Microsoft.ManagedIdentity/userAssignedIdentities/write at /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-identities (assign it Managed Identity Contributor or Contributor on resource group 'rg-identities')",
+        },
+      ]);
+      assert.deepEqual(managedIdentity.decide(req, rerun(req))?.needs, []);
+    });
+
+    it('has no entry for an app registration', () => {
+      const app = parseRequest(rawTask({ identityType: 'appRegistration', identityResourceGroup: '' }));
+      assert.equal(managedIdentity.decide(app, observed(app)), undefined);
+    });
+
+    it('warns when the identity exists in another region than the one asked for', () => {
+      const elsewhere = parseRequest(rawTask({ resourceGroup: 'rg-app1-dev', identityLocation: 'northeurope' }));
+      assert.deepEqual(managedIdentity.warnings(req, rerun(req)), []);
+      assert.match(managedIdentity.warnings(elsewhere, rerun(elsewhere))[0], /exists in 'westeurope' and a location cannot change/);
+    });
+  });
+});

@@ -1,0 +1,65 @@
+/** The service connection: src/resources/serviceConnection.ts's decisions. */
+import { strict as assert } from 'node:assert';
+import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
+import { ConflictError } from '../../../src/errors';
+import { parseRequest } from '../../../src/request';
+import * as serviceConnection from '../../../src/resources/serviceConnection';
+import { decideConnection, type DesiredConnection, toWire } from '../../../src/resources/serviceConnection';
+import { observed, rerun } from '../../support/observed';
+import { rawTask } from '../fixtures';
+
+describe('service connection', () => {
+  describe('decideConnection', () => {
+    const desired: DesiredConnection = {
+      name: 'app1-dev',
+      description: '',
+      project: { id: 'p', name: 'platform' },
+      environment: 'AzureCloud',
+      resourceManagerUrl: 'https://management.azure.com/',
+      tenantId: 't',
+      clientId: 'c',
+      subscriptionId: 's',
+      subscriptionName: 'Dev',
+    };
+    const found = (changes: Partial<ServiceEndpoint> = {}): ServiceEndpoint => ({ ...toWire(desired), id: 'e', ...changes });
+
+    it('creates when the name is free, keeps the same connection, updates a changed one', () => {
+      assert.equal(decideConnection(desired, null, 'reuse'), 'create');
+      assert.equal(decideConnection(desired, found(), 'reuse'), 'keep');
+      assert.equal(decideConnection(desired, found({ description: 'old' }), 'reuse'), 'update');
+    });
+
+    it("refuses another identity's connection, and any when told to fail", () => {
+      assert.throws(
+        () =>
+          decideConnection(
+            desired,
+            found({ authorization: { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: 't', serviceprincipalid: 'other' } } }),
+            'reuse',
+          ),
+        ConflictError,
+      );
+      assert.throws(() => decideConnection(desired, found(), 'fail'), ConflictError);
+    });
+  });
+
+  describe('the entry of the change set', () => {
+    const req = parseRequest(rawTask({ resourceGroup: 'rg-app1-dev' }));
+
+    it('asks for the Creator role to create the connection, and the Administrator role to update it', () => {
+      assert.match(serviceConnection.decide(req, observed(req)).needs[0].unmet, /lacks the Creator role on service connections in project 'platform'/);
+      const changed = parseRequest(rawTask({ resourceGroup: 'rg-app1-dev', connectionDescription: 'new' }));
+      const update = serviceConnection.decide(changed, rerun(changed, { devopsAccess: { administer: false } }));
+      assert.equal(update.action, 'update');
+      assert.deepEqual(
+        update.needs.map((need) => need.allowed),
+        [false],
+      );
+    });
+
+    it("wants the existing identity's client id, and none for an identity yet to be created", () => {
+      assert.equal(serviceConnection.decide(req, rerun(req)).desired.clientId, 'client-id');
+      assert.equal(serviceConnection.decide(req, observed(req)).desired.clientId, '');
+    });
+  });
+});
