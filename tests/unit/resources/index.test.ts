@@ -1,6 +1,11 @@
 /** The list of resources (src/resources/index.ts) that the change set, the dry run and apply come from. */
 import { strict as assert } from 'node:assert';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { KEYS, RESOURCES } from '../../../src/resources';
+
+/** The compiled modules of src/resources/ (this file runs from build/tests/unit/resources/). */
+const MODULES = join(__dirname, '..', '..', '..', 'src', 'resources');
 
 describe('the list of resources', () => {
   it('is the order of the change set: the identity, its role assignments, the connection, then what hangs on the connection', () => {
@@ -36,5 +41,17 @@ describe('the list of resources', () => {
       sharing: 2,
       checks: 2,
     });
+  });
+
+  it('has a line for every module that decides an entry of the change set (README, Adding a resource)', () => {
+    const listed = new Set<unknown>(KEYS.map((key) => RESOURCES[key].decide));
+    const modules = readdirSync(MODULES).filter((file) => file.endsWith('.js') && file !== 'index.js');
+    assert.ok(modules.length > 10);
+    for (const file of modules) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const exported = require(join(MODULES, file)) as { decide?: unknown; apply?: unknown };
+      if (exported.decide || exported.apply)
+        assert.ok(listed.has(exported.decide), `src/resources/${file.replace(/\.js$/, '.ts')} decides an entry but has no line in the list`);
+    }
   });
 });
