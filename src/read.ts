@@ -4,9 +4,10 @@
  * permission preflight's reads (what the bootstrap identity may do at the scopes this run writes at, what
  * the Azure DevOps identity may do with service connections) run beside the others.
  *
- * A read that needs an earlier answer waits for that one only: the connection lookup for the project, an
- * existing identity's role assignments and credentials for the identity. On a first run nothing exists,
- * and those follow-up reads are skipped.
+ * A read that needs an earlier answer waits for that one only: the connection lookup for the project. The
+ * resources' own reads (their `read` in resources/index.ts: an existing identity's role assignments and
+ * credentials, an existing connection's pipeline permissions and checks) follow once the identity and the
+ * connection are found; on a first run nothing exists, and they read nothing.
  */
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
 import type { Clients } from './clients';
