@@ -4,7 +4,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { TaskError } from '../../src/errors';
-import { isVariableName, parseRequest } from '../../src/request';
+import { parseRequest } from '../../src/request';
+import { isVariableName } from '../../src/requestAccess';
 import { failsOn, rawTask as raw, SUBSCRIPTION } from './fixtures';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
