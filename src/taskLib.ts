@@ -1,5 +1,5 @@
 /**
- * The agent port (src/agent.ts) over azure-pipelines-task-lib: the only module that imports task-lib. One
+ * The agent port (src/agentPort.ts) over azure-pipelines-task-lib: the only module that imports task-lib. One
  * task-lib call per port call, and nothing judged here; where a call of task-lib would print a secret
  * before the task could mask it, the comment says which call is avoided and why.
  */

@@ -3,7 +3,7 @@
  * process: devOpsTokenVariable is read without task-lib's `name=value` debug echo, so a token pasted into
  * it is masked before anything could print it (issue 15, point 9).
  */
-import './taskLibHome';
+import '../support/taskLibHome';
 import { strict as assert } from 'node:assert';
 import { Writable } from 'node:stream';
 import * as internal from 'azure-pipelines-task-lib/internal';

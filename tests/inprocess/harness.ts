@@ -9,7 +9,7 @@
  * What only a real process shows (NODE_EXTRA_CA_CERTS read at start, task-lib's own debug echoes, the
  * bundle, Node versions) stays with tests/e2e.
  */
-import './taskLibHome';
+import '../support/taskLibHome';
 import { pipelineAgent } from '../../src/agent';
 import type { AgentPort, AgentProxy, TaskResult } from '../../src/agentPort';
 import type { Clock } from '../../src/clock';
