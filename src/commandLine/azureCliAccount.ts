@@ -2,7 +2,7 @@
 import { exec } from 'node:child_process';
 
 /** What the command line learns from the Azure CLI when it is installed and signed in. */
-export interface AzureCliAccount {
+interface AzureCliAccount {
   id?: string;
   tenantId?: string;
 }
