@@ -3,7 +3,7 @@
  * subscription, the personal access token's variable and the proxy. The person's own sign-in is the
  * bootstrap credential (BootstrapAuth 'DefaultAzureCredential').
  */
-import { readCloudMetadata } from '../clients';
+import { readCloudMetadata } from './cloudMetadata';
 import { cloudFromMetadata, knownCloud, withSlash, type Cloud } from '../cloud';
 import type { Clock } from '../clock';
 import { ServiceError } from '../errors';

@@ -7,7 +7,7 @@ import type { Clients } from '../clients';
 import { TaskError } from '../errors';
 import { toTaskError } from '../sdkErrors';
 import { waitFor, type WaitPolicy } from '../retry';
-import { graphCall, isReplicationLag, odataKey } from './graph';
+import { graphCall, isReplicationLag, odataKey } from '../clients/graph';
 
 /**
  * Single tenant: the Entra issuer of new Azure DevOps connections refuses multi-tenant applications

@@ -17,9 +17,29 @@
  */
 import type { Clients } from '../clients';
 import type { Approver } from './approvers';
-import { devops } from './devops';
+import { devops } from '../clients/devops';
 
 const ENDPOINT = 'endpoint';
+/**
+ * Check configurations are preview-only: 7.1-preview.1 is what terraform-provider-azuredevops'
+ * pipelineschecksextras client sends (location 86c8381e-5aee-4cde-8ae4-25c0c7f5eaea) and the REST reference
+ * publishes (7.2-preview.1 the newest).
+ */
+const CHECKS_API = '7.1-preview.1';
+
+/** {project}/_apis/pipelines/checks/configurations, and one configuration below it by id. */
+function configurationsPath(projectId: string, id?: number): string {
+  return `${encodeURIComponent(projectId)}/_apis/pipelines/checks/configurations${id === undefined ? '' : `/${id}`}`;
+}
+
+/** Check Configurations - List, with settings, of the connection. */
+function listConfigurations(clients: Clients, projectId: string, connectionId: string): Promise<unknown> {
+  return clients.devops.request({
+    path: configurationsPath(projectId),
+    apiVersion: CHECKS_API,
+    query: { resourceType: ENDPOINT, resourceId: connectionId, $expand: 'settings' },
+  });
+}
 export const APPROVAL_TYPE = { id: '8c6f20a7-a545-4486-9777-f762fafe0d4d', name: 'Approval' } as const;
 export const TASK_CHECK_TYPE = { id: 'fe1de3ee-a436-41b4-bb20-f6eb4cb879a7', name: 'Task Check' } as const;
 export const BRANCH_CONTROL_DEFINITION = { id: '86b05a0c-73e6-4f7d-b3cf-e38f3b39a75b', name: 'evaluatebranchProtection', version: '0.0.1' } as const;
@@ -192,7 +212,7 @@ export function decideBranchControl(desired: BranchControlSettings, existing: Br
 export async function readChecks(clients: Clients, projectId: string, projectName: string, connectionId: string): Promise<ConnectionChecks> {
   return fromWire(
     await devops(clients, `read the checks of the service connection ${connectionId} in project '${projectName}'`, () =>
-      clients.devopsRest.listCheckConfigurations(projectId, ENDPOINT, connectionId),
+      listConfigurations(clients, projectId, connectionId),
     ),
   );
 }
@@ -211,10 +231,11 @@ export async function addCheck(
   let attempt = 0;
   await devops(clients, `add the ${kind === 'approval' ? 'approval' : 'branch control'} check to the service connection ${connectionId}`, async () => {
     if (attempt++ > 0) {
-      const found = fromWire(await clients.devopsRest.listCheckConfigurations(project.id, ENDPOINT, connectionId));
+      const found = fromWire(await listConfigurations(clients, project.id, connectionId));
       if (found[kind]) return found[kind];
     }
-    return clients.devopsRest.addCheckConfiguration(project.id, body);
+    // Check Configurations - Add: answers the configuration with its id.
+    return clients.devops.request({ method: 'POST', path: configurationsPath(project.id), apiVersion: CHECKS_API, body });
   });
 }
 
@@ -243,6 +264,7 @@ export async function awaitCheck<K extends keyof ConnectionChecks>(
 
 export async function updateCheck(clients: Clients, project: { id: string; name: string }, check: CheckConfiguration, body: Json): Promise<void> {
   await devops(clients, `add approvers to the approval check ${check.id} in project '${project.name}'`, () =>
-    clients.devopsRest.updateCheckConfiguration(project.id, check.id, body),
+    // Check Configurations - Update, with the whole configuration.
+    clients.devops.request({ method: 'PATCH', path: configurationsPath(project.id, check.id), apiVersion: CHECKS_API, body }),
   );
 }

@@ -5,7 +5,7 @@ import type { Identity as WireIdentity } from '@azure/arm-msi';
 import type { Clients } from '../clients';
 import { ConflictError } from '../errors';
 import { CONNECTION_TAG, CREATED_BY_TAG, CREATED_BY_VALUE } from '../resourceNames';
-import { arm, isNotFound } from './arm';
+import { arm, isNotFound } from '../clients/arm';
 
 export interface DesiredIdentity {
   resourceGroup: string;

@@ -7,7 +7,7 @@ import type { Clients } from '../clients';
 import type { TaskError } from '../errors';
 import { roleAssignmentName } from '../resourceNames';
 import { waitFor, type WaitPolicy } from '../retry';
-import { arm, isNotFound } from './arm';
+import { arm, isNotFound } from '../clients/arm';
 
 export interface DesiredRoleAssignment {
   scope: string;

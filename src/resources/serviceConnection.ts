@@ -1,12 +1,33 @@
 /**
- * The Azure DevOps AzureRM service connection (scheme WorkloadIdentityFederation, creationMode Manual),
- * through azure-devops-node-api's ServiceEndpointApi.
+ * The Azure DevOps AzureRM service connection (scheme WorkloadIdentityFederation, creationMode Manual):
+ * Endpoints - Create, Update, Get, Get Service Endpoints By Names (tests/fixtures/contracts/ado-serviceendpoint-7.2).
  */
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
 import type { Clients } from '../clients';
 import { ConflictError, PermissionError, ServiceError, TaskError } from '../errors';
 import { TRANSIENT, waitFor } from '../retry';
-import { devops, unknownOrganization } from './devops';
+import { devops } from '../clients/devops';
+
+/**
+ * What azure-devops-node-api's ServiceEndpointApi asks for (locations 14e48fdc-2c8b-41ce-a0c3-e26f6cc55bd0 for
+ * the organization's endpoints, e85f1c62-adfc-4b74-b618-11a150fb195e for a project's; docs/wire.md).
+ */
+export const ENDPOINTS_API = '7.2-preview.4';
+
+/** {org}/_apis/serviceendpoint/endpoints/{id}: create (no id), update, share. */
+export function endpointPath(id = ''): string {
+  return `_apis/serviceendpoint/endpoints${id ? `/${encodeURIComponent(id)}` : ''}`;
+}
+
+/** {org}/{project}/_apis/serviceendpoint/endpoints/{id}: a project's connections, or one by id. */
+function projectEndpointPath(project: string, id = ''): string {
+  return `${encodeURIComponent(project)}/${endpointPath(id)}`;
+}
+
+/** Endpoints - Get: null when the caller may not see the connection (200 without a body) or it is not there (404). */
+function readEndpoint(clients: Clients, project: string, id: string): Promise<ServiceEndpoint | null> {
+  return clients.devops.request<ServiceEndpoint>({ path: projectEndpointPath(project, id), apiVersion: ENDPOINTS_API, nullWhenNotFound: true });
+}
 
 export interface DesiredConnection {
   name: string;
@@ -131,11 +152,15 @@ function usesIdentity(existing: ServiceEndpoint, tenantId: string, clientId: str
  * is made here, exactly and case-insensitively. `projectName` is for messages only.
  */
 export async function findConnection(clients: Clients, project: string, name: string, projectName = project): Promise<ServiceEndpoint | null> {
-  const { serviceEndpoints } = await clients.devopsApi();
   const found = await devops(clients, `look up the service connection '${name}' in project '${projectName}'`, () =>
-    name.includes(',') ? serviceEndpoints.getServiceEndpoints(project) : serviceEndpoints.getServiceEndpointsByNames(project, [name]),
-  ).catch((error: unknown) => Promise.reject(unknownOrganization(error, serviceEndpoints.baseUrl) ?? error));
-  return (found ?? []).find((endpoint) => endpoint.name?.toLowerCase() === name.toLowerCase()) ?? null;
+    clients.devops.list<ServiceEndpoint>({
+      path: projectEndpointPath(project),
+      apiVersion: ENDPOINTS_API,
+      query: { endpointNames: name.includes(',') ? undefined : name },
+      nullWhenNotFound: true,
+    }),
+  );
+  return found.value.find((endpoint) => endpoint.name?.toLowerCase() === name.toLowerCase()) ?? null;
 }
 
 /**
@@ -150,7 +175,7 @@ export function decideConnection(desired: DesiredConnection, existing: ServiceEn
 
 /**
  * Creates the connection. When the name is taken after all (another run created it a moment ago, or this
- * run did and its answer was lost, so resources/devops.ts retried the create), converges on that
+ * run did and its answer was lost, so clients/devops.ts retried the create), converges on that
  * connection instead of failing: keeps or updates it when it may be reused.
  */
 export async function createConnection(
@@ -160,9 +185,12 @@ export async function createConnection(
 ): Promise<{ action: 'created' | 'updated' | 'kept'; value: Connection }> {
   let created: ServiceEndpoint;
   try {
-    created = await devops(clients, `create the service connection '${desired.name}'`, async () =>
-      (await clients.devopsApi()).serviceEndpoints.createServiceEndpoint(toWire(desired)),
+    const operation = `create the service connection '${desired.name}'`;
+    const answer = await devops(clients, operation, () =>
+      clients.devops.request<ServiceEndpoint>({ method: 'POST', path: endpointPath(), apiVersion: ENDPOINTS_API, body: toWire(desired) }),
     );
+    if (!answer) throw new ServiceError('Azure DevOps answered without the connection', { operation });
+    created = answer;
   } catch (error) {
     if ((error as TaskError).code !== 'DuplicateServiceConnectionException') throw error;
     const raced = await findConnection(clients, desired.project.id, desired.name, desired.project.name);
@@ -248,8 +276,8 @@ export async function updateConnection(clients: Clients, desired: DesiredConnect
     },
     data: { ...withoutScopeData(existing.data), ...wanted.data },
   };
-  const updated = await devops(clients, `update the service connection '${desired.name}'`, async () =>
-    (await clients.devopsApi()).serviceEndpoints.updateServiceEndpoint(merged, existing.id ?? ''),
+  const updated = await devops(clients, `update the service connection '${desired.name}'`, () =>
+    clients.devops.request<ServiceEndpoint>({ method: 'PUT', path: endpointPath(existing.id ?? ''), apiVersion: ENDPOINTS_API, body: merged }),
   );
   return untilReady(clients, desired.project, fromWire({ ...existing, ...updated }));
 }
@@ -287,9 +315,7 @@ export async function untilReady(clients: Clients, project: { id: string; name: 
     clients.clock,
     `the service connection '${connection.name}' to become ready`,
     async () => {
-      const current = await devops(clients, `read the service connection '${connection.name}'`, async () =>
-        (await clients.devopsApi()).serviceEndpoints.getServiceEndpointDetails(project.id, connection.id),
-      );
+      const current = await devops(clients, `read the service connection '${connection.name}'`, async () => readEndpoint(clients, project.id, connection.id));
       // A caller who may not read the connection gets 200 with a null body for its id, or an object whose
       // authorization is null (tests/fixtures/recordings/ado-serviceendpoint-get-real.json): no wait will
       // change that, only a role on the connection.
@@ -308,8 +334,7 @@ export async function untilReady(clients: Clients, project: { id: string; name: 
  */
 export async function bootstrapConnectionName(clients: Clients, project: string, id: string): Promise<string | undefined> {
   try {
-    const { serviceEndpoints } = await clients.devopsApi();
-    return (await serviceEndpoints.getServiceEndpointDetails(project, id))?.name || undefined;
+    return (await readEndpoint(clients, project, id))?.name || undefined;
   } catch {
     return undefined;
   }

@@ -6,7 +6,7 @@ import type { Clients } from '../clients';
 import { ServiceError, type TaskError } from '../errors';
 import { toTaskError } from '../sdkErrors';
 import { waitFor, type WaitPolicy } from '../retry';
-import { graphCall, isReplicationLag, odataKey } from './graph';
+import { graphCall, isReplicationLag, odataKey } from '../clients/graph';
 
 export interface ServicePrincipal {
   /** Object id: the principal id of role assignments. */

@@ -15,7 +15,7 @@ import {
   TASK_CHECK_TYPE,
   withApprovers,
 } from '../../src/resources/checks';
-import { identitiesHost, matchIdentity } from '../../src/resources/approvers';
+import { matchIdentity } from '../../src/resources/approvers';
 
 const ALICE = { id: 'a1', displayName: 'Alice', isGroup: false, line: 'alice@contoso.com' };
 const GROUP = { id: 'g1', displayName: '[p]\\Approvers', isGroup: true, line: '[p]\\Approvers' };
@@ -92,13 +92,5 @@ describe('identities', () => {
     assert.equal((matchIdentity('alias@contoso.com', answer([alice])) as { id: string }).id, 'a1');
     assert.equal(matchIdentity('nobody', answer([])), 'none');
     assert.deepEqual(matchIdentity('al', answer([alice, alicia])), { ambiguous: ['Alice', 'Alicia'] });
-  });
-
-  it('reads identities on the host the resource area names, else on the organization', () => {
-    assert.equal(
-      identitiesHost({ locationUrl: 'https://vssps.dev.azure.com/contoso/' }, 'https://dev.azure.com/contoso/'),
-      'https://vssps.dev.azure.com/contoso/',
-    );
-    assert.equal(identitiesHost({ count: 0, value: null }, 'https://dev.azure.com/contoso/'), 'https://dev.azure.com/contoso/');
   });
 });
