@@ -4,7 +4,7 @@
  * (lib-resource.js) and loads nothing else by path.
  *
  * The Entra and ARM client libraries (src/sdk/azure.ts) and the Graph client
- * (src/sdk/graph.ts) are files of their own beside it, which src/clients.ts loads with import() (a require()
+ * (src/sdk/graph.ts) are files of their own beside it, which src/clients/ loads with import() (a require()
  * in CommonJS): a process parses only what the first request needs before sending it, and the
  * managed-identity path never reads the Graph client. All three are plain CommonJS: no loader shims.
  *
@@ -59,7 +59,8 @@ async function main(): Promise<void> {
         {
           name: 'sdk-files',
           setup(builder) {
-            builder.onResolve({ filter: /^\.\/sdk\/(azure|graph)$/ }, (args) => ({ path: `${args.path}.js`, external: true }));
+            // src/clients/ imports '../sdk/azure'; in the bundle, index.js sits beside sdk/.
+            builder.onResolve({ filter: /^\.\.\/sdk\/(azure|graph)$/ }, (args) => ({ path: `${args.path.slice(1)}.js`, external: true }));
           },
         },
       ],

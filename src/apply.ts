@@ -15,7 +15,7 @@ import { replicationPolicy } from './retry';
 import type { ProvisioningRequest } from './request';
 import { type AfterOf, type AppliedOf, type ChangeSet, changesOf, entriesOf, type EntryOf, type Key, KEYS, RESOURCES } from './resources';
 import { signInAfter } from './resources/identity';
-import type { Connection } from './resources/serviceConnection';
+import type { Connection } from './resources/serviceConnectionWire';
 
 /** What the run leaves for the outputs. */
 export interface Applied {

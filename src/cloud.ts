@@ -139,7 +139,8 @@ export function cloudFromMetadata(resourceManagerUrl: string, metadata: unknown)
   };
 }
 
-function hostOf(url: string): string | undefined {
+/** The host (and port) of a URL, lower-case; undefined for what is not a URL. */
+export function hostOf(url: string): string | undefined {
   try {
     return new URL(url).host.toLowerCase();
   } catch {

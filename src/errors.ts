@@ -63,7 +63,7 @@ export class ServiceError extends TaskError {}
 
 /**
  * The bootstrap connection could not sign in: its credential in Entra ID (which this task does not manage)
- * does not match. Named by the connection's id until index.ts has looked its name up.
+ * does not match. Named by the connection's id until main.ts has looked its name up.
  */
 export class BootstrapSignInError extends ServiceError {
   constructor(

@@ -1,5 +1,5 @@
 /**
- * The task's input and output names: the one list the agent module reads and the report writes, typed so
+ * The task's input and output names: the one list src/taskInputs.ts reads and the report writes, typed so
  * that a misspelt name does not compile. tests/unit/taskManifest.test.ts checks both lists against task.json.
  */
 export const INPUT_NAMES = [

@@ -4,12 +4,11 @@
  * trusts (Agent.CAInfo, as tl.getHttpCertConfiguration hands it over).
  *
  * Each client family takes them its own way:
- * - @azure clients (ARM SDKs, @azure/identity's token requests, the pipeline OIDC request): a pipeline
- *   policy that gives each request its connection agent. core-rest-pipeline's own proxyPolicy knows no
- *   bypass patterns (only NO_PROXY host names) and drops TLS settings behind a proxy ("TLS settings are not
- *   supported in combination with custom Proxy"), so the policy here tunnels itself, keeping the CAs.
- * - azure-devops-node-api (typed-rest-client): IRequestOptions proxy and cert. Its WebApi would read
- *   task-lib's globals itself, but the task builds the API classes directly, so they are passed explicitly.
+ * - @azure clients (ARM SDKs, @azure/identity's token requests) and the requests src/clients/ builds by hand
+ *   (Azure DevOps REST, the pipeline OIDC request): a pipeline policy that gives each request its connection
+ *   agent. core-rest-pipeline's own proxyPolicy knows no bypass patterns (only NO_PROXY host names) and drops
+ *   TLS settings behind a proxy ("TLS settings are not supported in combination with custom Proxy"), so the
+ *   policy here tunnels itself, keeping the CAs.
  * - Microsoft Graph: see `send` (its client's fetch ignores proxies).
  * The instance metadata endpoint is link-local and never goes through the proxy: the managed identity
  * credential gets none of this.
@@ -26,7 +25,6 @@ import {
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
 import { HttpsProxyAgent } from 'https-proxy-agent';
-import type { IRequestOptions } from 'azure-devops-node-api/interfaces/common/VsoBaseInterfaces';
 
 /** The agent's settings, as the request carries them (validated in request.ts). */
 export interface AgentNetworkSettings {
@@ -44,8 +42,6 @@ export interface AgentNetworkSettings {
 export interface AgentNetwork {
   /** Spread into the options of every @azure client and credential that talks to Entra ID or ARM. */
   azureOptions: { additionalPolicies: Array<{ policy: PipelinePolicy; position: 'perCall' }> };
-  /** Merged into azure-devops-node-api's IRequestOptions. */
-  devopsOptions: Pick<IRequestOptions, 'proxy' | 'cert'>;
   /** The policy alone, for pipelines built by hand. */
   policy: PipelinePolicy;
   /**
@@ -85,11 +81,6 @@ export function agentNetwork(settings: AgentNetworkSettings): AgentNetwork {
 
   return {
     azureOptions: { additionalPolicies: proxyUrl || ca ? [{ policy, position: 'perCall' }] : [] },
-    devopsOptions: {
-      ...(proxy ? { proxy: { proxyUrl: proxy.url, proxyUsername: proxy.username, proxyPassword: proxy.password, proxyBypassHosts: proxy.bypass } } : {}),
-      // typed-rest-client trusts only this file when given one (its `ca` replaces Node's defaults).
-      ...(caFile ? { cert: { caFile } } : {}),
-    },
     policy,
     send: (request) => pipeline.sendRequest(httpClient, request),
     proxyFor,

@@ -18,8 +18,8 @@
  */
 import type { Clients } from './clients';
 import { PermissionError } from './errors';
-import { arm } from './resources/arm';
-import { devops } from './resources/devops';
+import { arm } from './clients/arm';
+import { devops } from './clients/devops';
 import type { ProvisioningRequest } from './request';
 
 export interface ArmPermission {
@@ -80,6 +80,8 @@ function matches(pattern: string, action: string): boolean {
 }
 
 const SERVICE_ENDPOINTS_NAMESPACE = '49b48001-ca20-4adc-8111-5b60c903a50c';
+/** Permissions - Has Permissions, released at 7.1. */
+const SECURITY_API = '7.1';
 const ADMINISTER = 2;
 const CREATE = 4;
 
@@ -98,9 +100,15 @@ export interface ConnectionAccess {
 export async function readConnectionAccess(clients: Clients, projectId: string, existingConnectionId: Promise<string | undefined>): Promise<ConnectionAccess> {
   const ask = async (bits: number, token: string): Promise<boolean | undefined> => {
     try {
-      const answer = (await devops(clients, 'check permissions on service connections', () =>
-        clients.devopsRest.hasPermissions(SERVICE_ENDPOINTS_NAMESPACE, bits, [token]),
-      )) as { value?: unknown[] } | undefined;
+      // GET {org}/_apis/permissions/{namespace}/{bits}?tokens= (Permissions - Has Permissions, 7.1): whether
+      // the caller holds the bits on each token, as `{value: boolean[]}`.
+      const answer = await devops(clients, 'check permissions on service connections', () =>
+        clients.devops.request<{ value?: unknown[] }>({
+          path: `_apis/permissions/${SERVICE_ENDPOINTS_NAMESPACE}/${bits}`,
+          apiVersion: SECURITY_API,
+          query: { tokens: token },
+        }),
+      );
       const value = answer?.value?.[0];
       return typeof value === 'boolean' ? value : undefined;
     } catch {

@@ -83,7 +83,7 @@ export async function read(request: ProvisioningRequest, clients: Clients): Prom
     ...azure.additionalRoles.map((grant) => lookupRoleDefinition(clients, grant.scope, grant.role, { input: 'roleAssignments', line: grant.line })),
   ]);
   // Approvers are resolved on every run, so an unknown name fails before any write.
-  const approvers = resolveApprovers(clients, devops.organizationUrl, request.checks.approvers);
+  const approvers = resolveApprovers(clients, request.checks.approvers);
   const roleScopeGroup = azure.resourceGroup ? lookupResourceGroup(clients, 'resourceGroup', azure.subscriptionId, azure.resourceGroup) : undefined;
 
   // The order is the order failures are reported in: the scopes before the roles looked up at them, the

@@ -1,7 +1,7 @@
 /**
  * Bounded waiting for conditions that clear by themselves: replication delays (a new principal that
  * ARM cannot see yet), throttling and transient failures. This is the only layer that retries: the SDK
- * clients are built without their own retries (clients.ts), so a bound stated here holds in wall time.
+ * clients are built without their own retries (src/clients/), so a bound stated here holds in wall time.
  * A wait inside another (a throttled call inside a wait for replication) never outlives the outer one's
  * deadline: deadlines nest through AsyncLocalStorage.
  */

@@ -3,12 +3,13 @@
  * - @azure/core-rest-pipeline RestError: statusCode, code (ARM `error.code`, or the system error code of
  *   a failed connection), response headers;
  * - @azure/identity / MSAL: the AADSTS code only inside the message ("AADSTS70021: No matching …");
- * - azure-devops-node-api (typed-rest-client 3): statusCode, the parsed body in `result`
- *   (`{message, typeKey}`) and the response headers in `responseHeaders` (RestClient.processResponse);
- *   a failed connection is Node's own error with `code` (ECONNRESET, …);
+ * - Azure DevOps (src/clients/devops.ts DevOpsHttpError, shaped like azure-devops-node-api's errors):
+ *   statusCode, the parsed body in `result` (`{message, typeKey}`) and the response headers in
+ *   `response.headers`; a failed connection is Node's own error with `code` (ECONNRESET, …);
  * - @microsoft/microsoft-graph-client GraphError: statusCode (-1 when no response arrived), code (Graph's
  *   `error.code`), requestId (`innerError.request-id`).
  */
+import type { Clock } from './clock';
 import { ConflictError, ServiceError, TaskError, hintFor } from './errors';
 
 export type Service = 'arm' | 'entra' | 'devops' | 'graph';
@@ -21,7 +22,6 @@ interface LooseError {
   requestId?: string | null;
   result?: { message?: string; typeKey?: string; typeName?: string } | null;
   response?: { headers?: { get?(name: string): string | undefined }; bodyAsText?: string | null };
-  responseHeaders?: Record<string, string | string[] | undefined>;
   /** GraphError: the response's headers (a fetch Headers). */
   headers?: { get?(name: string): string | null };
   request?: { headers?: { get?(name: string): string | undefined } };
@@ -48,7 +48,7 @@ export const SERVICE_NAMES: Record<Service, string> = {
  * An answer whose body is not the JSON the API promises: a proxy's or sign-in page with 200 (Azure DevOps
  * answers a refused credential with 203 and its sign-in page), or JSON cut short. The SDKs read such a body
  * as "no result" (typed-rest-client's RestClient.processResponse leaves `result` null when JSON.parse
- * fails), which the task would take for absence; clients.ts raises this instead.
+ * fails), which the task would take for absence; src/clients/ raises this instead.
  */
 export class UnreadableAnswer extends Error {
   constructor(
@@ -124,7 +124,11 @@ function firstWords(text: string): string {
   return plain.length > 120 ? `${plain.slice(0, 120)}…` : plain;
 }
 
-export function toTaskError(service: Service, operation: string, error: unknown): TaskError {
+/**
+ * `clock` reads a Retry-After given as an HTTP date against the run's time; without it only a delay in
+ * seconds is read (errors made up by the task itself carry no header).
+ */
+export function toTaskError(service: Service, operation: string, error: unknown, clock?: Pick<Clock, 'now'>): TaskError {
   if (error instanceof TaskError) return error;
   if (error instanceof UnreadableAnswer) {
     return new ServiceError(error.message, { operation, status: error.statusCode, code: 'UnreadableAnswer', hint: UNREADABLE_HINTS[error.service] });
@@ -139,38 +143,24 @@ export function toTaskError(service: Service, operation: string, error: unknown)
       hint: UNREADABLE_HINTS.graph,
     });
   }
-  // typed-rest-client's tunnel reports a refused CONNECT only in its message ("…, statusCode=407"); the
-  // Graph client reports a request that never got an answer as statusCode -1.
-  const status = e.statusCode !== undefined && e.statusCode > 0 ? e.statusCode : tunnelStatus(e.message);
+  // The Graph client reports a request that never got an answer as statusCode -1.
+  const status = e.statusCode !== undefined && e.statusCode > 0 ? e.statusCode : undefined;
   const aadsts = /AADSTS(\d+)/.exec(e.message ?? '');
   // MSAL's own failures (no AADSTS from Entra) lead their message with a code: "network_error: …". A Graph
   // client error without an answer (statusCode -1) carries the JavaScript error's name as its code.
   const msal = /^([a-z]+(?:_[a-z]+)*_error):/.exec(e.message ?? '');
   const code = aadsts ? `AADSTS${aadsts[1]}` : e.statusCode === -1 ? undefined : (e.code ?? e.result?.typeKey ?? msal?.[1] ?? undefined);
   const headers = e.response?.headers;
-  const devopsHeader = (name: string): string | undefined => [e.responseHeaders?.[name]].flat()[0];
   const correlationId =
-    headers?.get?.('x-ms-correlation-request-id') ??
-    headers?.get?.('request-id') ??
-    headers?.get?.('x-vss-e2eid') ??
-    devopsHeader('x-vss-e2eid') ??
-    e.requestId ??
-    undefined;
-  const retryAfterMs = parseRetryAfter(headers?.get?.('retry-after') ?? devopsHeader('retry-after') ?? e.headers?.get?.('retry-after'));
+    headers?.get?.('x-ms-correlation-request-id') ?? headers?.get?.('request-id') ?? headers?.get?.('x-vss-e2eid') ?? e.requestId ?? undefined;
+  const retryAfterMs = parseRetryAfter(headers?.get?.('retry-after') ?? e.headers?.get?.('retry-after'), clock);
   const message =
     code && NETWORK_CODES.has(code) && status === undefined
       ? `the connection failed (${e.message ?? code})`
       : serviceWords(e.result?.message ?? e.message ?? 'unknown error');
-  // A proxy that refused the tunnel: its status says more than the socket's code.
-  const tunnelled = status !== undefined && e.statusCode === undefined;
-  const hint = (tunnelled ? hintFor(undefined, status, service) : undefined) ?? hintFor(code, status, service);
+  const hint = hintFor(code, status, service);
   const facts = { operation, status, code, correlationId, retryAfterMs, hint };
   return status === 409 ? new ConflictError(message, facts) : new ServiceError(message, facts);
-}
-
-function tunnelStatus(message: string | undefined): number | undefined {
-  const match = /tunneling socket could not be established, statusCode=(\d{3})/.exec(message ?? '');
-  return match ? Number(match[1]) : undefined;
 }
 
 /**
@@ -184,13 +174,25 @@ export function isTransient(error: TaskError): boolean {
   return status === 429 || status === 408 || (status >= 500 && status !== 501 && status !== 505);
 }
 
-/** Retry-After in seconds or as an HTTP date (RFC 9110 §10.2.3), in ms; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | undefined | null): number | undefined {
+/**
+ * What a wait (src/retry.ts waitFor) does after a failed call: wait as long as Retry-After asks when the
+ * service sent one, else the policy's delay, when waiting may clear the failure (isTransient); undefined when not.
+ */
+export function retryDelay(error: unknown): number | 'policy' | undefined {
+  if (!(error instanceof TaskError) || !isTransient(error)) return undefined;
+  return error.retryAfterMs ?? 'policy';
+}
+
+/**
+ * Retry-After in seconds or as an HTTP date (RFC 9110 §10.2.3), in ms; undefined when absent or unreadable,
+ * and for a date when there is no clock to read it against.
+ */
+export function parseRetryAfter(value: string | undefined | null, clock?: Pick<Clock, 'now'>): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+  return Number.isFinite(date) && clock ? Math.max(0, date - clock.now()) : undefined;
 }
 
 /** The service's words for a one-line error: a page of markup (a sign-in page) by its first visible words. */

@@ -9,7 +9,7 @@ import { TaskError } from '../errors';
 import type { ProvisioningRequest } from '../request';
 import { toTaskError } from '../sdkErrors';
 import { waitFor, type WaitPolicy } from '../retry';
-import { graphCall, isReplicationLag, odataKey } from './graph';
+import { graphCall, isReplicationLag, odataKey } from '../clients/graph';
 import type { ServicePrincipal } from './servicePrincipal';
 
 /**

@@ -7,7 +7,7 @@ import type { Clients } from '../clients';
 import type { TaskError } from '../errors';
 import { waitFor, type WaitPolicy } from '../retry';
 import { type FederatedCredential, TOKEN_EXCHANGE_AUDIENCE } from './federatedCredential';
-import { graphCall, isReplicationLag, odataKey } from './graph';
+import { graphCall, isReplicationLag, odataKey } from '../clients/graph';
 
 export interface DesiredApplicationCredential {
   /** Object id of the application. */

@@ -13,9 +13,11 @@
  */
 import type { Clients } from '../clients';
 import { InputError, ServiceError, TaskError } from '../errors';
-import { devops } from './devops';
+import { devops } from '../clients/devops';
 
-export const IDENTITIES_AREA = '8a3d49b8-91f0-46ef-b33d-dda338c25db3';
+const IDENTITIES_AREA = '8a3d49b8-91f0-46ef-b33d-dda338c25db3';
+/** Identities - Read Identities: 7.1-preview.1 as azure-devops-go-api v7 identity/client.go sends it (location 28010c54-d0c0-4c89-a5b0-1c9e188b9fb7). */
+const IDENTITIES_API = '7.1-preview.1';
 
 /** An approver as the approval check stores it. */
 export interface Approver {
@@ -34,12 +36,6 @@ interface WireIdentity {
   isContainer?: boolean;
   isActive?: boolean;
   properties?: Record<string, { $value?: unknown } | undefined>;
-}
-
-/** The identities host: the area's locationUrl, else the organization itself. */
-export function identitiesHost(wire: unknown, organizationUrl: string): string {
-  const location = typeof wire === 'object' && wire !== null ? (wire as { locationUrl?: unknown }).locationUrl : undefined;
-  return typeof location === 'string' && /^https:\/\//i.test(location) ? location : organizationUrl;
 }
 
 /**
@@ -62,15 +58,17 @@ export function matchIdentity(line: string, wire: unknown): Approver | 'none' | 
 }
 
 /** Resolves every approvers line; fails naming the first line nothing (or several things) matches. */
-export async function resolveApprovers(clients: Clients, organizationUrl: string, lines: string[]): Promise<Approver[]> {
-  if (lines.length === 0) return [];
-  const area = await devops(clients, 'find the identities service of the organization', () => clients.devopsRest.getResourceArea(IDENTITIES_AREA));
-  const host = identitiesHost(area, organizationUrl);
+export async function resolveApprovers(clients: Clients, lines: string[]): Promise<Approver[]> {
   const resolved = await Promise.all(
     lines.map(async (line, index) => {
-      const answer = await devops(clients, `look up the approver '${line}'`, () => clients.devopsRest.searchIdentities(host, line)).catch((error: unknown) =>
-        Promise.reject(notAllowed(error)),
-      );
+      const answer = await devops(clients, `look up the approver '${line}'`, () =>
+        clients.devops.request({
+          path: '_apis/identities',
+          area: IDENTITIES_AREA,
+          apiVersion: IDENTITIES_API,
+          query: { searchFilter: 'General', filterValue: line, queryMembership: 'None' },
+        }),
+      ).catch((error: unknown) => Promise.reject(notAllowed(error)));
       const match = matchIdentity(line, answer);
       if (match === 'none') {
         throw new InputError(

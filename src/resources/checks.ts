@@ -21,151 +21,45 @@ import type { Clients } from '../clients';
 import { type ConnectionAccess, devopsIdentity, type Requirement } from '../preflight';
 import type { ProvisioningRequest } from '../request';
 import type { Approver } from './approvers';
-import { devops } from './devops';
+import {
+  type ApprovalCheck,
+  type ApprovalSettings,
+  approvalToWire,
+  type BranchControlCheck,
+  type BranchControlSettings,
+  branchControlToWire,
+  type CheckConfiguration,
+  type ConnectionChecks,
+  ENDPOINT,
+  fromWire,
+  type Json,
+  sameBranches,
+  withApprovers,
+} from './checksWire';
+import { devops } from '../clients/devops';
 import type { Project } from './lookups';
 import type { AppliedConnection } from './serviceConnection';
 
-const ENDPOINT = 'endpoint';
-export const APPROVAL_TYPE = { id: '8c6f20a7-a545-4486-9777-f762fafe0d4d', name: 'Approval' } as const;
-export const TASK_CHECK_TYPE = { id: 'fe1de3ee-a436-41b4-bb20-f6eb4cb879a7', name: 'Task Check' } as const;
-export const BRANCH_CONTROL_DEFINITION = { id: '86b05a0c-73e6-4f7d-b3cf-e38f3b39a75b', name: 'evaluatebranchProtection', version: '0.0.1' } as const;
-/** terraform's default for a branch control check's evaluation timeout, in minutes. */
-const BRANCH_CONTROL_TIMEOUT = 1440;
-/** The approval check's own default (and maximum) timeout: 30 days in minutes. */
-export const APPROVAL_TIMEOUT_DEFAULT = 43200;
+/**
+ * Check configurations are preview-only: 7.1-preview.1 is what terraform-provider-azuredevops'
+ * pipelineschecksextras client sends (location 86c8381e-5aee-4cde-8ae4-25c0c7f5eaea) and the REST reference
+ * publishes (7.2-preview.1 the newest).
+ */
+const CHECKS_API = '7.1-preview.1';
 
-export interface ApprovalSettings {
-  approvers: Approver[];
-  instructions: string;
-  /** 0: every approver. */
-  minRequiredApprovers: number;
-  timeoutMinutes: number;
+/** {project}/_apis/pipelines/checks/configurations, and one configuration below it by id. */
+function configurationsPath(projectId: string, id?: number): string {
+  return `${encodeURIComponent(projectId)}/_apis/pipelines/checks/configurations${id === undefined ? '' : `/${id}`}`;
 }
 
-export interface BranchControlSettings {
-  /** As written, comma-separated refs with wildcards. */
-  allowedBranches: string[];
-  requireBranchProtection: boolean;
+/** Check Configurations - List, with settings, of the connection. */
+function listConfigurations(clients: Clients, projectId: string, connectionId: string): Promise<unknown> {
+  return clients.devops.request({
+    path: configurationsPath(projectId),
+    apiVersion: CHECKS_API,
+    query: { resourceType: ENDPOINT, resourceId: connectionId, $expand: 'settings' },
+  });
 }
-
-/** A check configuration as read, with the wire body kept so an update sends back what it did not change. */
-export interface CheckConfiguration {
-  id: number;
-  typeId: string;
-  wire: Record<string, unknown>;
-}
-
-export interface ApprovalCheck extends CheckConfiguration {
-  approverIds: string[];
-  instructions: string;
-  minRequiredApprovers: number;
-  timeoutMinutes: number | undefined;
-}
-
-export interface BranchControlCheck extends CheckConfiguration {
-  allowedBranches: string[];
-  requireBranchProtection: boolean;
-}
-
-export interface ConnectionChecks {
-  /** The first approval check on the connection (the one this task adds approvers to). */
-  approval?: ApprovalCheck;
-  /** The first branch control check on the connection. */
-  branchControl?: BranchControlCheck;
-}
-
-type Json = Record<string, unknown>;
-const object = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
-const same = (a: unknown, b: string): boolean => typeof a === 'string' && a.toLowerCase() === b.toLowerCase();
-
-/** The comma-separated branch list as a list, trimmed; compare with sameBranches. */
-export function branchList(text: string): string[] {
-  return text
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-}
-
-export function sameBranches(a: string[], b: string[]): boolean {
-  const normal = (list: string[]): string => [...new Set(list.map((x) => x.toLowerCase()))].sort().join(',');
-  return normal(a) === normal(b);
-}
-
-/** The approval and branch control checks among a List answer; checks of other kinds are not ours to read. */
-export function fromWire(wire: unknown): ConnectionChecks {
-  const value = object(wire).value;
-  const checks: ConnectionChecks = {};
-  for (const entry of Array.isArray(value) ? value : []) {
-    const body = object(entry);
-    const type = object(body.type);
-    if (typeof body.id !== 'number') continue;
-    const settings = object(body.settings);
-    if (same(type.id, APPROVAL_TYPE.id) && !checks.approval) {
-      const approvers = Array.isArray(settings.approvers) ? settings.approvers : [];
-      checks.approval = {
-        id: body.id,
-        typeId: APPROVAL_TYPE.id,
-        wire: body,
-        approverIds: approvers.map((a) => object(a).id).filter((id): id is string => typeof id === 'string'),
-        instructions: typeof settings.instructions === 'string' ? settings.instructions : '',
-        minRequiredApprovers: typeof settings.minRequiredApprovers === 'number' ? settings.minRequiredApprovers : 0,
-        timeoutMinutes: typeof body.timeout === 'number' ? body.timeout : undefined,
-      };
-    } else if (same(type.id, TASK_CHECK_TYPE.id) && same(object(settings.definitionRef).id, BRANCH_CONTROL_DEFINITION.id) && !checks.branchControl) {
-      const inputs = object(settings.inputs);
-      checks.branchControl = {
-        id: body.id,
-        typeId: TASK_CHECK_TYPE.id,
-        wire: body,
-        allowedBranches: branchList(typeof inputs.allowedBranches === 'string' ? inputs.allowedBranches : ''),
-        requireBranchProtection: same(inputs.ensureProtectionOfBranch, 'true'),
-      };
-    }
-  }
-  return checks;
-}
-
-export function approvalToWire(connectionId: string, settings: ApprovalSettings): Json {
-  return {
-    type: { ...APPROVAL_TYPE },
-    resource: { type: ENDPOINT, id: connectionId },
-    timeout: settings.timeoutMinutes,
-    settings: {
-      approvers: settings.approvers.map((a) => ({ id: a.id, displayName: a.displayName })),
-      instructions: settings.instructions,
-      minRequiredApprovers: settings.minRequiredApprovers,
-      requesterCannotBeApprover: false,
-    },
-  };
-}
-
-export function branchControlToWire(connectionId: string, settings: BranchControlSettings): Json {
-  return {
-    type: { ...TASK_CHECK_TYPE },
-    resource: { type: ENDPOINT, id: connectionId },
-    timeout: BRANCH_CONTROL_TIMEOUT,
-    settings: {
-      displayName: 'Branch control',
-      definitionRef: { ...BRANCH_CONTROL_DEFINITION },
-      inputs: {
-        allowedBranches: settings.allowedBranches.join(','),
-        ensureProtectionOfBranch: String(settings.requireBranchProtection),
-        allowUnknownStatusBranch: 'false',
-      },
-    },
-  };
-}
-
-/** The existing approval check with `add` appended to its approvers; everything else as it was. */
-export function withApprovers(existing: ApprovalCheck, add: Approver[]): Json {
-  const settings = object(existing.wire.settings);
-  const approvers: unknown[] = Array.isArray(settings.approvers) ? (settings.approvers as unknown[]) : [];
-  return {
-    ...existing.wire,
-    settings: { ...settings, approvers: [...approvers, ...add.map((a) => ({ id: a.id, displayName: a.displayName }))] },
-  };
-}
-
 /** What an existing approval check lacks of the desired approvers, and the warnings for settings that differ. */
 export function decideApproval(desired: ApprovalSettings, existing: ApprovalCheck): { add: Approver[]; warnings: string[] } {
   const has = new Set(existing.approverIds.map((id) => id.toLowerCase()));
@@ -198,7 +92,7 @@ export function decideBranchControl(desired: BranchControlSettings, existing: Br
 export async function readChecks(clients: Clients, projectId: string, projectName: string, connectionId: string): Promise<ConnectionChecks> {
   return fromWire(
     await devops(clients, `read the checks of the service connection ${connectionId} in project '${projectName}'`, () =>
-      clients.devopsRest.listCheckConfigurations(projectId, ENDPOINT, connectionId),
+      listConfigurations(clients, projectId, connectionId),
     ),
   );
 }
@@ -217,10 +111,11 @@ export async function addCheck(
   let attempt = 0;
   await devops(clients, `add the ${kind === 'approval' ? 'approval' : 'branch control'} check to the service connection ${connectionId}`, async () => {
     if (attempt++ > 0) {
-      const found = fromWire(await clients.devopsRest.listCheckConfigurations(project.id, ENDPOINT, connectionId));
+      const found = fromWire(await listConfigurations(clients, project.id, connectionId));
       if (found[kind]) return found[kind];
     }
-    return clients.devopsRest.addCheckConfiguration(project.id, body);
+    // Check Configurations - Add: answers the configuration with its id.
+    return clients.devops.request({ method: 'POST', path: configurationsPath(project.id), apiVersion: CHECKS_API, body });
   });
 }
 
@@ -249,7 +144,8 @@ export async function awaitCheck<K extends keyof ConnectionChecks>(
 
 export async function updateCheck(clients: Clients, project: { id: string; name: string }, check: CheckConfiguration, body: Json): Promise<void> {
   await devops(clients, `add approvers to the approval check ${check.id} in project '${project.name}'`, () =>
-    clients.devopsRest.updateCheckConfiguration(project.id, check.id, body),
+    // Check Configurations - Update, with the whole configuration.
+    clients.devops.request({ method: 'PATCH', path: configurationsPath(project.id, check.id), apiVersion: CHECKS_API, body }),
   );
 }
 

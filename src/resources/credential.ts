@@ -14,7 +14,8 @@ import { listApplicationCredentials, writeApplicationCredential } from './applic
 import { decideCredential, type FederatedCredential, listFederatedCredentials, writeFederatedCredential } from './federatedCredential';
 import { type AppliedIdentity, identityWords, type ObservedIdentity } from './identity';
 import { identityScope } from './managedIdentity';
-import { type AppliedConnection, fromWire as connectionFromWire } from './serviceConnection';
+import type { AppliedConnection } from './serviceConnection';
+import { fromWire as connectionFromWire } from './serviceConnectionWire';
 
 export interface CredentialChange extends Change {
   /** The credential that already trusts the connection, for a keep. */

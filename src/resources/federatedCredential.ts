@@ -6,7 +6,7 @@ import type { FederatedIdentityCredential as WireCredential } from '@azure/arm-m
 import type { Clients } from '../clients';
 import type { TaskError } from '../errors';
 import { TRANSIENT, waitFor } from '../retry';
-import { arm } from './arm';
+import { arm } from '../clients/arm';
 
 /** The audience Entra ID expects in pipeline tokens. */
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';

@@ -3,16 +3,21 @@
  * subscription, the management group, the resource groups, the roles and the identity's region. Each
  * missing thing fails naming the input (and the line, for roleAssignments).
  */
-import type { Clients, ArmResponse } from '../clients';
+import type { TeamProject } from 'azure-devops-node-api/interfaces/CoreInterfaces';
+import type { Clients } from '../clients';
+import type { ArmResponse } from '../clients/arm';
 import { hintFor, InputError, ServiceError, TaskError } from '../errors';
 import { PROJECT_CREATION, waitFor } from '../retry';
-import { arm, isNotFound } from './arm';
-import { devops, unknownOrganization } from './devops';
+import { arm, isNotFound } from '../clients/arm';
+import { devops } from '../clients/devops';
 
 export interface Project {
   id: string;
   name: string;
 }
+
+/** Projects - Get; 7.2-preview.4 is what azure-devops-node-api's CoreApi asked for (location 603fe2ac-9723-48b9-88ad-09305aa6c6e1). */
+const PROJECTS_API = '7.2-preview.4';
 
 /**
  * Reads a project by name or id. A project created a moment earlier (by this pipeline, say) reads as
@@ -21,13 +26,14 @@ export interface Project {
  * `input` names the task input the project came from, for the error.
  */
 export async function lookupProject(clients: Clients, project: string, input = 'project'): Promise<Project> {
-  const { core } = await clients.devopsApi();
   return waitFor(
     clients.clock,
     `the project '${project}' to become wellFormed`,
     async () => {
-      const found = await devops(clients, `read the project '${project}'`, () => core.getProject(project)).catch((error: unknown) =>
-        Promise.reject(unknownOrganization(error, core.baseUrl) ?? error),
+      // GET {org}/_apis/projects/{idOrName}: a project that does not exist (or that the caller may not see)
+      // answers 404 ProjectDoesNotExistWithNameException (tests/fixtures/recordings/ado-error-project-not-found-by-name.json).
+      const found = await devops(clients, `read the project '${project}'`, () =>
+        clients.devops.request<TeamProject>({ path: `_apis/projects/${encodeURIComponent(project)}`, apiVersion: PROJECTS_API, nullWhenNotFound: true }),
       );
       if (!found?.id || !found.name) {
         throw new InputError(input, `names '${project}', which does not exist in the organization or is not visible to the pipeline's identity.`);
@@ -146,7 +152,7 @@ export async function lookupRoleDefinition(
     }
     return undefined;
   }).catch((error: unknown) => {
-    // resources/arm.ts names subscriptionId for a subscription the identity cannot see; a roleAssignments
+    // clients/arm.ts names subscriptionId for a subscription the identity cannot see; a roleAssignments
     // line names its own.
     if (error instanceof InputError && error.input === 'subscriptionId' && source.input !== 'roleDefinitionName') {
       throw new InputError(

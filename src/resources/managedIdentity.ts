@@ -8,7 +8,7 @@ import { ConflictError } from '../errors';
 import { ACTIONS, armRequirement, type ArmPermissions } from '../preflight';
 import type { ManagedIdentityRequest, ProvisioningRequest } from '../request';
 import { CONNECTION_TAG, connectionTagValue, CREATED_BY_TAG, CREATED_BY_VALUE } from '../resourceNames';
-import { arm, isNotFound } from './arm';
+import { arm, isNotFound } from '../clients/arm';
 import type { Project, RegionCheck, ResourceGroup } from './lookups';
 
 export interface DesiredIdentity {

@@ -12,12 +12,23 @@ import { type Change, planned, type Run, type Written } from '../change';
 import type { Clients } from '../clients';
 import { InputError } from '../errors';
 import { describePipeline, type PipelineReference, type ProvisioningRequest } from '../request';
-import { devops } from './devops';
+import { devops } from '../clients/devops';
 import type { Project } from './lookups';
 import type { AppliedConnection } from './serviceConnection';
 
 /** The pipeline-permissions resource type of a service connection. */
 const ENDPOINT = 'endpoint';
+/**
+ * Pipeline permissions are preview-only (7.2-preview.1 in the published spec; 7.1-preview.1 is served
+ * too and is what this task asks for); build definitions are released at 7.1.
+ */
+const PIPELINE_PERMISSIONS_API = '7.1-preview.1';
+const BUILD_API = '7.1';
+
+/** {project}/_apis/pipelines/pipelinePermissions/endpoint/{id} (tests/fixtures/contracts/ado-pipelinepermissions-7.2). */
+function permissionsPath(project: Project, connectionId: string): string {
+  return `${encodeURIComponent(project.id)}/_apis/pipelines/pipelinePermissions/${ENDPOINT}/${encodeURIComponent(connectionId)}`;
+}
 
 export interface PipelinePermissions {
   /** "Open access": every pipeline of the project may use the connection. */
@@ -66,7 +77,7 @@ export function toWire(connectionId: string, add: PipelinePermissions): WirePerm
 export async function readPipelinePermissions(clients: Clients, project: Project, connectionId: string): Promise<PipelinePermissions> {
   return fromWire(
     await devops(clients, `read the pipeline permissions of the service connection ${connectionId} in project '${project.name}'`, () =>
-      clients.devopsRest.getPipelinePermissions(project.id, ENDPOINT, connectionId),
+      clients.devops.request({ path: permissionsPath(project, connectionId), apiVersion: PIPELINE_PERMISSIONS_API }),
     ),
   );
 }
@@ -75,7 +86,13 @@ export async function readPipelinePermissions(clients: Clients, project: Project
 export async function addPipelinePermissions(clients: Clients, project: Project, connectionId: string, add: PipelinePermissions): Promise<PipelinePermissions> {
   return fromWire(
     await devops(clients, `authorize pipelines to use the service connection ${connectionId} in project '${project.name}'`, () =>
-      clients.devopsRest.updatePipelinePermissions(project.id, ENDPOINT, connectionId, toWire(connectionId, add)),
+      // PATCH with a ResourcePipelinePermissions body; answers the permissions as they now are.
+      clients.devops.request({
+        method: 'PATCH',
+        path: permissionsPath(project, connectionId),
+        apiVersion: PIPELINE_PERMISSIONS_API,
+        body: toWire(connectionId, add),
+      }),
     ),
   );
 }
@@ -172,7 +189,7 @@ export async function resolvePipelines(clients: Clients, project: Project, refer
     if (ids.length === 0) return [];
     const found = definitionsFromWire(
       await devops(clients, `read the pipelines ${ids.join(', ')} in project '${project.name}'`, () =>
-        clients.devopsRest.listDefinitions(project.id, { definitionIds: ids }),
+        listDefinitions(clients, project, { definitionIds: ids.join(',') }),
       ),
     );
     const absent = ids.find((id) => !found.some((p) => p.id === id));
@@ -183,7 +200,7 @@ export async function resolvePipelines(clients: Clients, project: Project, refer
     const what = describePipeline(reference);
     const listed = definitionsFromWire(
       await devops(clients, `find the pipeline ${what} in project '${project.name}'`, () =>
-        clients.devopsRest.listDefinitions(project.id, { name: reference.name, path: reference.folder }),
+        listDefinitions(clients, project, { name: reference.name, path: reference.folder }),
       ),
     );
     const matches = listed.filter(
@@ -201,4 +218,9 @@ export async function resolvePipelines(clients: Clients, project: Project, refer
   const [fromIds, fromNames] = await Promise.all([byIds(), Promise.all(names.map(byName))]);
   const all = [...fromIds, ...fromNames];
   return all.filter((pipeline, index) => all.findIndex((p) => p.id === pipeline.id) === index);
+}
+
+/** GET {org}/{project}/_apis/build/definitions (Definitions - List, 7.1), every page: by exact name and folder, or by ids. */
+function listDefinitions(clients: Clients, project: Project, filter: { name?: string; path?: string; definitionIds?: string }): Promise<unknown> {
+  return clients.devops.list({ path: `${encodeURIComponent(project.id)}/_apis/build/definitions`, apiVersion: BUILD_API, query: filter });
 }

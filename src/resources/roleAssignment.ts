@@ -10,7 +10,7 @@ import { ACTIONS, armRequirement, type ArmPermissions } from '../preflight';
 import type { ProvisioningRequest } from '../request';
 import { roleAssignmentName } from '../resourceNames';
 import { waitFor, type WaitPolicy } from '../retry';
-import { arm, isNotFound } from './arm';
+import { arm, isNotFound } from '../clients/arm';
 import { type ObservedIdentity, principalOf } from './identity';
 import type { RoleDefinition } from './lookups';
 

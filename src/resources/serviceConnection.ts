@@ -1,6 +1,6 @@
 /**
- * The Azure DevOps AzureRM service connection (scheme WorkloadIdentityFederation, creationMode Manual),
- * through azure-devops-node-api's ServiceEndpointApi.
+ * The Azure DevOps AzureRM service connection (scheme WorkloadIdentityFederation, creationMode Manual):
+ * Endpoints - Create, Update, Get, Get Service Endpoints By Names (tests/fixtures/contracts/ado-serviceendpoint-7.2).
  */
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
 import { type Action, type Existing, planned, type Run, type Written } from '../change';
@@ -9,122 +9,30 @@ import { ConflictError, PermissionError, ServiceError, TaskError } from '../erro
 import { type ConnectionAccess, devopsIdentity } from '../preflight';
 import type { ProvisioningRequest } from '../request';
 import { TRANSIENT, waitFor } from '../retry';
-import { devops, unknownOrganization } from './devops';
+import { devops } from '../clients/devops';
 import { type AppliedIdentity, type ObservedIdentity, type SignIn, signInAfter, signInBefore } from './identity';
+import { compare, type Connection, type DesiredConnection, fromWire, isPartial, SCHEME, SCOPE_DATA, toWire, usesIdentity } from './serviceConnectionWire';
 import type { ManagementGroup, Project, ResourceGroup, Subscription } from './lookups';
 
-export interface DesiredConnection {
-  name: string;
-  description: string;
-  project: { id: string; name: string };
-  environment: string;
-  resourceManagerUrl: string;
-  tenantId: string;
-  clientId: string;
-  subscriptionId: string;
-  subscriptionName: string;
-  /** ARM id of a resource group when the connection is scoped to one. */
-  resourceGroupScope?: string;
-  /** Set when the connection is scoped to a management group: then it names no subscription (docs/wire.md). */
-  managementGroup?: { id: string; name: string };
+/**
+ * What azure-devops-node-api's ServiceEndpointApi asks for (locations 14e48fdc-2c8b-41ce-a0c3-e26f6cc55bd0 for
+ * the organization's endpoints, e85f1c62-adfc-4b74-b618-11a150fb195e for a project's; docs/wire.md).
+ */
+export const ENDPOINTS_API = '7.2-preview.4';
+
+/** {org}/_apis/serviceendpoint/endpoints/{id}: create (no id), update, share. */
+export function endpointPath(id = ''): string {
+  return `_apis/serviceendpoint/endpoints${id ? `/${encodeURIComponent(id)}` : ''}`;
 }
 
-export interface Connection {
-  id: string;
-  name: string;
-  tenantId: string;
-  clientId: string;
-  issuer: string;
-  subject: string;
-  ready: boolean;
-  /** Azure DevOps disables connections unused for 100 days; a disabled one is not ready. */
-  disabled: boolean;
-  failed?: string;
-  /** Ids of the projects the connection is in (its own, and those it is shared with). */
-  projectIds: string[];
+/** {org}/{project}/_apis/serviceendpoint/endpoints/{id}: a project's connections, or one by id. */
+function projectEndpointPath(project: string, id = ''): string {
+  return `${encodeURIComponent(project)}/${endpointPath(id)}`;
 }
 
-const SCHEME = 'WorkloadIdentityFederation';
-/** The data keys that say what the connection is scoped to; an update replaces them all. */
-const SCOPE_DATA = ['scopeLevel', 'subscriptionId', 'subscriptionName', 'managementGroupId', 'managementGroupName'];
-
-export function toWire(desired: DesiredConnection): ServiceEndpoint {
-  return {
-    name: desired.name,
-    type: 'AzureRM',
-    url: desired.resourceManagerUrl,
-    owner: 'library',
-    description: desired.description,
-    authorization: {
-      scheme: SCHEME,
-      parameters: {
-        tenantid: desired.tenantId,
-        serviceprincipalid: desired.clientId,
-        // Resource-group scope lives in the authorization parameters; scopeLevel stays Subscription (docs/wire.md).
-        ...(desired.resourceGroupScope ? { scope: desired.resourceGroupScope } : {}),
-      },
-    },
-    data: {
-      environment: desired.environment,
-      ...(desired.managementGroup
-        ? { scopeLevel: 'ManagementGroup', managementGroupId: desired.managementGroup.id, managementGroupName: desired.managementGroup.name }
-        : { scopeLevel: 'Subscription', subscriptionId: desired.subscriptionId, subscriptionName: desired.subscriptionName }),
-      creationMode: 'Manual',
-    },
-    isShared: false,
-    serviceEndpointProjectReferences: [
-      { projectReference: { id: desired.project.id, name: desired.project.name }, name: desired.name, description: desired.description },
-    ],
-  };
-}
-
-export function fromWire(wire: ServiceEndpoint): Connection {
-  const parameters = wire.authorization?.parameters ?? {};
-  const state = (wire.operationStatus as { state?: string; statusMessage?: string } | undefined) ?? {};
-  return {
-    id: wire.id ?? '',
-    name: wire.name ?? '',
-    tenantId: parameters.tenantid ?? '',
-    clientId: parameters.serviceprincipalid ?? '',
-    issuer: parameters.workloadIdentityFederationIssuer ?? '',
-    subject: parameters.workloadIdentityFederationSubject ?? '',
-    // Real GETs carry no operationStatus (tests/fixtures/recordings/ado-serviceendpoint-get-real.json): absent reads as Ready.
-    ready: wire.isReady !== false && wire.isDisabled !== true && (state.state ?? 'Ready').toLowerCase() === 'ready',
-    disabled: wire.isDisabled === true,
-    failed: (state.state ?? '').toLowerCase() === 'failed' ? state.statusMessage || 'the connection failed' : undefined,
-    projectIds: (wire.serviceEndpointProjectReferences ?? []).map((r) => r.projectReference?.id ?? '').filter(Boolean),
-  };
-}
-
-/** How an existing connection relates to the one we want. */
-export function compare(desired: DesiredConnection, existing: ServiceEndpoint): 'same' | 'update' | 'foreign' {
-  if (!usesIdentity(existing, desired.tenantId, desired.clientId)) return 'foreign';
-  const parameters = existing.authorization?.parameters ?? {};
-  const data = existing.data ?? {};
-  const group = desired.managementGroup;
-  const sameScope = group
-    ? (data.scopeLevel ?? '').toLowerCase() === 'managementgroup' &&
-      (data.managementGroupId ?? '').toLowerCase() === group.id.toLowerCase() &&
-      (data.managementGroupName ?? '') === group.name
-    : (data.scopeLevel ?? 'Subscription').toLowerCase() === 'subscription' &&
-      (data.subscriptionId ?? '').toLowerCase() === desired.subscriptionId.toLowerCase();
-  const same =
-    sameScope &&
-    (parameters.scope ?? '').toLowerCase() === (desired.resourceGroupScope ?? '').toLowerCase() &&
-    (data.environment ?? '').toLowerCase() === desired.environment.toLowerCase() &&
-    (existing.description ?? '') === desired.description;
-  return same ? 'same' : 'update';
-}
-
-/** Whether a connection signs in with workload identity federation as this identity. */
-function usesIdentity(existing: ServiceEndpoint, tenantId: string, clientId: string): boolean {
-  const parameters = existing.authorization?.parameters ?? {};
-  return (
-    existing.type?.toLowerCase() === 'azurerm' &&
-    existing.authorization?.scheme?.toLowerCase() === SCHEME.toLowerCase() &&
-    parameters.serviceprincipalid?.toLowerCase() === clientId.toLowerCase() &&
-    parameters.tenantid?.toLowerCase() === tenantId.toLowerCase()
-  );
+/** Endpoints - Get: null when the caller may not see the connection (200 without a body) or it is not there (404). */
+function readEndpoint(clients: Clients, project: string, id: string): Promise<ServiceEndpoint | null> {
+  return clients.devops.request<ServiceEndpoint>({ path: projectEndpointPath(project, id), apiVersion: ENDPOINTS_API, nullWhenNotFound: true });
 }
 
 /**
@@ -136,11 +44,15 @@ function usesIdentity(existing: ServiceEndpoint, tenantId: string, clientId: str
  * is made here, exactly and case-insensitively. `projectName` is for messages only.
  */
 export async function findConnection(clients: Clients, project: string, name: string, projectName = project): Promise<ServiceEndpoint | null> {
-  const { serviceEndpoints } = await clients.devopsApi();
   const found = await devops(clients, `look up the service connection '${name}' in project '${projectName}'`, () =>
-    name.includes(',') ? serviceEndpoints.getServiceEndpoints(project) : serviceEndpoints.getServiceEndpointsByNames(project, [name]),
-  ).catch((error: unknown) => Promise.reject(unknownOrganization(error, serviceEndpoints.baseUrl) ?? error));
-  return (found ?? []).find((endpoint) => endpoint.name?.toLowerCase() === name.toLowerCase()) ?? null;
+    clients.devops.list<ServiceEndpoint>({
+      path: projectEndpointPath(project),
+      apiVersion: ENDPOINTS_API,
+      query: { endpointNames: name.includes(',') ? undefined : name },
+      nullWhenNotFound: true,
+    }),
+  );
+  return found.value.find((endpoint) => endpoint.name?.toLowerCase() === name.toLowerCase()) ?? null;
 }
 
 /**
@@ -155,7 +67,7 @@ export function decideConnection(desired: DesiredConnection, existing: ServiceEn
 
 /**
  * Creates the connection. When the name is taken after all (another run created it a moment ago, or this
- * run did and its answer was lost, so resources/devops.ts retried the create), converges on that
+ * run did and its answer was lost, so clients/devops.ts retried the create), converges on that
  * connection instead of failing: keeps or updates it when it may be reused.
  */
 export async function createConnection(
@@ -165,9 +77,12 @@ export async function createConnection(
 ): Promise<{ action: 'created' | 'updated' | 'kept'; value: Connection }> {
   let created: ServiceEndpoint;
   try {
-    created = await devops(clients, `create the service connection '${desired.name}'`, async () =>
-      (await clients.devopsApi()).serviceEndpoints.createServiceEndpoint(toWire(desired)),
+    const operation = `create the service connection '${desired.name}'`;
+    const answer = await devops(clients, operation, () =>
+      clients.devops.request<ServiceEndpoint>({ method: 'POST', path: endpointPath(), apiVersion: ENDPOINTS_API, body: toWire(desired) }),
     );
+    if (!answer) throw new ServiceError('Azure DevOps answered without the connection', { operation });
+    created = answer;
   } catch (error) {
     if ((error as TaskError).code !== 'DuplicateServiceConnectionException') throw error;
     const raced = await findConnection(clients, desired.project.id, desired.name, desired.project.name);
@@ -213,11 +128,6 @@ export function assertReusable(
   if (existing.isDisabled === true) throw disabledConnection(wanted.name, wanted.projectName);
 }
 
-/** Whether Azure DevOps withheld the connection's details from the caller (type, data or authorization null). */
-export function isPartial(existing: ServiceEndpoint): boolean {
-  return existing.type == null || existing.data == null || existing.authorization == null;
-}
-
 /**
  * A connection of that name exists that the identity of devOpsAuth may not read (fully). Azure DevOps answers
  * such a caller 200 with an empty list or a partial object, never 401/403 (ado-serviceendpoint-get-real).
@@ -253,8 +163,8 @@ export async function updateConnection(clients: Clients, desired: DesiredConnect
     },
     data: { ...withoutScopeData(existing.data), ...wanted.data },
   };
-  const updated = await devops(clients, `update the service connection '${desired.name}'`, async () =>
-    (await clients.devopsApi()).serviceEndpoints.updateServiceEndpoint(merged, existing.id ?? ''),
+  const updated = await devops(clients, `update the service connection '${desired.name}'`, () =>
+    clients.devops.request<ServiceEndpoint>({ method: 'PUT', path: endpointPath(existing.id ?? ''), apiVersion: ENDPOINTS_API, body: merged }),
   );
   return untilReady(clients, desired.project, fromWire({ ...existing, ...updated }));
 }
@@ -292,9 +202,7 @@ export async function untilReady(clients: Clients, project: { id: string; name: 
     clients.clock,
     `the service connection '${connection.name}' to become ready`,
     async () => {
-      const current = await devops(clients, `read the service connection '${connection.name}'`, async () =>
-        (await clients.devopsApi()).serviceEndpoints.getServiceEndpointDetails(project.id, connection.id),
-      );
+      const current = await devops(clients, `read the service connection '${connection.name}'`, async () => readEndpoint(clients, project.id, connection.id));
       // A caller who may not read the connection gets 200 with a null body for its id, or an object whose
       // authorization is null (tests/fixtures/recordings/ado-serviceendpoint-get-real.json): no wait will
       // change that, only a role on the connection.
@@ -313,8 +221,7 @@ export async function untilReady(clients: Clients, project: { id: string; name: 
  */
 export async function bootstrapConnectionName(clients: Clients, project: string, id: string): Promise<string | undefined> {
   try {
-    const { serviceEndpoints } = await clients.devopsApi();
-    return (await serviceEndpoints.getServiceEndpointDetails(project, id))?.name || undefined;
+    return (await readEndpoint(clients, project, id))?.name || undefined;
   } catch {
     return undefined;
   }

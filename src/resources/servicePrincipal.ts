@@ -8,7 +8,7 @@ import { ServiceError, type TaskError } from '../errors';
 import type { ProvisioningRequest } from '../request';
 import { toTaskError } from '../sdkErrors';
 import { waitFor, type WaitPolicy } from '../retry';
-import { graphCall, isReplicationLag, odataKey } from './graph';
+import { graphCall, isReplicationLag, odataKey } from '../clients/graph';
 
 export interface ServicePrincipal {
   /** Object id: the principal id of role assignments. */

@@ -1,6 +1,6 @@
 /**
  * Sharing the connection with other projects: one more project reference per project
- * (PATCH {org}/_apis/serviceendpoint/endpoints/{id}, ServiceEndpointApi.shareServiceEndpoint;
+ * (PATCH {org}/_apis/serviceendpoint/endpoints/{id} with the project references, answered 204;
  * tests/fixtures/contracts/ado-serviceendpoint-7.2/httpExamples/endpoints/ShareServiceEndpoint.json).
  *
  * Only adds references: projects the connection is shared with already are left as they are, and none
@@ -12,9 +12,10 @@ import { type Change, planned, type Run, type Written } from '../change';
 import type { Clients } from '../clients';
 import { ConflictError, TaskError } from '../errors';
 import type { ProvisioningRequest } from '../request';
-import { devops } from './devops';
+import { devops } from '../clients/devops';
 import { lookupProject, type Project } from './lookups';
-import { type AppliedConnection, findConnection, fromWire as connectionFromWire } from './serviceConnection';
+import { type AppliedConnection, ENDPOINTS_API, endpointPath, findConnection } from './serviceConnection';
+import { fromWire as connectionFromWire } from './serviceConnectionWire';
 
 /** A project to share with, and the id of a connection of the same name already in it, if any. */
 export interface ShareTarget {
@@ -74,10 +75,12 @@ export async function share(clients: Clients, desired: DesiredSharing): Promise<
   const names = desired.projects.map((p) => `'${p.name}'`).join(', ');
   try {
     await devops(clients, `share the service connection '${desired.connectionName}' with ${names}`, async () =>
-      (await clients.devopsApi()).serviceEndpoints.shareServiceEndpoint(
-        toWire(desired.projects, desired.connectionName, desired.description),
-        desired.connectionId,
-      ),
+      clients.devops.request({
+        method: 'PATCH',
+        path: endpointPath(desired.connectionId),
+        apiVersion: ENDPOINTS_API,
+        body: toWire(desired.projects, desired.connectionName, desired.description),
+      }),
     );
   } catch (error) {
     if ((error as TaskError).code !== 'DuplicateServiceConnectionException') throw error;

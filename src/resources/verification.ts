@@ -1,7 +1,7 @@
 /**
  * Verification: Azure DevOps tries the connection the way the web UI's "Verify" does (docs/wire.md,
  * "Verification"): the service endpoint proxy, POST {org}/{project}/_apis/serviceendpoint/endpointproxy?endpointId={id}
- * with the data source TestConnection (azure-devops-node-api executeServiceEndpointRequest, 7.2-preview.1,
+ * with the data source TestConnection (as azure-devops-node-api executeServiceEndpointRequest sends it, 7.2-preview.1,
  * location cc63bb57-2a5f-4a7a-b79c-c142d308657e; tests/fixtures/contracts/ado-serviceendpoint-7.2
  * "Endpointproxy_Execute Service Endpoint Request"). Azure DevOps then requests an OIDC token for the
  * connection, exchanges it at Entra ID and reads the connection's scope at Azure Resource Manager. It answers
@@ -17,7 +17,7 @@ import type { ServiceEndpointRequest, ServiceEndpointRequestResult } from 'azure
 import type { Clients } from '../clients';
 import { hintFor, ServiceError, type TaskError } from '../errors';
 import { waitFor, type WaitPolicy } from '../retry';
-import { devops } from './devops';
+import { devops } from '../clients/devops';
 
 /** The connection to verify, and the words for the log. */
 export interface VerificationTarget {
@@ -32,6 +32,9 @@ export interface VerificationTarget {
 
 /** What one answer of the endpoint proxy says. */
 export type Verdict = { verified: true } | { verified: false; message: string; code?: string };
+
+/** What azure-devops-node-api's executeServiceEndpointRequest asks for; released at 7.1 (docs/wire.md). */
+const ENDPOINT_PROXY_API = '7.2-preview.1';
 
 /** The body the web UI sends for "Verify": only the data source's name (docs/wire.md). */
 export const TEST_CONNECTION: ServiceEndpointRequest = { dataSourceDetails: { dataSourceName: 'TestConnection' } };
@@ -110,8 +113,15 @@ export async function verifyConnection(
     `Azure DevOps to verify the connection`,
     async () => {
       requests += 1;
-      const result = await devops(clients, operation, async () =>
-        (await clients.devopsApi()).serviceEndpoints.executeServiceEndpointRequest(TEST_CONNECTION, target.projectId, target.connectionId),
+      const result = await devops(clients, operation, () =>
+        clients.devops.request<ServiceEndpointRequestResult>({
+          method: 'POST',
+          path: `${encodeURIComponent(target.projectId)}/_apis/serviceendpoint/endpointproxy`,
+          apiVersion: ENDPOINT_PROXY_API,
+          query: { endpointId: target.connectionId },
+          body: TEST_CONNECTION,
+          nullWhenNotFound: true,
+        }),
       ).catch((error: unknown) => Promise.reject(refusedProxy(error as TaskError)));
       const verdict = verdictOf(result);
       if (verdict.verified) return;

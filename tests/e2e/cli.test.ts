@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { flags } from '../../src/cli';
+import { flags } from '../../src/commandLine/flags';
 import { Emulator } from '../emulator';
 import { baseFlags, parseOutputs, runCli, type CliRun } from './cliHarness';
 import { repositoryRoot, useConnection } from './harness';

@@ -1,16 +1,17 @@
 /**
- * The real agent module (src/agent.ts) over azure-pipelines-task-lib in this process: devOpsTokenVariable
- * is read without task-lib's `name=value` debug echo, so a token pasted into it is masked before anything
- * could print it (issue 15, point 9).
+ * The task's inputs read by src/taskInputs.ts over the real task-lib adapter (src/taskLib.ts) in this
+ * process: devOpsTokenVariable is read without task-lib's `name=value` debug echo, so a token pasted into
+ * it is masked before anything could print it (issue 15, point 9).
  */
-import './taskLibHome';
+import '../support/taskLibHome';
 import { strict as assert } from 'node:assert';
 import { Writable } from 'node:stream';
 import * as internal from 'azure-pipelines-task-lib/internal';
-import { agent } from '../../src/agent';
-import { isVariableName } from '../../src/request';
+import { isVariableName } from '../../src/requestAccess';
+import { readTask } from '../../src/taskInputs';
+import { taskLib } from '../../src/taskLib';
 
-describe('devOpsTokenVariable read by the real agent module (in-process)', () => {
+describe('devOpsTokenVariable read over the real task-lib (in-process)', () => {
   const PAT = 'abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst';
   const stored: string[] = [];
   let printed = '';
@@ -38,7 +39,7 @@ describe('devOpsTokenVariable read by the real agent module (in-process)', () =>
   });
 
   it('masks a PAT pasted into it before anything prints it, never echoes it, and the request refuses it', () => {
-    const raw = agent.readTask();
+    const raw = readTask(taskLib);
     assert.equal(raw.inputs.devOpsTokenVariable, PAT);
     const lines = printed.split(/\r?\n/);
     const masked = lines.findIndex((line) => line === `##vso[task.setsecret]${PAT}`);

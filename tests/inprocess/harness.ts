@@ -9,13 +9,11 @@
  * What only a real process shows (NODE_EXTRA_CA_CERTS read at start, task-lib's own debug echoes, the
  * bundle, Node versions) stays with tests/e2e.
  */
-import './taskLibHome';
-import { type Agent, ENDPOINT_DATA, ENDPOINT_PARAMETERS, privateKeyLines } from '../../src/agent';
-import { INPUT_NAMES } from '../../src/inputNames';
+import '../support/taskLibHome';
+import { pipelineAgent } from '../../src/agent';
+import type { AgentPort, AgentProxy, TaskResult } from '../../src/agentPort';
 import type { Clock } from '../../src/clock';
-import { oneLine } from '../../src/errors';
 import { main } from '../../src/index';
-import { isVariableName, type RawTask } from '../../src/request';
 import { Emulator as RealEmulator, type EmulatorOptions } from '../emulator';
 import { taskEnvironment, parseLoggingCommands, envName, type RunOptions, type TaskRun } from '../e2e/harness';
 import { RunClock, VirtualClock } from './clock';
@@ -41,136 +39,105 @@ const escapeData = (text: string): string => text.replace(/%/g, '%AZP25').replac
 const escapeProperty = (text: string): string => escapeData(text).replace(/]/g, '%5D').replace(/;/g, '%3B');
 
 /**
- * An agent that reads a task environment as task-lib does (the vault for INPUT_, ENDPOINT_AUTH_ and SECRET_
- * values, plain variables otherwise) and records what the task tells it as the lines task-lib would print:
- * log lines as they are, ##vso commands for debug, warnings, secrets, outputs and the result.
+ * The agent port over a task environment in memory, as task-lib serves it: inputs, endpoint authorizations
+ * and secret variables from the vault (INPUT_, ENDPOINT_AUTH_, SECRET_: non-empty values only), the rest
+ * from plain variables; and what the task tells it recorded as the lines task-lib would print (log lines as
+ * they are, ##vso commands for debug, warnings, secrets, outputs and the result). State only: reading the
+ * task's inputs and masking them is src/taskInputs.ts's, the same code the agent runs.
  */
-export class FakeAgent implements Agent {
+export class FakeAgent implements AgentPort {
   readonly lines: string[] = [];
   /** After a crash nothing the abandoned run says is heard. */
   dead = false;
 
   constructor(readonly env: Record<string, string | undefined>) {}
 
-  /** tl.getVariable: a secret variable from the vault, a public one from the environment. */
-  variable(name: string): string | undefined {
-    const key = envName(name);
-    return this.vault(`SECRET_${key}`) ?? this.env[key];
-  }
-
-  /** Whether the agent handed the variable over as a secret (SECRET_<NAME>). */
-  private isSecretVariable(name: string): boolean {
-    return this.vault(`SECRET_${envName(name)}`) !== undefined;
-  }
-
   /** task-lib's vault keeps non-empty values only. */
   private vault(key: string): string | undefined {
     return this.env[key] || undefined;
   }
 
-  private authorization(id: string): (key: string) => string | undefined {
-    let parameters: Record<string, string> = {};
-    try {
-      const raw = this.vault(`ENDPOINT_AUTH_${id}`);
-      parameters = (raw ? (JSON.parse(raw) as { parameters?: Record<string, string> }).parameters : undefined) ?? {};
-    } catch {
-      // As the real agent: a malformed authorization reads as an empty one.
-    }
-    return (key) => Object.entries(parameters).find(([name]) => name.toLowerCase() === key.toLowerCase())?.[1];
+  input(name: string): string | undefined {
+    return this.vault(`INPUT_${envName(name)}`);
   }
 
-  readTask(): RawTask {
-    const inputs: RawTask['inputs'] = {};
-    for (const name of INPUT_NAMES) (inputs as Record<string, string | undefined>)[name] = this.vault(`INPUT_${envName(name)}`);
-    const id = inputs.bootstrapConnection ?? '';
-    const parameters: RawTask['bootstrap']['parameters'] = {};
-    const data: RawTask['bootstrap']['data'] = {};
-    if (id) {
-      const auth = this.authorization(id);
-      for (const key of ENDPOINT_PARAMETERS) parameters[key] = auth(key);
-      for (const key of ENDPOINT_DATA) data[key] = this.env[`ENDPOINT_DATA_${id}_${key.toUpperCase()}`];
-    }
-    this.secret(parameters.serviceprincipalkey);
-    for (const line of privateKeyLines(parameters.servicePrincipalCertificate)) this.secret(line);
-    const accessToken = this.authorization('SYSTEMVSSCONNECTION')('AccessToken');
-    this.secret(accessToken);
-    let devOpsTokenVariable: RawTask['devOpsTokenVariable'];
-    const variableName = inputs.devOpsTokenVariable?.trim() ?? '';
-    if (isVariableName(variableName)) {
-      if (inputs.devOpsAuth?.trim().toLowerCase() === 'personalaccesstoken') {
-        const value = this.variable(variableName);
-        devOpsTokenVariable = { value, secret: value !== undefined && this.isSecretVariable(variableName) };
-      }
-    } else {
-      this.secret(variableName);
-    }
-    this.secret(devOpsTokenVariable?.value);
-    const proxyUrl = this.variable('Agent.ProxyUrl');
-    const proxy = proxyUrl
-      ? {
-          proxyUrl,
-          proxyUsername: this.variable('Agent.ProxyUsername'),
-          proxyPassword: this.variable('Agent.ProxyPassword'),
-          proxyBypassHosts: JSON.parse(this.variable('Agent.ProxyBypassList') || '[]') as string[],
-        }
-      : undefined;
-    this.secret(proxy?.proxyPassword);
+  quietInput(name: string): string | undefined {
+    return this.input(name);
+  }
+
+  /** tl.getVariable: a secret variable from the vault, a public one from the environment. */
+  variable(name: string): { value?: string; secret: boolean } {
+    const secret = this.vault(`SECRET_${envName(name)}`);
+    return secret !== undefined ? { value: secret, secret: true } : { value: this.env[envName(name)], secret: false };
+  }
+
+  endpointUrl(id: string): string | undefined {
+    return this.env[`ENDPOINT_URL_${id}`];
+  }
+
+  /** tl.getEndpointAuthorization: the JSON in the vault, which throws when it is not JSON. */
+  endpointAuthorization(id: string): Record<string, string> | undefined {
+    const raw = this.vault(`ENDPOINT_AUTH_${id}`);
+    return raw ? (JSON.parse(raw) as { parameters?: Record<string, string> }).parameters : undefined;
+  }
+
+  endpointAuthorizationScheme(id: string): string | undefined {
+    return this.vault(`ENDPOINT_AUTH_SCHEME_${id}`);
+  }
+
+  endpointData(id: string, key: string): string | undefined {
+    return this.env[`ENDPOINT_DATA_${id}_${key.toUpperCase()}`];
+  }
+
+  /** tl.getHttpProxyConfiguration: from the Agent.Proxy* variables. */
+  proxy(): AgentProxy | undefined {
+    const proxyUrl = this.variable('Agent.ProxyUrl').value;
+    if (!proxyUrl) return undefined;
     return {
-      inputs,
-      bootstrap: {
-        id,
-        url: id ? this.env[`ENDPOINT_URL_${id}`] : undefined,
-        scheme: id ? this.vault(`ENDPOINT_AUTH_SCHEME_${id}`) : undefined,
-        parameters,
-        data,
-      },
-      accessToken,
-      oidcRequestUri: this.variable('System.OidcRequestUri'),
-      devOpsTokenVariable,
-      network: {
-        ...proxy,
-        // Agent.CAInfo; in a process, NODE_EXTRA_CA_CERTS is read at start and trusted by every client. In
-        // this process it is not, so a CA file the environment names that way is handed over as Agent.CAInfo.
-        caFile: this.variable('Agent.CAInfo') ?? (this.env.NODE_EXTRA_CA_CERTS || undefined),
-      },
+      proxyUrl,
+      proxyUsername: this.variable('Agent.ProxyUsername').value,
+      proxyPassword: this.variable('Agent.ProxyPassword').value,
+      proxyBypassHosts: JSON.parse(this.variable('Agent.ProxyBypassList').value || '[]') as string[],
     };
+  }
+
+  /**
+   * Agent.CAInfo; in a process, NODE_EXTRA_CA_CERTS is read at start and trusted by every client. In this
+   * process it is not, so a CA file the environment names that way is handed over as Agent.CAInfo.
+   */
+  caFile(): string | undefined {
+    return this.variable('Agent.CAInfo').value ?? (this.env.NODE_EXTRA_CA_CERTS || undefined);
   }
 
   private print(line: string): void {
     if (!this.dead) this.lines.push(line);
   }
 
-  secret(value: string | undefined): void {
-    if (value) this.print(`##vso[task.setsecret]${escapeData(value)}`);
+  setSecret(value: string): void {
+    this.print(`##vso[task.setsecret]${escapeData(value)}`);
   }
 
-  output(name: string, value: string): void {
+  setOutput(name: string, value: string): void {
     this.print(`##vso[task.setvariable variable=${escapeProperty(name)};isOutput=true;issecret=false;]${escapeData(value)}`);
   }
 
-  info(line: string): void {
-    this.print(oneLine(line));
+  log(line: string): void {
+    this.print(line);
   }
 
   debug(line: string): void {
-    this.print(`##vso[task.debug]${escapeData(oneLine(line))}`);
+    this.print(`##vso[task.debug]${escapeData(line)}`);
   }
 
-  warn(line: string): void {
-    this.print(`##vso[task.issue type=warning;]${escapeData(oneLine(line))}`);
+  warning(line: string): void {
+    this.print(`##vso[task.issue type=warning;]${escapeData(line)}`);
   }
 
-  succeed(message: string): void {
-    this.print(`##vso[task.complete result=Succeeded;]${escapeData(oneLine(message))}`);
-  }
-
-  succeedWithIssues(message: string): void {
-    this.print(`##vso[task.complete result=SucceededWithIssues;]${escapeData(oneLine(message))}`);
-  }
-
-  fail(message: string): void {
-    this.print(`##vso[task.issue type=error;]${escapeData(oneLine(message))}`);
-    this.print(`##vso[task.complete result=Failed;]${escapeData(oneLine(message))}`);
+  /** tl.setResult: a failure is also an error issue, a success with issues a warning issue. */
+  setResult(result: TaskResult, message: string): void {
+    if (result === 'Failed') this.print(`##vso[task.issue type=error;]${escapeData(message)}`);
+    if (result === 'SucceededWithIssues') this.print(`##vso[task.issue type=warning;]${escapeData(message)}`);
+    this.print(`##vso[task.complete result=${result};]${escapeData(message)}`);
   }
 }
 
@@ -218,7 +185,7 @@ export async function runInProcess(emulator: RealEmulator, inputs: Record<string
   const podIdentityHost = process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST;
   const environment = taskEnvironmentOf(agent);
   if (environment.AZURE_POD_IDENTITY_AUTHORITY_HOST) process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = environment.AZURE_POD_IDENTITY_AUTHORITY_HOST;
-  const finished = main(agent, clock)
+  const finished = main(pipelineAgent(agent), clock)
     .finally(() => {
       if (podIdentityHost === undefined) delete process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST;
       else process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = podIdentityHost;

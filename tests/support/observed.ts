@@ -6,7 +6,7 @@
 import type { Observed } from '../../src/read';
 import { armWriteScopes } from '../../src/read';
 import type { ProvisioningRequest } from '../../src/request';
-import { toWire as connectionToWire } from '../../src/resources/serviceConnection';
+import { toWire as connectionToWire } from '../../src/resources/serviceConnectionWire';
 
 export const SUBSCRIPTION = '/subscriptions/11111111-2222-3333-4444-555555555555';
 /** Every action allowed: the permissions of an Owner. */

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import * as connection from '../../src/resources/serviceConnection';
+import * as connection from '../../src/resources/serviceConnectionWire';
 import * as identity from '../../src/resources/managedIdentity';
 import * as credential from '../../src/resources/federatedCredential';
 import * as roleAssignment from '../../src/resources/roleAssignment';

@@ -4,7 +4,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { InputError } from '../../src/errors';
-import { parseRequest, type RawTask } from '../../src/request';
+import type { RawTask } from '../../src/rawTask';
+import { parseRequest } from '../../src/request';
 
 export const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
 

@@ -1,10 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { ServiceError } from '../../src/errors';
 import { toTaskError } from '../../src/sdkErrors';
 import * as application from '../../src/resources/application';
 import * as applicationCredential from '../../src/resources/applicationCredential';
 import { trusts } from '../../src/resources/federatedCredential';
-import { isReplicationLag, odataKey } from '../../src/resources/graph';
 import * as servicePrincipal from '../../src/resources/servicePrincipal';
 
 describe('application converters', () => {
@@ -92,34 +90,5 @@ describe('application federated credential converters', () => {
     assert.deepEqual(read, { name: 'azure-devops-x', issuer: 'https://issuer/v2.0', subject: '/eid1/sc/Org/X', audiences: ['api://AzureADTokenExchange'] });
     assert.ok(trusts(read, desired));
     assert.ok(!trusts({ ...read, subject: '/eid1/sc/org/x' }, desired));
-  });
-});
-
-describe('Graph helpers', () => {
-  it('quote an OData key, doubling quotes, safe in a URL path', () => {
-    assert.equal(odataKey('wic-0123'), "'wic-0123'");
-    assert.equal(odataKey("o'brien"), "'o''brien'");
-    assert.equal(odataKey('a/b c'), "'a%2Fb%20c'");
-  });
-
-  it('take only 404 Request_ResourceNotFound for replication lag', () => {
-    assert.ok(isReplicationLag(new ServiceError('gone', { status: 404, code: 'Request_ResourceNotFound' })));
-    assert.ok(!isReplicationLag(new ServiceError('no', { status: 403, code: 'Authorization_RequestDenied' })));
-    assert.ok(!isReplicationLag(new ServiceError('no', { status: 404, code: 'NotFound' })));
-  });
-
-  it('read a Graph client error: status, code and request id; no status when no answer came', () => {
-    const error = toTaskError('graph', 'create the application', {
-      statusCode: 403,
-      code: 'Authorization_RequestDenied',
-      requestId: 'req-1',
-      message: 'Insufficient privileges to complete the operation.',
-    });
-    assert.equal(error.status, 403);
-    assert.equal(error.correlationId, 'req-1');
-    assert.match(error.describe(), /Application\.ReadWrite\.OwnedBy/);
-    const signIn = toTaskError('graph', 'read', { statusCode: -1, code: 'AuthenticationError', message: 'AADSTS7000215: Invalid client secret provided.' });
-    assert.equal(signIn.status, undefined);
-    assert.equal(signIn.code, 'AADSTS7000215');
   });
 });

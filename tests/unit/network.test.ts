@@ -24,22 +24,14 @@ describe('agentNetwork', () => {
     assert.equal(decodeURIComponent(url.password), 'p@ss:word');
   });
 
-  it('hands azure-devops-node-api the proxy and bypass list as typed-rest-client expects them', () => {
-    assert.deepEqual(proxied.devopsOptions, {
-      proxy: {
-        proxyUrl: 'http://proxy.contoso.com:8080',
-        proxyUsername: 'agent svc',
-        proxyPassword: 'p@ss:word',
-        proxyBypassHosts: ['\\.internal\\.contoso\\.com', '^https://127\\.0\\.0\\.1:4443/'],
-      },
-    });
+  it('hands the @azure clients its policy', () => {
     assert.equal(proxied.azureOptions.additionalPolicies.length, 1);
+    assert.equal(proxied.azureOptions.additionalPolicies[0].policy, proxied.policy);
   });
 
   it('changes nothing for an agent without proxy or CA settings', () => {
     const plain = agentNetwork({});
     assert.equal(plain.proxyFor('https://management.azure.com/'), undefined);
-    assert.deepEqual(plain.devopsOptions, {});
     assert.deepEqual(plain.azureOptions.additionalPolicies, []);
   });
 });

@@ -9,15 +9,17 @@ import { join } from 'node:path';
 import { ManagedServiceIdentityClient } from '@azure/arm-msi';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { createHttpHeaders, type HttpClient, type PipelineRequest } from '@azure/core-rest-pipeline';
-import { RestClient } from 'typed-rest-client/RestClient';
 import type { Clients } from '../../src/clients';
-import { jobTokenRejected, supportedManagedIdentityApiVersion, withoutByteOrderMark } from '../../src/clients';
+import { supportedManagedIdentityApiVersion } from '../../src/clients/arm';
+import { devopsRest } from '../../src/clients/devops';
+import { jobTokenRejected } from '../../src/clients/pipelineOidcToken';
 import { systemClock } from '../../src/clock';
 import type { TaskError } from '../../src/errors';
 import { toTaskError } from '../../src/sdkErrors';
 import * as application from '../../src/resources/application';
 import * as applicationCredential from '../../src/resources/applicationCredential';
-import * as connection from '../../src/resources/serviceConnection';
+import { untilReady } from '../../src/resources/serviceConnection';
+import * as connection from '../../src/resources/serviceConnectionWire';
 import * as credential from '../../src/resources/federatedCredential';
 import * as identity from '../../src/resources/managedIdentity';
 import { lookupIdentityLocation, lookupProject, lookupResourceGroup, lookupRoleDefinition, lookupSubscription } from '../../src/resources/lookups';
@@ -53,13 +55,26 @@ const credentialStub = { getToken: async () => ({ token: 'token', expiresOnTimes
 const msiAnswering = (recording: Recording, status?: number) =>
   new ManagedServiceIdentityClient(credentialStub, 'sub', { httpClient: answering(recording, status), retryOptions: { maxRetries: 0 } });
 
-/** Clients whose plain ARM reads and Azure DevOps clients answer the recording. */
+/** Azure DevOps REST over an HTTP client that answers the recording (as sent: `text`, when given). */
+function devopsAnswering(recording: Recording, text = JSON.stringify(recording.body), status = Number(recording.status)) {
+  const client = answering(recording, status);
+  return devopsRest(
+    'https://dev.azure.com/contoso/',
+    async () => 'Bearer job',
+    async (request) => ({
+      ...(await client.sendRequest(request)),
+      bodyAsText: text,
+    }),
+  );
+}
+
+/** Clients whose plain ARM reads and Azure DevOps calls answer the recording. */
 function clientsAnswering(recording: Recording, body: unknown = recording.body): Clients {
   const authorization = new AuthorizationManagementClient(credentialStub, 'sub', { httpClient: answering(recording), retryOptions: { maxRetries: 0 } });
   return {
     clock: systemClock,
     azure: async () => ({ armGet: async () => ({ status: Number(recording.status), body: object(body) }), authorization }),
-    devopsApi: async () => ({ core: { getProject: async () => body, baseUrl: 'https://dev.azure.com/contoso/' } }),
+    devops: devopsAnswering(recording, JSON.stringify(body)),
   } as unknown as Clients;
 }
 
@@ -80,9 +95,8 @@ const PARSED: Record<string, () => Promise<void>> = {
     // As sent: the byte-order mark, then the JSON; the recording's headers plus a Retry-After.
     const text = `\uFEFF${JSON.stringify(recording.body)}`;
     assert.ok(String(recording.body_raw_prefix).startsWith('\uFEFF'));
-    const api = withoutByteOrderMark({ rest: new RestClient('test') });
-    const response = { message: { statusCode: 503, headers: { ...recording.headers, 'retry-after': '30' } }, readBody: async () => text };
-    const error = await (api.rest as unknown as { processResponse(r: unknown, o: unknown): Promise<unknown> }).processResponse(response, {}).then(
+    const rest = devopsAnswering({ ...recording, headers: { ...recording.headers, 'retry-after': '30' } }, text, 503);
+    const error = await rest.request({ path: '_apis/projects/p', apiVersion: '7.1' }).then(
       () => assert.fail('a 503 is an error'),
       (e: unknown) => e,
     );
@@ -319,17 +333,17 @@ describe('recorded bodies through the task parsers (tests/fixtures/recordings)',
 describe('a connection read back by its id (ado-serviceendpoint-get-real)', () => {
   const notReady = { id: 'c1', name: 'app1-dev', tenantId: 't', clientId: 'c', issuer: '', subject: '', ready: false, disabled: false, projectIds: ['p'] };
   const clientsReading = (body: unknown): Clients =>
-    ({ clock: systemClock, devopsApi: async () => ({ serviceEndpoints: { getServiceEndpointDetails: async () => body } }) }) as unknown as Clients;
+    ({ clock: systemClock, devops: devopsAnswering({ status: 200, body }, body === null ? '' : JSON.stringify(body)) }) as unknown as Clients;
 
   it('names the missing role when Azure DevOps answers no connection for its id, without waiting', async () => {
-    await assert.rejects(connection.untilReady(clientsReading(null), { id: 'p', name: 'platform' }, notReady), (error: TaskError) =>
+    await assert.rejects(untilReady(clientsReading(null), { id: 'p', name: 'platform' }, notReady), (error: TaskError) =>
       /identity of devOpsAuth cannot read it.*a User of the connection/.test(error.describe()),
     );
   });
 
   it('names the missing role for an object without its authorization details', async () => {
     const partial = { id: 'c1', name: 'app1-dev', type: null, data: null, authorization: null };
-    await assert.rejects(connection.untilReady(clientsReading(partial), { id: 'p', name: 'platform' }, notReady), (error: TaskError) =>
+    await assert.rejects(untilReady(clientsReading(partial), { id: 'p', name: 'platform' }, notReady), (error: TaskError) =>
       /may see only part of it.*Security/.test(error.describe()),
     );
   });

@@ -147,3 +147,29 @@ describe('parseRequest', () => {
     });
   });
 });
+
+describe('parseRequest: management group scope', () => {
+  it('scopes the role and the connection to the group', () => {
+    const request = parseRequest(raw({ managementGroupId: 'mg-platform', managementGroupName: 'Platform' }));
+    assert.deepEqual(request.azure.managementGroup, { id: 'mg-platform', name: 'Platform' });
+    assert.equal(request.azure.scope, '/providers/Microsoft.Management/managementGroups/mg-platform');
+    assert.equal(request.azure.subscriptionId, SUBSCRIPTION, 'the subscription still holds the identity');
+  });
+
+  it('refuses a malformed id, a name alone, and a resource group beside it', () => {
+    failsOn('managementGroupId', raw({ managementGroupId: 'Platform Team' }), /not a management group id/);
+    failsOn('managementGroupName', raw({ managementGroupName: 'Platform' }), /without managementGroupId/);
+    failsOn('resourceGroup', raw({ managementGroupId: 'mg-platform', resourceGroup: 'rg-app1' }), /cannot be combined with managementGroupId/);
+  });
+});
+
+describe('parseRequest: several roles', () => {
+  it('adds the roleAssignments lines relative to the target subscription, without the main grant', () => {
+    const request = parseRequest(raw({ resourceGroup: 'rg-app1', roleAssignments: 'Reader@resourceGroups/rg-shared\nContributor@resourceGroups/rg-app1' }));
+    assert.deepEqual(request.azure.additionalRoles, [{ role: 'Reader', scope: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-shared`, line: 1 }]);
+  });
+
+  it('has none by default', () => {
+    assert.deepEqual(parseRequest(raw()).azure.additionalRoles, []);
+  });
+});

@@ -2,7 +2,7 @@
  * What the scope choices do to the connection: a management group connection.
  */
 import { strict as assert } from 'node:assert';
-import * as connection from '../../src/resources/serviceConnection';
+import * as connection from '../../src/resources/serviceConnectionWire';
 
 describe('a management group connection', () => {
   const desired: connection.DesiredConnection = {

@@ -1,15 +1,20 @@
 import { strict as assert } from 'node:assert';
+import { createHttpHeaders } from '@azure/core-rest-pipeline';
+import { DevOpsHttpError } from '../../src/clients/devops';
 import { ServiceError } from '../../src/errors';
-import { isTransient, parseRetryAfter, toTaskError } from '../../src/sdkErrors';
+import { isTransient, parseRetryAfter, retryDelay, toTaskError } from '../../src/sdkErrors';
 
 describe('toTaskError, for waiting', () => {
-  it("reads Retry-After from an Azure DevOps error's response headers (typed-rest-client responseHeaders)", () => {
-    const error = toTaskError('devops', 'create the service connection', {
-      message: 'TF400733: The request has been canceled',
-      statusCode: 429,
-      result: { message: 'TF400733: The request has been canceled', typeKey: 'RequestBlockedException' },
-      responseHeaders: { 'retry-after': '7', 'x-vss-e2eid': 'e2e-1' },
-    });
+  it("reads Retry-After from an Azure DevOps error's response headers", () => {
+    const error = toTaskError(
+      'devops',
+      'create the service connection',
+      new DevOpsHttpError(
+        429,
+        { message: 'TF400733: The request has been canceled', typeKey: 'RequestBlockedException' },
+        createHttpHeaders({ 'retry-after': '7', 'x-vss-e2eid': 'e2e-1' }),
+      ),
+    );
     assert.equal(error.retryAfterMs, 7000);
     assert.equal(error.correlationId, 'e2e-1');
     assert.match(error.describe(), /HTTP 429, RequestBlockedException.*run fewer pipelines/);
@@ -58,16 +63,46 @@ describe('isTransient', () => {
 });
 
 describe('parseRetryAfter', () => {
-  it('reads seconds and HTTP dates', () => {
+  it("reads seconds, and HTTP dates against the run's clock", () => {
     assert.equal(parseRetryAfter('0'), 0);
     assert.equal(parseRetryAfter('12'), 12_000);
-    const inTenSeconds = new Date(Date.now() + 10_000).toUTCString();
-    const ms = parseRetryAfter(inTenSeconds)!;
-    assert.ok(ms > 8_000 && ms <= 10_000, String(ms));
+    const clock = { now: () => Date.parse('Wed, 21 Oct 2026 07:28:00 GMT') };
+    assert.equal(parseRetryAfter('Wed, 21 Oct 2026 07:28:10 GMT', clock), 10_000);
+    assert.equal(parseRetryAfter('Wed, 21 Oct 2026 07:27:00 GMT', clock), 0, 'a date gone by: at once');
+    assert.equal(parseRetryAfter('Wed, 21 Oct 2026 07:28:10 GMT'), undefined, 'no clock, no date');
+  });
+
+  it('reads an HTTP-date Retry-After of a failure on the clock it is given', () => {
+    const clock = { now: () => Date.parse('Wed, 21 Oct 2026 07:28:00 GMT') };
+    const error = toTaskError(
+      'arm',
+      'create',
+      {
+        statusCode: 429,
+        message: 'throttled',
+        response: { headers: { get: (name: string) => (name === 'retry-after' ? 'Wed, 21 Oct 2026 07:28:03 GMT' : undefined) } },
+      },
+      clock,
+    );
+    assert.equal(error.retryAfterMs, 3000);
   });
 
   it('ignores what it cannot read', () => {
     assert.equal(parseRetryAfter(undefined), undefined);
     assert.equal(parseRetryAfter('soon'), undefined);
+  });
+});
+
+describe('retryDelay', () => {
+  it('waits as long as Retry-After asks, else as the policy says, for what waiting clears', () => {
+    assert.equal(retryDelay(new ServiceError('x', { status: 429, retryAfterMs: 7000 })), 7000);
+    assert.equal(retryDelay(new ServiceError('x', { status: 503 })), 'policy');
+    assert.equal(retryDelay(new ServiceError('x', { code: 'ECONNRESET' })), 'policy');
+  });
+
+  it('does not wait for a lasting failure, nor for what is not a TaskError', () => {
+    assert.equal(retryDelay(new ServiceError('x', { status: 403, retryAfterMs: 7000 })), undefined);
+    assert.equal(retryDelay(new ServiceError('x', { status: 500, code: 'DuplicateServiceConnectionException' })), undefined);
+    assert.equal(retryDelay(new Error('x')), undefined);
   });
 });

@@ -1,6 +1,6 @@
 /** The identity matching of src/resources/approvers.ts. */
 import { strict as assert } from 'node:assert';
-import { identitiesHost, matchIdentity } from '../../../src/resources/approvers';
+import { matchIdentity } from '../../../src/resources/approvers';
 
 describe('identities', () => {
   const answer = (value: unknown[]) => ({ count: value.length, value });
@@ -22,13 +22,5 @@ describe('identities', () => {
     assert.equal((matchIdentity('alias@contoso.com', answer([alice])) as { id: string }).id, 'a1');
     assert.equal(matchIdentity('nobody', answer([])), 'none');
     assert.deepEqual(matchIdentity('al', answer([alice, alicia])), { ambiguous: ['Alice', 'Alicia'] });
-  });
-
-  it('reads identities on the host the resource area names, else on the organization', () => {
-    assert.equal(
-      identitiesHost({ locationUrl: 'https://vssps.dev.azure.com/contoso/' }, 'https://dev.azure.com/contoso/'),
-      'https://vssps.dev.azure.com/contoso/',
-    );
-    assert.equal(identitiesHost({ count: 0, value: null }, 'https://dev.azure.com/contoso/'), 'https://dev.azure.com/contoso/');
   });
 });

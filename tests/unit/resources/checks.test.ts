@@ -2,7 +2,8 @@
 import { strict as assert } from 'node:assert';
 import { parseRequest } from '../../../src/request';
 import * as checks from '../../../src/resources/checks';
-import { approvalToWire, branchControlToWire, decideApproval, decideBranchControl, fromWire, sameBranches, withApprovers } from '../../../src/resources/checks';
+import { decideApproval, decideBranchControl } from '../../../src/resources/checks';
+import { approvalToWire, branchControlToWire, fromWire, sameBranches, withApprovers } from '../../../src/resources/checksWire';
 import { observed } from '../../support/observed';
 import { rawTask } from '../fixtures';
 

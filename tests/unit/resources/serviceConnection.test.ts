@@ -4,7 +4,8 @@ import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEn
 import { ConflictError } from '../../../src/errors';
 import { parseRequest } from '../../../src/request';
 import * as serviceConnection from '../../../src/resources/serviceConnection';
-import { decideConnection, type DesiredConnection, toWire } from '../../../src/resources/serviceConnection';
+import { decideConnection } from '../../../src/resources/serviceConnection';
+import { type DesiredConnection, toWire } from '../../../src/resources/serviceConnectionWire';
 import { observed, rerun } from '../../support/observed';
 import { rawTask } from '../fixtures';
 

@@ -1,0 +1,214 @@
+/**
+ * The command line's flags and help, made from src/inputNames.ts INPUT_NAMES and task.json (type, default,
+ * help), so an input added to the task is a flag without a change to this file; parsing argv into the
+ * task's inputs; task messages in flag words.
+ *
+ * node:util parseArgs does the parsing: it knows strings, booleans, repeats and strict unknown-flag errors,
+ * which is all a flag set generated from a manifest needs, and it adds nothing to the bundle.
+ */
+import { parseArgs } from 'node:util';
+import manifest from '../../task.json';
+import { knownCloud, KNOWN_CLOUD_NAMES } from '../cloud';
+import { INPUT_NAMES, type InputName } from '../inputNames';
+import { VERSION } from '../version';
+
+export const COMMAND = 'workload-identity-connection';
+
+interface ManifestInput {
+  name: string;
+  type: string;
+  defaultValue?: string;
+  helpMarkDown?: string;
+  options?: Record<string, string>;
+}
+
+export interface Flag {
+  /** The task input (or the command line's own setting) it stands for. */
+  input: string;
+  flag: string;
+  boolean: boolean;
+  /** Given once per value; the values become the input's lines. */
+  repeatable: boolean;
+  /** The command line's default, when it has one. */
+  defaultValue?: string;
+  help: string;
+}
+
+/** Inputs the command line has no flag for: its sign-in is the person's credential, not a service connection. */
+const NOT_FLAGS: readonly InputName[] = ['bootstrapConnection'];
+
+/**
+ * Where the command line's default differs from the task's: there is no job, so Azure DevOps is reached with
+ * an Entra token of the same credential, or a PAT from the Azure DevOps CLI's variable.
+ */
+const CLI_DEFAULTS: Partial<Record<InputName, { value: string; help: string }>> = {
+  devOpsAuth: {
+    value: 'bootstrapIdentity',
+    help: 'How to sign in to Azure DevOps: bootstrapIdentity (default), a Microsoft Entra token of your own sign-in for Azure DevOps (you must be a member of the organization); or personalAccessToken, a token read from the environment variable --devops-token-variable names (never give a token on the command line).',
+  },
+  devOpsTokenVariable: {
+    value: 'AZURE_DEVOPS_EXT_PAT',
+    help: 'With --devops-auth personalAccessToken: the name of the environment variable that holds the token (scope Service Connections: Read, query & manage). Default: AZURE_DEVOPS_EXT_PAT, as the Azure DevOps CLI reads it.',
+  },
+  subscriptionId: {
+    value: '',
+    help: "Subscription the new connection targets and where the identity is created. Default: the Azure CLI's current subscription (az account show). Example: 00000000-0000-0000-0000-000000000000.",
+  },
+  organizationUrl: { value: '', help: 'Azure DevOps organization, e.g. https://dev.azure.com/contoso. Required.' },
+  project: { value: '', help: 'Name or id of the project that owns the connection, e.g. platform. Required.' },
+};
+
+/** The command line's own settings, besides the task's inputs. */
+const OWN_FLAGS: Flag[] = [
+  {
+    input: 'tenantId',
+    flag: 'tenant-id',
+    boolean: false,
+    repeatable: false,
+    help: "Microsoft Entra tenant to sign in to. Default: AZURE_TENANT_ID, else the Azure CLI's current tenant (az account show).",
+  },
+  {
+    input: 'cloud',
+    flag: 'cloud',
+    boolean: false,
+    repeatable: false,
+    help: `Azure cloud: ${KNOWN_CLOUD_NAMES.join(', ')}. Default: AzureCloud. For any other cloud use --resource-manager-url.`,
+  },
+  {
+    input: 'resourceManagerUrl',
+    flag: 'resource-manager-url',
+    boolean: false,
+    repeatable: false,
+    help: 'Azure Resource Manager URL of the cloud; its endpoints (authority, Microsoft Graph, audience) are read from {url}/metadata/endpoints, as the Azure CLI does. Example: https://management.azure.com/',
+  },
+  { input: 'json', flag: 'json', boolean: true, repeatable: false, help: 'Print the outputs as one JSON object instead of name=value lines.' },
+  { input: 'verbose', flag: 'verbose', boolean: true, repeatable: false, help: 'Also print debug lines on stderr.' },
+  { input: 'help', flag: 'help', boolean: true, repeatable: false, help: 'Show this help.' },
+  { input: 'version', flag: 'version', boolean: true, repeatable: false, help: 'Show the version.' },
+];
+
+/** A task input as a flag: kebab case, with `devOps…` as `devops-…` (devOpsAuth: --devops-auth). */
+export function flagName(input: string): string {
+  return input.replace(/^devOps/, 'devops').replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+/** Markdown help as plain text in the command line's words: no backticks, link targets or editor lists. */
+function plain(markdown: string): string {
+  return inFlagWords(
+    markdown
+      .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
+      .replace(/`/g, '')
+      .replace(/\s+/g, ' ')
+      .replace(/ The list [^.]*\./g, '')
+      .trim(),
+  );
+}
+
+/** Every flag: one per task input (minus the bootstrap connection), then the command line's own. */
+export function flags(): Flag[] {
+  const inputs = (manifest as { inputs: ManifestInput[] }).inputs;
+  const fromInputs = INPUT_NAMES.filter((name) => !NOT_FLAGS.includes(name)).map((name): Flag => {
+    const declared = inputs.find((input) => input.name === name);
+    const own = CLI_DEFAULTS[name];
+    const taskDefault = declared?.defaultValue && !declared.defaultValue.includes('$(') ? declared.defaultValue : undefined;
+    return {
+      input: name,
+      flag: flagName(name),
+      boolean: declared?.type === 'boolean',
+      repeatable: declared?.type === 'multiLine',
+      defaultValue: own ? own.value || undefined : taskDefault,
+      help: own?.help ?? plain(declared?.helpMarkDown ?? ''),
+    };
+  });
+  return [...fromInputs, ...OWN_FLAGS];
+}
+
+export function helpText(): string {
+  const all = flags();
+  const lines = [
+    `${COMMAND} ${VERSION}: creates or finds an Azure Resource Manager service connection that signs in with workload identity federation, and the managed identity or app registration behind it, signed in as you (az login) or as a CI identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE).`,
+    '',
+    `Usage: ${COMMAND} --organization-url URL --project NAME --connection-name NAME [flags]`,
+    '',
+    'Progress goes to stderr, the outputs to stdout (name=value lines, or JSON with --json).',
+    'Exit codes: 0 done, 1 failed, 2 usage error.',
+    '',
+    'Flags:',
+  ];
+  for (const flag of all) {
+    const value = flag.boolean ? '' : flag.repeatable ? ' VALUE (repeatable)' : ' VALUE';
+    lines.push(`  --${flag.flag}${value}`);
+    lines.push(`      ${flag.help}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A mistake on the command line: exit code 2, before anything is sent. */
+export class UsageError extends Error {}
+
+export interface CommandLine {
+  inputs: Partial<Record<InputName, string>>;
+  tenantId?: string;
+  cloud?: string;
+  resourceManagerUrl?: string;
+  json: boolean;
+  verbose: boolean;
+}
+
+export type Parsed = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; commandLine: CommandLine };
+
+export function parseCommandLine(argv: string[]): Parsed {
+  const all = flags();
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  try {
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: Object.fromEntries(all.map((f) => [f.flag, { type: f.boolean ? 'boolean' : 'string', multiple: f.repeatable }])),
+    }).values;
+  } catch (error) {
+    // parseArgs' own words name the flag ("Unknown option '--x'"); the fix is the help.
+    throw new UsageError(`${(error as Error).message.replace(/\.? To specify a positional argument.*$/s, '')}. See ${COMMAND} --help.`);
+  }
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  const inputs: Partial<Record<InputName, string>> = {};
+  for (const flag of all) {
+    if (!(INPUT_NAMES as readonly string[]).includes(flag.input)) continue;
+    const value = values[flag.flag];
+    const text = Array.isArray(value) ? value.join('\n') : typeof value === 'boolean' ? String(value) : value;
+    const given = text ?? flag.defaultValue;
+    if (given !== undefined) inputs[flag.input as InputName] = given;
+  }
+  const text = (name: string): string | undefined => (typeof values[name] === 'string' ? values[name] : undefined);
+  const cloud = text('cloud');
+  if (cloud && !knownCloud(cloud)) {
+    throw new UsageError(
+      `--cloud has the unsupported value '${cloud}'. Supported values are: ${KNOWN_CLOUD_NAMES.join(', ')}; for another cloud use --resource-manager-url.`,
+    );
+  }
+  if (cloud && text('resource-manager-url')) throw new UsageError('--cloud and --resource-manager-url name the cloud twice; give one of them.');
+  if (inputs.devOpsAuth?.trim().toLowerCase() === 'jobaccesstoken') {
+    throw new UsageError('--devops-auth jobAccessToken needs a pipeline job; use bootstrapIdentity (the default) or personalAccessToken.');
+  }
+  return {
+    kind: 'run',
+    commandLine: {
+      inputs,
+      tenantId: text('tenant-id'),
+      cloud,
+      resourceManagerUrl: text('resource-manager-url'),
+      json: values.json === true,
+      verbose: values.verbose === true,
+    },
+  };
+}
+
+/** A task message in the command line's words: input names become their flags. */
+export function inFlagWords(message: string): string {
+  const names = [...INPUT_NAMES, 'tenantId'].filter((name) => /[A-Z]/.test(name));
+  let text = message.replace(/^Input '(\w+)'/, (_, name: string) => `--${flagName(name)}`);
+  for (const name of names) text = text.replace(new RegExp(`(?<![\\w-])'?${name}'?(?![\\w-])`, 'g'), `--${flagName(name)}`);
+  return text;
+}

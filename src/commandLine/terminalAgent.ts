@@ -1,0 +1,118 @@
+/**
+ * The Agent for a terminal, and the command's exit codes: the task's log lines on stderr with every secret
+ * scrubbed, the outputs for stdout (name=value lines or JSON), the result as the exit code.
+ */
+import type { Agent } from '../agent';
+import type { Clock } from '../clock';
+import type { OutputName } from '../inputNames';
+import type { RawTask } from '../rawTask';
+import { inFlagWords } from './flags';
+
+/** Exit codes: done, failed, usage error (unknown flag, missing or malformed flag). */
+export const EXIT = { done: 0, failed: 1, usage: 2 } as const;
+
+export interface Terminal {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+}
+
+/**
+ * The Agent for a terminal: log lines on stderr with every registered secret scrubbed, outputs collected
+ * for stdout, the result as the exit code. On a TTY a one-line status shows the run is alive between lines.
+ */
+export class TerminalAgent implements Agent {
+  readonly outputs: [OutputName, string][] = [];
+  exitCode: number = EXIT.failed;
+  private readonly secrets = new Set<string>();
+  private status?: NodeJS.Timeout;
+  private readonly started: number;
+
+  constructor(
+    private readonly raw: RawTask,
+    private readonly terminal: Terminal,
+    private readonly verbose: boolean,
+    private readonly clock: Clock,
+  ) {
+    this.started = clock.now();
+    this.secret(raw.devOpsTokenVariable?.value);
+    this.secret(raw.network?.proxyPassword);
+    if (terminal.stderr.isTTY) {
+      this.status = setInterval(() => this.showStatus(), 250);
+      this.status.unref();
+    }
+  }
+
+  readTask(): RawTask {
+    return this.raw;
+  }
+
+  secret(value: string | undefined): void {
+    if (!value) return;
+    this.secrets.add(value);
+    for (const line of value.split(/\r?\n/)) if (line.trim().length >= 8) this.secrets.add(line.trim());
+  }
+
+  /** A value with every secret replaced by ***, longest first, and no terminal control sequences. */
+  scrub(text: string): string {
+    let clean = text;
+    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) clean = clean.split(secret).join('***');
+    // eslint-disable-next-line no-control-regex -- a service's text must not move the cursor or recolour the terminal
+    return clean.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g, '');
+  }
+
+  output(name: OutputName, value: string): void {
+    this.outputs.push([name, this.scrub(value)]);
+  }
+
+  info(line: string): void {
+    this.print(line);
+  }
+
+  debug(line: string): void {
+    if (this.verbose) this.print(`debug: ${line}`);
+  }
+
+  warn(line: string): void {
+    this.print(`warning: ${line}`);
+  }
+
+  succeed(message: string): void {
+    this.exitCode = EXIT.done;
+    this.print(message);
+  }
+
+  /** Done, with warnings already printed: exit code 0 (the work is done), the message says what to look at. */
+  succeedWithIssues(message: string): void {
+    this.exitCode = EXIT.done;
+    this.print(`warning: ${inFlagWords(message)}`);
+  }
+
+  fail(message: string): void {
+    this.exitCode = EXIT.failed;
+    this.print(`error: ${inFlagWords(message)}`);
+  }
+
+  /** Ends the live status line. */
+  close(): void {
+    if (this.status) clearInterval(this.status);
+    this.status = undefined;
+    if (this.terminal.stderr.isTTY) this.terminal.stderr.write('\r\x1b[K');
+  }
+
+  private print(line: string): void {
+    const text = this.scrub(line.replace(/\s*[\r\n]+\s*/g, ' ').trim());
+    this.terminal.stderr.write(this.terminal.stderr.isTTY ? `\r\x1b[K${text}\n` : `${text}\n`);
+    this.showStatus();
+  }
+
+  private showStatus(): void {
+    if (!this.status) return;
+    this.terminal.stderr.write(`\r\x1b[K… working (${Math.round((this.clock.now() - this.started) / 1000)} s)`);
+  }
+}
+
+/** The outputs as stdout shows them. */
+export function formatOutputs(outputs: [string, string][], json: boolean): string {
+  if (json) return `${JSON.stringify(Object.fromEntries(outputs), null, 2)}\n`;
+  return outputs.map(([name, value]) => `${name}=${value}\n`).join('');
+}

@@ -1,0 +1,55 @@
+/**
+ * The request's Approvals and checks inputs (YAML pipelines only): the approval check's approvers,
+ * instructions, timeout and minimum, and the branch control check's allowed refs. Pure, as src/request.ts.
+ */
+import { InputError } from './errors';
+import type { InputName } from './inputNames';
+import { checkedName, CONTROL_CHARACTER, lines, parseBoolean } from './inputValues';
+
+/** Approvals and checks on the connection, as the request carries them. */
+export interface ChecksRequest {
+  /** approvers lines as written (resolved to identities by the reads); empty: no approval check. */
+  approvers: string[];
+  approvalInstructions: string;
+  approvalTimeoutMinutes: number;
+  /** 0: every approver. */
+  minimumApprovers: number;
+  /** Refs with wildcards; empty: no branch control check. */
+  allowedBranches: string[];
+  requireBranchProtection: boolean;
+}
+
+/** The Approvals and checks inputs. */
+export function parseChecks(input: (name: InputName) => string): ChecksRequest {
+  const approvers = lines(input('approvers')).map((line) => checkedName('approvers', line));
+  const whole = (name: InputName, fallback: number, min: number, max: number, meaning: string): number => {
+    const text = input(name) || String(fallback);
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      throw new InputError(name, `has the value '${text}'; use a whole number from ${min} to ${max} (${meaning}, default ${fallback}).`);
+    }
+    return value;
+  };
+  const approvalTimeoutMinutes = whole('approvalTimeoutMinutes', 43200, 1, 43200, 'minutes');
+  const minimumApprovers = whole('minimumApprovers', 0, 0, Math.max(approvers.length, 0), '0 for every approver, at most the number of approvers lines');
+  const allowedBranches = input('allowedBranches')
+    .split(',')
+    .map((branch) => branch.trim())
+    .filter(Boolean);
+  for (const branch of allowedBranches) {
+    if (CONTROL_CHARACTER.test(branch) || /\s/.test(branch) || branch.length > 400) {
+      throw new InputError(
+        'allowedBranches',
+        `has '${branch.slice(0, 40)}', which is not a ref; write refs separated by commas, e.g. refs/heads/main, refs/heads/release/*.`,
+      );
+    }
+  }
+  return {
+    approvers,
+    approvalInstructions: input('approvalInstructions'),
+    approvalTimeoutMinutes,
+    minimumApprovers,
+    allowedBranches,
+    requireBranchProtection: parseBoolean('requireBranchProtection', input('requireBranchProtection')),
+  };
+}

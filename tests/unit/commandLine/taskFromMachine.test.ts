@@ -1,0 +1,79 @@
+import { strict as assert } from 'node:assert';
+import { systemClock } from '../../../src/clock';
+import { type CommandLine, parseCommandLine, UsageError } from '../../../src/commandLine/flags';
+import { rawTask } from '../../../src/commandLine/taskFromMachine';
+import type { RawTask } from '../../../src/rawTask';
+import { parseRequest } from '../../../src/request';
+import { SIGNED_IN_SCHEME } from '../../../src/requestAccess';
+
+describe("the command line's RawTask", () => {
+  it('builds a RawTask the request parser accepts with the signed-in scheme, and refuses a tenant that is no GUID', () => {
+    const raw: RawTask = {
+      inputs: {
+        connectionName: 'c',
+        organizationUrl: 'https://dev.azure.com/contoso',
+        project: 'p',
+        identityResourceGroup: 'rg',
+        subscriptionId: '00000000-0000-0000-0000-000000000001',
+        devOpsAuth: 'bootstrapIdentity',
+      },
+      bootstrap: { id: 'signed-in credential', scheme: SIGNED_IN_SCHEME, parameters: { tenantid: '00000000-0000-0000-0000-000000000002' }, data: {} },
+    };
+    const request = parseRequest(raw);
+    assert.deepEqual(request.bootstrap.auth, { scheme: 'DefaultAzureCredential', tenantId: '00000000-0000-0000-0000-000000000002' });
+    assert.equal(request.bootstrap.cloud.environment, 'AzureCloud');
+    assert.throws(
+      () => parseRequest({ ...raw, bootstrap: { ...raw.bootstrap, parameters: { tenantid: 'contoso' } } }),
+      /Input 'tenantId' 'contoso' is not a tenant id/,
+    );
+  });
+
+  const TENANT = '00000000-0000-0000-0000-000000000002';
+  const SUBSCRIPTION = '00000000-0000-0000-0000-000000000001';
+  const commandLine = (...flags: string[]): CommandLine => {
+    const parsed = parseCommandLine(['--connection-name', 'c', '--organization-url', 'https://dev.azure.com/contoso', '--project', 'p', ...flags]);
+    assert.equal(parsed.kind, 'run');
+    return (parsed as { commandLine: CommandLine }).commandLine;
+  };
+
+  it('is made from the flags and the environment, without the Azure CLI when the tenant and subscription are given', async () => {
+    const raw = await rawTask(
+      commandLine(
+        '--identity-resource-group',
+        'rg',
+        '--tenant-id',
+        TENANT,
+        '--subscription-id',
+        SUBSCRIPTION,
+        '--cloud',
+        'AzureUSGovernment',
+        '--devops-auth',
+        'personalAccessToken',
+      ),
+      { AZURE_DEVOPS_EXT_PAT: 'pat-value', HTTPS_PROXY: 'http://proxy.local:3128' },
+      systemClock,
+    );
+    assert.equal(raw.bootstrap.scheme, SIGNED_IN_SCHEME);
+    assert.deepEqual(raw.bootstrap.parameters, { tenantid: TENANT });
+    assert.equal(raw.bootstrap.data.environment, 'AzureUSGovernment');
+    assert.equal(raw.inputs.subscriptionId, SUBSCRIPTION);
+    assert.deepEqual(raw.devOpsTokenVariable, { value: 'pat-value', secret: true }, 'an environment variable is as secret as a secret variable');
+    assert.equal(raw.network?.proxyUrl, 'http://proxy.local:3128');
+    const request = parseRequest(raw);
+    assert.deepEqual(request.bootstrap.auth, { scheme: 'DefaultAzureCredential', tenantId: TENANT });
+    assert.equal(request.bootstrap.cloud.authorityHost, 'https://login.microsoftonline.us/');
+    assert.deepEqual(request.devopsAuth, { kind: 'personalAccessToken', variable: 'AZURE_DEVOPS_EXT_PAT', token: 'pat-value' });
+  });
+
+  it('refuses, as usage errors, a token variable that is not set and a resource manager URL that is not https', async () => {
+    const given = ['--tenant-id', TENANT, '--subscription-id', SUBSCRIPTION];
+    await assert.rejects(
+      rawTask(commandLine(...given, '--devops-auth', 'personalAccessToken'), {}, systemClock),
+      (error: unknown) => error instanceof UsageError && /names the environment variable 'AZURE_DEVOPS_EXT_PAT', which is not set/.test(error.message),
+    );
+    await assert.rejects(
+      rawTask(commandLine(...given, '--resource-manager-url', 'http://management.local/'), {}, systemClock),
+      (error: unknown) => error instanceof UsageError && /is not an https URL/.test(error.message),
+    );
+  });
+});

@@ -1,0 +1,58 @@
+import { strict as assert } from 'node:assert';
+import type { Clock } from '../../../src/clock';
+import { formatOutputs, TerminalAgent } from '../../../src/commandLine/terminalAgent';
+import { terminal } from './terminal';
+
+/** A clock that stands still until the test moves it. */
+function manualClock(): Clock & { now(): number; at: number } {
+  return {
+    at: 1_700_000_000_000,
+    now() {
+      return this.at;
+    },
+    sleep: async () => undefined,
+  };
+}
+
+describe('the terminal agent', () => {
+  it('prints scrubbed log lines on stderr, a live status only on a terminal, and the outputs as name=value or JSON', () => {
+    const plain = terminal(false);
+    const raw = { inputs: {}, bootstrap: { id: 'x', parameters: {}, data: {} }, devOpsTokenVariable: { value: 'pat-secret-value-123', secret: true } };
+    const agent = new TerminalAgent(raw, plain.io, false, manualClock());
+    agent.secret('token-abcdefgh');
+    agent.info('got token-abcdefgh and pat-secret-value-123 \u001b[31mred');
+    agent.debug('hidden');
+    agent.fail("Input 'connectionName' is required.");
+    agent.close();
+    assert.deepEqual(plain.stderr, ['got *** and *** [31mred\n', 'error: --connection-name is required.\n']);
+    assert.equal(agent.exitCode, 1);
+
+    const tty = terminal(true);
+    const clock = manualClock();
+    const live = new TerminalAgent(raw, tty.io, true, clock);
+    clock.at += 3_000;
+    live.debug('shown');
+    live.succeed('done');
+    live.close();
+    assert.ok(tty.stderr.some((t) => t.includes('debug: shown')));
+    assert.ok(
+      tty.stderr.some((t) => t.startsWith('\r\x1b[K… working (') && t.endsWith(' s)')),
+      'a one-line status, rewritten in place',
+    );
+    assert.ok(tty.stderr.includes('\r\x1b[K… working (3 s)'), "the status counts the run's clock");
+    assert.equal(tty.stderr[tty.stderr.length - 1], '\r\x1b[K', 'the status is cleared at the end');
+    assert.equal(live.exitCode, 0);
+
+    assert.equal(
+      formatOutputs(
+        [
+          ['clientId', 'a'],
+          ['tenantId', 'b'],
+        ],
+        false,
+      ),
+      'clientId=a\ntenantId=b\n',
+    );
+    assert.deepEqual(JSON.parse(formatOutputs([['clientId', 'a']], true)), { clientId: 'a' });
+  });
+});

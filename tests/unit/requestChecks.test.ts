@@ -1,0 +1,50 @@
+/** The Approvals and checks inputs (src/requestChecks.ts). */
+import { strict as assert } from 'node:assert';
+import { InputError } from '../../src/errors';
+import type { InputName } from '../../src/inputNames';
+import { parseChecks } from '../../src/requestChecks';
+
+const checksOf = (inputs: Partial<Record<InputName, string>>) => parseChecks((name) => (inputs[name] ?? '').trim());
+
+describe('parseChecks', () => {
+  it('asks for no check by default, with the approval defaults of the Azure DevOps page', () => {
+    assert.deepEqual(checksOf({}), {
+      approvers: [],
+      approvalInstructions: '',
+      approvalTimeoutMinutes: 43200,
+      minimumApprovers: 0,
+      allowedBranches: [],
+      requireBranchProtection: false,
+    });
+  });
+
+  it('takes approvers one per line without repeats, and refs separated by commas', () => {
+    const checks = checksOf({
+      approvers: 'alice@contoso.com\n\n[platform]\\Approvers\nALICE@contoso.com',
+      approvalInstructions: 'Look at the plan',
+      approvalTimeoutMinutes: '60',
+      minimumApprovers: '2',
+      allowedBranches: 'refs/heads/main, refs/heads/release/*,',
+      requireBranchProtection: 'True',
+    });
+    assert.deepEqual(checks.approvers, ['alice@contoso.com', '[platform]\\Approvers']);
+    assert.equal(checks.approvalTimeoutMinutes, 60);
+    assert.equal(checks.minimumApprovers, 2);
+    assert.deepEqual(checks.allowedBranches, ['refs/heads/main', 'refs/heads/release/*']);
+    assert.equal(checks.requireBranchProtection, true);
+  });
+
+  it('refuses, naming the input and what it accepts', () => {
+    const refuses = (inputs: Partial<Record<InputName, string>>, input: string, message: RegExp) =>
+      assert.throws(
+        () => checksOf(inputs),
+        (error: unknown) => error instanceof InputError && error.input === input && message.test(error.message),
+      );
+    refuses({ approvalTimeoutMinutes: '0' }, 'approvalTimeoutMinutes', /whole number from 1 to 43200 \(minutes, default 43200\)/);
+    refuses({ approvalTimeoutMinutes: '1.5' }, 'approvalTimeoutMinutes', /'1\.5'/);
+    refuses({ approvers: 'alice@contoso.com', minimumApprovers: '2' }, 'minimumApprovers', /from 0 to 1 \(0 for every approver/);
+    refuses({ allowedBranches: 'refs/heads/main refs/heads/dev' }, 'allowedBranches', /which is not a ref; write refs separated by commas/);
+    refuses({ approvers: 'a\u0007b' }, 'approvers', /not a name or id/);
+    refuses({ requireBranchProtection: 'yes' }, 'requireBranchProtection', /Supported values are: true, false/);
+  });
+});
