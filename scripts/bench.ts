@@ -22,11 +22,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Emulator } from '../tests/emulator';
+import { Emulator } from '../tests/support/emulator';
 import { runTask } from '../tests/e2e/harness';
 import { createVsix } from './package';
 // The scenarios the convergence tests run: the README's example for each identity type.
-import { IDENTITY_SCENARIOS, type IdentityScenario } from '../tests/e2e/scenarios';
+import { IDENTITY_SCENARIOS, type IdentityScenario } from '../tests/support/scenarios';
 
 const LATENCIES_MS = [50, 200];
 const PROPAGATION_S = [10, 30];

@@ -7,9 +7,10 @@
  * (a stand-in `az` that answers from the emulator), one command creates the bootstrap connection with the
  * roles it needs, and a pipeline using it reaches ARM.
  */
-import { Emulator } from '../tests/emulator';
+import { Emulator } from '../tests/support/emulator';
 import { baseFlags, parseOutputs, runCli } from '../tests/e2e/cliHarness';
-import { runTask, useConnection } from '../tests/e2e/harness';
+import { runTask } from '../tests/e2e/harness';
+import { useConnection } from '../tests/support/useConnection';
 
 const INPUTS = {
   bootstrapConnection: 'platform-bootstrap',

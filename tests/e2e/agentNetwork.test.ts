@@ -5,9 +5,10 @@
  * tested in process (tests/inprocess/agentNetwork.test.ts).
  */
 import { strict as assert } from 'node:assert';
-import { Emulator } from '../emulator';
-import { runTask, useConnection } from './harness';
-import { assertNoSecretPrinted, succeeded } from './scenarios';
+import { Emulator } from '../support/emulator';
+import { runTask } from './harness';
+import { useConnection } from '../support/useConnection';
+import { assertNoSecretPrinted, succeeded } from '../support/scenarios';
 
 const APP1_DEV = {
   bootstrapConnection: 'platform-bootstrap',

@@ -5,10 +5,12 @@
  * process (tests/inprocess/appRegistration.test.ts and the convergence suites).
  */
 import { strict as assert } from 'node:assert';
-import { Emulator } from '../emulator';
-import { useConnection, type RunOptions } from './harness';
+import { Emulator } from '../support/emulator';
+import { useConnection } from '../support/useConnection';
+import { type RunOptions } from '../support/taskRun';
 import { node24 } from './node24';
-import { APP_REGISTRATION, assertConverged, OUTPUTS, printed, runSpawned, succeeded } from './scenarios';
+import { APP_REGISTRATION, assertConverged, OUTPUTS, printed, succeeded } from '../support/scenarios';
+import { runSpawned } from './harness';
 
 describe('the bundled task, spawned as the agent spawns it: an app registration connection', function () {
   this.timeout(300_000);

@@ -12,7 +12,7 @@
  * JSON file with the emulator's facts; WIC_AZ_STANDIN_LOG, when set, gets one line per command run.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
-import { httpsRequest } from '../emulator/client';
+import { httpsRequest } from '../support/emulator/client';
 
 export interface AzStandInConfig {
   /** The emulated Entra ID's token endpoint base (authority with a trailing slash). */

@@ -11,9 +11,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { flags } from '../../src/commandLine/flags';
-import { Emulator } from '../emulator';
+import { Emulator } from '../support/emulator';
 import { baseFlags, parseOutputs, runCli, type CliRun } from './cliHarness';
-import { repositoryRoot, useConnection } from './harness';
+import { repositoryRoot } from '../support/taskRun';
+import { useConnection } from '../support/useConnection';
 
 const OUTPUTS = ['serviceConnectionName', 'serviceConnectionId', 'clientId', 'principalId', 'tenantId', 'workloadIdentityIssuer', 'workloadIdentitySubject'];
 

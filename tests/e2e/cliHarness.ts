@@ -9,9 +9,9 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import type { Emulator } from '../emulator';
+import type { Emulator } from '../support/emulator';
 import type { AzStandInConfig } from './azStandIn';
-import { repositoryRoot } from './harness';
+import { repositoryRoot } from '../support/taskRun';
 
 export const CLI_ENTRY = join('dist', 'cli', 'workload-identity-connection.js');
 

@@ -5,10 +5,11 @@
  * is the one that proves a killed process leaves nothing the re-run trips over.
  */
 import { strict as assert } from 'node:assert';
-import { Emulator } from '../emulator';
-import { answerLost } from '../emulator/faults';
-import { useConnection } from './harness';
-import { assertConverged, MANAGED_IDENTITY, runSpawned, succeeded } from './scenarios';
+import { Emulator } from '../support/emulator';
+import { answerLost } from '../support/emulator/faults';
+import { useConnection } from '../support/useConnection';
+import { assertConverged, MANAGED_IDENTITY, succeeded } from '../support/scenarios';
+import { runSpawned } from './harness';
 
 describe('the bundled task, spawned: killed right after a write, then run again', function () {
   this.timeout(120_000);

@@ -6,10 +6,12 @@
  * process (tests/inprocess/managedIdentity.test.ts and the convergence suites).
  */
 import { strict as assert } from 'node:assert';
-import { Emulator } from '../emulator';
-import { useConnection, type RunOptions } from './harness';
+import { Emulator } from '../support/emulator';
+import { useConnection } from '../support/useConnection';
+import { type RunOptions } from '../support/taskRun';
 import { node24 } from './node24';
-import { assertConverged, MANAGED_IDENTITY, OUTPUTS, printed, runSpawned, succeeded } from './scenarios';
+import { assertConverged, MANAGED_IDENTITY, OUTPUTS, printed, succeeded } from '../support/scenarios';
+import { runSpawned } from './harness';
 
 describe('the bundled task, spawned as the agent spawns it: a managed identity connection', function () {
   this.timeout(300_000);

@@ -5,10 +5,10 @@
 import { strict as assert } from 'node:assert';
 import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
 import { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
-import { httpsRequest, type HttpAnswer } from './client';
-import { CHECK_TYPES, IDENTITIES_AREA, ORGANIZATION_IDENTITIES } from './devops-checks';
-import { Emulator } from './index';
-import { wifConnectionBody } from '../e2e/admin';
+import { httpsRequest, type HttpAnswer } from '../support/emulator/client';
+import { CHECK_TYPES, IDENTITIES_AREA, ORGANIZATION_IDENTITIES } from '../support/emulator/devops-checks';
+import { Emulator } from '../support/emulator/index';
+import { wifConnectionBody } from '../support/admin';
 
 const CHECKS_API = 'api-version=7.1-preview.1';
 

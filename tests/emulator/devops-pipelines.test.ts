@@ -6,8 +6,8 @@ import { strict as assert } from 'node:assert';
 import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
 import { CoreApi } from 'azure-devops-node-api/CoreApi';
 import { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
-import { httpsRequest, type HttpAnswer } from './client';
-import { Emulator } from './index';
+import { httpsRequest, type HttpAnswer } from '../support/emulator/client';
+import { Emulator } from '../support/emulator/index';
 
 const PERMISSIONS_API = 'api-version=7.1-preview.1';
 

@@ -11,8 +11,8 @@ import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCre
 import { CoreApi } from 'azure-devops-node-api/CoreApi';
 import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
 import { PersonalAccessTokenCredentialHandler } from 'azure-devops-node-api/handlers/personalaccesstoken';
-import { httpsRequest } from './client';
-import { Emulator } from './index';
+import { httpsRequest } from '../support/emulator/client';
+import { Emulator } from '../support/emulator/index';
 
 const MG_SCOPE = '/providers/Microsoft.Management/managementGroups/mg-platform';
 const DEVOPS_SCOPE = '499b84ac-1321-427f-aa17-267ca6975798/.default';
@@ -211,12 +211,12 @@ describe('emulator: ways in', function () {
       const token = (await secretCredential(emu).getToken(DEVOPS_SCOPE)).token;
       assert.equal(claims(token).aud, '499b84ac-1321-427f-aa17-267ca6975798');
       assert.equal((await core(new BearerCredentialHandler(token)).getProject('platform')).name, 'platform');
-      emu.setBootstrapDevOpsRole('none');
+      emu.configure({ bootstrapDevOpsRole: 'none' });
       try {
         const refused = await rejection(core(new BearerCredentialHandler(token)).getProject('platform'));
         assert.equal(refused.statusCode, 401);
       } finally {
-        emu.setBootstrapDevOpsRole('Creator');
+        emu.configure({ bootstrapDevOpsRole: 'Creator' });
       }
       const armToken = (await secretCredential(emu).getToken('https://management.core.windows.net//.default')).token;
       assert.equal((await rejection(core(new BearerCredentialHandler(armToken)).getProject('platform'))).statusCode, 401, 'a token for another audience');

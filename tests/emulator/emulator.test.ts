@@ -17,10 +17,10 @@ import { CoreApi } from 'azure-devops-node-api/CoreApi';
 import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
 import { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
-import { wifConnectionBody } from '../e2e/admin';
-import { useConnection } from '../e2e/harness';
-import { httpsRequest } from './client';
-import { Emulator } from './index';
+import { wifConnectionBody } from '../support/admin';
+import { useConnection } from '../support/useConnection';
+import { httpsRequest } from '../support/emulator/client';
+import { Emulator } from '../support/emulator/index';
 
 const ARM_SCOPE = 'https://management.core.windows.net//.default';
 const CONTRIBUTOR = 'b24988ac-6180-42a0-ab88-20f7382dd24c';
@@ -269,7 +269,7 @@ describe('emulator', function () {
     });
 
     it('reports a new connection as InProgress for its first reads when asked to', async () => {
-      emu.setConnectionReadiness({ inProgressReads: 1 });
+      emu.configure({ connectionReadiness: { inProgressReads: 1 } });
       try {
         const api = clients.serviceEndpoints();
         const created = await api.createServiceEndpoint(clients.wifConnection('sc-slow', randomUUID()));
@@ -281,18 +281,18 @@ describe('emulator', function () {
         assert.equal(settled?.isReady, true);
         assert.equal(stateOf(settled), undefined, 'a ready connection has no operationStatus (ado-serviceendpoint-get-real)');
       } finally {
-        emu.setConnectionReadiness({ inProgressReads: 0 });
+        emu.configure({ connectionReadiness: { inProgressReads: 0 } });
       }
     });
 
     it('refuses to create a connection for a job identity that is only a Reader', async () => {
-      emu.setBuildServiceRole('Reader');
+      emu.configure({ buildServiceRole: 'Reader' });
       try {
         const refused = await rejection(clients.serviceEndpoints().createServiceEndpoint(clients.wifConnection('sc-reader', randomUUID())));
         assert.equal(refused.statusCode, 403);
         assert.equal(refused.result?.typeKey, 'AccessCheckException');
       } finally {
-        emu.setBuildServiceRole('Creator');
+        emu.configure({ buildServiceRole: 'Creator' });
       }
     });
   });

@@ -5,8 +5,8 @@
  * without the Use permission is refused.
  */
 import { strict as assert } from 'node:assert';
-import { httpsRequest } from './client';
-import { Emulator } from './index';
+import { httpsRequest } from '../support/emulator/client';
+import { Emulator } from '../support/emulator/index';
 
 describe('emulator: the service endpoint proxy (TestConnection)', function () {
   this.timeout(30_000);
@@ -43,13 +43,13 @@ describe('emulator: the service endpoint proxy (TestConnection)', function () {
 
   it('refuses a request without a data source, and an identity that may not use the connection', async () => {
     assert.equal((await ask(undefined, '{}')).status, 400);
-    emu.setBuildServiceRole('Reader');
+    emu.configure({ buildServiceRole: 'Reader' });
     try {
       const refused = await ask();
       assert.equal(refused.status, 403);
       assert.match(JSON.stringify(refused.body), /AccessCheckException/);
     } finally {
-      emu.setBuildServiceRole('Creator');
+      emu.configure({ buildServiceRole: 'Creator' });
     }
   });
 });

@@ -4,9 +4,9 @@
  */
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
-import { httpsRequest, type HttpAnswer } from './client';
-import { answerLost, failedAfterApply, refused, throttled, unavailable } from './faults';
-import { Emulator } from './index';
+import { httpsRequest, type HttpAnswer } from '../support/emulator/client';
+import { answerLost, failedAfterApply, refused, throttled, unavailable } from '../support/emulator/faults';
+import { Emulator } from '../support/emulator/index';
 
 describe('emulator faults and checks', function () {
   this.timeout(10_000);
@@ -148,16 +148,15 @@ describe('emulator faults and checks', function () {
         ).value[0];
       assert.equal(await ask(4, `endpoints/${project.id}`), true, 'a Creator may create');
       assert.equal(await ask(2, `endpoints/${project.id}/${bootstrap.connectionId}`), false, 'but not administer a connection a person made');
-      emu.setBuildServiceRole('User');
+      emu.configure({ buildServiceRole: 'User' });
       assert.equal(await ask(4, `endpoints/${project.id}`), false, 'a User may not create');
-      emu.setBuildServiceRole('Administrator');
+      emu.configure({ buildServiceRole: 'Administrator' });
       assert.equal(await ask(2, `endpoints/${project.id}/${bootstrap.connectionId}`), true, 'an Administrator may administer any');
     });
   });
 
   it('answers PrincipalNotFound despite principalType when told that the tenant ignores it', async () => {
-    emu.setPrincipalTypeSkipsReplication(false);
-    emu.setPrincipalReplicationMs(60_000);
+    emu.configure({ principalTypeSkipsReplication: false, principalReplicationMs: 60_000 });
     const created = await arm('PUT', identity('id-new'), '2024-11-30', { location: 'westeurope' });
     const principalId = (created.body as { properties: { principalId: string } }).properties.principalId;
     const scope = `/subscriptions/${emu.world.subscriptionId}/resourceGroups/rg-app1-dev`;

@@ -9,10 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { ClientSecretCredential } from '@azure/identity';
 import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
 import { ServiceEndpointApi } from 'azure-devops-node-api/ServiceEndpointApi';
-import { wifConnectionBody } from '../e2e/admin';
-import { useConnection } from '../e2e/harness';
-import { httpsRequest, type HttpAnswer } from './client';
-import { Emulator, type EmulatorOptions } from './index';
+import { wifConnectionBody } from '../support/admin';
+import { useConnection } from '../support/useConnection';
+import { httpsRequest, type HttpAnswer } from '../support/emulator/client';
+import { Emulator, type EmulatorOptions } from '../support/emulator/index';
 
 const ARM_SCOPE = 'https://management.core.windows.net//.default';
 

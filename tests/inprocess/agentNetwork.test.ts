@@ -2,14 +2,14 @@
  * The agent's network, whole runs in process (the fake agent hands the task the agent's proxy and CA
  * settings as task-lib reads them; tests/e2e/agentNetwork.test.ts checks them in a spawned process): every client goes through the agent's proxy (with its credentials,
  * honouring its bypass list), the instance metadata endpoint never does, and the agent's CA file
- * (Agent.CAInfo) is trusted without NODE_EXTRA_CA_CERTS. The proxy (tests/emulator/proxy.ts) logs each
+ * (Agent.CAInfo) is trusted without NODE_EXTRA_CA_CERTS. The proxy (tests/support/emulator/proxy.ts) logs each
  * tunnel's upstream port; the emulator logs each request's client port: a request whose port is not one
  * of the proxy's did not come through it.
  */
 import { strict as assert } from 'node:assert';
-import { type EmulatorOptions } from '../emulator';
-import { useConnection } from '../e2e/harness';
-import { succeeded } from '../e2e/scenarios';
+import { type EmulatorOptions } from '../support/emulator';
+import { useConnection } from '../support/useConnection';
+import { succeeded } from '../support/scenarios';
 import { Emulator, runInProcess } from './harness';
 
 const APP1_DEV = {

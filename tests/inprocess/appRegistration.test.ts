@@ -5,9 +5,10 @@
  * tests/e2e/appRegistration.test.ts.
  */
 import { strict as assert } from 'node:assert';
-import { type ApplicationSnapshot, type Snapshot } from '../emulator';
-import { type TaskRun, useConnection } from '../e2e/harness';
-import { failed, OUTPUTS, succeeded } from '../e2e/scenarios';
+import { type ApplicationSnapshot, type Snapshot } from '../support/emulator';
+import { type TaskRun } from '../support/taskRun';
+import { useConnection } from '../support/useConnection';
+import { failed, OUTPUTS, succeeded } from '../support/scenarios';
 import { Emulator, runInProcess } from './harness';
 
 const APP1_DEV = {
@@ -188,7 +189,7 @@ describe('app registration connection, whole runs in process', function () {
   it('explains, in one line, an application the OwnedBy bootstrap identity does not own', async () => {
     emulator = await Emulator.start();
     succeeded(await runInProcess(emulator, APP1_DEV));
-    emulator.setGraphPermissions(['Application.ReadWrite.OwnedBy']);
+    emulator.configure({ graphPermissions: ['Application.ReadWrite.OwnedBy'] });
     const run = await runInProcess(emulator, { ...APP1_DEV, applicationName: 'app1-dev-renamed' });
     failed(run, /Could not update the application .*Insufficient privileges.*HTTP 403, Authorization_RequestDenied.*Application\.ReadWrite\.OwnedBy/);
   });

@@ -4,8 +4,9 @@
  * nothing new) with one line that names the input or the missing permission and says what would fix it.
  */
 import { strict as assert } from 'node:assert';
-import { type EmulatorOptions } from '../emulator';
-import { failed, MANAGED_IDENTITY, run, succeeded } from '../e2e/scenarios';
+import { type EmulatorOptions } from '../support/emulator';
+import { failed, MANAGED_IDENTITY, succeeded } from '../support/scenarios';
+import { run } from './runs';
 import { Emulator } from './harness';
 
 interface BadInput {
@@ -251,7 +252,7 @@ const CASES: BadInput[] = [
     setup: async (emulator) => {
       const first = await run(emulator, MANAGED_IDENTITY.inputs);
       succeeded(first);
-      emulator.setConnectionCreator(first.outputs.serviceConnectionId, 'platformAdmin');
+      emulator.changeConnection(first.outputs.serviceConnectionId, { creator: 'platformAdmin' });
     },
     inputs: fixed({ connectionDescription: 'App 1, development' }),
     message:

@@ -4,9 +4,9 @@
  * Workload identity federation and a client secret are covered in managedIdentity.test.ts.
  */
 import { strict as assert } from 'node:assert';
-import { type EmulatorOptions } from '../emulator';
-import { useConnection } from '../e2e/harness';
-import { succeeded, failed } from '../e2e/scenarios';
+import { type EmulatorOptions } from '../support/emulator';
+import { useConnection } from '../support/useConnection';
+import { succeeded, failed } from '../support/scenarios';
 import { Emulator, runInProcess } from './harness';
 
 const APP1_DEV = {

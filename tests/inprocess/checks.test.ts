@@ -1,12 +1,13 @@
 /**
  * Approvals and checks on the new connection (issue 13): whole runs of the task in process against the
- * emulator's check configurations and identities (tests/emulator/devops-checks.ts).
+ * emulator's check configurations and identities (tests/support/emulator/devops-checks.ts).
  */
 import { strict as assert } from 'node:assert';
-import { answerLost, crashAfterApply, refused, throttled } from '../emulator/faults';
-import { ORGANIZATION_IDENTITIES, CHECK_TYPES } from '../emulator/devops-checks';
-import { failed, run } from '../e2e/scenarios';
-import type { TaskRun } from '../e2e/harness';
+import { answerLost, crashAfterApply, refused, throttled } from '../support/emulator/faults';
+import { ORGANIZATION_IDENTITIES, CHECK_TYPES } from '../support/emulator/devops-checks';
+import { failed } from '../support/scenarios';
+import { run } from './runs';
+import type { TaskRun } from '../support/taskRun';
 import { Emulator } from './harness';
 
 const APP1_PROD = {
@@ -142,7 +143,7 @@ describe('approvals and checks on the connection, whole runs in process', functi
   });
 
   it('fails before any write when the organization does not let the identity read its identities', async () => {
-    emulator.setIdentitiesDenied(true);
+    emulator.configure({ identitiesDenied: true });
     const outcome = await run(emulator, PROTECTED);
     failed(outcome, /Could not look up the approver 'alice@contoso\.com': TF400813: .*\(HTTP 401.*may not read the organization's users and groups/);
     assert.equal(emulator.writes().length, 0, 'nothing was written');

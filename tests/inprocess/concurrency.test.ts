@@ -8,9 +8,10 @@
  * the interleaving happens on any machine.
  */
 import { strict as assert } from 'node:assert';
-import type { RequestLogEntry } from '../emulator';
-import { held } from '../emulator/faults';
-import { assertConverged, canonicalState, cleanRun, IDENTITY_SCENARIOS, type IdentityScenario, run, succeeded } from '../e2e/scenarios';
+import type { RequestLogEntry } from '../support/emulator';
+import { held } from '../support/emulator/faults';
+import { assertConverged, canonicalState, IDENTITY_SCENARIOS, type IdentityScenario, succeeded } from '../support/scenarios';
+import { cleanRun, run } from './runs';
 import { Emulator } from './harness';
 
 interface Interleaving {
@@ -61,8 +62,7 @@ const INTERLEAVINGS: Interleaving[] = [
   {
     title: 'with 40 ms latency and federated credential writes that hold the identity for 400 ms',
     setup: (emulator) => {
-      emulator.setLatencyMs(40);
-      emulator.setFicWriteWindowMs(400);
+      emulator.configure({ latencyMs: 40, ficWriteWindowMs: 400 });
     },
   },
   {

@@ -4,11 +4,12 @@
  * credentials, role assignments and connections, each once.
  */
 import { strict as assert } from 'node:assert';
-import { type FaultRule } from '../emulator';
-import { answerLost, crashAfterApply, refused } from '../emulator/faults';
-import type { TaskRun } from '../e2e/harness';
-import { useConnection } from '../e2e/harness';
-import { assertConverged, canonicalState, cleanRun, failed, IDENTITY_SCENARIOS, run, succeeded, type WritePoint } from '../e2e/scenarios';
+import { type FaultRule } from '../support/emulator';
+import { answerLost, crashAfterApply, refused } from '../support/emulator/faults';
+import type { TaskRun } from '../support/taskRun';
+import { useConnection } from '../support/useConnection';
+import { assertConverged, canonicalState, failed, IDENTITY_SCENARIOS, succeeded, type WritePoint } from '../support/scenarios';
+import { cleanRun, run } from './runs';
 import { Emulator } from './harness';
 
 interface Cut {

@@ -5,9 +5,9 @@
  * rights fails naming the role to grant.
  */
 import { strict as assert } from 'node:assert';
-import { type EmulatorOptions } from '../emulator';
-import { useConnection } from '../e2e/harness';
-import { succeeded, failed } from '../e2e/scenarios';
+import { type EmulatorOptions } from '../support/emulator';
+import { useConnection } from '../support/useConnection';
+import { succeeded, failed } from '../support/scenarios';
 import { Emulator, runInProcess } from './harness';
 
 const APP1_DEV = {

@@ -4,9 +4,10 @@
  * right after does exactly what the dry run announced.
  */
 import { strict as assert } from 'node:assert';
-import { crashAfterApply } from '../emulator/faults';
-import type { TaskRun } from '../e2e/harness';
-import { APP_REGISTRATION, failed, MANAGED_IDENTITY, run, succeeded } from '../e2e/scenarios';
+import { crashAfterApply } from '../support/emulator/faults';
+import type { TaskRun } from '../support/taskRun';
+import { APP_REGISTRATION, failed, MANAGED_IDENTITY, succeeded } from '../support/scenarios';
+import { run } from './runs';
 import { Emulator } from './harness';
 
 /** The "Created:/Would create:" lines of a run, as [action, what], in the order of the plan. */

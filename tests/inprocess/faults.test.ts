@@ -5,20 +5,11 @@
  * fault outlasts its bound, fails with one line that says what it waited for and how long.
  */
 import { strict as assert } from 'node:assert';
-import { type FaultRule, type RequestLogEntry } from '../emulator';
-import { dropped, failedAfterApply, slow, throttled, unavailable } from '../emulator/faults';
-import { useConnection } from '../e2e/harness';
-import {
-  assertConverged,
-  canonicalState,
-  cleanRun,
-  failed,
-  IDENTITY_SCENARIOS,
-  type IdentityScenario,
-  run,
-  succeeded,
-  type WritePoint,
-} from '../e2e/scenarios';
+import { type FaultRule, type RequestLogEntry } from '../support/emulator';
+import { dropped, failedAfterApply, slow, throttled, unavailable } from '../support/emulator/faults';
+import { useConnection } from '../support/useConnection';
+import { assertConverged, canonicalState, failed, IDENTITY_SCENARIOS, type IdentityScenario, succeeded, type WritePoint } from '../support/scenarios';
+import { cleanRun, run } from './runs';
 import { Emulator } from './harness';
 
 const TOKEN = /\/oauth2\/v2\.0\/token(\?|$)/;
@@ -122,21 +113,20 @@ const CASES: Array<FaultCase | ((scenario: IdentityScenario) => FaultCase[])> = 
     title: 'PrincipalNotFound for 5 s although principalType is sent (some tenants)',
     faults: () => [],
     setup: (emulator) => {
-      emulator.setPrincipalReplicationMs(5000);
-      emulator.setPrincipalTypeSkipsReplication(false);
+      emulator.configure({ principalReplicationMs: 5000, principalTypeSkipsReplication: false });
     },
     check: (emulator) => assert.ok(emulator.requests.some((r) => r.method === 'PUT' && /roleAssignments/i.test(r.path) && r.status === 400)),
   },
   {
     title: 'a new connection reported InProgress for its first two reads',
     faults: () => [],
-    setup: (emulator) => emulator.setConnectionReadiness({ inProgressReads: 2 }),
+    setup: (emulator) => emulator.configure({ connectionReadiness: { inProgressReads: 2 } }),
   },
   {
     title: 'a new application Microsoft Graph does not show for 5 s (NoBackingApplicationObject, Request_ResourceNotFound)',
     only: 'appRegistration',
     faults: () => [],
-    setup: (emulator) => emulator.setGraphReplicationMs(5000),
+    setup: (emulator) => emulator.configure({ graphReplicationMs: 5000 }),
     check: (emulator) =>
       assert.ok(emulator.requests.some((r) => r.service === 'graph' && r.method === 'PATCH' && /servicePrincipals/i.test(r.path) && r.status === 400)),
   },
@@ -218,7 +208,7 @@ describe('faults', function () {
 
         if (scenario.identityType === 'appRegistration') {
           it('when Microsoft Graph does not show the new application within replicationWaitSeconds', async () => {
-            emulator.setGraphReplicationMs(60_000);
+            emulator.configure({ graphReplicationMs: 60_000 });
             const outcome = await run(emulator, { ...scenario.inputs, replicationWaitSeconds: '3' });
             failed(
               outcome,
@@ -229,8 +219,7 @@ describe('faults', function () {
         }
 
         it('when the new identity does not replicate within replicationWaitSeconds', async () => {
-          emulator.setPrincipalReplicationMs(60_000);
-          emulator.setPrincipalTypeSkipsReplication(false);
+          emulator.configure({ principalReplicationMs: 60_000, principalTypeSkipsReplication: false });
           const outcome = await run(emulator, { ...scenario.inputs, replicationWaitSeconds: '3' });
           failed(
             outcome,
@@ -250,9 +239,9 @@ describe('faults', function () {
           // 60 s of the delay each identity type meets first: ARM's PrincipalNotFound for a new managed
           // identity, Microsoft Graph's for a new application (its service principal then replicates to ARM
           // in the emulator's default 3 s, PrincipalNotFound despite principalType).
-          emulator.setPrincipalTypeSkipsReplication(false);
-          if (scenario.identityType === 'appRegistration') emulator.setGraphReplicationMs(60_000);
-          else emulator.setPrincipalReplicationMs(60_000);
+          emulator.configure({ principalTypeSkipsReplication: false });
+          if (scenario.identityType === 'appRegistration') emulator.configure({ graphReplicationMs: 60_000 });
+          else emulator.configure({ principalReplicationMs: 60_000 });
           const outcome = await run(emulator, scenario.inputs);
           succeeded(outcome);
           assertConverged(emulator, scenario);

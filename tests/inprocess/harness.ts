@@ -14,14 +14,14 @@ import { pipelineAgent } from '../../src/agent';
 import type { AgentPort, AgentProxy, TaskResult } from '../../src/agentPort';
 import type { Clock } from '../../src/clock';
 import { main } from '../../src/index';
-import { Emulator as RealEmulator, type EmulatorOptions } from '../emulator';
-import { taskEnvironment, parseLoggingCommands, envName, type RunOptions, type TaskRun } from '../e2e/harness';
+import { Emulator as RealEmulator, type EmulatorOptions } from '../support/emulator';
+import { taskEnvironment, parseLoggingCommands, envName, type RunOptions, type TaskRun } from '../support/taskRun';
 import { RunClock, VirtualClock } from './clock';
 import { shareSecureContexts } from './tlsContexts';
 
 shareSecureContexts();
 
-export type { RunOptions, TaskRun } from '../e2e/harness';
+export type { RunOptions, TaskRun } from '../support/taskRun';
 
 /** The emulator, started on a virtual clock of its own: in-process runs share it with the task. */
 export type Emulator = RealEmulator;

@@ -4,8 +4,8 @@
  * tests/e2e/managedIdentity.test.ts.
  */
 import { strict as assert } from 'node:assert';
-import { useConnection } from '../e2e/harness';
-import { failed, OUTPUTS, printed, succeeded } from '../e2e/scenarios';
+import { useConnection } from '../support/useConnection';
+import { failed, OUTPUTS, printed, succeeded } from '../support/scenarios';
 import { Emulator, runInProcess } from './harness';
 
 const APP1_DEV = {
@@ -99,7 +99,7 @@ describe('managed identity connection, whole runs in process', function () {
   });
 
   it('rides out a principal that ARM cannot see yet, thanks to principalType', async () => {
-    emulator.setPrincipalReplicationMs(30_000);
+    emulator.configure({ principalReplicationMs: 30_000 });
     const run = await runInProcess(emulator, APP1_DEV);
     succeeded(run);
     assert.ok(run.durationMs < 20_000, 'no waiting for replication when principalType is sent');

@@ -4,8 +4,8 @@
  * later pipeline can use it at the group's scope.
  */
 import { strict as assert } from 'node:assert';
-import { useConnection } from '../e2e/harness';
-import { succeeded } from '../e2e/scenarios';
+import { useConnection } from '../support/useConnection';
+import { succeeded } from '../support/scenarios';
 import { Emulator, runInProcess } from './harness';
 
 const MG_SCOPE = '/providers/Microsoft.Management/managementGroups/mg-platform';

@@ -4,9 +4,10 @@
  * resources comes out of every run exactly as it went in.
  */
 import { strict as assert } from 'node:assert';
-import { addFederatedCredential, assignRole, BUILT_IN, createConnection, createIdentity, identityPath } from '../e2e/admin';
-import { useConnection } from '../e2e/harness';
-import { assertNothingDeleted, MANAGED_IDENTITY, run, succeeded } from '../e2e/scenarios';
+import { addFederatedCredential, assignRole, BUILT_IN, createConnection, createIdentity, identityPath } from '../support/admin';
+import { useConnection } from '../support/useConnection';
+import { assertNothingDeleted, MANAGED_IDENTITY, succeeded } from '../support/scenarios';
+import { run } from './runs';
 import { Emulator } from './harness';
 
 const inputs = MANAGED_IDENTITY.inputs;

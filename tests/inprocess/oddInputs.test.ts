@@ -5,10 +5,11 @@
  * the fix, or succeeds saying what it did not do; none is silently misread.
  */
 import { strict as assert } from 'node:assert';
-import type { FaultRule } from '../emulator';
-import { refused, unavailable } from '../emulator/faults';
-import { createConnection, createIdentity } from '../e2e/admin';
-import { assertConverged, failed, MANAGED_IDENTITY, run, succeeded } from '../e2e/scenarios';
+import type { FaultRule } from '../support/emulator';
+import { refused, unavailable } from '../support/emulator/faults';
+import { createConnection, createIdentity } from '../support/admin';
+import { assertConverged, failed, MANAGED_IDENTITY, succeeded } from '../support/scenarios';
+import { run } from './runs';
 import { Emulator } from './harness';
 
 /** A sign-in page as a proxy or Entra ID serves it instead of the API's JSON. */

@@ -3,8 +3,8 @@
  * whole runs of the task in process against the emulator.
  */
 import { strict as assert } from 'node:assert';
-import { useConnection } from '../e2e/harness';
-import { succeeded, failed } from '../e2e/scenarios';
+import { useConnection } from '../support/useConnection';
+import { succeeded, failed } from '../support/scenarios';
 import { Emulator, runInProcess } from './harness';
 
 const APP1_DEV = {

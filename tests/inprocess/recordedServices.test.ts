@@ -4,8 +4,9 @@
  * shows what the task does with it (issue 11).
  */
 import { strict as assert } from 'node:assert';
-import { collectionStopped } from '../emulator/faults';
-import { APP_REGISTRATION, assertConverged, failed, MANAGED_IDENTITY, run, succeeded } from '../e2e/scenarios';
+import { collectionStopped } from '../support/emulator/faults';
+import { APP_REGISTRATION, assertConverged, failed, MANAGED_IDENTITY, succeeded } from '../support/scenarios';
+import { run } from './runs';
 import { Emulator } from './harness';
 
 const OIDC = /\/oidctoken\?/;
@@ -84,7 +85,7 @@ describe('recorded service behaviour, whole runs in process', function () {
       withEmulator({ recorded: { signInRedirectStatus: 302 } }, async (emulator) => {
         const answer = await fetchOidc(emulator, false);
         assert.equal(answer.status, 302);
-        emulator.setRecorded({ signInRedirectStatus: 203 });
+        emulator.configure({ recorded: { signInRedirectStatus: 203 } });
         const again = await fetchOidc(emulator, false);
         assert.equal(again.status, 203);
         assert.match(again.body, /Object moved/);
@@ -151,8 +152,7 @@ describe('recorded service behaviour, whole runs in process', function () {
       withEmulator({}, async (emulator) => {
         succeeded(await run(emulator, MANAGED_IDENTITY.inputs));
         const id = connectionId(emulator);
-        emulator.setConnectionCreator(id, 'platformAdmin');
-        emulator.setConnectionVisibility(id, 'partial');
+        emulator.changeConnection(id, { creator: 'platformAdmin', visibility: 'partial' });
         const writes = emulator.writes().length;
         const outcome = await run(emulator, MANAGED_IDENTITY.inputs);
         failed(
@@ -166,11 +166,10 @@ describe('recorded service behaviour, whole runs in process', function () {
       withEmulator({}, async (emulator) => {
         succeeded(await run(emulator, MANAGED_IDENTITY.inputs));
         const id = connectionId(emulator);
-        emulator.setConnectionCreator(id, 'platformAdmin');
-        emulator.setConnectionVisibility(id, 'hidden');
+        emulator.changeConnection(id, { creator: 'platformAdmin', visibility: 'hidden' });
         const outcome = await run(emulator, MANAGED_IDENTITY.inputs);
         failed(outcome, /named 'app1-dev' exists .*cannot see it.*User of the connection.*Security/);
-        emulator.setConnectionVisibility(id, 'full');
+        emulator.changeConnection(id, { visibility: 'full' });
         succeeded(await run(emulator, MANAGED_IDENTITY.inputs));
         assertConverged(emulator, MANAGED_IDENTITY);
       }));
@@ -193,7 +192,7 @@ describe('recorded service behaviour, whole runs in process', function () {
     for (const { title, change, message } of cases) {
       it(`the bootstrap's identity with ${title}: the real code and what to set where`, () =>
         withEmulator({}, async (emulator) => {
-          emulator.setBootstrapFederatedCredential(change);
+          emulator.changeBootstrapFederatedCredential(change);
           const outcome = await run(emulator, MANAGED_IDENTITY.inputs);
           failed(outcome, message);
           assert.match(outcome.message ?? '', /bootstrap connection/);
@@ -266,7 +265,7 @@ describe('recorded service behaviour, whole runs in process', function () {
     it('a disabled connection of that name is not reported ready: the line says so and how to enable it, nothing written', () =>
       withEmulator({}, async (emulator) => {
         succeeded(await run(emulator, MANAGED_IDENTITY.inputs));
-        emulator.setConnectionDisabled(connectionId(emulator), true);
+        emulator.changeConnection(connectionId(emulator), { disabled: true });
         const writes = emulator.writes().length;
         const outcome = await run(emulator, MANAGED_IDENTITY.inputs);
         failed(outcome, /'app1-dev' in project '.*' is disabled, so it is not ready.*unused for 100 days.*⋮ → Enable/);

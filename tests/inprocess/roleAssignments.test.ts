@@ -4,7 +4,7 @@
  * idempotent, and a wrong line is refused, naming the line, before anything is written.
  */
 import { strict as assert } from 'node:assert';
-import { succeeded } from '../e2e/scenarios';
+import { succeeded } from '../support/scenarios';
 import { Emulator, runInProcess } from './harness';
 
 const MG_SCOPE = '/providers/Microsoft.Management/managementGroups/mg-platform';

@@ -6,7 +6,8 @@
  * prints the totals at the end of the suite.
  */
 import { strict as assert } from 'node:assert';
-import { assertNoSecretPrinted, failed, IDENTITY_SCENARIOS, MANAGED_IDENTITY, run, secretScan, succeeded } from '../e2e/scenarios';
+import { assertNoSecretPrinted, failed, IDENTITY_SCENARIOS, MANAGED_IDENTITY, secretScan, succeeded } from '../support/scenarios';
+import { run } from './runs';
 import { Emulator } from './harness';
 
 const inputs = MANAGED_IDENTITY.inputs;

@@ -5,8 +5,8 @@
  * emulator (no /etc/hosts); everything cloud-specific the task uses comes from the bootstrap connection.
  */
 import { strict as assert } from 'node:assert';
-import { CLOUDS, type CloudName } from '../emulator/clouds';
-import { useConnection } from '../e2e/harness';
+import { CLOUDS, type CloudName } from '../support/emulator/clouds';
+import { useConnection } from '../support/useConnection';
 import { Emulator, runInProcess } from './harness';
 
 const APP1_DEV = {

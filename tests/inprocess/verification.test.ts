@@ -5,7 +5,8 @@
  * ends "verified" has had its federated credential and role assignment honoured by the emulated services.
  */
 import { strict as assert } from 'node:assert';
-import { failed, IDENTITY_SCENARIOS, printed, run, succeeded, type IdentityScenario } from '../e2e/scenarios';
+import { failed, IDENTITY_SCENARIOS, printed, succeeded, type IdentityScenario } from '../support/scenarios';
+import { run } from './runs';
 import { Emulator } from './harness';
 import type { TaskRun } from './harness';
 
@@ -164,8 +165,8 @@ describe('verification through Azure DevOps, whole runs in process', function ()
     const first = await run(emulator, { ...IDENTITY_SCENARIOS[0].inputs, verifyConnection: 'false' });
     succeeded(first);
     // Another identity made the connection, and the job's identity is only a Reader now: it may see it, not use it.
-    emulator.setConnectionCreator(first.outputs.serviceConnectionId, 'platformAdmin');
-    emulator.setBuildServiceRole('Reader');
+    emulator.changeConnection(first.outputs.serviceConnectionId, { creator: 'platformAdmin' });
+    emulator.configure({ buildServiceRole: 'Reader' });
     const result = await run(emulator, IDENTITY_SCENARIOS[0].inputs);
     failed(
       result,

@@ -18,16 +18,16 @@ import { Rejection, jsonResponse, parseJsonBody, type EmulatorRequest, type Emul
 import { ADO_TYPES, adoError, hasRole, projectNotFound, projectRole, type DevOpsCaller } from './devops-common';
 import {
   identityReference,
-  newGuid,
   workloadIdentityParameters,
   workloadIdentitySubject,
-  type EmulatorState,
   type ProjectRecord,
   type ConnectionVisibility,
   type ServiceEndpoint,
   type ServiceEndpointProjectReference,
   type StoredEndpoint,
-} from './world';
+} from './devops-records';
+import { newGuid } from './world';
+import { type EmulatorState } from './state';
 
 /** Authorization parameters Azure DevOps never returns (it answers them as null). */
 const CONFIDENTIAL_PARAMETERS = ['serviceprincipalkey', 'serviceprincipalcertificate', 'password', 'apitoken', 'accesstoken'];

@@ -1,16 +1,16 @@
 /**
  * What the convergence tests (crash, faults, concurrency, bad input, dry run, nothing lost) share: the
- * table of identity types they run for, a run that always has System.Debug on and is always scanned for
- * secrets, and the canonical form of the emulator's state that two worlds can be compared by.
+ * table of identity types they run for, the check that nothing printed holds a secret, and the canonical
+ * form of the emulator's state that two worlds can be compared by. The runs themselves (System.Debug on,
+ * scanned for secrets) are each tier's: `run` in tests/inprocess/runs.ts, `runSpawned` in tests/e2e/harness.ts.
  *
  * Adding an identity type to every one of those tests is one entry in IDENTITY_SCENARIOS.
  */
 import { strict as assert } from 'node:assert';
 import { OUTPUT_NAMES, type OutputName } from '../../src/inputNames';
-import type { Emulator, RequestLogEntry, ServiceName } from '../emulator';
-import { guidToDotNetBase64Url } from '../emulator/world';
-import { Emulator as InProcessEmulator, runInProcess, type InProcessOptions } from '../inprocess/harness';
-import { runTask, type RunOptions, type TaskRun } from './harness';
+import type { Emulator, ServiceName } from './emulator';
+import { guidToDotNetBase64Url } from './emulator/world';
+import type { TaskRun } from './taskRun';
 
 /** One write of a clean run: what it creates, and how to recognise its request in the emulator's log. */
 export interface WritePoint {
@@ -153,23 +153,6 @@ export function assertNoSecretPrinted(emulator: Emulator, run: TaskRun): void {
   }
 }
 
-/**
- * Runs the task in this process (tests/inprocess/harness.ts) on the emulator's virtual clock, with
- * System.Debug on, and scans all it printed for secrets.
- */
-export async function run(emulator: Emulator, inputs: Record<string, string>, options: InProcessOptions = {}): Promise<TaskRun> {
-  const result = await runInProcess(emulator, inputs, { ...options, variables: { 'System.Debug': 'true', ...(options.variables ?? {}) } });
-  assertNoSecretPrinted(emulator, result);
-  return result;
-}
-
-/** Runs the bundled task as the agent does, in a process of its own, with System.Debug on, and scans all it printed for secrets. */
-export async function runSpawned(emulator: Emulator, inputs: Record<string, string>, options: RunOptions = {}): Promise<TaskRun> {
-  const result = await runTask(emulator, inputs, { ...options, variables: { 'System.Debug': 'true', ...(options.variables ?? {}) } });
-  assertNoSecretPrinted(emulator, result);
-  return result;
-}
-
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const ID_KEYS = ['id', 'appId', 'clientId', 'principalId', 'objectId'];
 
@@ -230,20 +213,6 @@ export function canonicalState(emulator: Emulator): Record<string, string[]> {
     );
   };
   return Object.fromEntries(Object.entries(state).map(([collection, items]) => [collection, items.map((i) => normalise(JSON.stringify(i))).sort()]));
-}
-
-/**
- * One clean run of a scenario on a fresh emulator: the reference the crash, fault and concurrency tests
- * compare their end states with, and the writes it made.
- */
-export async function cleanRun(scenario: IdentityScenario): Promise<{ state: Record<string, string[]>; writes: RequestLogEntry[] }> {
-  const emulator = await InProcessEmulator.start();
-  try {
-    succeeded(await run(emulator, scenario.inputs));
-    return { state: canonicalState(emulator), writes: emulator.writes() };
-  } finally {
-    await emulator.stop();
-  }
 }
 
 /** Asserts the request converged: every resource of the connection exists once and no request deleted anything. */

@@ -3,7 +3,8 @@
  * service-connection roles of the security model.
  */
 import { jsonResponse, type EmulatorResponse } from './http';
-import type { BuildServiceRole, DevOpsIdentity, EmulatorState, ProjectRecord } from './world';
+import type { BuildServiceRole, DevOpsIdentity, ProjectRecord } from './devops-records';
+import type { EmulatorState } from './state';
 
 export interface DevOpsCaller {
   identity: DevOpsIdentity;

@@ -12,7 +12,9 @@
 import { constants, createPublicKey, randomUUID, verify } from 'node:crypto';
 import { header, jsonResponse, matchPath, type EmulatorRequest, type EmulatorResponse } from './http';
 import { decodeJwt, epochSeconds, timeProblem, type DecodedJwt } from './jwt';
-import { AZURE_DEVOPS_APP_ID, type DirectoryPrincipal, type EmulatorState } from './world';
+import { AZURE_DEVOPS_APP_ID } from './devops-records';
+import { type DirectoryPrincipal } from './entra-directory';
+import { type EmulatorState } from './state';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 3599;

@@ -15,7 +15,9 @@ import { EndpointProxy, type ProxyPeers } from './devops-endpointproxy';
 import { PIPELINE_PERMISSIONS_VERSIONS, PipelinesResource } from './devops-pipelines';
 import { CHECK_CONFIGURATIONS_VERSIONS, ChecksResource, IDENTITIES_VERSIONS } from './devops-checks';
 import { LOCATIONS, checkApiVersion, locationsOfArea, type ApiResourceLocation } from './devops-locations';
-import { AZURE_DEVOPS_APP_ID, TOKEN_EXCHANGE_AUDIENCE, type DevOpsIdentity, type EmulatorState, type ProjectRecord } from './world';
+import { AZURE_DEVOPS_APP_ID, type DevOpsIdentity, type ProjectRecord } from './devops-records';
+import { TOKEN_EXCHANGE_AUDIENCE } from './entra-directory';
+import { type EmulatorState } from './state';
 
 const OIDC_TOKEN_LIFETIME_SECONDS = 600;
 const HUBS = ['build', 'release', 'rm', 'checks'];

@@ -11,7 +11,8 @@
 import { header, jsonResponse, type EmulatorRequest, type EmulatorResponse } from './http';
 import { issueAccessToken, isKnownResource, ACCESS_TOKEN_LIFETIME_SECONDS } from './entra';
 import { epochSeconds } from './jwt';
-import type { DirectoryPrincipal, EmulatorState } from './world';
+import type { DirectoryPrincipal } from './entra-directory';
+import type { EmulatorState } from './state';
 
 const TOKEN_PATH = '/metadata/identity/oauth2/token';
 

@@ -15,7 +15,8 @@
 import { armError, armPage, checkApiVersion, isWithinScope, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
 import { jsonResponse, parseJsonBody, type EmulatorRequest, type EmulatorResponse } from './http';
 import { roleDefinitionResource } from './roles';
-import { roleAssignmentResource, type EmulatorState, type RoleAssignmentResource } from './world';
+import { roleAssignmentResource, type RoleAssignmentResource } from './arm-resources';
+import { type EmulatorState } from './state';
 
 const ROLE_ASSIGNMENT_API_VERSIONS = [
   '2015-07-01',

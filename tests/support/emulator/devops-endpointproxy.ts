@@ -24,7 +24,9 @@ import { randomUUID } from 'node:crypto';
 import { header, jsonResponse, parseJsonBody, type EmulatorRequest, type EmulatorResponse, type Handler } from './http';
 import { ADO_TYPES, ENDPOINT_BITS, adoError, endpointPermissions, type DevOpsCaller } from './devops-common';
 import { epochSeconds } from './jwt';
-import { TOKEN_EXCHANGE_AUDIENCE, type EmulatorState, type ProjectRecord } from './world';
+import { TOKEN_EXCHANGE_AUDIENCE } from './entra-directory';
+import { type EmulatorState } from './state';
+import { type ProjectRecord } from './devops-records';
 
 /** The services Azure DevOps calls on the connection's behalf. */
 export interface ProxyPeers {

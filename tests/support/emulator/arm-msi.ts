@@ -10,7 +10,9 @@
  */
 import { armError, armPage, checkApiVersion, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
 import { Rejection, jsonResponse, matchPath, parseJsonBody, type EmulatorRequest, type EmulatorResponse } from './http';
-import { newGuid, type EmulatorState, type FederatedIdentityCredentialResource, type UserAssignedIdentityResource } from './world';
+import { newGuid } from './world';
+import { type EmulatorState } from './state';
+import { type FederatedIdentityCredentialResource, type UserAssignedIdentityResource } from './arm-resources';
 
 export const IDENTITY_API_VERSIONS = [
   '2015-08-31-preview',

@@ -18,7 +18,9 @@ import { jsonResponse, parseJsonBody, type EmulatorRequest, type EmulatorRespons
 import { ADO_TYPES, adoError, hasRole, projectRole, type DevOpsCaller } from './devops-common';
 import type { ServiceEndpointsResource } from './devops-endpoints';
 import type { ApiResourceLocation } from './devops-locations';
-import { identityReference, type EmulatorState, type PipelineFacts, type PipelinePermissionsRecord, type ProjectRecord } from './world';
+import { identityReference, type PipelinePermissionsRecord, type ProjectRecord } from './devops-records';
+import { type EmulatorState } from './state';
+import { type PipelineFacts } from './world';
 
 /**
  * Versions of the pipeline-permissions resource: preview only (the 7.2 spec and the 6.1 examples carry

@@ -11,7 +11,7 @@ import { rolesAllow, type BuiltInRole } from './roles';
 import { IDENTITY_API_VERSIONS, ManagedIdentityProvider, REGION_DISPLAY_NAMES } from './arm-msi';
 import { AuthorizationProvider } from './arm-authorization';
 import { armError, checkApiVersion, resourceGroupNotFound, type ArmCaller, type ArmGate } from './arm-common';
-import type { EmulatorState } from './world';
+import type { EmulatorState } from './state';
 
 /** Microsoft.Resources api-versions accepted for subscriptions and resource groups. */
 const RESOURCES_API_VERSIONS = [

@@ -9,57 +9,38 @@
  *
  *   const emu = await Emulator.start();
  *   spawn(process.execPath, [task], { env: { ...emu.agentEnvironment(), INPUT_...: '...' } });
+ *   emu.configure({ graphReplicationMs: 5000 }); // a knob (knobs.ts), for what happens from now on
  *   emu.state(); emu.writes(); await emu.stop();
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock, type Clock } from '../../src/clock';
+import { agentEnvironment } from './agent-environment';
 import { ArmService } from './arm';
-import { CLOUDS, type CloudName, type CloudProfile } from './clouds';
+import { systemClock, type Clock } from './clock';
+import { CLOUDS, type CloudProfile } from './clouds';
 import { DevOpsService } from './devops';
 import type { ChecksResource, StageOutcome } from './devops-checks';
+import { identityReference, type ProjectState } from './devops-records';
 import { EntraService } from './entra';
 import { GraphService } from './graph';
 import { ServiceServer, type FaultRule, type Handler, type RequestLogEntry, type ServiceName, type TrafficControl } from './http';
 import { InstanceMetadataService } from './imds';
+import type { ConnectionChange, EmulatorOptions, Knobs } from './knobs';
 import { createClientCertificate, createPki } from './pki';
 import { ConnectProxy } from './proxy';
-import {
-  identityReference,
-  newGuid,
-  seedWorld,
-  type AgentVmIdentity,
-  type BootstrapScheme,
-  type BuildServiceRole,
-  type ConnectionReadiness,
-  type ConnectionVisibility,
-  type EmulatorState,
-  type GraphPermission,
-  type ProjectFacts,
-  type ProjectState,
-  type RecordedBehaviour,
-  type ServiceUrls,
-  type Settings,
-  type Snapshot,
-  type World,
-} from './world';
+import { seedWorld } from './seed';
+import type { EmulatorState } from './state';
+import { newGuid, type ProjectFacts, type ServiceUrls, type Settings, type Snapshot, type World } from './world';
 
 export type { FaultRule, RequestLogEntry, ServiceName } from './http';
+export type { ConnectionChange, EmulatorOptions, Knobs } from './knobs';
 export type { CloudName } from './clouds';
 export type { TunnelLogEntry } from './proxy';
-export type {
-  AgentVmIdentity,
-  ApplicationSnapshot,
-  BootstrapScheme,
-  BuildServiceRole,
-  ConnectionReadiness,
-  GraphPermission,
-  ProjectState,
-  RecordedBehaviour,
-  Snapshot,
-  World,
-} from './world';
+export type { AgentVmIdentity, BootstrapScheme, RecordedBehaviour, Snapshot, World } from './world';
+export type { ApplicationSnapshot } from './graph-objects';
+export type { BuildServiceRole, ConnectionReadiness, ProjectState } from './devops-records';
+export type { GraphPermission } from './entra-directory';
 
 export interface NewProject {
   name: string;
@@ -69,52 +50,6 @@ export interface NewProject {
   wellFormedAfterReads?: number;
   /** The project turns wellFormed this long after it was added. */
   wellFormedAfterMs?: number;
-}
-
-export interface EmulatorOptions {
-  bootstrapScheme?: BootstrapScheme;
-  /** ManagedServiceIdentity: which of the agent VM's identities the connection uses; default systemAssigned. */
-  agentVmIdentity?: AgentVmIdentity;
-  /** Roles the bootstrap principal holds: 'Role' at the subscription, 'Role@/scope' elsewhere. */
-  bootstrapRoles?: string[];
-  /** The bootstrap principal's role on service connections as a user of the organization ('none': not a user); default Creator. */
-  bootstrapDevOpsRole?: BuildServiceRole | 'none';
-  /** The cloud to pose as; default AzureCloud. A sovereign cloud implies the proxy. */
-  cloud?: CloudName;
-  /** Put the agent behind a CONNECT proxy (optionally requiring these credentials). */
-  proxy?: boolean | { username: string; password: string };
-  /** The job identity's role on service connections in the projects. */
-  buildServiceRole?: BuildServiceRole;
-  /** How long a new principal stays invisible to role assignments that omit principalType; default 3000. */
-  principalReplicationMs?: number;
-  /** Added to every response; default 0. */
-  latencyMs?: number;
-  /** How long a new or changed federated credential takes to become usable at the token endpoint; default 0. */
-  federatedCredentialPropagationMs?: number;
-  /** How long a federated credential write holds its identity; overlapping writes answer 409. Default 50. */
-  ficWriteWindowMs?: number;
-  /**
-   * Microsoft Graph application permissions of the bootstrap application (the `roles` of its Graph
-   * tokens); default ['Application.ReadWrite.All']. ['Application.ReadWrite.OwnedBy'] plays a bootstrap
-   * that may manage only the applications it owns.
-   */
-  graphPermissions?: GraphPermission[];
-  /** How long a new application or service principal stays invisible to other Graph requests; default 0. */
-  graphReplicationMs?: number;
-  /** Where the real services answer more than one way (tests/fixtures/recordings/): which way to answer. */
-  recorded?: Partial<RecordedBehaviour>;
-  /** Whether principalType spares a role assignment the replication window (default true, as documented). */
-  principalTypeSkipsReplication?: boolean;
-  /** How long a new role assignment goes unhonoured by ARM's authorization checks; default 0. */
-  roleAssignmentPropagationMs?: number;
-  /** The issuer new workload identity connections get: 'entra' (default, today's) or 'devops' (the former vstoken issuer). */
-  connectionIssuer?: 'entra' | 'devops';
-  /**
-   * The emulator's time (default: the real clock): replication windows, federated credential propagation,
-   * project readiness, the credential write window, latency and `slow` faults, the request log's times.
-   * In-process runs hand the task and the emulator one virtual clock.
-   */
-  clock?: Clock;
 }
 
 const WRITE_METHODS = ['PUT', 'POST', 'PATCH', 'DELETE'];
@@ -249,7 +184,7 @@ export class Emulator {
         principalReplicationMs: options.principalReplicationMs ?? 3000,
         federatedCredentialPropagationMs: options.federatedCredentialPropagationMs ?? 0,
         ficWriteWindowMs: options.ficWriteWindowMs ?? 50,
-        connectionReadiness: { inProgressReads: 0 },
+        connectionReadiness: { inProgressReads: 0, ...options.connectionReadiness },
         principalTypeSkipsReplication: options.principalTypeSkipsReplication ?? true,
         graphReplicationMs: options.graphReplicationMs ?? 0,
         roleAssignmentPropagationMs: options.roleAssignmentPropagationMs ?? 0,
@@ -270,6 +205,7 @@ export class Emulator {
       emulator.devopsService = devopsService;
       services.devops = devopsService.handle;
       emulator.checks = devopsService.checks;
+      emulator.checks.identitiesDenied = options.identitiesDenied ?? false;
       services.graph = new GraphService(emulator.core).handle;
       services.imds = new InstanceMetadataService(emulator.core).handle;
       return emulator;
@@ -357,42 +293,46 @@ export class Emulator {
     return this.checks.runStage(connectionId, branch);
   }
 
-  /** Identity reads answer 401, as to a caller the organization does not let see its identities. */
-  setIdentitiesDenied(denied: boolean): void {
-    this.checks.identitiesDenied = denied;
+  /** Turns knobs for what happens from now on; the knobs left out keep their values. */
+  configure(knobs: Partial<Knobs>): void {
+    const { settings } = this.core;
+    if (knobs.bootstrapDevOpsRole !== undefined) settings.bootstrapDevOpsRole = knobs.bootstrapDevOpsRole;
+    if (knobs.buildServiceRole !== undefined) settings.buildServiceRole = knobs.buildServiceRole;
+    if (knobs.principalReplicationMs !== undefined) settings.principalReplicationMs = knobs.principalReplicationMs;
+    if (knobs.principalTypeSkipsReplication !== undefined) settings.principalTypeSkipsReplication = knobs.principalTypeSkipsReplication;
+    if (knobs.latencyMs !== undefined) this.traffic.latencyMs = knobs.latencyMs;
+    if (knobs.federatedCredentialPropagationMs !== undefined) settings.federatedCredentialPropagationMs = knobs.federatedCredentialPropagationMs;
+    if (knobs.ficWriteWindowMs !== undefined) settings.ficWriteWindowMs = knobs.ficWriteWindowMs;
+    if (knobs.graphPermissions !== undefined) {
+      const principal = this.core.principals.get(this.world.bootstrap.objectId);
+      if (principal) principal.graphPermissions = [...knobs.graphPermissions];
+    }
+    if (knobs.graphReplicationMs !== undefined) settings.graphReplicationMs = knobs.graphReplicationMs;
+    if (knobs.recorded !== undefined) Object.assign(settings.recorded, knobs.recorded);
+    if (knobs.roleAssignmentPropagationMs !== undefined) settings.roleAssignmentPropagationMs = knobs.roleAssignmentPropagationMs;
+    if (knobs.connectionIssuer !== undefined) settings.connectionIssuer = knobs.connectionIssuer;
+    if (knobs.connectionReadiness !== undefined) settings.connectionReadiness = { ...knobs.connectionReadiness };
+    if (knobs.identitiesDenied !== undefined) this.checks.identitiesDenied = knobs.identitiesDenied;
   }
 
-  setPrincipalReplicationMs(ms: number): void {
-    this.core.settings.principalReplicationMs = ms;
-  }
-
-  /** Also whether PrincipalNotFound is answered during the window despite principalType (some tenants do). */
-  setPrincipalTypeSkipsReplication(skips: boolean): void {
-    this.core.settings.principalTypeSkipsReplication = skips;
-  }
-
-  setGraphReplicationMs(ms: number): void {
-    this.core.settings.graphReplicationMs = ms;
-  }
-
-  /** Changes the bootstrap application's Graph permissions for tokens issued from now on. */
-  setGraphPermissions(permissions: GraphPermission[]): void {
-    const principal = this.core.principals.get(this.world.bootstrap.objectId);
-    if (principal) principal.graphPermissions = [...permissions];
-  }
-
-  setFederatedCredentialPropagationMs(ms: number): void {
-    this.core.settings.federatedCredentialPropagationMs = ms;
-  }
-
-  /** How long role assignments made from now on (and those already made) go unhonoured by ARM. */
-  setRoleAssignmentPropagationMs(ms: number): void {
-    this.core.settings.roleAssignmentPropagationMs = ms;
-  }
-
-  /** The issuer workload identity connections created from now on get: 'entra' (today's) or 'devops' (the former). */
-  setConnectionIssuer(issuer: 'entra' | 'devops'): void {
-    this.core.settings.connectionIssuer = issuer;
+  /** Changes a service connection as a person or Azure DevOps itself would. */
+  changeConnection(connectionId: string, change: ConnectionChange): void {
+    const stored = this.core.serviceEndpoints.get(connectionId.toLowerCase());
+    if (!stored) throw new Error(`Emulator: no service connection ${connectionId}`);
+    if (change.creator !== undefined) {
+      const creator = change.creator;
+      const identity = [...this.core.devopsIdentities.values()].find((i) =>
+        creator === 'buildService' ? i.id === this.world.buildService.id : i.uniqueName.startsWith('platform.admin@'),
+      );
+      if (!identity) throw new Error(`Emulator: no identity for ${creator}`);
+      stored.creatorId = identity.id;
+      stored.endpoint.createdBy = identityReference(identity, this.world.organization.url);
+    }
+    if (change.visibility !== undefined) stored.visibility = change.visibility;
+    if (change.disabled !== undefined) {
+      stored.endpoint.isDisabled = change.disabled;
+      stored.endpoint.isReady = !change.disabled;
+    }
   }
 
   /** Moves an existing connection to Entra ID's issuer and subject, as Azure DevOps' issuer change does. */
@@ -400,68 +340,15 @@ export class Emulator {
     this.devopsService?.endpoints.moveToEntraIssuer(connectionId);
   }
 
-  setBuildServiceRole(role: BuildServiceRole): void {
-    this.core.settings.buildServiceRole = role;
-  }
-
-  /**
-   * Makes another identity the creator of a connection, as when a person made it in the portal: the job
-   * identity then needs the Administrator role to change it.
-   */
-  /** What callers other than the connection's creator and the project's administrators see of it (ado-serviceendpoint-get-real). */
-  setConnectionVisibility(connectionId: string, visibility: ConnectionVisibility): void {
-    const stored = this.core.serviceEndpoints.get(connectionId.toLowerCase());
-    if (!stored) throw new Error(`Emulator: no service connection ${connectionId}`);
-    stored.visibility = visibility;
-  }
-
-  /** Disables (or enables) a connection, as Azure DevOps does to connections unused for 100 days. */
-  setConnectionDisabled(connectionId: string, disabled: boolean): void {
-    const stored = this.core.serviceEndpoints.get(connectionId.toLowerCase());
-    if (!stored) throw new Error(`Emulator: no service connection ${connectionId}`);
-    stored.endpoint.isDisabled = disabled;
-    stored.endpoint.isReady = !disabled;
-  }
-
-  setConnectionCreator(connectionId: string, creator: 'buildService' | 'platformAdmin'): void {
-    const stored = this.core.serviceEndpoints.get(connectionId.toLowerCase());
-    if (!stored) throw new Error(`Emulator: no service connection ${connectionId}`);
-    const identity = [...this.core.devopsIdentities.values()].find((i) =>
-      creator === 'buildService' ? i.id === this.world.buildService.id : i.uniqueName.startsWith('platform.admin@'),
-    );
-    if (!identity) throw new Error(`Emulator: no identity for ${creator}`);
-    stored.creatorId = identity.id;
-    stored.endpoint.createdBy = identityReference(identity, this.world.organization.url);
-  }
-
-  setBootstrapDevOpsRole(role: BuildServiceRole | 'none'): void {
-    this.core.settings.bootstrapDevOpsRole = role;
-  }
-
-  /** Connections created from now on answer isReady false / InProgress for their first N reads. */
-  setConnectionReadiness(readiness: ConnectionReadiness): void {
-    this.core.settings.connectionReadiness = { ...readiness };
-  }
-
-  /** How long a federated credential write holds its identity; overlapping writes answer 409. */
   /**
    * Changes the federated credential of the bootstrap application (a WorkloadIdentityFederation bootstrap):
    * another issuer or subject than its connection's tokens carry, or no credential at all.
    */
-  setBootstrapFederatedCredential(change: { issuer?: string; subject?: string } | 'none'): void {
+  changeBootstrapFederatedCredential(change: { issuer?: string; subject?: string } | 'none'): void {
     const application = this.core.applications.get(this.core.world.bootstrap.applicationObjectId.toLowerCase());
     if (!application) throw new Error('the bootstrap has no application');
     if (change === 'none') application.federatedCredentials.clear();
     else for (const credential of application.federatedCredentials.values()) Object.assign(credential.resource, change);
-  }
-
-  /** Switches a recorded behaviour (see RecordedBehaviour) from now on. */
-  setRecorded(recorded: Partial<RecordedBehaviour>): void {
-    Object.assign(this.core.settings.recorded, recorded);
-  }
-
-  setFicWriteWindowMs(ms: number): void {
-    this.core.settings.ficWriteWindowMs = ms;
   }
 
   /**
@@ -488,11 +375,6 @@ export class Emulator {
   }
 
   /**
-   * After a crash fault: the crashed caller's connections stay dead (whatever comes on them is held, never
-   * applied nor answered, until stop()), and new connections are served again, as for a re-run on a new
-   * agent process.
-   */
-  /**
    * What a virtual clock watches before it moves: how many requests are being worked on now, and a count
    * that changes whenever a request arrives or resumes (quiet means it stayed the same).
    */
@@ -505,95 +387,31 @@ export class Emulator {
     return this.requests.length + this.heldRequests;
   }
 
+  /**
+   * After a crash fault: the crashed caller's connections stay dead (whatever comes on them is held, never
+   * applied nor answered, until stop()), and new connections are served again, as for a re-run on a new
+   * agent process.
+   */
   afterCrash(): void {
     for (const server of this.servers) server.killConnections();
     this.crashed = false;
   }
 
-  setLatencyMs(ms: number): void {
-    this.traffic.latencyMs = ms;
-  }
-
   /**
-   * Every variable the agent would give the task, except INPUT_*: the bootstrap endpoint (as
-   * ENDPOINT_URL_/AUTH_/DATA_ variables, see microsoft/azure-pipelines-agent Handler.AddEndpointsToEnvironment),
-   * the job's SystemVssConnection, the System.* variables, the agent's proxy settings (Agent.ProxyUrl,
-   * Agent.ProxyUsername, and Agent.ProxyPassword as a secret variable) when it sits behind one,
-   * NODE_EXTRA_CA_CERTS, and the machine's managed identity endpoint.
+   * Every variable the agent would give the task, except INPUT_* (agent-environment.ts), with the agent's
+   * work directories in the emulator's own.
    */
   agentEnvironment(): Record<string, string> {
-    const { world, urls, cloud } = this;
-    const id = world.bootstrap.connectionId;
-    const orgUrl = world.organization.url;
-    const scheme = this.core.settings.bootstrapScheme;
-    const parameters: Record<string, string> = { tenantid: world.tenantId, serviceprincipalid: world.bootstrap.clientId };
-    if (scheme === 'ServicePrincipal') {
-      parameters.authenticationType = 'spnKey';
-      parameters.serviceprincipalkey = world.bootstrap.clientSecret;
-    } else if (scheme === 'ServicePrincipalCertificate') {
-      parameters.authenticationType = 'spnCertificate';
-      parameters.servicePrincipalCertificate = world.bootstrap.certificatePem ?? '';
-    } else if (scheme === 'ManagedServiceIdentity') {
-      delete parameters.serviceprincipalid;
-    }
-    const data: Record<string, string> = {
-      environment: cloud.environment,
-      scopeLevel: 'Subscription',
-      subscriptionId: world.subscriptionId,
-      subscriptionName: world.subscriptionName,
-      creationMode: 'Manual',
-      resourceManagerUrl: urls.arm,
-      activeDirectoryAuthority: urls.login,
-      environmentAuthorityUrl: urls.login,
-      // A sovereign cloud's Graph is not emulated under its real name: its endpoint data names it anyway.
-      microsoftGraphUrl: cloud.hosts ? cloud.graphUrl : urls.graph,
-      activeDirectoryServiceEndpointResourceId: cloud.armAudience,
-    };
-    if (world.bootstrap.msiClientId) data.msiclientId = world.bootstrap.msiClientId;
-    const workDirectory = join(this.directory, 'agent');
-    for (const sub of ['work', 'temp', 'work/s']) mkdirSync(join(workDirectory, sub), { recursive: true });
-
-    const env: Record<string, string> = {
-      [`ENDPOINT_URL_${id}`]: urls.arm,
-      [`ENDPOINT_AUTH_${id}`]: JSON.stringify({ parameters, scheme: endpointScheme(scheme) }),
-      [`ENDPOINT_AUTH_SCHEME_${id}`]: endpointScheme(scheme),
-      [`ENDPOINT_DATA_${id}`]: JSON.stringify(data),
-      ENDPOINT_URL_SYSTEMVSSCONNECTION: orgUrl,
-      ENDPOINT_AUTH_SYSTEMVSSCONNECTION: JSON.stringify({ parameters: { AccessToken: world.jobAccessToken }, scheme: 'OAuth' }),
-      ENDPOINT_AUTH_SCHEME_SYSTEMVSSCONNECTION: 'OAuth',
-      ENDPOINT_AUTH_PARAMETER_SYSTEMVSSCONNECTION_ACCESSTOKEN: world.jobAccessToken,
-      SYSTEM_COLLECTIONURI: orgUrl,
-      SYSTEM_TEAMFOUNDATIONCOLLECTIONURI: orgUrl,
-      SYSTEM_TEAMFOUNDATIONSERVERURI: orgUrl,
-      SYSTEM_TEAMPROJECT: world.project.name,
-      SYSTEM_TEAMPROJECTID: world.project.id,
-      SYSTEM_HOSTTYPE: 'build',
-      SYSTEM_PLANID: world.planId,
-      SYSTEM_JOBID: world.jobId,
-      SYSTEM_OIDCREQUESTURI: `${orgUrl}${world.project.id}/_apis/distributedtask/hubs/build/plans/${world.planId}/jobs/${world.jobId}/oidctoken`,
-      SYSTEM_DEFAULTWORKINGDIRECTORY: join(workDirectory, 'work', 's'),
-      AGENT_TEMPDIRECTORY: join(workDirectory, 'temp'),
-      AGENT_WORKFOLDER: join(workDirectory, 'work'),
-      AGENT_VERSION: '4.266.2',
-      TF_BUILD: 'True',
-      NODE_EXTRA_CA_CERTS: this.caFile,
-      // The machine's managed identity endpoint. On an Azure VM it is 169.254.169.254 and needs no variable;
-      // this agent runs where the endpoint is elsewhere (AKS pod-managed identity), the one override that
-      // @azure/identity's MSAL IMDS source honours (msal-node Imds.tryCreate).
-      AZURE_POD_IDENTITY_AUTHORITY_HOST: this.loopback.imds.replace(/\/$/, ''),
-    };
-    if (this.agentProxy) {
-      env.AGENT_PROXYURL = this.agentProxy.url;
-      if (this.proxyCredentials) {
-        env.AGENT_PROXYUSERNAME = this.proxyCredentials.username;
-        // The agent hands the proxy password to tasks as a secret variable.
-        env.SECRET_AGENT_PROXYPASSWORD = this.proxyCredentials.password;
-        env.VSTS_SECRET_VARIABLES = JSON.stringify(['Agent.ProxyPassword']);
-      }
-    }
-    for (const [key, value] of Object.entries(parameters)) env[`ENDPOINT_AUTH_PARAMETER_${id}_${envKey(key)}`] = value;
-    for (const [key, value] of Object.entries(data)) env[`ENDPOINT_DATA_${id}_${envKey(key)}`] = value;
-    return env;
+    return agentEnvironment({
+      world: this.world,
+      urls: this.urls,
+      cloud: this.cloud,
+      bootstrapScheme: this.core.settings.bootstrapScheme,
+      workDirectory: join(this.directory, 'agent'),
+      caFile: this.caFile,
+      imdsUrl: this.loopback.imds,
+      proxy: this.agentProxy && { url: this.agentProxy.url, credentials: this.proxyCredentials },
+    });
   }
 
   async stop(): Promise<void> {
@@ -608,14 +426,4 @@ export class Emulator {
  */
 function isWrite(service: ServiceName, method: string, path: string): boolean {
   return service !== 'login' && service !== 'imds' && WRITE_METHODS.includes(method) && !/\/(oidctoken|serviceendpoint\/endpointproxy)(\?|$)/i.test(path);
-}
-
-/** The Azure DevOps scheme of a bootstrap connection: a certificate connection is a ServicePrincipal one. */
-function endpointScheme(scheme: BootstrapScheme): string {
-  return scheme === 'ServicePrincipalCertificate' ? 'ServicePrincipal' : scheme;
-}
-
-/** The agent's VarUtil.ConvertToEnvVariableFormat: upper-case, '.' and ' ' become '_'. */
-function envKey(key: string): string {
-  return key.replace(/[. ]/g, '_').toUpperCase();
 }

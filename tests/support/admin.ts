@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
-import type { Emulator } from '../emulator';
-import { httpsRequest, type HttpAnswer } from '../emulator/client';
+import type { Emulator } from './emulator';
+import { httpsRequest, type HttpAnswer } from './emulator/client';
 
 async function armToken(emulator: Emulator): Promise<string> {
   const { world, urls } = emulator;

@@ -1,14 +1,14 @@
 /**
  * HTTP(S) plumbing shared by the emulated services: one server per service (TLS, except the instance
  * metadata endpoint, which is plain HTTP as on an Azure VM), a request log, fault injection, global
- * latency and small JSON helpers. Service logic lives in entra.ts, arm*.ts, graph.ts, devops*.ts and
+ * latency and small JSON helpers. Service logic lives in entra.ts, arm*.ts, graph*.ts, devops*.ts and
  * imds.ts; this module knows nothing about Azure.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Clock } from '../../src/clock';
+import type { Clock } from './clock';
 
 export type ServiceName = 'login' | 'arm' | 'devops' | 'graph' | 'imds';
 

@@ -23,7 +23,8 @@ import { jsonResponse, parseJsonBody, type EmulatorRequest, type EmulatorRespons
 import { ADO_TYPES, adoError, hasRole, projectRole, type DevOpsCaller } from './devops-common';
 import type { ServiceEndpointsResource } from './devops-endpoints';
 import type { ApiResourceLocation } from './devops-locations';
-import { identityReference, type EmulatorState, type ProjectRecord } from './world';
+import { identityReference, type ProjectRecord } from './devops-records';
+import { type EmulatorState } from './state';
 
 export const CHECK_TYPES = {
   approval: '8c6f20a7-a545-4486-9777-f762fafe0d4d',
