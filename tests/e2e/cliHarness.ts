@@ -12,6 +12,7 @@ import { delimiter, join, resolve } from 'node:path';
 import type { Emulator } from '../support/emulator';
 import type { AzStandInConfig } from './azStandIn';
 import { repositoryRoot } from '../support/taskRun';
+import { NO_COVERAGE } from './harness';
 
 export const CLI_ENTRY = join('dist', 'cli', 'workload-identity-connection.js');
 
@@ -72,6 +73,7 @@ export async function runCli(emu: Emulator, args: string[], options: CliOptions 
   const az = azStandIn(emu);
   const env: Record<string, string | undefined> = {
     ...inherited,
+    ...NO_COVERAGE,
     NODE_EXTRA_CA_CERTS: emu.caFile,
     // Only the stand-in answers as `az`: a real Azure CLI on the machine is never asked.
     PATH: [az.directory, '/usr/bin', '/bin'].join(delimiter),
