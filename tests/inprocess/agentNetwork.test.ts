@@ -1,6 +1,6 @@
 /**
  * The agent's network, whole runs in process (the fake agent hands the task the agent's proxy and CA
- * settings as task-lib reads them; tests/e2e/agentNetwork.test.ts checks them in a spawned process): every client goes through the agent's proxy (with its credentials,
+ * settings as task-lib reads them; the spawned tier's agentNetwork.test.ts checks them in a process of its own): every client goes through the agent's proxy (with its credentials,
  * honouring its bypass list), the instance metadata endpoint never does, and the agent's CA file
  * (Agent.CAInfo) is trusted without NODE_EXTRA_CA_CERTS. The proxy (tests/support/emulator/proxy.ts) logs each
  * tunnel's upstream port; the emulator logs each request's client port: a request whose port is not one

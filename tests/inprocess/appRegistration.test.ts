@@ -2,7 +2,7 @@
  * The app-registration variant, whole runs of the task in process, against the emulator's Entra ID,
  * Microsoft Graph, ARM and Azure DevOps: an Entra application, its service principal, the role assignment,
  * the connection and the application's federated credential. The bundle spawned on Node 20 and 24 is
- * tests/e2e/appRegistration.test.ts.
+ * the spawned tier's appRegistration.test.ts.
  */
 import { strict as assert } from 'node:assert';
 import { type ApplicationSnapshot, type Snapshot } from '../support/emulator';

@@ -1,7 +1,7 @@
 /**
  * A managed identity connection, whole runs of the task in process (tests/inprocess/harness.ts) against the
  * emulator: what a platform engineer sees. The bundle spawned as the agent spawns it, on Node 20 and 24, is
- * tests/e2e/managedIdentity.test.ts.
+ * the spawned tier's managedIdentity.test.ts.
  */
 import { strict as assert } from 'node:assert';
 import { useConnection } from '../support/useConnection';

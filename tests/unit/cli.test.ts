@@ -1,6 +1,6 @@
 /**
  * The command line's entry: a whole run of the command as far as it goes without a network. Its parts are
- * in tests/unit/commandLine/; whole runs of the built command are in tests/e2e/cli.test.ts.
+ * in tests/unit/commandLine/; whole runs of the built command belong to the spawned tier (its cli.test.ts).
  */
 import { strict as assert } from 'node:assert';
 import { run } from '../../src/cli';
