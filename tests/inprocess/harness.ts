@@ -7,7 +7,7 @@
  * import alone.
  *
  * What only a real process shows (NODE_EXTRA_CA_CERTS read at start, task-lib's own debug echoes, the
- * bundle, Node versions) stays with tests/e2e.
+ * bundle, Node versions) stays with the spawned tier.
  */
 import '../support/taskLibHome';
 import { pipelineAgent } from '../../src/agent';
