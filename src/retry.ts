@@ -34,11 +34,17 @@ export function replicationPolicy(maxTotalSeconds: number): WaitPolicy {
 /** The deadline of the innermost wait in progress, in the clock's milliseconds. */
 const enclosingDeadline = new AsyncLocalStorage<number>();
 
+/** Errors raised by a wait that gave up: final for any wait around it, which could only repeat what was waited out. */
+const givenUp = new WeakSet<object>();
+
 /**
  * Runs `attempt` until it succeeds, or `retryAfter` says an error is not worth waiting for (returns
  * undefined), or the deadline has passed (no try starts after it; the last one starts at it); then the last
- * error is raised with what was awaited and for how long. `retryAfter` may return a delay the service asked for (Retry-After), which
- * replaces the policy's; a service that asks for more than the deadline leaves is not waited for at all.
+ * error is raised with what was awaited, for how long and over how many tries. `retryAfter` may return a
+ * delay the service asked for (Retry-After): the wait is then the longer of it and the policy's delay (a
+ * service that asks for no wait at all, Retry-After: 0, still gets the policy's backoff, never a hot loop);
+ * a service that asks for more than the deadline leaves is not waited for at all, and the line names the
+ * time it asked for.
  */
 export async function waitFor<T>(
   clock: Clock,
@@ -49,23 +55,33 @@ export async function waitFor<T>(
 ): Promise<T> {
   const started = clock.now();
   const outer = enclosingDeadline.getStore();
-  const deadline = Math.min(started + policy.maxTotalMs, outer ?? Number.POSITIVE_INFINITY);
+  const ownDeadline = started + policy.maxTotalMs;
+  const deadline = Math.min(ownDeadline, outer ?? Number.POSITIVE_INFINITY);
   for (let retry = 0; ; retry++) {
     try {
       return await enclosingDeadline.run(deadline, attempt);
     } catch (error) {
-      const asked = retryAfter(error);
+      const asked = givenUp.has(error as object) ? undefined : retryAfter(error);
       if (asked === undefined) throw error;
       const now = clock.now();
-      if (asked !== 'policy' && now + asked > deadline) {
+      const backoff = policy.delaysMs[Math.min(retry, policy.delaysMs.length - 1)];
+      const tries = retry + 1;
+      if (asked !== 'policy' && asked > backoff && now + asked > deadline) {
         // The service asked for more than the bound leaves: not worth a wait that ends in failure anyway.
+        const bound =
+          deadline === ownDeadline ? `this task's ${seconds(policy.maxTotalMs)} s bound` : `the ${seconds(deadline - started)} s left of the wait around it`;
+        throw gaveUp(what, now - started, error, `the service asked to wait ${seconds(asked)} s more, beyond ${bound}`);
+      }
+      if (now >= deadline) {
+        // Throttled to the end: say how often it was tried, and whose pace the tries kept (Retry-After: 0 asks
+        // for none, the policy's backoff is the floor).
+        const pace = asked !== 'policy' && asked < backoff ? '; the task waited its own backoff between them' : '';
         const note =
-          deadline === outer ? undefined : `the service asked to wait ${seconds(asked)} s more, beyond this task's ${seconds(policy.maxTotalMs)} s bound`;
+          asked === 'policy' ? undefined : `${tries} ${tries === 1 ? 'try' : 'tries'}, the last answered with Retry-After: ${seconds(asked)} s${pace}`;
         throw gaveUp(what, now - started, error, note);
       }
-      if (now >= deadline) throw gaveUp(what, now - started, error);
-      // The policy's delay, cut short so that the last try starts at the deadline at the latest.
-      const delay = asked === 'policy' ? policy.delaysMs[Math.min(retry, policy.delaysMs.length - 1)] : asked;
+      // The delay, cut short so that the last try starts at the deadline at the latest.
+      const delay = asked === 'policy' ? backoff : Math.max(asked, backoff);
       await clock.sleep(Math.min(delay, deadline - now));
     }
   }
@@ -74,16 +90,18 @@ export async function waitFor<T>(
 /** The error for a wait that ended without success: what was awaited, for how long, and the last answer. */
 function gaveUp(what: string, waitedMs: number, last: unknown, note?: string): TaskError {
   const head = `gave up after waiting ${seconds(waitedMs)} s for ${what}${note ? ` (${note})` : ''}`;
-  if (last instanceof TaskError) {
-    return new ServiceError(`${head}: ${last.message}`, {
-      operation: last.operation,
-      status: last.status,
-      code: last.code,
-      correlationId: last.correlationId,
-      hint: last.hint,
-    });
-  }
-  return new ServiceError(`${head}: ${String((last as Error)?.message ?? last)}`);
+  const error =
+    last instanceof TaskError
+      ? new ServiceError(`${head}: ${last.message}`, {
+          operation: last.operation,
+          status: last.status,
+          code: last.code,
+          correlationId: last.correlationId,
+          hint: last.hint,
+        })
+      : new ServiceError(`${head}: ${String((last as Error)?.message ?? last)}`);
+  givenUp.add(error);
+  return error;
 }
 
 function seconds(ms: number): number {

@@ -137,6 +137,76 @@ describe('waitFor', () => {
     assert.deepEqual(clock.pauses, []);
   });
 
+  it("takes the policy's backoff as the floor when the service asks for no wait (Retry-After: 0), and says what happened", async () => {
+    const clock = virtualClock();
+    let calls = 0;
+    await assert.rejects(
+      waitFor(
+        clock,
+        'Azure DevOps',
+        async () => (calls++, Promise.reject(new ServiceError('TF400733', { status: 429 }))),
+        () => 0,
+        policy,
+      ),
+      (error: ServiceError) => {
+        assert.match(
+          error.message,
+          /^gave up after waiting 1 s for Azure DevOps \(5 tries, the last answered with Retry-After: 0 s; the task waited its own backoff between them\): TF400733$/,
+        );
+        return true;
+      },
+    );
+    // 100 + 200 + 400 + 300 (cut short at the deadline): not thousands of tries.
+    assert.deepEqual(clock.pauses, [100, 200, 400, 300]);
+    assert.equal(calls, 5);
+  });
+
+  it('names the time asked for when it exceeds what the wait around it leaves', async () => {
+    const clock = virtualClock();
+    await assert.rejects(
+      waitFor(
+        clock,
+        'replication',
+        () =>
+          waitFor(
+            clock,
+            'Entra ID',
+            async () => Promise.reject(new ServiceError('AADSTS50196', { status: 429 })),
+            () => 3_600_000,
+            { delaysMs: [500], maxTotalMs: 30_000 },
+          ),
+        () => 'policy',
+        { delaysMs: [100], maxTotalMs: 10_000 },
+      ),
+      /: gave up after waiting 0 s for Entra ID \(the service asked to wait 3600 s more, beyond the 10 s left of the wait around it\): AADSTS50196$/,
+    );
+    assert.deepEqual(clock.pauses, []);
+  });
+
+  it('never retries what a wait inside it has given up on: the outer wait would only repeat it', async () => {
+    const clock = virtualClock();
+    let inner = 0;
+    await assert.rejects(
+      waitFor(
+        clock,
+        'Azure Resource Manager',
+        () =>
+          waitFor(
+            clock,
+            'Entra ID',
+            async () => (inner++, Promise.reject(new ServiceError('busy', { status: 503 }))),
+            () => 'policy',
+            { delaysMs: [100], maxTotalMs: 300 },
+          ),
+        () => 'policy',
+        { delaysMs: [100], maxTotalMs: 30_000 },
+      ),
+      /: gave up after waiting 0 s for Entra ID: busy$/,
+    );
+    assert.equal(inner, 4);
+    assert.deepEqual(clock.pauses, [100, 100, 100]);
+  });
+
   it('raises at once what is not worth waiting for', async () => {
     const clock = virtualClock();
     let calls = 0;
