@@ -171,6 +171,11 @@ export function isTransient(error: TaskError): boolean {
   const { status, code } = error;
   if (code && PERMANENT_CODES.has(code)) return false;
   if (status === undefined) return code !== undefined && NETWORK_CODES.has(code);
+  return isTransientStatus(status);
+}
+
+/** The statuses @azure/core-rest-pipeline retries for ARM: throttling, 408, and 5xx but 501 and 505. */
+export function isTransientStatus(status: number): boolean {
   return status === 429 || status === 408 || (status >= 500 && status !== 501 && status !== 505);
 }
 

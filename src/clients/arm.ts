@@ -6,7 +6,7 @@
  * other one names its operation.
  */
 import type { TokenCredential } from '@azure/core-auth';
-import { createPipelineRequest, type PipelinePolicy } from '@azure/core-rest-pipeline';
+import { createPipelineRequest, RestError, type PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { ManagedServiceIdentityClient } from '@azure/arm-msi';
 import type { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { scopeFor } from '../cloud';
@@ -15,7 +15,7 @@ import { InputError, ServiceError, type TaskError } from '../errors';
 import type { AgentNetwork } from '../network';
 import type { ProvisioningRequest } from '../request';
 import { TRANSIENT, waitFor } from '../retry';
-import { assertReadable, retryDelay, toTaskError } from '../sdkErrors';
+import { assertReadable, isTransientStatus, retryDelay, toTaskError } from '../sdkErrors';
 import { USER_AGENT, parseJson } from './http';
 
 export interface ArmResponse {
@@ -69,6 +69,16 @@ export function armClients(sdk: Sdk, request: ProvisioningRequest, credential: T
       const response = await armClient.sendRequest(createPipelineRequest({ url: url.toString(), method: 'GET' }));
       // A page that is not JSON (a proxy's, a sign-in page) is no answer from ARM, whatever its status says.
       assertReadable('arm', response.status, response.headers.get('content-type'), response.bodyAsText);
+      // Throttling and transient failures are raised as the SDK clients raise them (RestError, with the
+      // response's headers), so that `arm` waits for a read as long as Retry-After asks, as for a write.
+      if (isTransientStatus(response.status)) {
+        const error = (parseJson(response.bodyAsText)?.error ?? {}) as { code?: unknown; message?: unknown };
+        throw new RestError(typeof error.message === 'string' ? error.message : `HTTP ${response.status}`, {
+          statusCode: response.status,
+          code: typeof error.code === 'string' ? error.code : undefined,
+          response,
+        });
+      }
       return {
         status: response.status,
         body: parseJson(response.bodyAsText),
