@@ -204,8 +204,8 @@ export class ArmService implements ArmGate {
       const message = `The access token is from the wrong issuer '${String(token.payload.iss)}'. It must match the tenant '${expectedIssuer}' associated with this subscription. Please use the authority (URL) '${this.state.urls.login}${this.state.world.tenantId}' to get the token.`;
       return this.unauthorized('InvalidAuthenticationTokenTenant', message, message);
     }
-    if (timeProblem(token.payload, epochSeconds(), 300) === 'expired') {
-      const message = `The access token expiry UTC time '${dotNetUtc(Number(token.payload.exp) * 1000)}' is earlier than current UTC time '${dotNetUtc(Date.now())}'.`;
+    if (timeProblem(token.payload, epochSeconds(this.state.now()), 300) === 'expired') {
+      const message = `The access token expiry UTC time '${dotNetUtc(Number(token.payload.exp) * 1000)}' is earlier than current UTC time '${dotNetUtc(this.state.now())}'.`;
       return this.unauthorized('ExpiredAuthenticationToken', message, message);
     }
     const objectId = typeof token.payload.oid === 'string' ? token.payload.oid : '';

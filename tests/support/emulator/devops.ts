@@ -218,9 +218,13 @@ export class DevOpsService {
    * user of the organization. Anything else is refused as Azure DevOps refuses it (TF400813).
    */
   private entraCaller(request: EmulatorRequest, claims: Record<string, unknown>): DevOpsCaller | EmulatorResponse {
+    // An expired token names nobody: 401 "TF400813: The user '' is not authorized to access this resource."
+    // (microsoft/azure-devops-auth-samples#52; GET and POST without X-TFS-FedAuthRedirect get the 203 sign-in page).
+    if (timeProblem(claims, epochSeconds(this.state.now()), 300) !== undefined) {
+      return this.unauthorized(request, "TF400813: The user '' is not authorized to access this resource.");
+    }
     const objectId = typeof claims.oid === 'string' ? claims.oid : '';
-    const usable =
-      claims.aud === AZURE_DEVOPS_APP_ID && claims.iss === this.state.accessTokenIssuer() && timeProblem(claims, epochSeconds(), 300) === undefined;
+    const usable = claims.aud === AZURE_DEVOPS_APP_ID && claims.iss === this.state.accessTokenIssuer();
     const member: DevOpsIdentity | undefined = usable ? this.state.devopsMember(objectId) : undefined;
     if (!member) return this.unauthorized(request, `TF400813: The user '${objectId}' is not authorized to access this resource.`);
     return { identity: member };

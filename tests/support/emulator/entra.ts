@@ -42,13 +42,13 @@ export function graphResources(state: EmulatorState): string[] {
 /** A v1 access token for a principal, as Entra ID (or the instance metadata endpoint) issues it. */
 export function issueAccessToken(state: EmulatorState, principal: DirectoryPrincipal, resource: string, appidacr: '0' | '1' | '2'): string {
   const tenantId = state.world.tenantId;
-  const issuedAt = epochSeconds();
+  const issuedAt = epochSeconds(state.now());
   const claims: Record<string, unknown> = {
     aud: resource,
     iss: state.accessTokenIssuer(),
     iat: issuedAt,
     nbf: issuedAt,
-    exp: issuedAt + ACCESS_TOKEN_LIFETIME_SECONDS,
+    exp: issuedAt + state.settings.accessTokenLifetimeSeconds,
     aio: Buffer.from(randomUUID()).toString('base64url'),
     appid: principal.appId,
     azp: principal.appId,
@@ -251,8 +251,8 @@ export class EntraService {
       200,
       {
         token_type: 'Bearer',
-        expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
-        ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+        expires_in: this.state.settings.accessTokenLifetimeSeconds,
+        ext_expires_in: this.state.settings.accessTokenLifetimeSeconds,
         access_token: accessToken,
       },
       this.standardHeaders(request),

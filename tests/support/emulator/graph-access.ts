@@ -41,7 +41,7 @@ export class GraphAccess {
     const audience = typeof token.payload.aud === 'string' ? token.payload.aud : '';
     if (!graphResources(this.state).includes(audience)) throw refuse('Access token validation failure. Invalid audience.');
     if (token.payload.iss !== `https://sts.windows.net/${this.state.world.tenantId}/`) throw refuse('Access token validation failure. Invalid issuer.');
-    if (timeProblem(token.payload, epochSeconds(), 300) === 'expired') throw refuse('Lifetime validation failed, the token is expired.');
+    if (timeProblem(token.payload, epochSeconds(this.state.now()), 300) === 'expired') throw refuse('Lifetime validation failed, the token is expired.');
     const roles = Array.isArray(token.payload.roles) ? token.payload.roles.map(String) : [];
     const text = (value: unknown): string => (typeof value === 'string' ? value : '');
     return { objectId: text(token.payload.oid), appId: text(token.payload.appid), roles };

@@ -9,7 +9,7 @@
  * {"error","error_description"}. MSAL (msal-node Imds source) sends api-version 2018-02-01 and resource.
  */
 import { header, jsonResponse, type EmulatorRequest, type EmulatorResponse } from './http';
-import { issueAccessToken, isKnownResource, ACCESS_TOKEN_LIFETIME_SECONDS } from './entra';
+import { issueAccessToken, isKnownResource } from './entra';
 import { epochSeconds } from './jwt';
 import type { DirectoryPrincipal } from './entra-directory';
 import type { EmulatorState } from './state';
@@ -43,13 +43,14 @@ export class InstanceMetadataService {
         error_description: `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${this.state.world.tenantId}.`,
       });
     }
-    const now = epochSeconds();
+    const now = epochSeconds(this.state.now());
+    const lifetime = this.state.settings.accessTokenLifetimeSeconds;
     return jsonResponse(200, {
       access_token: issueAccessToken(this.state, identity, resource, '2'),
       client_id: identity.appId,
-      expires_in: String(ACCESS_TOKEN_LIFETIME_SECONDS),
-      expires_on: String(now + ACCESS_TOKEN_LIFETIME_SECONDS),
-      ext_expires_in: String(ACCESS_TOKEN_LIFETIME_SECONDS),
+      expires_in: String(lifetime),
+      expires_on: String(now + lifetime),
+      ext_expires_in: String(lifetime),
       not_before: String(now),
       resource,
       token_type: 'Bearer',

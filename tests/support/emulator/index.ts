@@ -22,7 +22,7 @@ import { CLOUDS, type CloudProfile } from './clouds';
 import { DevOpsService } from './devops';
 import type { ChecksResource, StageOutcome } from './devops-checks';
 import { identityReference, type ProjectState } from './devops-records';
-import { EntraService } from './entra';
+import { ACCESS_TOKEN_LIFETIME_SECONDS, EntraService } from './entra';
 import { GraphService } from './graph';
 import { ServiceServer, type FaultRule, type Handler, type RequestLogEntry, type ServiceName, type TrafficControl } from './http';
 import { InstanceMetadataService } from './imds';
@@ -189,6 +189,7 @@ export class Emulator {
         graphReplicationMs: options.graphReplicationMs ?? 0,
         roleAssignmentPropagationMs: options.roleAssignmentPropagationMs ?? 0,
         connectionIssuer: options.connectionIssuer ?? 'entra',
+        accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? ACCESS_TOKEN_LIFETIME_SECONDS,
         recorded: { signInRedirectStatus: 203, servicePrincipalLagAnswer: 'recorded', ...options.recorded },
         clock: emulator.serviceClock,
       };
@@ -313,6 +314,7 @@ export class Emulator {
     if (knobs.connectionIssuer !== undefined) settings.connectionIssuer = knobs.connectionIssuer;
     if (knobs.connectionReadiness !== undefined) settings.connectionReadiness = { ...knobs.connectionReadiness };
     if (knobs.identitiesDenied !== undefined) this.checks.identitiesDenied = knobs.identitiesDenied;
+    if (knobs.accessTokenLifetimeSeconds !== undefined) settings.accessTokenLifetimeSeconds = knobs.accessTokenLifetimeSeconds;
   }
 
   /** Changes a service connection as a person or Azure DevOps itself would. */

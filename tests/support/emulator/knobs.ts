@@ -49,6 +49,12 @@ export interface Knobs {
   connectionReadiness: ConnectionReadiness;
   /** Identity reads answer 401, as to a caller the organization does not let see its identities; default false. */
   identitiesDenied: boolean;
+  /**
+   * Lifetime of the access tokens issued from then on, in seconds; default 3599. Entra ID gives access
+   * tokens 60 to 90 minutes by default, and a token lifetime policy can shorten that to 10 minutes
+   * (https://learn.microsoft.com/entra/identity-platform/configurable-token-lifetimes, AccessTokenLifetime).
+   */
+  accessTokenLifetimeSeconds: number;
 }
 
 /** What is fixed when the emulator starts (the world it seeds, the cloud, the network, the clock), and the knobs' first values. */

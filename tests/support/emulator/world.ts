@@ -128,10 +128,13 @@ export interface Settings {
   connectionIssuer: 'entra' | 'devops';
   /** Where the real services answer more than one way (tests/fixtures/recordings/): which way this world answers. */
   recorded: RecordedBehaviour;
+  /** Lifetime of the access tokens Entra ID (and the instance metadata endpoint) issues, in seconds. */
+  accessTokenLifetimeSeconds: number;
   /**
    * The emulator's time: replication windows, propagation, the credential write window, project
-   * readiness, latency and the request log read it. Token lifetimes stay on real time (MSAL checks them
-   * with Date.now()).
+   * readiness, latency, the request log, and the access tokens it issues and checks (their iat, nbf and
+   * exp). Tokens a client signs itself (MSAL's certificate assertion) and the pipeline's OIDC and job
+   * tokens stay on real time: MSAL stamps them with Date.now().
    */
   clock: Clock;
 }
