@@ -55,8 +55,7 @@ export async function waitFor<T>(
 ): Promise<T> {
   const started = clock.now();
   const outer = enclosingDeadline.getStore();
-  const ownDeadline = started + policy.maxTotalMs;
-  const deadline = Math.min(ownDeadline, outer ?? Number.POSITIVE_INFINITY);
+  const deadline = Math.min(started + policy.maxTotalMs, outer ?? Number.POSITIVE_INFINITY);
   for (let retry = 0; ; retry++) {
     try {
       return await enclosingDeadline.run(deadline, attempt);
@@ -68,8 +67,8 @@ export async function waitFor<T>(
       const tries = retry + 1;
       if (asked !== 'policy' && asked > backoff && now + asked > deadline) {
         // The service asked for more than the bound leaves: not worth a wait that ends in failure anyway.
-        const bound =
-          deadline === ownDeadline ? `this task's ${seconds(policy.maxTotalMs)} s bound` : `the ${seconds(deadline - started)} s left of the wait around it`;
+        const left = seconds(deadline - started);
+        const bound = left >= seconds(policy.maxTotalMs) ? `this task's ${seconds(policy.maxTotalMs)} s bound` : `the ${left} s left of the wait around it`;
         throw gaveUp(what, now - started, error, `the service asked to wait ${seconds(asked)} s more, beyond ${bound}`);
       }
       if (now >= deadline) {

@@ -3,14 +3,18 @@
  * Microsoft Graph), the wrappers that turn each credential's failures into a line a user can act on, and
  * the credential the Azure DevOps calls carry.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
+import { RestError, type PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { ManagedIdentityCredential } from '@azure/identity';
 import { scopeFor } from '../cloud';
 import type { Clock } from '../clock';
 import { BootstrapSignInError, ServiceError, TaskError } from '../errors';
 import type { AgentNetwork } from '../network';
 import type { ProvisioningRequest } from '../request';
-import { toTaskError } from '../sdkErrors';
+import { TRANSIENT, waitFor } from '../retry';
+import { isTransientStatus, retryDelay, toTaskError } from '../sdkErrors';
+import { jwtClaims, parseJson } from './http';
 import type { OidcAssertion } from './pipelineOidcToken';
 
 /** Azure DevOps' resource (application) id in Microsoft Entra ID; the same in every cloud. */
@@ -26,7 +30,14 @@ export function bootstrapCredential(
   const { auth, cloud } = request.bootstrap;
   // The authority comes from the bootstrap connection the organization configured; instance discovery
   // would ask the public cloud's host about it, which sovereign and private clouds cannot answer.
-  const options = { authorityHost: cloud.authorityHost, disableInstanceDiscovery: true, ...network.azureOptions };
+  // @azure/identity's client retries 3 times on its own, waiting as long as Retry-After asks, without bound
+  // (core-rest-pipeline's throttlingRetryStrategy): off, so that SharedCredential's wait is the only one.
+  const options = {
+    authorityHost: cloud.authorityHost,
+    disableInstanceDiscovery: true,
+    retryOptions: { maxRetries: 0 },
+    additionalPolicies: [...network.azureOptions.additionalPolicies, { policy: tokenEndpointRefusals, position: 'perCall' as const }],
+  };
   switch (auth.scheme) {
     case 'ServicePrincipal':
       return new ClientSecretCredential(auth.tenantId, auth.clientId, auth.clientSecret, options);
@@ -152,34 +163,108 @@ class FederatedCredential implements TokenCredential {
   }
 }
 
+/** What the token endpoint refused, for the getToken call it refused: set by tokenEndpointRefusals, read by SharedCredential. */
+const signIn = new AsyncLocalStorage<{ refusal?: unknown }>();
+
 /**
- * Deduplicates token requests: the ARM clients, created side by side, each ask for the same scope at the
- * same moment; one request to Entra serves them all. Every token is masked as it arrives.
+ * Raises the token endpoint's throttling and transient failures (429, 408, 5xx) and failed connections
+ * before MSAL reads them, and notes them for SharedCredential's wait. MSAL reports them without status or
+ * Retry-After (a network_error, or the AADSTS text), and remembers a 429 or 5xx to refuse the same request
+ * itself, on the machine's clock, for as long as Retry-After asked or 60 s without one (msal-common
+ * ThrottlingUtils; https://learn.microsoft.com/entra/msal/dotnet/advanced/client-and-server-throttling:
+ * for client credentials Entra ID answers 429 with Retry-After).
+ */
+export const tokenEndpointRefusals: PipelinePolicy = {
+  name: 'tokenEndpointRefusals',
+  async sendRequest(request, next) {
+    const noted = signIn.getStore();
+    try {
+      const response = await next(request);
+      if (!isTransientStatus(response.status)) return response;
+      const described = parseJson(response.bodyAsText)?.error_description;
+      throw new RestError(typeof described === 'string' ? described : `Entra ID answered HTTP ${response.status}`, {
+        statusCode: response.status,
+        request,
+        response,
+      });
+    } catch (error) {
+      if (noted) noted.refusal = error;
+      throw error;
+    }
+  },
+};
+
+/** A token is taken afresh once it has less than this left: Entra ID's own advice, and MSAL's renewal offset. */
+const FRESH_FOR_MS = 5 * 60_000;
+
+/**
+ * The one place for token freshness: every token the bootstrap identity gets (ARM, Microsoft Graph, Azure
+ * DevOps) comes through here. Callers side by side (the ARM clients, created together) share one request; a
+ * token is kept until it has five minutes left on the run's clock, by its own `exp` (the clock its issuer
+ * stamped it with, as for the pipeline's OIDC token), then taken fresh from a new credential: @azure/identity
+ * and MSAL keep a cache of their own, judged on the machine's clock, that must not hand back a token this
+ * run no longer trusts. The sign-in waits like every other call (src/retry.ts): throttling and transient
+ * failures of the token endpoint within the 30 s bound, as long as Retry-After asks, or not at all when it
+ * asks for more. Every token is masked as it arrives.
  */
 export class SharedCredential implements TokenCredential {
-  private readonly tokens = new Map<string, Promise<AccessToken>>();
+  private readonly tokens = new Map<string, Promise<{ token: AccessToken; expiresAt: number }>>();
+  private inner: TokenCredential;
 
   constructor(
-    private readonly inner: TokenCredential,
+    private readonly newCredential: () => TokenCredential,
     private readonly register: (secret: string) => void,
-    private readonly clock: Pick<Clock, 'now'>,
-  ) {}
+    private readonly clock: Clock,
+  ) {
+    this.inner = newCredential();
+  }
 
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     const key = [scopes].flat().join(' ');
     const cached = this.tokens.get(key);
     if (cached) {
-      const token = await cached.catch(() => undefined);
-      if (token && token.expiresOnTimestamp - this.clock.now() > 5 * 60_000) return token;
+      const held = await cached.catch(() => undefined);
+      if (held && held.expiresAt - this.clock.now() > FRESH_FOR_MS) return held.token;
+      // Another caller may have started the fresh request meanwhile: share it.
+      if (this.tokens.get(key) !== cached) return this.getToken(scopes, options);
+      if (held) this.inner = this.newCredential();
     }
-    const request = this.inner.getToken(scopes, options).then((token) => {
-      if (!token) throw new ServiceError('Entra ID issued no token', { operation: `get a token for ${key}` });
-      this.register(token.token);
-      return token;
-    });
+    const request = this.fetch(this.inner, scopes, key, options);
     this.tokens.set(key, request);
-    request.catch(() => this.tokens.delete(key));
-    return request;
+    request.catch(() => this.tokens.get(key) === request && this.tokens.delete(key));
+    return (await request).token;
+  }
+
+  private async fetch(
+    inner: TokenCredential,
+    scopes: string | string[],
+    key: string,
+    options: GetTokenOptions | undefined,
+  ): Promise<{ token: AccessToken; expiresAt: number }> {
+    const operation = `get a token from Entra ID for ${key}`;
+    const refused = new WeakSet<object>();
+    const token = await waitFor(
+      this.clock,
+      'Entra ID',
+      async () => {
+        const noted: { refusal?: unknown } = {};
+        try {
+          return await signIn.run(noted, () => inner.getToken(scopes, options));
+        } catch (error) {
+          // What the token endpoint itself answered, rather than MSAL's account of it.
+          if (noted.refusal === undefined) throw error;
+          const failure = toTaskError('entra', operation, noted.refusal, this.clock);
+          refused.add(failure);
+          throw failure;
+        }
+      },
+      (error) => (refused.has(error as object) ? retryDelay(error) : undefined),
+      TRANSIENT,
+    );
+    if (!token) throw new ServiceError('Entra ID issued no token', { operation });
+    this.register(token.token);
+    const { exp } = jwtClaims(token.token);
+    return { token, expiresAt: typeof exp === 'number' ? exp * 1000 : token.expiresOnTimestamp };
   }
 }
 

@@ -53,11 +53,11 @@ export function createClients(request: ProvisioningRequest, register: (secret: s
   let azure: Promise<{ credential: TokenCredential; clients: AzureClients }> | undefined;
   const loadedAzure = () =>
     (azure ??= loadSdk().then((sdk) => {
-      const credential = new SharedCredential(bootstrapCredential(sdk, request, network, assertion), register, clock);
+      const credential = new SharedCredential(() => bootstrapCredential(sdk, request, network, assertion), register, clock);
       return { credential, clients: armClients(sdk, request, credential, network) };
     }));
-  let authorization: Promise<string> | undefined;
-  const devopsAuth = () => (authorization ??= devopsAuthorization(request, async () => (await loadedAzure()).credential));
+  // Asked at every request: a bootstrap identity's token comes from SharedCredential, fresh while it is.
+  const devopsAuth = () => devopsAuthorization(request, async () => (await loadedAzure()).credential);
   let graph: Promise<GraphClient> | undefined;
   return {
     azure: async () => (await loadedAzure()).clients,
