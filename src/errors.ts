@@ -152,6 +152,8 @@ const HINTS: Record<string, string> = {
     "Azure Resource Manager does not honour a role for the connection's identity at the connection's scope: the role assignment this run made has not taken effect within verifyTimeoutSeconds, or was removed or is denied; re-run the task later or raise verifyTimeoutSeconds, and check the role assignments at that scope",
   'verify:HTTP403':
     'Azure DevOps refused to verify the connection for the identity of devOpsAuth: give it the User role on the connection (or on all connections of the project), or set verifyConnection to false',
+  'verify:HTTP404':
+    'Azure DevOps does not show the connection to the identity of devOpsAuth, so it cannot verify it: give that identity the User role on the connection (or on all connections of the project), or set verifyConnection to false',
   'verify:':
     'Azure DevOps could not use the connection; see its answer, fix what it names and re-run the task (it verifies again), or set verifyConnection to false',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: TLS_UNTRUSTED,
@@ -163,11 +165,15 @@ const HINTS: Record<string, string> = {
   'HTTP407@devops': PROXY_REFUSED,
   'HTTP401@devops':
     "Azure DevOps refused the credential of devOpsAuth: for jobAccessToken the job's access token (System.AccessToken) was rejected or has expired: re-run the job, use this pipeline's organization ($(System.CollectionUri)), allow scripts to access the OAuth token and check that the job's authorization scope covers the target project; for bootstrapIdentity add the bootstrap connection's identity to the organization as a user; for personalAccessToken renew the token, for this organization, with the scope Service Connections (Read, query & manage)",
+  'HTTP401@devops:unnamed':
+    "Azure DevOps accepted the token of devOpsAuth as no one's: it has expired, or was issued for another tenant or organization; re-run the task, which takes fresh tokens (for jobAccessToken re-run the job: its token lives as long as the job)",
   'HTTP403@devops':
     "Give the identity of devOpsAuth (the pipeline's build service identity for jobAccessToken, the bootstrap connection's identity for bootstrapIdentity, the token's owner for personalAccessToken) the Creator role on service connections in the project to create one, and the Administrator role on a connection (or on all connections of the project) to update an existing one",
   'HTTP429@devops': 'Azure DevOps kept throttling this organization; re-run the task later, or run fewer pipelines at once',
   'HTTP429@arm': 'Azure Resource Manager kept throttling this subscription; re-run the task later, or run fewer deployments at once',
   'HTTP429@graph': 'Microsoft Graph kept throttling this tenant; re-run the task later, or run fewer pipelines at once',
+  'HTTP429@entra':
+    'Entra ID kept throttling the sign-in of this identity; re-run the task later, or run fewer pipelines with the same bootstrap connection at once',
   'HTTP500@arm': 'Azure Resource Manager kept failing; re-run the task later: it picks up from what exists',
   'HTTP503@arm': 'Azure Resource Manager was unavailable; re-run the task later: it picks up from what exists',
   'HTTP500@devops': 'Azure DevOps kept failing; re-run the task later: it picks up from what exists',

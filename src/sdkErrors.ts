@@ -158,7 +158,11 @@ export function toTaskError(service: Service, operation: string, error: unknown,
     code && NETWORK_CODES.has(code) && status === undefined
       ? `the connection failed (${e.message ?? code})`
       : serviceWords(e.result?.message ?? e.message ?? 'unknown error');
-  const hint = hintFor(code, status, service);
+  // Azure DevOps names nobody when it accepts a token as no one's (expired, or for another organization or
+  // tenant): "TF400813: The user '' is not authorized to access this resource." (microsoft/azure-devops-auth-samples#52);
+  // a token it accepts, of an identity that is not a user of the organization, names the user.
+  const unnamed = service === 'devops' && status === 401 && /TF400813: The user '' /.test(message);
+  const hint = unnamed ? hintFor('HTTP401@devops:unnamed') : hintFor(code, status, service);
   const facts = { operation, status, code, correlationId, retryAfterMs, hint };
   return status === 409 ? new ConflictError(message, facts) : new ServiceError(message, facts);
 }

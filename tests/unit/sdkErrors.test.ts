@@ -20,6 +20,20 @@ describe('toTaskError, for waiting', () => {
     assert.match(error.describe(), /HTTP 429, RequestBlockedException.*run fewer pipelines/);
   });
 
+  it("says a token Azure DevOps accepts as no one's has expired, not that its identity must be added to the organization", () => {
+    const error = toTaskError(
+      'devops',
+      'verify the service connection',
+      new DevOpsHttpError(
+        401,
+        { message: "TF400813: The user '' is not authorized to access this resource.", typeKey: 'UnauthorizedRequestException' },
+        createHttpHeaders({}),
+      ),
+    );
+    assert.match(error.describe(), /\(HTTP 401, UnauthorizedRequestException\)\. Azure DevOps accepted the token of devOpsAuth as no one's: it has expired/);
+    assert.doesNotMatch(error.describe(), /add the bootstrap connection's identity to the organization/);
+  });
+
   it("reads Retry-After from an ARM RestError's response", () => {
     const error = toTaskError('arm', 'create', {
       message: 'throttled',
