@@ -120,7 +120,6 @@ export async function verifyConnection(
           apiVersion: ENDPOINT_PROXY_API,
           query: { endpointId: target.connectionId },
           body: TEST_CONNECTION,
-          nullWhenNotFound: true,
         }),
       ).catch((error: unknown) => Promise.reject(refusedProxy(error as TaskError)));
       const verdict = verdictOf(result);
@@ -142,8 +141,12 @@ export async function verifyConnection(
   return { elapsedMs: clients.clock.now() - started, requests };
 }
 
-/** The proxy itself refused the caller (403): the identity of devOpsAuth may not use the connection. */
+/**
+ * The proxy itself refused the caller: 403, the identity of devOpsAuth may see the connection but not use
+ * it; 404 ServiceEndpointNotFoundException, it may not even see it. No wait changes either, only a role on
+ * the connection (README, Verification).
+ */
 function refusedProxy(error: TaskError): TaskError {
-  if (error.status !== 403) return error;
-  return new ServiceError(error.message, { ...error, hint: hintFor('verify:HTTP403') });
+  if (error.status !== 403 && error.status !== 404) return error;
+  return new ServiceError(error.message, { ...error, hint: hintFor(`verify:HTTP${error.status}`) });
 }

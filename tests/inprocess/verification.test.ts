@@ -5,6 +5,7 @@
  * ends "verified" has had its federated credential and role assignment honoured by the emulated services.
  */
 import { strict as assert } from 'node:assert';
+import { connectionNotVisible } from '../support/emulator/faults';
 import { failed, IDENTITY_SCENARIOS, printed, succeeded, type IdentityScenario } from '../support/scenarios';
 import { run } from './runs';
 import { Emulator } from './harness';
@@ -172,6 +173,17 @@ describe('verification through Azure DevOps, whole runs in process', function ()
       result,
       /Could not verify the service connection 'app1-dev': You do not have permission to use the service connection .*\(HTTP 403.*give it the User role on the connection/,
     );
+  });
+
+  it('a connection the identity of devOpsAuth may not see (404 from the proxy) fails at once, naming the 404 and the role', async () => {
+    emulator = await Emulator.start();
+    emulator.faults.add(connectionNotVisible({ method: 'POST', path: PROXY, times: Infinity }));
+    const result = await run(emulator, IDENTITY_SCENARIOS[0].inputs);
+    failed(
+      result,
+      /^Could not verify the service connection 'app1-dev': Service connection with id [0-9a-f-]+ not found \(HTTP 404, ServiceEndpointNotFoundException\)\. Azure DevOps does not show the connection to the identity of devOpsAuth.*User role on the connection.*verifyConnection to false$/,
+    );
+    assert.equal(proxyRequests(emulator), 1, 'asked once, not until the bound');
   });
 
   it('a bad verifyTimeoutSeconds is refused before any request', async () => {

@@ -177,6 +177,22 @@ export function refused(service: ServiceName, where: Where = {}): FaultRule {
   };
 }
 
+/**
+ * Azure DevOps' 404 for a service connection the caller may not see (ServiceEndpointNotFoundException, as
+ * for a connection that does not exist): what the endpoint proxy answers an identity without a role on it.
+ */
+export function connectionNotVisible(where: Where = {}): FaultRule {
+  return {
+    service: 'devops',
+    ...where,
+    status: 404,
+    body: devopsError(
+      'Microsoft.VisualStudio.Services.ServiceEndpoints.WebApi.ServiceEndpointNotFoundException, Microsoft.VisualStudio.Services.ServiceEndpoints.WebApi',
+      'Service connection with id 00000000-0000-0000-0000-000000000000 not found.',
+    ),
+  };
+}
+
 function serverErrorBody(service: ServiceName, status: 500 | 503): unknown {
   switch (service) {
     case 'arm':
