@@ -189,6 +189,7 @@ export async function untilReady(clients: Clients, project: { id: string; name: 
       throw new ServiceError('it is not ready and has no workload identity issuer and subject yet', {
         operation: `read the service connection '${current.name}'`,
         code: 'ConnectionNotReady',
+        hint: 'Azure DevOps is still preparing the connection; re-run the task later: it picks up from what exists',
       });
     }
     return current;
