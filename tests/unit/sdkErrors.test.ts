@@ -3,6 +3,7 @@ import { createHttpHeaders } from '@azure/core-rest-pipeline';
 import { DevOpsHttpError } from '../../src/clients/devops';
 import { ServiceError } from '../../src/errors';
 import { isTransient, parseRetryAfter, retryDelay, toTaskError } from '../../src/sdkErrors';
+import { authorizationAnswering, msiAnswering, object, recording } from './recorded';
 
 describe('toTaskError, for waiting', () => {
   it("reads Retry-After from an Azure DevOps error's response headers", () => {
@@ -104,5 +105,61 @@ describe('retryDelay', () => {
     assert.equal(retryDelay(new ServiceError('x', { status: 403, retryAfterMs: 7000 })), undefined);
     assert.equal(retryDelay(new ServiceError('x', { status: 500, code: 'DuplicateServiceConnectionException' })), undefined);
     assert.equal(retryDelay(new Error('x')), undefined);
+  });
+});
+
+describe('recorded errors, as each service and SDK throws them (tests/fixtures/recordings/)', () => {
+  it('ado-error-project-not-found-by-name', () => {
+    const recorded = recording('ado-error-project-not-found-by-name');
+    const failure = toTaskError('devops', 'read the project', { statusCode: 404, result: recorded.body, message: 'x' });
+    assert.equal(failure.code, 'ProjectDoesNotExistWithNameException');
+    assert.match(failure.hint ?? '', /Check the project name/);
+  });
+
+  it('ado-serviceendpoint-duplicate-name', () => {
+    const body = object(recording('ado-serviceendpoint-duplicate-name').body);
+    // The status is not recorded (400, 409 and 500 are reported): the typeKey decides, whatever the status.
+    for (const statusCode of [400, 409, 500]) {
+      const failure = toTaskError('devops', 'create the service connection', { statusCode, result: body, message: String(body.message) });
+      assert.equal(failure.code, 'DuplicateServiceConnectionException');
+      assert.match(failure.hint ?? '', /User or Administrator/);
+    }
+  });
+
+  it('arm-authorization-roleassignment-put-400-principalnotfound', async () => {
+    const recorded = recording('arm-authorization-roleassignment-put-400-principalnotfound');
+    const error = await authorizationAnswering(recorded)
+      .roleAssignments.create('subscriptions/sub', 'name', { roleDefinitionId: 'r', principalId: 'p' })
+      .catch((e: unknown) => e);
+    const failure = toTaskError('arm', 'assign the role', error);
+    assert.equal(failure.status, 400);
+    assert.equal(failure.code, 'PrincipalNotFound');
+  });
+
+  it('arm-authorization-roleassignment-put-409-exists', async () => {
+    const recorded = recording('arm-authorization-roleassignment-put-409-exists');
+    const error = await authorizationAnswering(recorded)
+      .roleAssignments.create('subscriptions/sub', 'name', { roleDefinitionId: 'r', principalId: 'p' })
+      .catch((e: unknown) => e);
+    const failure = toTaskError('arm', 'assign the role', error);
+    assert.equal(failure.code, 'RoleAssignmentExists');
+    assert.equal(failure.name, 'ConflictError');
+  });
+
+  it('arm-msi-fic-put-409-concurrent', async () => {
+    const recorded = recording('arm-msi-fic-put-409-concurrent');
+    const error = await msiAnswering(recorded, 409)
+      .federatedIdentityCredentials.createOrUpdate('rg', 'id', 'fic', { issuer: 'i', subject: 's', audiences: ['a'] })
+      .catch((e: unknown) => e);
+    assert.equal(toTaskError('arm', 'write the credential', error).code, 'ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity');
+  });
+
+  it('entra-token-fic-mismatch', () => {
+    const body = object(recording('entra-token-fic-mismatch').body);
+    // MSAL folds the answer into its message: "invalid_client: AADSTS700211: …".
+    const failure = toTaskError('entra', 'get a token', { message: `${String(body.error)}: ${String(body.error_description)}` });
+    assert.equal(failure.code, 'AADSTS700211');
+    assert.match(failure.hint ?? '', /issuer/);
+    for (const code of ['AADSTS700213', 'AADSTS70025']) assert.ok(toTaskError('entra', 'get a token', { message: `invalid_client: ${code}: x.` }).hint);
   });
 });

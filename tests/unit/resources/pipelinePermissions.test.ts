@@ -3,6 +3,7 @@ import { describePipeline, parsePipelineReference, parseRequest } from '../../..
 import * as permissions from '../../../src/resources/pipelinePermissions';
 import { observed, rerun } from '../../support/observed';
 import { rawTask } from '../fixtures';
+import { object, recording } from '../recorded';
 
 /** The body of tests/fixtures/contracts/ado-pipelinepermissions-7.2 GET__GetPipelinePermissionsForResource.json, abridged. */
 const PUBLISHED_GET = {
@@ -82,5 +83,13 @@ describe('pipeline permissions: the entry of the change set', () => {
   it('has no entry when the request authorizes no pipeline', () => {
     const none = parseRequest(rawTask({ resourceGroup: 'rg-app1-dev' }));
     assert.equal(permissions.decide(none, observed(none)), undefined);
+  });
+});
+
+describe('recorded build definitions (tests/fixtures/recordings/)', () => {
+  it('ado-build-definitions-list-by-name', () => {
+    const recorded = recording('ado-build-definitions-list-by-name');
+    assert.deepEqual(permissions.definitionsFromWire(recorded.body), []);
+    assert.deepEqual(permissions.definitionsFromWire(object(recorded.second_example).body_trimmed), [{ id: 47, name: 'ContosoBuild', folder: '\\' }]);
   });
 });
