@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { parseRequest } from '../../src/request';
+import { describePipeline, parsePipelineReference, parseRequest } from '../../src/request';
 import { failsOn, rawTask as raw, SUBSCRIPTION } from './fixtures';
 
 describe('parseRequest', () => {
@@ -171,5 +171,29 @@ describe('parseRequest: several roles', () => {
 
   it('has none by default', () => {
     assert.deepEqual(parseRequest(raw()).azure.additionalRoles, []);
+  });
+});
+
+describe('parseRequest: verification', () => {
+  it('verifies by default, waiting up to 300 s; verifyConnection false turns it off', () => {
+    assert.deepEqual(parseRequest(raw()).verify, { timeoutSeconds: 300 });
+    assert.deepEqual(parseRequest(raw({ verifyConnection: 'true', verifyTimeoutSeconds: '900' })).verify, { timeoutSeconds: 900 });
+    assert.equal(parseRequest(raw({ verifyConnection: 'false', verifyTimeoutSeconds: '0' })).verify, undefined);
+  });
+  it('refuses a bound out of range and a value that is not a boolean', () => {
+    failsOn('verifyTimeoutSeconds', raw({ verifyTimeoutSeconds: '3601' }), /1 to 3600 \(default 300\)/);
+    failsOn('verifyTimeoutSeconds', raw({ verifyTimeoutSeconds: '1.5' }), /whole number/);
+    failsOn('verifyConnection', raw({ verifyConnection: 'yes' }), /true, false/);
+  });
+});
+
+describe('pipeline references', () => {
+  it('read ids, names and folders written with either separator, and print them as the log shows them', () => {
+    assert.deepEqual(parsePipelineReference('42'), { id: 42 });
+    assert.deepEqual(parsePipelineReference('app1-deploy'), { name: 'app1-deploy' });
+    assert.deepEqual(parsePipelineReference('\\apps\\web\\app1-deploy'), { name: 'app1-deploy', folder: '\\apps\\web' });
+    assert.deepEqual(parsePipelineReference('apps/app1-deploy'), { name: 'app1-deploy', folder: '\\apps' });
+    assert.equal(describePipeline({ id: 42 }), '42');
+    assert.equal(describePipeline({ name: 'app1-deploy', folder: '\\apps' }), "'\\apps\\app1-deploy'");
   });
 });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { describePipeline, parsePipelineReference, parseRequest } from '../../../src/request';
+import { parseRequest } from '../../../src/request';
 import * as permissions from '../../../src/resources/pipelinePermissions';
 import { observed, rerun } from '../../support/observed';
 import { rawTask } from '../fixtures';
@@ -58,17 +58,6 @@ describe('pipeline permissions converters', () => {
     assert.ok(permissions.sameFolder('\\Apps\\', '\\apps'));
     assert.ok(permissions.sameFolder('\\', ''));
     assert.ok(!permissions.sameFolder('\\apps', '\\apps\\web'));
-  });
-});
-
-describe('pipeline references', () => {
-  it('read ids, names and folders written with either separator, and print them as the log shows them', () => {
-    assert.deepEqual(parsePipelineReference('42'), { id: 42 });
-    assert.deepEqual(parsePipelineReference('app1-deploy'), { name: 'app1-deploy' });
-    assert.deepEqual(parsePipelineReference('\\apps\\web\\app1-deploy'), { name: 'app1-deploy', folder: '\\apps\\web' });
-    assert.deepEqual(parsePipelineReference('apps/app1-deploy'), { name: 'app1-deploy', folder: '\\apps' });
-    assert.equal(describePipeline({ id: 42 }), '42');
-    assert.equal(describePipeline({ name: 'app1-deploy', folder: '\\apps' }), "'\\apps\\app1-deploy'");
   });
 });
 
