@@ -4,6 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { TaskError } from '../../src/errors';
+import type { RawTask } from '../../src/rawTask';
 import { parseRequest } from '../../src/request';
 import { isVariableName } from '../../src/requestAccess';
 import { failsOn, rawTask as raw, SUBSCRIPTION } from './fixtures';
@@ -81,6 +82,29 @@ describe('parseRequest: bootstrap schemes', () => {
     assert.equal(request.bootstrap.cloud.resourceManagerUrl, 'https://management.usgovcloudapi.net/');
     assert.equal(request.bootstrap.cloud.resourceManagerAudience, 'https://management.core.usgovcloudapi.net/');
     assert.equal(request.bootstrap.cloud.authorityHost, 'https://login.microsoftonline.us/');
+  });
+});
+
+describe("parseRequest: the command line's signed-in credential", () => {
+  it("accepts the command line's signed-in scheme, and refuses a tenant that is no GUID", () => {
+    const raw: RawTask = {
+      inputs: {
+        connectionName: 'c',
+        organizationUrl: 'https://dev.azure.com/contoso',
+        project: 'p',
+        identityResourceGroup: 'rg',
+        subscriptionId: '00000000-0000-0000-0000-000000000001',
+        devOpsAuth: 'bootstrapIdentity',
+      },
+      bootstrap: { id: 'signed-in credential', scheme: 'DefaultAzureCredential', parameters: { tenantid: '00000000-0000-0000-0000-000000000002' }, data: {} },
+    };
+    const request = parseRequest(raw);
+    assert.deepEqual(request.bootstrap.auth, { scheme: 'DefaultAzureCredential', tenantId: '00000000-0000-0000-0000-000000000002' });
+    assert.equal(request.bootstrap.cloud.environment, 'AzureCloud');
+    assert.throws(
+      () => parseRequest({ ...raw, bootstrap: { ...raw.bootstrap, parameters: { tenantid: 'contoso' } } }),
+      /Input 'tenantId' 'contoso' is not a tenant id/,
+    );
   });
 });
 
