@@ -182,3 +182,26 @@ describe("parseRequest: the agent's network", () => {
     }
   });
 });
+
+describe('parseRequest: a bootstrap connection or organization wrong by itself fails the run before any read, in one line', () => {
+  it('no bootstrap connection', () =>
+    failsOn(
+      'bootstrapConnection',
+      raw({ bootstrapConnection: '' }, {}, { id: '' }),
+      /^Input 'bootstrapConnection' is required: name an Azure Resource Manager service connection\.$/,
+    ));
+  it('an organization URL that is not a URL', () =>
+    failsOn(
+      'organizationUrl',
+      raw({ organizationUrl: 'contoso' }),
+      /^Input 'organizationUrl' 'contoso' is not a URL; use https:\/\/dev\.azure\.com\/<organization>\//,
+    ));
+  it('an organization URL over plain http', () =>
+    failsOn('organizationUrl', raw({ organizationUrl: 'http://dev.azure.com/contoso/' }), /^Input 'organizationUrl' .* is not an https organization URL/));
+  it('an organization URL with a query string', () =>
+    failsOn(
+      'organizationUrl',
+      raw({ organizationUrl: 'https://dev.azure.com/contoso/?view=1' }),
+      /^Input 'organizationUrl' .* is not an https organization URL/,
+    ));
+});
