@@ -3,7 +3,7 @@ import { createHttpHeaders } from '@azure/core-rest-pipeline';
 import { DevOpsHttpError } from '../../src/clients/devops';
 import { ConflictError, ServiceError } from '../../src/errors';
 import { isTransient, parseRetryAfter, retryDelay, toTaskError } from '../../src/sdkErrors';
-import { authorizationAnswering, msiAnswering, object, recording } from './recorded';
+import { authorizationAnswering, msiAnswering, object, type Recording, recording } from './recorded';
 
 describe('toTaskError', () => {
   it('reads an ARM RestError: status, code, correlation id, and maps 409 to a conflict', () => {
@@ -146,6 +146,14 @@ describe('retryDelay', () => {
 });
 
 describe('recorded errors, as each service and SDK throws them (tests/fixtures/recordings/)', () => {
+  /** The authorization SDK's error for a role assignment write answered by the recording, as the task reads it. */
+  const roleAssignmentRefused = async (recorded: Recording) => {
+    const error = await authorizationAnswering(recorded)
+      .roleAssignments.create('subscriptions/sub', 'name', { roleDefinitionId: 'r', principalId: 'p' })
+      .catch((e: unknown) => e);
+    return toTaskError('arm', 'assign the role', error);
+  };
+
   it('ado-error-project-not-found-by-name', () => {
     const recorded = recording('ado-error-project-not-found-by-name');
     const failure = toTaskError('devops', 'read the project', { statusCode: 404, result: recorded.body, message: 'x' });
@@ -164,21 +172,13 @@ describe('recorded errors, as each service and SDK throws them (tests/fixtures/r
   });
 
   it('arm-authorization-roleassignment-put-400-principalnotfound', async () => {
-    const recorded = recording('arm-authorization-roleassignment-put-400-principalnotfound');
-    const error = await authorizationAnswering(recorded)
-      .roleAssignments.create('subscriptions/sub', 'name', { roleDefinitionId: 'r', principalId: 'p' })
-      .catch((e: unknown) => e);
-    const failure = toTaskError('arm', 'assign the role', error);
+    const failure = await roleAssignmentRefused(recording('arm-authorization-roleassignment-put-400-principalnotfound'));
     assert.equal(failure.status, 400);
     assert.equal(failure.code, 'PrincipalNotFound');
   });
 
   it('arm-authorization-roleassignment-put-409-exists', async () => {
-    const recorded = recording('arm-authorization-roleassignment-put-409-exists');
-    const error = await authorizationAnswering(recorded)
-      .roleAssignments.create('subscriptions/sub', 'name', { roleDefinitionId: 'r', principalId: 'p' })
-      .catch((e: unknown) => e);
-    const failure = toTaskError('arm', 'assign the role', error);
+    const failure = await roleAssignmentRefused(recording('arm-authorization-roleassignment-put-409-exists'));
     assert.equal(failure.code, 'RoleAssignmentExists');
     assert.equal(failure.name, 'ConflictError');
   });

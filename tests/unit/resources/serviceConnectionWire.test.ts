@@ -79,15 +79,12 @@ describe('service connection converters', () => {
 
 describe('a management group connection', () => {
   const desired: connection.DesiredConnection = {
+    ...desiredConnection,
     name: 'platform-mg',
     description: '',
-    project: { id: 'p-id', name: 'platform' },
     environment: 'AzureUSGovernment',
     resourceManagerUrl: 'https://management.usgovcloudapi.net/',
-    tenantId: 'tenant',
-    clientId: 'client',
-    subscriptionId: 'sub',
-    subscriptionName: 'Platform Dev',
+    resourceGroupScope: undefined,
     managementGroup: { id: 'mg-platform', name: 'Platform' },
   };
 
