@@ -40,6 +40,21 @@ describe('toTaskError', () => {
     assert.equal(error.message, 'Access denied: needs Create permission');
     assert.match(error.describe(), /Creator role/);
   });
+
+  it('read a Graph client error: status, code and request id; no status when no answer came', () => {
+    const error = toTaskError('graph', 'create the application', {
+      statusCode: 403,
+      code: 'Authorization_RequestDenied',
+      requestId: 'req-1',
+      message: 'Insufficient privileges to complete the operation.',
+    });
+    assert.equal(error.status, 403);
+    assert.equal(error.correlationId, 'req-1');
+    assert.match(error.describe(), /Application\.ReadWrite\.OwnedBy/);
+    const signIn = toTaskError('graph', 'read', { statusCode: -1, code: 'AuthenticationError', message: 'AADSTS7000215: Invalid client secret provided.' });
+    assert.equal(signIn.status, undefined);
+    assert.equal(signIn.code, 'AADSTS7000215');
+  });
 });
 
 describe('toTaskError, for waiting', () => {
