@@ -192,9 +192,10 @@ export function provisioningSummary(run: ProvisioningRun, ending: Ending): Summa
   return { title, markdown: `${lines.join('\n')}\n` };
 }
 
+/** The ending in bold, then the run's closing line (a dry run's already starts with "Dry run:"). */
 function headline(ending: Ending): string[] {
   const words = { Succeeded: 'Succeeded', SucceededWithIssues: 'Succeeded with issues', DryRun: 'Dry run', Failed: 'Failed' }[ending.result];
-  return [`**${words}**: ${text(ending.message)}`];
+  return [`**${words}**: ${text(ending.message.replace(/^Dry run:\s*/, ''))}`];
 }
 
 /** The identity, its issuer and subject, and the verification's result. */

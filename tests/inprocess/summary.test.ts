@@ -55,7 +55,7 @@ describe('the run summary, whole runs in process', function () {
     const dryRun = await runInProcess(emulator, { ...MANAGED_IDENTITY.inputs, dryRun: 'true' });
     succeeded(dryRun);
     const plan = summaryOf(emulator, dryRun);
-    assert.match(plan, /^\*\*Dry run\*\*: Dry run: nothing was written/m);
+    assert.match(plan, /^\*\*Dry run\*\*: nothing was written/m);
     assert.match(plan, /^\| \*\*would keep\*\* \| managed identity \|/m);
     assert.doesNotMatch(plan, /### Output variables/, 'a dry run sets no outputs');
   });
