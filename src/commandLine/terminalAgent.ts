@@ -75,16 +75,17 @@ export class TerminalAgent implements Agent {
   /** The summary into --summary's file and $GITHUB_STEP_SUMMARY, when given; a file that cannot be written is a warning. */
   summary({ markdown }: Summary): void {
     const { file, append } = this.summaryFiles;
-    const write = (path: string, how: typeof writeFileSync): void => {
+    const text = this.scrub(markdown);
+    const write = (path: string, how: (path: string) => void): void => {
       try {
-        how(path, this.scrub(markdown), 'utf8');
+        how(path);
       } catch (error) {
         this.warn(`could not write the summary to ${path}: ${(error as Error).message}`);
       }
     };
-    if (file) write(file, writeFileSync);
+    if (file) write(file, (path) => writeFileSync(path, text, 'utf8'));
     // A step's summary file may hold earlier steps' sections: a blank line keeps ours a section of its own.
-    if (append) write(append, (path, text, encoding) => appendFileSync(path, `\n${String(text)}`, encoding));
+    if (append) write(append, (path) => appendFileSync(path, `\n${text}`, 'utf8'));
   }
 
   output(name: OutputName, value: string): void {

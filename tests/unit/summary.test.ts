@@ -150,7 +150,7 @@ describe('summary: the Markdown of a provisioning run', () => {
     assert.match(markdown, /^\*\*Failed\*\*: Could not assign the role 'Contributor' to … \\\(HTTP 403, AuthorizationFailed\\\)\. Grant the bootstrap/m);
     assert.match(
       markdown,
-      /### Done before the failure\n\n\|  \| resource \| name \| scope \|\n\| --- \| --- \| --- \| --- \|\n\| \*\*created\*\* \| managed identity \|[^\n]*\n\n/,
+      /### Done before the failure\n\n\| {2}\| resource \| name \| scope \|\n\| --- \| --- \| --- \| --- \|\n\| \*\*created\*\* \| managed identity \|[^\n]*\n\n/,
     );
     assert.equal(rows(markdown).length, 1, 'only the writes done');
     assert.match(markdown, /- Verification: not verified: see the failure/);
