@@ -206,7 +206,7 @@ export function armWriteScopes(request: ProvisioningRequest): string[] {
 }
 
 /** The role scope, with the resource group's name as ARM spells it. */
-export function roleScope(request: ProvisioningRequest, scopeResourceGroup: ResourceGroup | undefined): string {
+function roleScope(request: ProvisioningRequest, scopeResourceGroup: ResourceGroup | undefined): string {
   const { azure } = request;
   return azure.resourceGroup && scopeResourceGroup ? `/subscriptions/${azure.subscriptionId}/resourceGroups/${scopeResourceGroup.name}` : azure.scope;
 }

@@ -16,7 +16,7 @@ import { type BootstrapRequest, DEVOPS_AUTH, type DevOpsAuth, parseBootstrap, pa
 import { type ChecksRequest, parseChecks } from './requestChecks';
 import { defaultApplicationName, defaultIdentityName, earlierDefaultIdentityName } from './resourceNames';
 
-export const IDENTITY_TYPES = ['managedIdentity', 'appRegistration'] as const;
+const IDENTITY_TYPES = ['managedIdentity', 'appRegistration'] as const;
 
 /** What every request carries, whatever the identity behind the connection. */
 interface RequestCommon {
@@ -68,10 +68,10 @@ interface RequestCommon {
 }
 
 /** Default and bounds of replicationWaitSeconds: Entra replication takes "up to several minutes". */
-export const REPLICATION_WAIT_SECONDS = { default: 120, min: 1, max: 3600 } as const;
+const REPLICATION_WAIT_SECONDS = { default: 120, min: 1, max: 3600 } as const;
 
 /** Default and bounds of verifyTimeoutSeconds: a new federated credential or role assignment takes seconds to a few minutes to be honoured. */
-export const VERIFY_TIMEOUT_SECONDS = { default: 300, min: 1, max: 3600 } as const;
+const VERIFY_TIMEOUT_SECONDS = { default: 300, min: 1, max: 3600 } as const;
 
 /** A user-assigned managed identity in a resource group. */
 export interface ManagedIdentityRequest extends RequestCommon {

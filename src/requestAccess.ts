@@ -31,9 +31,9 @@ export type DevOpsAuth =
   /** A personal access token from the secret variable devOpsTokenVariable names. */
   | { kind: 'personalAccessToken'; variable: string; token: string };
 
-export const SUPPORTED_SCHEMES = ['WorkloadIdentityFederation', 'ServicePrincipal', 'ManagedServiceIdentity'] as const;
+const SUPPORTED_SCHEMES = ['WorkloadIdentityFederation', 'ServicePrincipal', 'ManagedServiceIdentity'] as const;
 /** authenticationType values of a ServicePrincipal connection. */
-export const SUPPORTED_AUTHENTICATION_TYPES = ['spnKey', 'spnCertificate'] as const;
+const SUPPORTED_AUTHENTICATION_TYPES = ['spnKey', 'spnCertificate'] as const;
 /** The command line's sign-in scheme: set by the command line only (src/commandLine/taskFromMachine.ts), never read from a pipeline endpoint. */
 export const SIGNED_IN_SCHEME = 'DefaultAzureCredential';
 export const DEVOPS_AUTH = ['jobAccessToken', 'bootstrapIdentity', 'personalAccessToken'] as const;

@@ -17,7 +17,7 @@ export interface WaitPolicy {
 }
 
 /** Replication in Entra ID: Microsoft documents "up to several minutes"; most clear within 30 s. */
-export const REPLICATION: WaitPolicy = { delaysMs: [1000, 2000, 4000, 8000, 15000], maxTotalMs: 120_000 };
+const REPLICATION: WaitPolicy = { delaysMs: [1000, 2000, 4000, 8000, 15000], maxTotalMs: 120_000 };
 /** Transient HTTP failures: short and few. */
 export const TRANSIENT: WaitPolicy = { delaysMs: [500, 1000, 2000, 4000], maxTotalMs: 30_000 };
 /**
@@ -72,7 +72,7 @@ export async function waitFor<T>(
 }
 
 /** The error for a wait that ended without success: what was awaited, for how long, and the last answer. */
-export function gaveUp(what: string, waitedMs: number, last: unknown, note?: string): TaskError {
+function gaveUp(what: string, waitedMs: number, last: unknown, note?: string): TaskError {
   const head = `gave up after waiting ${seconds(waitedMs)} s for ${what}${note ? ` (${note})` : ''}`;
   if (last instanceof TaskError) {
     return new ServiceError(`${head}: ${last.message}`, {

@@ -37,7 +37,7 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EPIPE
 const PERMANENT_CODES = new Set(['DuplicateServiceConnectionException']);
 
 /** The services by the names a user knows them by. */
-export const SERVICE_NAMES: Record<Service, string> = {
+const SERVICE_NAMES: Record<Service, string> = {
   arm: 'Azure Resource Manager',
   entra: 'Entra ID',
   devops: 'Azure DevOps',
@@ -50,7 +50,7 @@ export const SERVICE_NAMES: Record<Service, string> = {
  * as "no result" (typed-rest-client's RestClient.processResponse leaves `result` null when JSON.parse
  * fails), which the task would take for absence; src/clients/ raises this instead.
  */
-export class UnreadableAnswer extends Error {
+class UnreadableAnswer extends Error {
   constructor(
     readonly service: Service,
     readonly statusCode: number,
@@ -90,7 +90,7 @@ const UNREADABLE_HINTS: Record<Service, string> = {
 };
 
 /** Markup turned into its visible text: scripts, styles and tags dropped, the common entities decoded. */
-export function withoutMarkup(text: string): string {
+function withoutMarkup(text: string): string {
   if (!/<\s*(!doctype|html|head|body|title|div|p|br|span|h\d|script|style|meta)\b/i.test(text)) return text;
   const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1]?.trim();
   const visible = decodeEntities(

@@ -16,7 +16,7 @@ import type { ServicePrincipal } from './servicePrincipal';
  * Single tenant: the Entra issuer of new Azure DevOps connections refuses multi-tenant applications
  * (AADSTS70052, docs/wire.md), and a connection's identity has no business in other tenants anyway.
  */
-export const SIGN_IN_AUDIENCE = 'AzureADMyOrg';
+const SIGN_IN_AUDIENCE = 'AzureADMyOrg';
 
 export interface DesiredApplication {
   uniqueName: string;
@@ -83,7 +83,7 @@ export async function readApplication(clients: Clients, uniqueName: string): Pro
 }
 
 /** What to do about the application: create it when missing, update it when it differs, keep it otherwise. */
-export function decideApplication(desired: DesiredApplication, existing: Application | null): 'create' | 'update' | 'keep' {
+function decideApplication(desired: DesiredApplication, existing: Application | null): 'create' | 'update' | 'keep' {
   if (!existing) return 'create';
   return changes(desired, existing) ? 'update' : 'keep';
 }
@@ -93,7 +93,7 @@ export function decideApplication(desired: DesiredApplication, existing: Applica
  * idempotent upsert by uniqueName: a concurrent run that created it a moment ago turns the create into an
  * update (204, no body), after which the application is read back, waiting out the replica that answered.
  */
-export async function writeApplication(
+async function writeApplication(
   clients: Clients,
   desired: DesiredApplication,
   existing: Application | null,

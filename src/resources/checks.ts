@@ -89,7 +89,7 @@ export function decideBranchControl(desired: BranchControlSettings, existing: Br
   ];
 }
 
-export async function readChecks(clients: Clients, projectId: string, projectName: string, connectionId: string): Promise<ConnectionChecks> {
+async function readChecks(clients: Clients, projectId: string, projectName: string, connectionId: string): Promise<ConnectionChecks> {
   return fromWire(
     await devops(clients, `read the checks of the service connection ${connectionId} in project '${projectName}'`, () =>
       listConfigurations(clients, projectId, connectionId),
@@ -101,7 +101,7 @@ export async function readChecks(clients: Clients, projectId: string, projectNam
  * Adds a check. Retrying a POST whose answer was lost would add a second check, so every attempt after
  * the first looks for one of that kind first and answers it when it is there.
  */
-export async function addCheck(
+async function addCheck(
   clients: Clients,
   project: { id: string; name: string },
   connectionId: string,
@@ -128,7 +128,7 @@ const CONCURRENT_RUN_DELAYS_MS = [500, 1000, 2000, 4000];
  * not appear. The check configurations API does not refuse a second check of one kind on a resource, so two
  * runs that both added theirs would leave two; the run that lost the race for the connection defers.
  */
-export async function awaitCheck<K extends keyof ConnectionChecks>(
+async function awaitCheck<K extends keyof ConnectionChecks>(
   clients: Clients,
   project: { id: string; name: string },
   connectionId: string,
@@ -142,7 +142,7 @@ export async function awaitCheck<K extends keyof ConnectionChecks>(
   return undefined;
 }
 
-export async function updateCheck(clients: Clients, project: { id: string; name: string }, check: CheckConfiguration, body: Json): Promise<void> {
+async function updateCheck(clients: Clients, project: { id: string; name: string }, check: CheckConfiguration, body: Json): Promise<void> {
   await devops(clients, `add approvers to the approval check ${check.id} in project '${project.name}'`, () =>
     // Check Configurations - Update, with the whole configuration.
     clients.devops.request({ method: 'PATCH', path: configurationsPath(project.id, check.id), apiVersion: CHECKS_API, body }),

@@ -5,9 +5,9 @@
 import type { Approver } from './approvers';
 
 export const ENDPOINT = 'endpoint';
-export const APPROVAL_TYPE = { id: '8c6f20a7-a545-4486-9777-f762fafe0d4d', name: 'Approval' } as const;
-export const TASK_CHECK_TYPE = { id: 'fe1de3ee-a436-41b4-bb20-f6eb4cb879a7', name: 'Task Check' } as const;
-export const BRANCH_CONTROL_DEFINITION = { id: '86b05a0c-73e6-4f7d-b3cf-e38f3b39a75b', name: 'evaluatebranchProtection', version: '0.0.1' } as const;
+const APPROVAL_TYPE = { id: '8c6f20a7-a545-4486-9777-f762fafe0d4d', name: 'Approval' } as const;
+const TASK_CHECK_TYPE = { id: 'fe1de3ee-a436-41b4-bb20-f6eb4cb879a7', name: 'Task Check' } as const;
+const BRANCH_CONTROL_DEFINITION = { id: '86b05a0c-73e6-4f7d-b3cf-e38f3b39a75b', name: 'evaluatebranchProtection', version: '0.0.1' } as const;
 /** terraform's default for a branch control check's evaluation timeout, in minutes. */
 const BRANCH_CONTROL_TIMEOUT = 1440;
 
@@ -56,7 +56,7 @@ const object = (v: unknown): Json => (typeof v === 'object' && v !== null && !Ar
 const same = (a: unknown, b: string): boolean => typeof a === 'string' && a.toLowerCase() === b.toLowerCase();
 
 /** The comma-separated branch list as a list, trimmed; compare with sameBranches. */
-export function branchList(text: string): string[] {
+function branchList(text: string): string[] {
   return text
     .split(',')
     .map((b) => b.trim())

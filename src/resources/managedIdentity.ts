@@ -80,7 +80,7 @@ export async function readIdentity(clients: Clients, resourceGroup: string, name
 }
 
 /** Creates the identity (a PUT: a concurrent run's identity of the same name is the same identity). */
-export async function createIdentity(clients: Clients, desired: DesiredIdentity): Promise<ManagedIdentity> {
+async function createIdentity(clients: Clients, desired: DesiredIdentity): Promise<ManagedIdentity> {
   const created = await arm(clients, `create the managed identity '${desired.name}' in '${desired.resourceGroup}'`, async () =>
     (await clients.azure()).msi.userAssignedIdentities.createOrUpdate(desired.resourceGroup, desired.name, toWire(desired)),
   );

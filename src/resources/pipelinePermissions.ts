@@ -74,7 +74,7 @@ export function toWire(connectionId: string, add: PipelinePermissions): WirePerm
 }
 
 /** What pipelines may use the connection now. */
-export async function readPipelinePermissions(clients: Clients, project: Project, connectionId: string): Promise<PipelinePermissions> {
+async function readPipelinePermissions(clients: Clients, project: Project, connectionId: string): Promise<PipelinePermissions> {
   return fromWire(
     await devops(clients, `read the pipeline permissions of the service connection ${connectionId} in project '${project.name}'`, () =>
       clients.devops.request({ path: permissionsPath(project, connectionId), apiVersion: PIPELINE_PERMISSIONS_API }),
@@ -83,7 +83,7 @@ export async function readPipelinePermissions(clients: Clients, project: Project
 }
 
 /** Adds `add` (only what is not there yet: the service merges it into what exists) and answers what now is. */
-export async function addPipelinePermissions(clients: Clients, project: Project, connectionId: string, add: PipelinePermissions): Promise<PipelinePermissions> {
+async function addPipelinePermissions(clients: Clients, project: Project, connectionId: string, add: PipelinePermissions): Promise<PipelinePermissions> {
   return fromWire(
     await devops(clients, `authorize pipelines to use the service connection ${connectionId} in project '${project.name}'`, () =>
       // PATCH with a ResourcePipelinePermissions body; answers the permissions as they now are.

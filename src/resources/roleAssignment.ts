@@ -42,7 +42,7 @@ function operationOf(desired: DesiredRoleAssignment): string {
  * The assignment under this task's deterministic name, or null. Assignments of the same grant under
  * other names are found by the create (RoleAssignmentExists); none is ever changed or removed.
  */
-export async function readRoleAssignment(clients: Clients, desired: DesiredRoleAssignment): Promise<RoleAssignment | null> {
+async function readRoleAssignment(clients: Clients, desired: DesiredRoleAssignment): Promise<RoleAssignment | null> {
   const { authorization } = await clients.azure();
   const name = roleAssignmentName(desired.scope, desired.principalId, desired.roleDefinitionId);
   const found = await arm(clients, operationOf(desired), () => authorization.roleAssignments.get(armScopeOf(desired.scope), name)).catch((error: unknown) =>
@@ -56,7 +56,7 @@ export async function readRoleAssignment(clients: Clients, desired: DesiredRoleA
  * replicate. `created: false` when the grant turned out to exist already (RoleAssignmentExists: the same
  * principal, role and scope under another name, or a concurrent run's PUT).
  */
-export async function createRoleAssignment(
+async function createRoleAssignment(
   clients: Clients,
   desired: DesiredRoleAssignment,
   replication: WaitPolicy,

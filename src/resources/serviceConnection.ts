@@ -70,7 +70,7 @@ export function decideConnection(desired: DesiredConnection, existing: ServiceEn
  * run did and its answer was lost, so clients/devops.ts retried the create), converges on that
  * connection instead of failing: keeps or updates it when it may be reused.
  */
-export async function createConnection(
+async function createConnection(
   clients: Clients,
   desired: DesiredConnection,
   whenExists: 'reuse' | 'fail',
@@ -100,7 +100,7 @@ export async function createConnection(
  * the identity does not exist yet (then no existing connection can be using it). Called before the
  * first write, and again when a concurrent run created the connection.
  */
-export function assertReusable(
+function assertReusable(
   existing: ServiceEndpoint,
   wanted: { name: string; projectName: string; tenantId: string; clientId: string | undefined },
   whenExists: 'reuse' | 'fail',
@@ -132,7 +132,7 @@ export function assertReusable(
  * A connection of that name exists that the identity of devOpsAuth may not read (fully). Azure DevOps answers
  * such a caller 200 with an empty list or a partial object, never 401/403 (ado-serviceendpoint-get-real).
  */
-export function unreadableConnection(name: string, projectName: string, seen: string): PermissionError {
+function unreadableConnection(name: string, projectName: string, seen: string): PermissionError {
   return new PermissionError(`a service connection named '${name}' exists in project '${projectName}', and the identity of devOpsAuth ${seen}`, {
     operation: `reuse the service connection '${name}'`,
     hint: `Make that identity (the project's build service for jobAccessToken) a User of the connection to reuse it, or an Administrator to let this task update it: Project settings → Service connections → '${name}' → ⋮ → Security; then re-run the task, or pick another connectionName`,
@@ -143,7 +143,7 @@ export function unreadableConnection(name: string, projectName: string, seen: st
  * A disabled connection is not ready: Azure DevOps disables connections unused for 100 days. The task
  * does not enable it: no documented call does (isDisabled is a read-only field of the published contract).
  */
-export function disabledConnection(name: string, projectName: string): ConflictError {
+function disabledConnection(name: string, projectName: string): ConflictError {
   return new ConflictError(`the service connection '${name}' in project '${projectName}' is disabled, so it is not ready for use`, {
     operation: `reuse the service connection '${name}'`,
     hint: `Azure DevOps disables connections unused for 100 days: an Administrator of the connection enables it again under Project settings → Service connections → '${name}' → ⋮ → Enable; then re-run the task`,
@@ -151,7 +151,7 @@ export function disabledConnection(name: string, projectName: string): ConflictE
 }
 
 /** Changes what this task owns in an existing connection, keeping what Azure DevOps generated (issuer, subject). */
-export async function updateConnection(clients: Clients, desired: DesiredConnection, existing: ServiceEndpoint): Promise<Connection> {
+async function updateConnection(clients: Clients, desired: DesiredConnection, existing: ServiceEndpoint): Promise<Connection> {
   const wanted = toWire(desired);
   const merged: ServiceEndpoint = {
     ...existing,

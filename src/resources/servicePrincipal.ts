@@ -92,7 +92,7 @@ export async function readServicePrincipal(clients: Clients, appId: string): Pro
  * the create wait (bounded by `replication`) for the new application to replicate. `created: false` when
  * it existed after all (204: a concurrent run, or a replica the read missed); it is then read back.
  */
-export async function createServicePrincipal(
+async function createServicePrincipal(
   clients: Clients,
   appId: string,
   applicationIsNew: boolean,

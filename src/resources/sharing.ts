@@ -71,7 +71,7 @@ export function toWire(projects: Project[], connectionName: string, description:
 }
 
 /** Adds the connection to `desired.projects`, under its own name; none is ever removed. */
-export async function share(clients: Clients, desired: DesiredSharing): Promise<void> {
+async function share(clients: Clients, desired: DesiredSharing): Promise<void> {
   const names = desired.projects.map((p) => `'${p.name}'`).join(', ');
   try {
     await devops(clients, `share the service connection '${desired.connectionName}' with ${names}`, async () =>

@@ -37,7 +37,7 @@ export type Verdict = { verified: true } | { verified: false; message: string; c
 const ENDPOINT_PROXY_API = '7.2-preview.1';
 
 /** The body the web UI sends for "Verify": only the data source's name (docs/wire.md). */
-export const TEST_CONNECTION: ServiceEndpointRequest = { dataSourceDetails: { dataSourceName: 'TestConnection' } };
+const TEST_CONNECTION: ServiceEndpointRequest = { dataSourceDetails: { dataSourceName: 'TestConnection' } };
 
 /** HttpStatusCode 200, as a name or (enumsAsNumbers) a number. */
 function isOk(statusCode: unknown): boolean {
