@@ -154,6 +154,7 @@ describe('summary: the Markdown of a provisioning run', () => {
     );
     assert.equal(rows(markdown).length, 1, 'only the writes done');
     assert.match(markdown, /- Verification: not verified: see the failure/);
+    assert.match(markdown, /- Issuer: not known: the run stopped before it set the outputs/);
     assert.match(markdown, /\*\*Re-run\*\* the task once the cause is fixed/);
   });
 
