@@ -59,7 +59,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, terminal: Term
     terminal.stderr.write(`error: ${message}\n`);
     return EXIT.failed;
   }
-  const agent = new TerminalAgent(raw, terminal, commandLine.verbose, clock);
+  const agent = new TerminalAgent(raw, terminal, commandLine.verbose, clock, { file: commandLine.summary, append: env.GITHUB_STEP_SUMMARY || undefined });
   try {
     await main(agent, clock);
   } finally {
