@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Clock } from '../../src/clock';
 import { ServiceError } from '../../src/errors';
-import { waitFor } from '../../src/retry';
+import { waitFor, type WaitPolicy } from '../../src/retry';
 
 /** A clock whose sleeps pass at once and are recorded; `cost` is how long each attempt takes. */
 function virtualClock(): Clock & { pauses: number[]; advance(ms: number): void } {
@@ -16,6 +16,18 @@ function virtualClock(): Clock & { pauses: number[]; advance(ms: number): void }
     },
     advance: (ms) => void (now += ms),
   };
+}
+
+/** A wait (its policy `outer`) around another whose every try fails with `error`, asking for `asked`. */
+function nested(clock: Clock, inner: { what: string; error: () => Error; asked: number | 'policy'; policy: WaitPolicy }, outer: WaitPolicy): Promise<unknown> {
+  const attempt = async () => Promise.reject(inner.error());
+  return waitFor(
+    clock,
+    'the outer wait',
+    () => waitFor(clock, inner.what, attempt, () => inner.asked, inner.policy),
+    () => 'policy',
+    outer,
+  );
 }
 
 describe('waitFor', () => {
@@ -94,18 +106,14 @@ describe('waitFor', () => {
     const clock = virtualClock();
     let inner = 0;
     await assert.rejects(
-      waitFor(
+      nested(
         clock,
-        'replication',
-        () =>
-          waitFor(
-            clock,
-            'Azure DevOps',
-            async () => (inner++, Promise.reject(new ServiceError('busy', { status: 503 }))),
-            () => 'policy',
-            { delaysMs: [300], maxTotalMs: 30_000 },
-          ),
-        () => 'policy',
+        {
+          what: 'Azure DevOps',
+          error: () => (inner++, new ServiceError('busy', { status: 503 })),
+          asked: 'policy',
+          policy: { delaysMs: [300], maxTotalMs: 30_000 },
+        },
         { delaysMs: [100], maxTotalMs: 1000 },
       ),
       /gave up/,
@@ -164,18 +172,9 @@ describe('waitFor', () => {
   it('names the time asked for when it exceeds what the wait around it leaves', async () => {
     const clock = virtualClock();
     await assert.rejects(
-      waitFor(
+      nested(
         clock,
-        'replication',
-        () =>
-          waitFor(
-            clock,
-            'Entra ID',
-            async () => Promise.reject(new ServiceError('AADSTS50196', { status: 429 })),
-            () => 3_600_000,
-            { delaysMs: [500], maxTotalMs: 30_000 },
-          ),
-        () => 'policy',
+        { what: 'Entra ID', error: () => new ServiceError('AADSTS50196', { status: 429 }), asked: 3_600_000, policy: { delaysMs: [500], maxTotalMs: 30_000 } },
         { delaysMs: [100], maxTotalMs: 10_000 },
       ),
       /: gave up after waiting 0 s for Entra ID \(the service asked to wait 3600 s more, beyond the 10 s left of the wait around it\): AADSTS50196$/,
@@ -187,18 +186,9 @@ describe('waitFor', () => {
     const clock = virtualClock();
     let inner = 0;
     await assert.rejects(
-      waitFor(
+      nested(
         clock,
-        'Azure Resource Manager',
-        () =>
-          waitFor(
-            clock,
-            'Entra ID',
-            async () => (inner++, Promise.reject(new ServiceError('busy', { status: 503 }))),
-            () => 'policy',
-            { delaysMs: [100], maxTotalMs: 300 },
-          ),
-        () => 'policy',
+        { what: 'Entra ID', error: () => (inner++, new ServiceError('busy', { status: 503 })), asked: 'policy', policy: { delaysMs: [100], maxTotalMs: 300 } },
         { delaysMs: [100], maxTotalMs: 30_000 },
       ),
       /: gave up after waiting 0 s for Entra ID: busy$/,
