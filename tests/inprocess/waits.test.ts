@@ -61,7 +61,8 @@ describe('one bound for every wait, whole runs in process', function () {
   });
 
   it('takes a fresh Azure DevOps token when a wait outlives it (devOpsAuth bootstrapIdentity, 10-minute tokens)', async () => {
-    // A 20-minute verification wait against 10-minute tokens (Entra's shortest configurable lifetime).
+    // A 20-minute verification wait against 10-minute tokens (Entra's shortest configurable lifetime), past
+    // their expiry and the services' 5-minute clock skew allowance.
     emulator = await Emulator.start({ accessTokenLifetimeSeconds: 600, federatedCredentialPropagationMs: 20 * 60_000 });
     const result = await run(emulator, { ...INPUTS, devOpsAuth: 'bootstrapIdentity', verifyTimeoutSeconds: '1800' });
     succeeded(result);
