@@ -5,7 +5,7 @@
  * (src/commandLine/terminalAgent.ts).
  */
 import type { AgentPort } from './agentPort';
-import { oneLine } from './errors';
+import { oneLine, type TaskError } from './errors';
 import type { OutputName } from './inputNames';
 import type { RawTask } from './rawTask';
 import { readTask } from './taskInputs';
@@ -22,7 +22,8 @@ export interface Agent {
   succeed(message: string): void;
   /** Ends the run as SucceededWithIssues: it did its work and left something the log's warnings name. */
   succeedWithIssues(message: string): void;
-  fail(message: string): void;
+  /** Ends the run as Failed: a TaskError is told in the words of where the run comes from (its hint's context). */
+  fail(failure: TaskError | string): void;
 }
 
 /**
@@ -41,6 +42,6 @@ export function pipelineAgent(port: AgentPort): Agent {
     warn: (line) => port.warning(oneLine(line)),
     succeed: (message) => port.setResult('Succeeded', oneLine(message)),
     succeedWithIssues: (message) => port.setResult('SucceededWithIssues', oneLine(message)),
-    fail: (message) => port.setResult('Failed', oneLine(message)),
+    fail: (failure) => port.setResult('Failed', oneLine(typeof failure === 'string' ? failure : failure.describe('task'))),
   };
 }

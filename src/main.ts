@@ -57,7 +57,7 @@ export async function main(agent: Agent, clock: Clock): Promise<void> {
     finish(agent, `Service connection '${applied.connection.name || request.connectionName}' ${ready}.`, changes.warnings);
   } catch (caught) {
     const error = named ? await named(caught) : caught;
-    agent.fail(error instanceof TaskError ? error.describe() : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`);
+    agent.fail(error instanceof TaskError ? error : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`);
   }
 }
 

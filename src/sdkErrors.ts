@@ -10,7 +10,7 @@
  *   `error.code`), requestId (`innerError.request-id`).
  */
 import type { Clock } from './clock';
-import { ConflictError, ServiceError, TaskError, hintFor } from './errors';
+import { ConflictError, ServiceError, TaskError, hintsFor } from './errors';
 
 export type Service = 'arm' | 'entra' | 'devops' | 'graph';
 
@@ -158,7 +158,7 @@ export function toTaskError(service: Service, operation: string, error: unknown,
     code && NETWORK_CODES.has(code) && status === undefined
       ? `the connection failed (${e.message ?? code})`
       : serviceWords(e.result?.message ?? e.message ?? 'unknown error');
-  const hint = hintFor(code, status, service);
+  const hint = hintsFor(code, status, service);
   const facts = { operation, status, code, correlationId, retryAfterMs, hint };
   return status === 409 ? new ConflictError(message, facts) : new ServiceError(message, facts);
 }

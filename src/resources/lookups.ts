@@ -6,7 +6,7 @@
 import type { TeamProject } from 'azure-devops-node-api/interfaces/CoreInterfaces';
 import type { Clients } from '../clients';
 import type { ArmResponse } from '../clients/arm';
-import { hintFor, InputError, ServiceError, TaskError } from '../errors';
+import { hintsFor, InputError, ServiceError, TaskError } from '../errors';
 import { PROJECT_CREATION, waitFor } from '../retry';
 import { arm, isNotFound } from '../clients/arm';
 import { devops } from '../clients/devops';
@@ -236,7 +236,7 @@ function armBody(response: ArmResponse, operation: string, missing: readonly num
     status: response.status,
     code: error.code,
     correlationId: response.correlationId,
-    hint: hintFor(error.code, response.status, 'arm'),
+    hint: hintsFor(error.code, response.status, 'arm'),
   });
 }
 
