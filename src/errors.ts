@@ -14,6 +14,14 @@ export interface ErrorFacts {
   hint?: Hint;
   /** How long the service asked the caller to wait before trying again (Retry-After), in ms. */
   retryAfterMs?: number;
+  /** The input (and its line, for a multi-line input) whose value the failing call came from. */
+  source?: InputSource;
+}
+
+/** Which input a value came from: roleDefinitionName, or a line of roleAssignments. */
+export interface InputSource {
+  name: string;
+  line?: number;
 }
 
 /**
@@ -38,6 +46,8 @@ export abstract class TaskError extends Error {
   /** The hint in the task's words (describe picks the words of the run's context). */
   readonly hint?: string;
   readonly retryAfterMs?: number;
+  /** The input the failing call came from; the line then starts with it. */
+  readonly source?: InputSource;
   private readonly hints?: Hint;
 
   constructor(message: string, facts: ErrorFacts = {}) {
@@ -50,17 +60,26 @@ export abstract class TaskError extends Error {
     this.hints = facts.hint ?? hintsFor(facts.code, facts.status);
     this.hint = hintIn(this.hints, 'task');
     this.retryAfterMs = facts.retryAfterMs;
+    this.source = facts.source;
   }
 
   /** The facts of this error, for an error made from it (its hint in every context's words). */
   toFacts(): ErrorFacts {
     const { operation, status, code, correlationId, retryAfterMs } = this;
-    return { operation, status, code, correlationId, retryAfterMs, hint: this.hints };
+    return { operation, status, code, correlationId, retryAfterMs, hint: this.hints, source: this.source };
+  }
+
+  /** The same failure, naming the input the failing call came from (kept when it names one already). */
+  about(source: InputSource, hint?: Hint): TaskError {
+    if (this.source || this instanceof InputError) return this;
+    return new ServiceError(this.message, { ...this.toFacts(), source, ...(hint ? { hint } : {}) });
   }
 
   /** The single line a run fails with, its fix in the words of where the run comes from. */
   describe(context: RunContext = 'task'): string {
-    const what = this.operation ? `Could not ${this.operation}: ${this.message}` : this.message;
+    // Every line names the input a failing call came from, first; an InputError's message starts with it.
+    const source = this.source ? `Input '${this.source.name}'${this.source.line ? ` line ${this.source.line}` : ''}: ` : '';
+    const what = `${source}${this.operation ? `Could not ${this.operation}: ${this.message}` : this.message}`;
     const facts = [
       this.status !== undefined ? `HTTP ${this.status}` : undefined,
       this.code,
@@ -157,6 +176,12 @@ const HINTS: Record<string, Hint> = {
     commandLine: 'The application id in AZURE_CLIENT_ID is not known in this tenant; check AZURE_CLIENT_ID, and AZURE_TENANT_ID or tenantId',
   },
   AADSTS90002: "The bootstrap connection's tenant is not known to this cloud; check its tenant id and environment",
+  // Entra ID's own transient failure (https://learn.microsoft.com/entra/identity-platform/reference-error-codes):
+  // nothing in the request is wrong; the sign-in is what failed, not the call that needed its token.
+  AADSTS90033:
+    'Entra ID had a transient failure signing in (its service status page says when it is over); re-run the task in a few minutes: it picks up from what exists',
+  'HTTP500@entra': 'Entra ID kept failing to sign in; re-run the task in a few minutes: it picks up from what exists',
+  'HTTP503@entra': 'Entra ID was unavailable for signing in; re-run the task in a few minutes: it picks up from what exists',
   AADSTS500011: 'The resource is not known in this tenant; check the cloud (environment) of the bootstrap connection',
   InvalidAuthenticationToken: "The token was issued for another cloud or audience; check the bootstrap connection's environment",
   InvalidAuthenticationTokenTenant:

@@ -172,11 +172,16 @@ export class SharedCredential implements TokenCredential {
       const token = await cached.catch(() => undefined);
       if (token && token.expiresOnTimestamp - this.clock.now() > 5 * 60_000) return token;
     }
-    const request = this.inner.getToken(scopes, options).then((token) => {
-      if (!token) throw new ServiceError('Entra ID issued no token', { operation: `get a token for ${key}` });
-      this.register(token.token);
-      return token;
-    });
+    // A refused or failed sign-in is named as the sign-in, not as the first ARM or Graph call that needed it.
+    const operation = `sign in to Entra ID for ${key.replace(/\/?\.default$/, '')}`;
+    const request = this.inner.getToken(scopes, options).then(
+      (token) => {
+        if (!token) throw new ServiceError('Entra ID issued no token', { operation });
+        this.register(token.token);
+        return token;
+      },
+      (error: unknown) => Promise.reject(toTaskError('entra', operation, error, this.clock)),
+    );
     this.tokens.set(key, request);
     request.catch(() => this.tokens.delete(key));
     return request;

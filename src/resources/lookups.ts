@@ -168,7 +168,17 @@ export async function lookupRoleDefinition(
       const group = /\/resourceGroups\/([^/]+)/i.exec(scope)?.[1] ?? scope;
       throw new InputError(source.input, `${where}names the resource group '${group}', which does not exist; create it first, or correct the scope.`);
     }
-    return isNotFound(error) ? undefined : Promise.reject(error);
+    if (isNotFound(error)) return undefined;
+    // A roleAssignments line's scope that cannot be reached (a management group that does not exist or
+    // that the identity may not read, which ARM answers alike with 403) names the line it came from.
+    if (error instanceof TaskError && source.input !== 'roleDefinitionName') {
+      const unreadable =
+        error.code === 'AuthorizationFailed'
+          ? `Check the scope of ${where}of ${source.input}: it does not exist, or the bootstrap connection's identity may not read roles there (ARM answers both alike); correct it, or grant the identity Role Based Access Control Administrator (or Reader) on that scope`
+          : undefined;
+      throw error.about({ name: source.input, line: source.line }, unreadable);
+    }
+    throw error;
   });
   if (found) return found;
   throw new InputError(

@@ -224,6 +224,12 @@ const CASES: BadInput[] = [
       /^Could not use the managed identity 'id-shared': the managed identity 'id-shared' in 'rg-identities' belongs to the connection 'contoso\/[0-9a-f-]+\/app1-test'\. Choose another identityName/,
   },
 
+  {
+    title: 'a roleAssignments line whose scope cannot be reached names the input and its line (issue 24, class 12)',
+    inputs: fixed({ roleAssignments: '# shared\nReader@resourceGroups/rg-identities\nReader@/providers/Microsoft.Management/managementGroups/mg-nope' }),
+    message:
+      /^Input 'roleAssignments' line 3: Could not find the role 'Reader' at \/providers\/Microsoft\.Management\/managementGroups\/mg-nope: .*\(HTTP 403, AuthorizationFailed, .*\)\. Check the scope of line 3 of roleAssignments: it does not exist, or the bootstrap connection's identity may not read roles there/,
+  },
   ...[false, true].map((dryRun): BadInput => ({
     title: `an untagged identity of the default name that holds Entra ID's 20 federated credentials${dryRun ? ', in a dry run' : ''} (issue 24, class 4)`,
     setup: async (emulator) => {

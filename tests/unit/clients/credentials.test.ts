@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { AccessToken } from '@azure/core-auth';
 import { devopsAuthorization, SharedCredential } from '../../../src/clients/credentials';
+import type { TaskError } from '../../../src/errors';
 import type { ProvisioningRequest } from '../../../src/request';
 
 describe('SharedCredential', () => {
@@ -36,6 +37,20 @@ describe('SharedCredential', () => {
     const credential = new SharedCredential(inner, () => undefined, { now: () => 0 });
     await assert.rejects(credential.getToken('s'));
     assert.equal((await credential.getToken('s')).token, 't');
+  });
+
+  it('names a failed sign-in as the sign-in, with the advice, not as the call that needed the token (issue 24, class 12)', async () => {
+    const inner = {
+      getToken: (): Promise<AccessToken> => Promise.reject(new Error('AADSTS90033: A transient error has occurred. Trace ID: x Correlation ID: y')),
+    };
+    const credential = new SharedCredential(inner, () => undefined, { now: () => 0 });
+    await assert.rejects(credential.getToken('https://management.core.windows.net//.default'), (error: TaskError) => {
+      assert.equal(
+        error.describe(),
+        'Could not sign in to Entra ID for https://management.core.windows.net/: AADSTS90033: A transient error has occurred (AADSTS90033). Entra ID had a transient failure signing in (its service status page says when it is over); re-run the task in a few minutes: it picks up from what exists',
+      );
+      return true;
+    });
   });
 });
 
