@@ -126,6 +126,24 @@ export interface RoleDefinition {
   name: string;
 }
 
+/**
+ * Whether a role can be assigned at `scope`, from its definition's assignableScopes: "If AssignableScopes is
+ * set to a subscription, … the custom role is available for assignment at subscription scope …, resource
+ * group scope for any resource group in the subscription, or resource scope for any resource in the
+ * subscription"; built-in roles have the root scope '/' (https://learn.microsoft.com/azure/role-based-access-control/role-definitions#assignablescopes).
+ * ARM refuses any other assignment, after the identity has been written. A management group may hold the
+ * scope through a hierarchy this task does not read: that case is left to ARM, never refused here.
+ */
+export function assignableAt(assignableScopes: readonly string[] | undefined, scope: string): boolean {
+  if (!assignableScopes || assignableScopes.length === 0) return true;
+  const target = scope.toLowerCase().replace(/\/+$/, '');
+  return assignableScopes.some((assignable) => {
+    const at = assignable.toLowerCase().replace(/\/+$/, '');
+    if (at === '' || target === at || target.startsWith(`${at}/`)) return true;
+    return /^\/providers\/microsoft\.management\/managementgroups\//.test(at);
+  });
+}
+
 /** Resolves a role by its name (built-in or custom), or by its GUID, as it can be assigned at the scope. */
 export async function lookupRoleDefinition(
   clients: Clients,
@@ -135,19 +153,27 @@ export async function lookupRoleDefinition(
 ): Promise<RoleDefinition> {
   const where = source.line ? `line ${source.line} ` : '';
   const operation = `find the role '${role}' at ${scope}`;
+  // Checked from the definition read, before any write: ARM would refuse the assignment only after the identity exists.
+  const assignable = (definition: RoleDefinition, scopes: string[] | undefined): RoleDefinition => {
+    if (assignableAt(scopes, scope)) return definition;
+    throw new InputError(
+      source.input,
+      `${where}names the role '${definition.name}', which can be assigned only at ${scopes!.join(', ')} (its assignableScopes), not at ${scope}; add that scope to the role's assignableScopes, or use another role or scope.`,
+    );
+  };
   // @azure/arm-authorization's path template is `/{scope}/providers/…`: the scope goes without its leading slash.
   const armScope = scope.replace(/^\//, '');
   const found = await arm(clients, operation, async (): Promise<RoleDefinition | undefined> => {
     const { authorization } = await clients.azure();
     if (/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(role)) {
       const definition = await authorization.roleDefinitions.get(armScope, role);
-      return definition.id ? { id: definition.id, name: definition.roleName ?? role } : undefined;
+      return definition.id ? assignable({ id: definition.id, name: definition.roleName ?? role }, definition.assignableScopes) : undefined;
     }
     // OData string literals escape a quote by doubling it.
     const filter = `roleName eq '${role.replace(/'/g, "''")}'`;
     for await (const definition of authorization.roleDefinitions.list(armScope, { filter })) {
       if (definition.id && definition.roleName?.toLowerCase() === role.toLowerCase()) {
-        return { id: definition.id, name: definition.roleName };
+        return assignable({ id: definition.id, name: definition.roleName }, definition.assignableScopes);
       }
     }
     return undefined;
