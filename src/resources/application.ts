@@ -88,10 +88,10 @@ export type SameName = { applications: Application[] } | { unlisted: string };
 /**
  * The applications that carry `displayName` (GET /applications?$filter=displayName eq '…'). Graph lists every
  * application of the tenant to Application.ReadWrite.OwnedBy as to Application.Read.All (its List applications
- * reference names both for application permissions); a refusal or failure is kept as the reason, never a
- * failure of the run: the run does not need the answer, only the warning does.
+ * reference names both for application permissions); a refusal is kept as the reason, never a failure of
+ * the run: the run does not need the answer, only the warning does. Undefined when Graph failed to answer.
  */
-export async function readSameName(clients: Clients, displayName: string): Promise<SameName> {
+export async function readSameName(clients: Clients, displayName: string): Promise<SameName | undefined> {
   const filter = `displayName eq '${displayName.replace(/'/g, "''")}'`;
   // One try, no waiting: the run does not need the answer, and a Graph that keeps failing is the
   // application read's to report (within its bound), not this one's to double.
@@ -102,8 +102,10 @@ export async function readSameName(clients: Clients, displayName: string): Promi
     };
     return { applications: (page.value ?? []).map(fromWire) };
   } catch (error) {
+    // A refusal (4xx) says what the bootstrap may not see; a bad service moment (5xx, a dropped
+    // connection) says nothing of it, and the application read beside this one rides that out or reports it.
     const failure = toTaskError('graph', `list the applications named '${displayName}'`, error);
-    return { unlisted: failure.code ?? (failure.status ? `HTTP ${failure.status}` : failure.message) };
+    return failure.status !== undefined && failure.status < 500 ? { unlisted: failure.code ?? `HTTP ${failure.status}` } : undefined;
   }
 }
 
