@@ -7,6 +7,9 @@
  * (a stand-in `az` that answers from the emulator), one command creates the bootstrap connection with the
  * roles it needs, and a pipeline using it reaches ARM.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Emulator } from '../tests/support/emulator';
 import { baseFlags, parseOutputs, runCli } from '../tests/e2e/cliHarness';
 import { runTask } from '../tests/e2e/harness';
@@ -78,7 +81,9 @@ async function main(): Promise<void> {
     console.log('\nRunning the task with:');
     for (const [name, value] of Object.entries(INPUTS)) console.log(`  ${name}: ${value}`);
 
-    const run = await runTask(emulator, INPUTS);
+    // The job's Agent.TempDirectory, kept after the run so that the summary the task attached can be read.
+    const agentTemp = mkdtempSync(join(tmpdir(), 'wic-demo-agent-temp-'));
+    const run = await runTask(emulator, INPUTS, { env: { AGENT_TEMPDIRECTORY: agentTemp } });
     const requestsSent = emulator.requests.length;
     console.log('\nTask log:');
     for (const line of run.stdout.split('\n')) {
@@ -112,6 +117,8 @@ async function main(): Promise<void> {
     console.log(
       `\nA later pipeline using '${run.outputs.serviceConnectionName}': OIDC token exchanged at Entra ID, ARM answered ${used.status} at ${used.scope}.`,
     );
+    const summary = run.attachments.find((attachment) => attachment.type === 'Distributedtask.Core.Summary');
+    console.log(`\nThe run's summary (the run's Extensions tab in Azure DevOps), in Markdown: ${summary?.path}`);
     console.log(`\nThe run took ${(run.durationMs / 1000).toFixed(2)} s and sent ${requestsSent} HTTP requests.`);
 
     const again = await runTask(emulator, INPUTS);

@@ -6,7 +6,7 @@
  * - the build writes it into dist/WorkloadIdentityConnection/task.json (scripts/bundle.ts), and the .vsix
  *   gets it through tfx's `--override` (scripts/package.ts), whatever the tracked files say;
  * - the tracked task.json and vss-extension.json carry it too, so that they stay valid on their own (the
- *   task.json schema and tfx want one); tests/unit/version.test.ts fails when they drift, and
+ *   task.json schema and tfx want one); tests/unit/scripts/version.test.ts fails when they drift, and
  *   `npm version patch|minor|major` runs `node build/scripts/version.js --write` (the `version` script of
  *   package.json) to bring them along in the same commit.
  */

@@ -4,10 +4,14 @@
  * task's inputs read by src/taskInputs.ts; the command line has an `Agent` of its own
  * (src/commandLine/terminalAgent.ts).
  */
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AgentPort } from './agentPort';
 import { oneLine, type TaskError } from './errors';
 import type { OutputName } from './inputNames';
 import type { RawTask } from './rawTask';
+import type { Summary } from './summary';
 import { readTask } from './taskInputs';
 
 /** What a run needs from whoever runs it: the pipeline agent (pipelineAgent) or a terminal. */
@@ -19,6 +23,8 @@ export interface Agent {
   info(line: string): void;
   debug(line: string): void;
   warn(line: string): void;
+  /** The run's summary: attached to the run (the pipeline), or written where the command line was told. Once per run. */
+  summary(summary: Summary): void;
   succeed(message: string): void;
   /** Ends the run as SucceededWithIssues: it did its work and left something the log's warnings name. */
   succeedWithIssues(message: string): void;
@@ -28,13 +34,27 @@ export interface Agent {
 
 /**
  * The pipeline's Agent over a port: every line and message on one line (oneLine: no text of a service can
- * start a logging command of its own), empty secrets not registered.
+ * start a logging command of its own), empty secrets not registered. The summary is a file of its own under
+ * Agent.TempDirectory (the agent empties it after each job), with every registered secret replaced by ***:
+ * the agent masks the log, not an attachment.
  */
 export function pipelineAgent(port: AgentPort): Agent {
+  const secrets = new Set<string>();
   return {
     readTask: () => readTask(port),
     secret: (value) => {
-      if (value) port.setSecret(value);
+      if (!value) return;
+      secrets.add(value);
+      port.setSecret(value);
+    },
+    summary: ({ title, markdown }) => {
+      const directory = port.variable('Agent.TempDirectory').value || tmpdir();
+      const file = join(directory, `workload-identity-connection-${randomUUID()}.md`);
+      try {
+        port.attachSummary(oneLine(title), file, masked(markdown, secrets));
+      } catch (error) {
+        port.warning(oneLine(`Could not attach the run's summary (${file}): ${(error as Error)?.message ?? String(error)}`));
+      }
     },
     output: (name, value) => port.setOutput(name, value),
     info: (line) => port.log(oneLine(line)),
@@ -44,4 +64,11 @@ export function pipelineAgent(port: AgentPort): Agent {
     succeedWithIssues: (message) => port.setResult('SucceededWithIssues', oneLine(message)),
     fail: (failure) => port.setResult('Failed', oneLine(typeof failure === 'string' ? failure : failure.describe('task'))),
   };
+}
+
+/** Text with every secret replaced by ***, longest first (a secret that holds another is replaced whole). */
+export function masked(text: string, secrets: Iterable<string>): string {
+  let clean = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) clean = clean.split(secret).join('***');
+  return clean;
 }

@@ -1,6 +1,6 @@
 /**
  * The agent port, at task-lib's level: what azure-pipelines-task-lib offers a task (inputs, variables,
- * endpoints, the agent's proxy and CA file, secrets, outputs, logging commands, the result), one call per
+ * endpoints, the agent's proxy and CA file, secrets, outputs, logging commands, the summary, the result), one call per
  * thing, judged by nobody. src/taskLib.ts maps it onto task-lib; the in-process tests' fake agent onto a
  * task environment in memory. Reading the task's inputs over it is src/taskInputs.ts, the Agent a run
  * talks to is src/agent.ts pipelineAgent.
@@ -43,5 +43,10 @@ export interface AgentPort {
   log(line: string): void;
   debug(line: string): void;
   warning(line: string): void;
+  /**
+   * Writes `markdown` to `file` and attaches it to the run as a summary section named `name`
+   * (tl.addAttachment with type Distributedtask.Core.Summary: the run's Extensions tab shows it).
+   */
+  attachSummary(name: string, file: string, markdown: string): void;
   setResult(result: TaskResult, message: string): void;
 }

@@ -62,7 +62,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, terminal: Term
     if (!(error instanceof TaskError)) return failed(EXIT.failed, { message: (error as Error).message });
     return failed(EXIT.failed, { message: inFlagWords(error.describe('commandLine')), operation: error.operation, code: error.code });
   }
-  const agent = new TerminalAgent(raw, terminal, commandLine.verbose, clock);
+  const agent = new TerminalAgent(raw, terminal, commandLine.verbose, clock, { file: commandLine.summary, append: env.GITHUB_STEP_SUMMARY || undefined });
   try {
     await main(agent, clock);
   } finally {

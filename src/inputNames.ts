@@ -1,6 +1,6 @@
 /**
  * The task's input and output names: the one list src/taskInputs.ts reads and the report writes, typed so
- * that a misspelt name does not compile. tests/unit/taskManifest.test.ts checks both lists against task.json.
+ * that a misspelt name does not compile. tests/unit/inputNames.test.ts checks both lists against task.json.
  */
 export const INPUT_NAMES = [
   'bootstrapConnection',

@@ -45,5 +45,14 @@ export const taskLib: AgentPort = {
   log: (line) => console.log(line),
   debug: (line) => tl.debug(line),
   warning: (line) => tl.warning(line),
+  /**
+   * `##vso[task.addattachment type=Distributedtask.Core.Summary;name=…]file`: the agent uploads the file
+   * as a Markdown section of the run's summary ("Logging commands", AddAttachment,
+   * learn.microsoft.com/azure/devops/pipelines/scripts/logging-commands); the path must be absolute.
+   */
+  attachSummary: (name, file, markdown) => {
+    tl.writeFile(file, markdown, 'utf8');
+    tl.addAttachment('Distributedtask.Core.Summary', name, file);
+  },
   setResult: (result, message) => tl.setResult(RESULTS[result], message),
 };

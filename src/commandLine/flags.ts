@@ -82,6 +82,13 @@ const OWN_FLAGS: Flag[] = [
     help: 'Azure Resource Manager URL of the cloud; its endpoints (authority, Microsoft Graph, audience) are read from {url}/metadata/endpoints, as the Azure CLI does. Example: https://management.azure.com/',
   },
   { input: 'json', flag: 'json', boolean: true, repeatable: false, help: 'Print the outputs as one JSON object instead of name=value lines.' },
+  {
+    input: 'summary',
+    flag: 'summary',
+    boolean: false,
+    repeatable: false,
+    help: "Also write the run's summary, in Markdown (what was created, updated or kept, with links; the warnings; the outputs; on failure what was done and the fix), to this file. When GITHUB_STEP_SUMMARY is set (GitHub Actions), the summary is appended there too.",
+  },
   { input: 'verbose', flag: 'verbose', boolean: true, repeatable: false, help: 'Also print debug lines on stderr.' },
   { input: 'help', flag: 'help', boolean: true, repeatable: false, help: 'Show this help.' },
   { input: 'version', flag: 'version', boolean: true, repeatable: false, help: 'Show the version.' },
@@ -151,6 +158,8 @@ export interface CommandLine {
   tenantId?: string;
   cloud?: string;
   resourceManagerUrl?: string;
+  /** The file for the run's Markdown summary (--summary). */
+  summary?: string;
   json: boolean;
   verbose: boolean;
 }
@@ -202,6 +211,7 @@ export function parseCommandLine(argv: string[]): Parsed {
       tenantId: text('tenant-id'),
       cloud,
       resourceManagerUrl: text('resource-manager-url'),
+      summary: text('summary'),
       json: values.json === true,
       verbose: values.verbose === true,
     },

@@ -2,15 +2,28 @@
  * The Agent for a terminal, and the command's exit codes: the task's log lines on stderr with every secret
  * scrubbed, the outputs for stdout (name=value lines or JSON), the result as the exit code.
  */
-import type { Agent } from '../agent';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { type Agent, masked } from '../agent';
 import type { Clock } from '../clock';
 import type { TaskError } from '../errors';
 import type { OutputName } from '../inputNames';
 import type { RawTask } from '../rawTask';
+import type { Summary } from '../summary';
 import { inFlagWords } from './flags';
 
 /** Exit codes: done, failed, usage error (unknown flag, missing or malformed flag). */
 export const EXIT = { done: 0, failed: 1, usage: 2 } as const;
+
+/**
+ * Where the run's Markdown summary goes besides the pipeline: `--summary FILE` (written anew), and
+ * $GITHUB_STEP_SUMMARY, the file GitHub Actions renders on the run's page, which every step appends to
+ * ("Adding a job summary", docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary). Neither: a
+ * terminal gets nothing extra.
+ */
+export interface SummaryFiles {
+  file?: string;
+  append?: string;
+}
 
 export interface Terminal {
   stdout: { write(text: string): unknown };
@@ -35,6 +48,7 @@ export class TerminalAgent implements Agent {
     private readonly terminal: Terminal,
     private readonly verbose: boolean,
     private readonly clock: Clock,
+    private readonly summaryFiles: SummaryFiles = {},
   ) {
     this.started = clock.now();
     this.secret(raw.devOpsTokenVariable?.value);
@@ -57,10 +71,24 @@ export class TerminalAgent implements Agent {
 
   /** A value with every secret replaced by ***, longest first, and no terminal control sequences. */
   scrub(text: string): string {
-    let clean = text;
-    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) clean = clean.split(secret).join('***');
     // eslint-disable-next-line no-control-regex -- a service's text must not move the cursor or recolour the terminal
-    return clean.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g, '');
+    return masked(text, this.secrets).replace(/[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g, '');
+  }
+
+  /** The summary into --summary's file and $GITHUB_STEP_SUMMARY, when given; a file that cannot be written is a warning. */
+  summary({ markdown }: Summary): void {
+    const { file, append } = this.summaryFiles;
+    const text = this.scrub(markdown);
+    const write = (path: string, how: (path: string) => void): void => {
+      try {
+        how(path);
+      } catch (error) {
+        this.warn(`could not write the summary to ${path}: ${(error as Error).message}`);
+      }
+    };
+    if (file) write(file, (path) => writeFileSync(path, text, 'utf8'));
+    // A step's summary file may hold earlier steps' sections: a blank line keeps ours a section of its own.
+    if (append) write(append, (path) => appendFileSync(path, `\n${text}`, 'utf8'));
   }
 
   output(name: OutputName, value: string): void {

@@ -7,7 +7,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { flags } from '../../src/commandLine/flags';
@@ -107,9 +107,12 @@ describe('the command line, run as a shell runs it against the emulator', functi
       assertNoSecret(emu, run);
     });
 
-    it('--dry-run with a personal access token from AZURE_DEVOPS_EXT_PAT prints the plan, writes nothing, prints no outputs and never the token', async () => {
+    it('--dry-run with a personal access token from AZURE_DEVOPS_EXT_PAT prints the plan, writes nothing, prints no outputs and never the token; the summary goes to --summary and $GITHUB_STEP_SUMMARY', async () => {
       const writes = emu.writes().length;
       const pat = emu.world.personalAccessTokens.administrator;
+      const directory = mkdtempSync(join(tmpdir(), 'wic-cli-summary-'));
+      const [summaryFile, stepSummary] = [join(directory, 'summary.md'), join(directory, 'step_summary')];
+      writeFileSync(stepSummary, '## an earlier step\n');
       const run = await runCli(
         emu,
         [
@@ -122,10 +125,18 @@ describe('the command line, run as a shell runs it against the emulator', functi
           'personalAccessToken',
           '--dry-run',
           '--verbose',
+          '--summary',
+          summaryFile,
         ],
-        { signIn: 'azureCli', env: { AZURE_DEVOPS_EXT_PAT: pat } },
+        { signIn: 'azureCli', env: { AZURE_DEVOPS_EXT_PAT: pat, GITHUB_STEP_SUMMARY: stepSummary } },
       );
       done(run);
+      const summary = readFileSync(summaryFile, 'utf8');
+      assert.match(summary, /^## Workload identity connection: app2\\-dev\n\n\*\*Dry run\*\*/);
+      assert.match(summary, /^\| \*\*would create\*\* \| managed identity \| \[id\\-app2\\-dev\]/m);
+      assert.equal(readFileSync(stepSummary, 'utf8'), `## an earlier step\n\n${summary}`, 'appended to the step summary');
+      assert.ok(!summary.includes(pat), 'the token is not in the summary');
+      rmSync(directory, { recursive: true, force: true });
       assert.equal(emu.writes().length, writes, 'nothing written');
       assert.equal(run.stdout, '', 'no outputs: nothing was made');
       assert.match(run.stderr, /^Would create: managed identity 'id-app2-dev'/m);

@@ -63,11 +63,11 @@ export function azStandIn(emu: Emulator, overrides: Partial<AzStandInConfig> = {
 export async function runCli(emu: Emulator, args: string[], options: CliOptions = {}): Promise<CliRun> {
   const root = repositoryRoot();
   const signIn = options.signIn ?? 'azureCli';
-  // The user's shell: no Azure variables of the test runner's, no agent variables.
+  // The user's shell: no Azure variables of the test runner's, no agent variables, no step summary of a CI running the tests.
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(
       (entry): entry is [string, string] =>
-        entry[1] !== undefined && !/^(AZURE_|INPUT_|ENDPOINT_|SECRET_|SYSTEM_|AGENT_|HTTPS?_PROXY|NO_PROXY)/i.test(entry[0]),
+        entry[1] !== undefined && !/^(AZURE_|INPUT_|ENDPOINT_|SECRET_|SYSTEM_|AGENT_|HTTPS?_PROXY|NO_PROXY|GITHUB_STEP_SUMMARY)/i.test(entry[0]),
     ),
   );
   const az = azStandIn(emu);

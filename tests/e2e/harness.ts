@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Emulator } from '../support/emulator';
-import { assertNoSecretPrinted } from '../support/scenarios';
-import { parseLoggingCommands, repositoryRoot, taskEnvironment, type RunOptions, type TaskRun } from '../support/taskRun';
+import { assertNoSecretInSummaries, assertNoSecretPrinted } from '../support/scenarios';
+import { parseLoggingCommands, readSummaries, repositoryRoot, taskEnvironment, type RunOptions, type TaskRun } from '../support/taskRun';
 
 const DEFAULT_ENTRY = join('dist', 'WorkloadIdentityConnection', 'index.js');
 
@@ -56,9 +56,14 @@ export async function runTask(emu: Emulator, inputs: Record<string, string>, opt
     child.on('close', (code, signal) => done(code ?? (signal ? 128 : 1)));
   });
   const durationMs = performance.now() - started;
-  rmSync(agentTemp, { recursive: true, force: true });
   const out = Buffer.concat(stdout).toString('utf8');
-  return { exitCode, stdout: out, stderr: Buffer.concat(stderr).toString('utf8'), durationMs, killed, startedAt, ...parseLoggingCommands(out) };
+  const parsed = parseLoggingCommands(out);
+  // The summary files live in Agent.TempDirectory, as the agent's do until it uploads them: read before it goes.
+  const summaries = killed ? [] : readSummaries(parsed.attachments);
+  rmSync(agentTemp, { recursive: true, force: true });
+  const result = { exitCode, stdout: out, stderr: Buffer.concat(stderr).toString('utf8'), durationMs, killed, startedAt, summaries, ...parsed };
+  assertNoSecretInSummaries(emu, result);
+  return result;
 }
 
 /** Runs the bundled task as the agent does, in a process of its own, with System.Debug on, and scans all it printed for secrets. */

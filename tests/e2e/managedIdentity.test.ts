@@ -2,10 +2,12 @@
  * The bundled task, spawned as the agent spawns it (tests/e2e/harness.ts), on Node 20 and Node 24: the
  * agent's contract (INPUT_*, ENDPOINT_*, SYSTEMVSSCONNECTION, variables, ##vso commands on stdout) and a
  * bundle that runs without node_modules. With System.Debug on, everything the process printed, task-lib's
- * own echoes included, is scanned for every secret the emulator handled. What a run does is tested in
+ * own echoes included, is scanned for every secret the emulator handled, and so is the summary it attaches. What a run does is tested in
  * process (tests/inprocess/managedIdentity.test.ts and the convergence suites).
  */
 import { strict as assert } from 'node:assert';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Emulator } from '../support/emulator';
 import { useConnection } from '../support/useConnection';
 import { type RunOptions } from '../support/taskRun';
@@ -33,6 +35,14 @@ describe('the bundled task, spawned as the agent spawns it: a managed identity c
     assert.doesNotMatch(printed(run), /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./, 'no JWT appears in the output');
     const used = await useConnection(emulator, run.outputs.serviceConnectionId);
     assert.equal(used.status, 200, `a later pipeline using the connection reaches ARM at ${used.scope}: ${JSON.stringify(used.body)}`);
+    // The run's summary: task-lib's attachment command, the file in the job's Agent.TempDirectory (the harness's).
+    const attachment = /^##vso\[task\.addattachment type=Distributedtask\.Core\.Summary;name=Workload identity connection: app1-dev;\](.+)$/m.exec(run.stdout);
+    assert.ok(attachment, 'the summary is attached with addAttachment');
+    assert.match(dirname(attachment[1]), new RegExp(`^${join(tmpdir(), 'wic-agent-temp-').replace(/[.\\]/g, '\\$&')}`), 'under Agent.TempDirectory');
+    assert.match(
+      run.summaries[0] ?? '',
+      /^\| \*\*created\*\* \| service connection \| \[app1\\-dev\]\(<https:\/\/[^>]+\/_settings\/adminservices\?resourceId=/m,
+    );
   };
 
   it('on Node 20 provisions it, the connection gets an ARM token, and with System.Debug on no secret is printed', async () => {

@@ -10,12 +10,14 @@
  * bundle, Node versions) stays with the spawned tier.
  */
 import '../support/taskLibHome';
+import { writeFileSync } from 'node:fs';
 import { pipelineAgent } from '../../src/agent';
 import type { AgentPort, AgentProxy, TaskResult } from '../../src/agentPort';
 import type { Clock } from '../../src/clock';
 import { main } from '../../src/index';
 import { Emulator as RealEmulator, type EmulatorOptions } from '../support/emulator';
-import { taskEnvironment, parseLoggingCommands, envName, type RunOptions, type TaskRun } from '../support/taskRun';
+import { assertNoSecretInSummaries } from '../support/scenarios';
+import { taskEnvironment, parseLoggingCommands, envName, readSummaries, SUMMARY_ATTACHMENT, type RunOptions, type TaskRun } from '../support/taskRun';
 import { RunClock, VirtualClock } from './clock';
 import { shareSecureContexts } from './tlsContexts';
 
@@ -134,6 +136,13 @@ export class FakeAgent implements AgentPort {
   }
 
   /** tl.setResult: a failure is also an error issue, a success with issues a warning issue. */
+  /** tl.writeFile, then tl.addAttachment's command: the file is there for the test to read, as the agent would upload it. */
+  attachSummary(name: string, file: string, markdown: string): void {
+    if (this.dead) return;
+    writeFileSync(file, markdown, 'utf8');
+    this.print(`##vso[task.addattachment type=${SUMMARY_ATTACHMENT};name=${escapeProperty(name)};]${escapeData(file)}`);
+  }
+
   setResult(result: TaskResult, message: string): void {
     if (result === 'Failed') this.print(`##vso[task.issue type=error;]${escapeData(message)}`);
     if (result === 'SucceededWithIssues') this.print(`##vso[task.issue type=warning;]${escapeData(message)}`);
@@ -211,7 +220,10 @@ export async function runInProcess(emulator: RealEmulator, inputs: Record<string
   const durationMs = clock.now() - startedAt;
   const stdout = agent.lines.map((line) => `${line}\n`).join('');
   const parsed = parseLoggingCommands(stdout);
-  return { exitCode: killed ? 137 : parsed.result === 'Failed' ? 1 : 0, stdout, stderr: '', durationMs, killed, startedAt, ...parsed };
+  const summaries = readSummaries(parsed.attachments);
+  const result = { exitCode: killed ? 137 : parsed.result === 'Failed' ? 1 : 0, stdout, stderr: '', durationMs, killed, startedAt, summaries, ...parsed };
+  assertNoSecretInSummaries(emulator, result);
+  return result;
 }
 
 function taskEnvironmentOf(agent: FakeAgent): Record<string, string | undefined> {

@@ -140,6 +140,6 @@ describe('secrets, with system.debug on', function () {
 
 after(function () {
   console.log(
-    `\n  secret scan: ${secretScan.runs} task runs printed with system.debug on, checked against ${secretScan.secrets.size} distinct credentials the emulator issued or received: ${secretScan.hits} found\n`,
+    `\n  secret scan: ${secretScan.runs} task runs printed with system.debug on and ${secretScan.summaries} summary files, checked against ${secretScan.secrets.size} distinct credentials the emulator issued or received: ${secretScan.hits} found\n`,
   );
 });

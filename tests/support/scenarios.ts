@@ -135,22 +135,36 @@ export function printed(run: TaskRun): string {
 }
 
 /** What the secret scans covered, for the summary at the end of the suite. */
-export const secretScan = { runs: 0, secrets: new Set<string>(), hits: 0 };
+export const secretScan = { runs: 0, secrets: new Set<string>(), hits: 0, summaries: 0 };
 
 /**
- * Fails when anything the task printed holds a credential the emulator issued or received: a secret,
- * a token, an assertion, or the signature part of a token (a token cut short still leaks).
+ * Fails when `text` holds a credential the emulator issued or received: a secret, a token, an assertion,
+ * or the signature part of a token (a token cut short still leaks).
  */
-export function assertNoSecretPrinted(emulator: Emulator, run: TaskRun): void {
-  const output = printed(run);
-  secretScan.runs += 1;
+function assertNoSecretIn(emulator: Emulator, text: string, where: string): void {
   for (const secret of emulator.secrets()) {
     secretScan.secrets.add(secret);
     const needles = [secret, ...(secret.split('.').length === 3 ? [secret.split('.')[2]] : [])];
-    const leaked = needles.find((needle) => needle.length >= 16 && output.includes(needle));
+    const leaked = needles.find((needle) => needle.length >= 16 && text.includes(needle));
     if (leaked) secretScan.hits += 1;
-    assert.ok(!leaked, `a credential the emulator handled appears in the task's output (${secret.slice(0, 12)}…)`);
+    assert.ok(!leaked, `a credential the emulator handled appears in ${where} (${secret.slice(0, 12)}…)`);
   }
+}
+
+/** Fails when anything the task printed holds a credential the emulator issued or received. */
+export function assertNoSecretPrinted(emulator: Emulator, run: TaskRun): void {
+  secretScan.runs += 1;
+  assertNoSecretIn(emulator, printed(run), "the task's output");
+}
+
+/**
+ * Fails when a summary file a run wrote holds a credential the emulator issued or received: every
+ * in-process and spawned run of the task is checked (their harnesses call this), whatever its ending. A
+ * summary is built from the change set and the outputs, never from an answer, so none can.
+ */
+export function assertNoSecretInSummaries(emulator: Emulator, run: Pick<TaskRun, 'summaries'>): void {
+  secretScan.summaries += run.summaries.length;
+  for (const summary of run.summaries) assertNoSecretIn(emulator, summary, 'a summary the task wrote');
 }
 
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;

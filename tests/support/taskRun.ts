@@ -18,11 +18,29 @@ export interface TaskRun {
   message?: string;
   outputs: Record<string, string>;
   secrets: string[];
+  /** The ##vso[task.addattachment] commands, in order: type, name and the file's path. */
+  attachments: Attachment[];
+  /** The Markdown of each summary attachment (type Distributedtask.Core.Summary), read from its file after the run. */
+  summaries: string[];
   durationMs: number;
   /** The process was killed through RunOptions.signal (a crash), not ended by itself. */
   killed: boolean;
   /** When the task process was spawned, in epoch milliseconds (the clock of the emulator's request log). */
   startedAt: number;
+}
+
+export interface Attachment {
+  type: string;
+  name: string;
+  path: string;
+}
+
+/** The attachment type of a Markdown section of the run's summary (the Extensions tab). */
+export const SUMMARY_ATTACHMENT = 'Distributedtask.Core.Summary';
+
+/** The Markdown of each summary attachment, read from its file (which must still exist). */
+export function readSummaries(attachments: Attachment[]): string[] {
+  return attachments.filter((attachment) => attachment.type === SUMMARY_ATTACHMENT).map((attachment) => readFileSync(attachment.path, 'utf8'));
 }
 
 export interface RunOptions {
@@ -118,8 +136,8 @@ function readTaskInputs(root: string): TaskJsonInput[] {
  * Reads ##vso[area.action k=v;k=v]message lines, undoing task-lib's escaping (taskcommand.ts: '%' as
  * %AZP25, CR %0D, LF %0A, and in properties also ']' %5D and ';' %3B).
  */
-export function parseLoggingCommands(stdout: string): Pick<TaskRun, 'result' | 'message' | 'outputs' | 'secrets'> {
-  const parsed: Pick<TaskRun, 'result' | 'message' | 'outputs' | 'secrets'> = { outputs: {}, secrets: [] };
+export function parseLoggingCommands(stdout: string): Pick<TaskRun, 'result' | 'message' | 'outputs' | 'secrets' | 'attachments'> {
+  const parsed: Pick<TaskRun, 'result' | 'message' | 'outputs' | 'secrets' | 'attachments'> = { outputs: {}, secrets: [], attachments: [] };
   for (const rawLine of stdout.split('\n')) {
     const line = rawLine.replace(/\r$/, '');
     const command = /^##vso\[([\w.]+)([^\]]*)\](.*)$/.exec(line);
@@ -138,6 +156,9 @@ export function parseLoggingCommands(stdout: string): Pick<TaskRun, 'result' | '
         break;
       case 'task.setsecret':
         parsed.secrets.push(message);
+        break;
+      case 'task.addattachment':
+        parsed.attachments.push({ type: properties.type ?? '', name: properties.name ?? '', path: message });
         break;
       case 'task.complete':
         parsed.result = properties.result as TaskRun['result'];

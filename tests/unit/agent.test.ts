@@ -39,3 +39,26 @@ describe('pipelineAgent', () => {
     assert.ok(port.calls.includes('input connectionName'));
   });
 });
+
+describe('pipelineAgent: the run summary', () => {
+  it('the pipeline Agent writes a file of its own under Agent.TempDirectory, named on one line, with every secret masked', () => {
+    const port = recordingPort({ variables: { 'Agent.TempDirectory': { value: '/agent/_temp', secret: false } } });
+    const agent = pipelineAgent(port);
+    agent.secret('s3cret-value');
+    agent.summary({ title: 'Workload identity connection: a\nb', markdown: 'has s3cret-value\n' });
+    const call = port.calls.find((c) => c.startsWith('attachSummary'));
+    assert.match(call ?? '', /^attachSummary Workload identity connection: a b \/agent\/_temp\/workload-identity-connection-[0-9a-f-]{36}\.md has \*\*\*\n$/);
+  });
+
+  it('a summary that cannot be attached is a warning, never the end of the run', () => {
+    const port = {
+      ...recordingPort({}),
+      attachSummary: () => {
+        throw new Error('ENOSPC');
+      },
+    };
+    const agent = pipelineAgent(port);
+    agent.summary({ title: 't', markdown: 'm' });
+    assert.match(port.calls.at(-1) ?? '', /^warning Could not attach the run's summary \(.*\): ENOSPC$/);
+  });
+});

@@ -4,46 +4,9 @@
  */
 import { strict as assert } from 'node:assert';
 import { run } from '../../src/cli';
-import { cloudFromMetadata } from '../../src/cloud';
 import { terminal } from './commandLine/terminal';
 
 describe('the command line', () => {
-  it('reads a cloud from ARM metadata as the Azure CLI does, and nothing from an answer without login endpoint or audience', () => {
-    const cloud = cloudFromMetadata('https://management.azure.com/', {
-      name: 'AzureCloud',
-      resourceManager: 'https://management.azure.com/',
-      authentication: {
-        loginEndpoint: 'https://login.microsoftonline.com',
-        audiences: ['https://management.core.windows.net/', 'https://management.azure.com/'],
-      },
-      microsoftGraphResourceId: 'https://graph.microsoft.com/',
-    });
-    assert.deepEqual(cloud, {
-      environment: 'AzureCloud',
-      resourceManagerUrl: 'https://management.azure.com/',
-      resourceManagerAudience: 'https://management.core.windows.net/',
-      authorityHost: 'https://login.microsoftonline.com/',
-      graphUrl: 'https://graph.microsoft.com/',
-    });
-    const listed = cloudFromMetadata('https://management.usgovcloudapi.net/', [
-      {
-        name: 'AzureCloud',
-        resourceManager: 'https://management.azure.com/',
-        authentication: { loginEndpoint: 'https://login.microsoftonline.com', audiences: ['a'] },
-      },
-      {
-        name: 'AzureUSGovernment',
-        resourceManager: 'https://management.usgovcloudapi.net/',
-        authentication: { loginEndpoint: 'https://login.microsoftonline.us', audiences: ['https://management.core.usgovcloudapi.net/'] },
-        microsoftGraphResourceId: 'https://graph.microsoft.us/',
-      },
-    ]);
-    assert.equal(listed?.environment, 'AzureUSGovernment', "2019-05-01's list of clouds: the entry for this ARM host");
-    assert.equal(listed?.authorityHost, 'https://login.microsoftonline.us/');
-    assert.equal(cloudFromMetadata('https://arm.local/', { name: 'x', authentication: {} }), undefined);
-    assert.equal(cloudFromMetadata('https://arm.local/', 'not json'), undefined);
-  });
-
   it('answers --version and --help with exit code 0, and a missing required flag with 2 before anything is sent', async () => {
     const version = terminal();
     assert.equal(await run(['--version'], {}, version.io), 0);

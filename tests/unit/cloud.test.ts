@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { cloudFromEndpoint, graphHost, graphScope, scopeFor } from '../../src/cloud';
+import { cloudFromEndpoint, cloudFromMetadata, graphHost, graphScope, scopeFor } from '../../src/cloud';
 
 describe('cloudFromEndpoint', () => {
   it('fills the public cloud when the endpoint says nothing', () => {
@@ -53,5 +53,43 @@ describe('cloudFromEndpoint', () => {
   it('names the Graph host the Graph client may send the token to: bare, without port', () => {
     assert.equal(graphHost(cloudFromEndpoint({})), 'graph.microsoft.com');
     assert.equal(graphHost(cloudFromEndpoint({ microsoftGraphUrl: 'https://127.0.0.1:8443/' })), '127.0.0.1');
+  });
+});
+
+describe('cloudFromMetadata', () => {
+  it('reads a cloud from ARM metadata as the Azure CLI does, and nothing from an answer without login endpoint or audience', () => {
+    const cloud = cloudFromMetadata('https://management.azure.com/', {
+      name: 'AzureCloud',
+      resourceManager: 'https://management.azure.com/',
+      authentication: {
+        loginEndpoint: 'https://login.microsoftonline.com',
+        audiences: ['https://management.core.windows.net/', 'https://management.azure.com/'],
+      },
+      microsoftGraphResourceId: 'https://graph.microsoft.com/',
+    });
+    assert.deepEqual(cloud, {
+      environment: 'AzureCloud',
+      resourceManagerUrl: 'https://management.azure.com/',
+      resourceManagerAudience: 'https://management.core.windows.net/',
+      authorityHost: 'https://login.microsoftonline.com/',
+      graphUrl: 'https://graph.microsoft.com/',
+    });
+    const listed = cloudFromMetadata('https://management.usgovcloudapi.net/', [
+      {
+        name: 'AzureCloud',
+        resourceManager: 'https://management.azure.com/',
+        authentication: { loginEndpoint: 'https://login.microsoftonline.com', audiences: ['a'] },
+      },
+      {
+        name: 'AzureUSGovernment',
+        resourceManager: 'https://management.usgovcloudapi.net/',
+        authentication: { loginEndpoint: 'https://login.microsoftonline.us', audiences: ['https://management.core.usgovcloudapi.net/'] },
+        microsoftGraphResourceId: 'https://graph.microsoft.us/',
+      },
+    ]);
+    assert.equal(listed?.environment, 'AzureUSGovernment', "2019-05-01's list of clouds: the entry for this ARM host");
+    assert.equal(listed?.authorityHost, 'https://login.microsoftonline.us/');
+    assert.equal(cloudFromMetadata('https://arm.local/', { name: 'x', authentication: {} }), undefined);
+    assert.equal(cloudFromMetadata('https://arm.local/', 'not json'), undefined);
   });
 });

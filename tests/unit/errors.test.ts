@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { ConflictError, InputError, ServiceError, hintFor, oneLine } from '../../src/errors';
-import { toTaskError } from '../../src/sdkErrors';
+import { InputError, ServiceError, hintFor, oneLine } from '../../src/errors';
 
 describe('errors', () => {
   it('render as one line: what failed, what the service said, and the fix', () => {
@@ -45,42 +44,5 @@ describe('errors', () => {
         assert.match(hintFor(code, status, service) ?? '', hint);
       });
     }
-  });
-
-  describe('toTaskError', () => {
-    it('reads an ARM RestError: status, code, correlation id, and maps 409 to a conflict', () => {
-      const error = toTaskError('arm', 'assign', {
-        name: 'RestError',
-        message: 'The role assignment already exists.',
-        statusCode: 409,
-        code: 'RoleAssignmentExists',
-        response: { headers: { get: (name: string) => (name === 'x-ms-correlation-request-id' ? 'corr-1' : undefined) } },
-      });
-      assert.ok(error instanceof ConflictError);
-      assert.equal(error.code, 'RoleAssignmentExists');
-      assert.equal(error.correlationId, 'corr-1');
-    });
-
-    it('finds the AADSTS code inside an MSAL message and gives its hint', () => {
-      const error = toTaskError('entra', 'get a token', {
-        name: 'AuthenticationRequiredError',
-        message: 'invalid_client: AADSTS70021: No matching federated identity record found for presented assertion. Trace ID: 1\nCorrelation ID: 2',
-      });
-      assert.equal(error.code, 'AADSTS70021');
-      assert.match(
-        error.describe(),
-        /^Could not get a token: AADSTS70021: No matching federated identity record found for presented assertion \(AADSTS70021\)\. The federated credential/,
-      );
-    });
-
-    it('reads an Azure DevOps error body and hints at the service connection role on 403', () => {
-      const error = toTaskError('devops', 'create the service connection', {
-        message: 'Failed request: Forbidden(403)',
-        statusCode: 403,
-        result: { message: 'Access denied: needs Create permission', typeKey: 'AccessCheckException' },
-      });
-      assert.equal(error.message, 'Access denied: needs Create permission');
-      assert.match(error.describe(), /Creator role/);
-    });
   });
 });

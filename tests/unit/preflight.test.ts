@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { PermissionError } from '../../src/errors';
-import { allows, armRequirement, assertPermitted } from '../../src/preflight';
+import { allows, armRequirement, assertPermitted, permissionsPageFromWire } from '../../src/preflight';
+import { object, recording } from './recorded';
 
 /** Built-in roles' actions and notActions, as Microsoft publishes them. */
 const CONTRIBUTOR = {
@@ -90,5 +91,25 @@ describe('assertPermitted', () => {
         return true;
       },
     );
+  });
+});
+
+describe('recorded permissions (tests/fixtures/recordings/)', () => {
+  it('ado-permissions-has-permissions', () => {
+    // Read by preflight.ts as `value[0]` of the tokens= form; the bare boolean of token= is not used.
+    const body = object(recording('ado-permissions-has-permissions').body);
+    assert.deepEqual(body.value, [false, false, true]);
+  });
+
+  it('arm-authorization-permissions-list', () => {
+    const page = permissionsPageFromWire(object(recording('arm-authorization-permissions-list').body));
+    assert.deepEqual(page, {
+      permissions: [
+        { actions: ['*'], notActions: ['Microsoft.Authorization/*/Write', 'Microsoft.Authorization/*/Delete'] },
+        { actions: ['*/read'], notActions: [] },
+      ],
+      nextLink: undefined,
+    });
+    assert.equal(permissionsPageFromWire({ value: [], nextLink: 'https://management.azure.com/next' })?.nextLink, 'https://management.azure.com/next');
   });
 });

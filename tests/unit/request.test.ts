@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { parseRequest } from '../../src/request';
+import { describePipeline, parsePipelineReference, parseRequest } from '../../src/request';
 import { failsOn, rawTask as raw, SUBSCRIPTION } from './fixtures';
 
 describe('parseRequest', () => {
@@ -172,4 +172,89 @@ describe('parseRequest: several roles', () => {
   it('has none by default', () => {
     assert.deepEqual(parseRequest(raw()).azure.additionalRoles, []);
   });
+});
+
+describe('parseRequest: verification', () => {
+  it('verifies by default, waiting up to 300 s; verifyConnection false turns it off', () => {
+    assert.deepEqual(parseRequest(raw()).verify, { timeoutSeconds: 300 });
+    assert.deepEqual(parseRequest(raw({ verifyConnection: 'true', verifyTimeoutSeconds: '900' })).verify, { timeoutSeconds: 900 });
+    assert.equal(parseRequest(raw({ verifyConnection: 'false', verifyTimeoutSeconds: '0' })).verify, undefined);
+  });
+  it('refuses a bound out of range and a value that is not a boolean', () => {
+    failsOn('verifyTimeoutSeconds', raw({ verifyTimeoutSeconds: '3601' }), /1 to 3600 \(default 300\)/);
+    failsOn('verifyTimeoutSeconds', raw({ verifyTimeoutSeconds: '1.5' }), /whole number/);
+    failsOn('verifyConnection', raw({ verifyConnection: 'yes' }), /true, false/);
+  });
+});
+
+describe('pipeline references', () => {
+  it('read ids, names and folders written with either separator, and print them as the log shows them', () => {
+    assert.deepEqual(parsePipelineReference('42'), { id: 42 });
+    assert.deepEqual(parsePipelineReference('app1-deploy'), { name: 'app1-deploy' });
+    assert.deepEqual(parsePipelineReference('\\apps\\web\\app1-deploy'), { name: 'app1-deploy', folder: '\\apps\\web' });
+    assert.deepEqual(parsePipelineReference('apps/app1-deploy'), { name: 'app1-deploy', folder: '\\apps' });
+    assert.equal(describePipeline({ id: 42 }), '42');
+    assert.equal(describePipeline({ name: 'app1-deploy', folder: '\\apps' }), "'\\apps\\app1-deploy'");
+  });
+});
+
+describe('parseRequest: a value wrong by itself fails the run before any read, in one line naming the input and the fix', () => {
+  const cases: Array<[title: string, inputs: Record<string, string>, message: RegExp]> = [
+    ['an empty connection name', { connectionName: '' }, /^Input 'connectionName' is required\.$/],
+    ['a connection name with a control character', { connectionName: 'app1\u0007dev' }, /^Input 'connectionName' must be at most 256 printable characters/],
+    ['a connection name of 257 characters', { connectionName: 'c'.repeat(257) }, /^Input 'connectionName' must be at most 256/],
+    [
+      'an identity name of two characters',
+      { identityName: 'ab' },
+      /^Input 'identityName' 'ab' is not a valid managed identity name: use 3-128 letters, digits, hyphens and underscores/,
+    ],
+    [
+      'an identity name starting with a hyphen',
+      { identityName: '-app1' },
+      /^Input 'identityName' '-app1' is not a valid managed identity name.*starting with a letter or digit/,
+    ],
+    ['an identity name with a period', { identityName: 'id.app1' }, /^Input 'identityName' 'id\.app1' is not a valid/],
+    ['an identity name of 129 characters', { identityName: 'i'.repeat(129) }, /^Input 'identityName' 'i+' is not a valid/],
+    ['an empty identity resource group', { identityResourceGroup: '' }, /^Input 'identityResourceGroup' is required\.$/],
+    [
+      'a resource group name ending in a period',
+      { resourceGroup: 'rg-app1.' },
+      /^Input 'resourceGroup' 'rg-app1\.' is not a valid resource group name: use 1-90 .*not ending in a period/,
+    ],
+    [
+      'a resource group name with a slash',
+      { identityResourceGroup: 'rg/identities' },
+      /^Input 'identityResourceGroup' 'rg\/identities' is not a valid resource group name/,
+    ],
+    ['a resource group name of 91 characters', { resourceGroup: 'r'.repeat(91) }, /^Input 'resourceGroup' 'r+' is not a valid resource group name: use 1-90/],
+    ['a subscription id that is not a GUID', { subscriptionId: 'not-a-guid' }, /^Input 'subscriptionId' 'not-a-guid' is not a subscription id; use its GUID/],
+    [
+      'a subscription id in braces',
+      { subscriptionId: '{6a3bd2a6-0b65-4b8b-9f0e-7a3b1d3f8c11}' },
+      /^Input 'subscriptionId' .* is not a subscription id; use its GUID/,
+    ],
+    [
+      'a region name with a slash',
+      { identityLocation: 'west/europe' },
+      /^Input 'identityLocation' 'west\/europe' is not an Azure location name, e\.g\. westeurope/,
+    ],
+    [
+      'an unknown identity type',
+      { identityType: 'servicePrincipal' },
+      /^Input 'identityType' has the unsupported value 'servicePrincipal'\. Supported values are: .*managedIdentity/,
+    ],
+    [
+      'an unknown existingConnection value',
+      { existingConnection: 'replace' },
+      /^Input 'existingConnection' has the unsupported value 'replace'\. Supported values are: reuse, fail\.$/,
+    ],
+    ['a dryRun that is neither true nor false', { dryRun: 'yes' }, /^Input 'dryRun' has the value 'yes'\. Supported values are: true, false\.$/],
+    [
+      'a replication wait of zero seconds',
+      { replicationWaitSeconds: '0' },
+      /^Input 'replicationWaitSeconds' has the value '0'; use a whole number of seconds from 1 to 3600/,
+    ],
+    ['a replication wait with a unit', { replicationWaitSeconds: '2m' }, /^Input 'replicationWaitSeconds' has the value '2m'/],
+  ];
+  for (const [title, inputs, message] of cases) it(title, () => failsOn(Object.keys(inputs)[0], raw(inputs), message));
 });

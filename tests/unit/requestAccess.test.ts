@@ -4,6 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { TaskError } from '../../src/errors';
+import type { RawTask } from '../../src/rawTask';
 import { parseRequest } from '../../src/request';
 import { isVariableName } from '../../src/requestAccess';
 import { failsOn, rawTask as raw, SUBSCRIPTION } from './fixtures';
@@ -84,6 +85,29 @@ describe('parseRequest: bootstrap schemes', () => {
   });
 });
 
+describe("parseRequest: the command line's signed-in credential", () => {
+  it("accepts the command line's signed-in scheme, and refuses a tenant that is no GUID", () => {
+    const raw: RawTask = {
+      inputs: {
+        connectionName: 'c',
+        organizationUrl: 'https://dev.azure.com/contoso',
+        project: 'p',
+        identityResourceGroup: 'rg',
+        subscriptionId: '00000000-0000-0000-0000-000000000001',
+        devOpsAuth: 'bootstrapIdentity',
+      },
+      bootstrap: { id: 'signed-in credential', scheme: 'DefaultAzureCredential', parameters: { tenantid: '00000000-0000-0000-0000-000000000002' }, data: {} },
+    };
+    const request = parseRequest(raw);
+    assert.deepEqual(request.bootstrap.auth, { scheme: 'DefaultAzureCredential', tenantId: '00000000-0000-0000-0000-000000000002' });
+    assert.equal(request.bootstrap.cloud.environment, 'AzureCloud');
+    assert.throws(
+      () => parseRequest({ ...raw, bootstrap: { ...raw.bootstrap, parameters: { tenantid: 'contoso' } } }),
+      /Input 'tenantId' 'contoso' is not a tenant id/,
+    );
+  });
+});
+
 describe('parseRequest: Azure DevOps credentials', () => {
   it('uses the job access token by default', () => {
     assert.deepEqual(parseRequest(raw()).devopsAuth, { kind: 'jobAccessToken' });
@@ -157,4 +181,27 @@ describe("parseRequest: the agent's network", () => {
       );
     }
   });
+});
+
+describe('parseRequest: a bootstrap connection or organization wrong by itself fails the run before any read, in one line', () => {
+  it('no bootstrap connection', () =>
+    failsOn(
+      'bootstrapConnection',
+      raw({ bootstrapConnection: '' }, {}, { id: '' }),
+      /^Input 'bootstrapConnection' is required: name an Azure Resource Manager service connection\.$/,
+    ));
+  it('an organization URL that is not a URL', () =>
+    failsOn(
+      'organizationUrl',
+      raw({ organizationUrl: 'contoso' }),
+      /^Input 'organizationUrl' 'contoso' is not a URL; use https:\/\/dev\.azure\.com\/<organization>\//,
+    ));
+  it('an organization URL over plain http', () =>
+    failsOn('organizationUrl', raw({ organizationUrl: 'http://dev.azure.com/contoso/' }), /^Input 'organizationUrl' .* is not an https organization URL/));
+  it('an organization URL with a query string', () =>
+    failsOn(
+      'organizationUrl',
+      raw({ organizationUrl: 'https://dev.azure.com/contoso/?view=1' }),
+      /^Input 'organizationUrl' .* is not an https organization URL/,
+    ));
 });

@@ -1,8 +1,61 @@
 import { strict as assert } from 'node:assert';
 import { createHttpHeaders } from '@azure/core-rest-pipeline';
 import { DevOpsHttpError } from '../../src/clients/devops';
-import { ServiceError } from '../../src/errors';
+import { ConflictError, ServiceError } from '../../src/errors';
 import { isTransient, parseRetryAfter, retryDelay, toTaskError } from '../../src/sdkErrors';
+import { authorizationAnswering, msiAnswering, object, type Recording, recording } from './recorded';
+
+describe('toTaskError', () => {
+  it('reads an ARM RestError: status, code, correlation id, and maps 409 to a conflict', () => {
+    const error = toTaskError('arm', 'assign', {
+      name: 'RestError',
+      message: 'The role assignment already exists.',
+      statusCode: 409,
+      code: 'RoleAssignmentExists',
+      response: { headers: { get: (name: string) => (name === 'x-ms-correlation-request-id' ? 'corr-1' : undefined) } },
+    });
+    assert.ok(error instanceof ConflictError);
+    assert.equal(error.code, 'RoleAssignmentExists');
+    assert.equal(error.correlationId, 'corr-1');
+  });
+
+  it('finds the AADSTS code inside an MSAL message and gives its hint', () => {
+    const error = toTaskError('entra', 'get a token', {
+      name: 'AuthenticationRequiredError',
+      message: 'invalid_client: AADSTS70021: No matching federated identity record found for presented assertion. Trace ID: 1\nCorrelation ID: 2',
+    });
+    assert.equal(error.code, 'AADSTS70021');
+    assert.match(
+      error.describe(),
+      /^Could not get a token: AADSTS70021: No matching federated identity record found for presented assertion \(AADSTS70021\)\. The federated credential/,
+    );
+  });
+
+  it('reads an Azure DevOps error body and hints at the service connection role on 403', () => {
+    const error = toTaskError('devops', 'create the service connection', {
+      message: 'Failed request: Forbidden(403)',
+      statusCode: 403,
+      result: { message: 'Access denied: needs Create permission', typeKey: 'AccessCheckException' },
+    });
+    assert.equal(error.message, 'Access denied: needs Create permission');
+    assert.match(error.describe(), /Creator role/);
+  });
+
+  it('read a Graph client error: status, code and request id; no status when no answer came', () => {
+    const error = toTaskError('graph', 'create the application', {
+      statusCode: 403,
+      code: 'Authorization_RequestDenied',
+      requestId: 'req-1',
+      message: 'Insufficient privileges to complete the operation.',
+    });
+    assert.equal(error.status, 403);
+    assert.equal(error.correlationId, 'req-1');
+    assert.match(error.describe(), /Application\.ReadWrite\.OwnedBy/);
+    const signIn = toTaskError('graph', 'read', { statusCode: -1, code: 'AuthenticationError', message: 'AADSTS7000215: Invalid client secret provided.' });
+    assert.equal(signIn.status, undefined);
+    assert.equal(signIn.code, 'AADSTS7000215');
+  });
+});
 
 describe('toTaskError, for waiting', () => {
   it("reads Retry-After from an Azure DevOps error's response headers", () => {
@@ -104,5 +157,61 @@ describe('retryDelay', () => {
     assert.equal(retryDelay(new ServiceError('x', { status: 403, retryAfterMs: 7000 })), undefined);
     assert.equal(retryDelay(new ServiceError('x', { status: 500, code: 'DuplicateServiceConnectionException' })), undefined);
     assert.equal(retryDelay(new Error('x')), undefined);
+  });
+});
+
+describe('recorded errors, as each service and SDK throws them (tests/fixtures/recordings/)', () => {
+  /** The authorization SDK's error for a role assignment write answered by the recording, as the task reads it. */
+  const roleAssignmentRefused = async (recorded: Recording) => {
+    const error = await authorizationAnswering(recorded)
+      .roleAssignments.create('subscriptions/sub', 'name', { roleDefinitionId: 'r', principalId: 'p' })
+      .catch((e: unknown) => e);
+    return toTaskError('arm', 'assign the role', error);
+  };
+
+  it('ado-error-project-not-found-by-name', () => {
+    const recorded = recording('ado-error-project-not-found-by-name');
+    const failure = toTaskError('devops', 'read the project', { statusCode: 404, result: recorded.body, message: 'x' });
+    assert.equal(failure.code, 'ProjectDoesNotExistWithNameException');
+    assert.match(failure.hint ?? '', /Check the project name/);
+  });
+
+  it('ado-serviceendpoint-duplicate-name', () => {
+    const body = object(recording('ado-serviceendpoint-duplicate-name').body);
+    // The status is not recorded (400, 409 and 500 are reported): the typeKey decides, whatever the status.
+    for (const statusCode of [400, 409, 500]) {
+      const failure = toTaskError('devops', 'create the service connection', { statusCode, result: body, message: String(body.message) });
+      assert.equal(failure.code, 'DuplicateServiceConnectionException');
+      assert.match(failure.hint ?? '', /User or Administrator/);
+    }
+  });
+
+  it('arm-authorization-roleassignment-put-400-principalnotfound', async () => {
+    const failure = await roleAssignmentRefused(recording('arm-authorization-roleassignment-put-400-principalnotfound'));
+    assert.equal(failure.status, 400);
+    assert.equal(failure.code, 'PrincipalNotFound');
+  });
+
+  it('arm-authorization-roleassignment-put-409-exists', async () => {
+    const failure = await roleAssignmentRefused(recording('arm-authorization-roleassignment-put-409-exists'));
+    assert.equal(failure.code, 'RoleAssignmentExists');
+    assert.equal(failure.name, 'ConflictError');
+  });
+
+  it('arm-msi-fic-put-409-concurrent', async () => {
+    const recorded = recording('arm-msi-fic-put-409-concurrent');
+    const error = await msiAnswering(recorded, 409)
+      .federatedIdentityCredentials.createOrUpdate('rg', 'id', 'fic', { issuer: 'i', subject: 's', audiences: ['a'] })
+      .catch((e: unknown) => e);
+    assert.equal(toTaskError('arm', 'write the credential', error).code, 'ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity');
+  });
+
+  it('entra-token-fic-mismatch', () => {
+    const body = object(recording('entra-token-fic-mismatch').body);
+    // MSAL folds the answer into its message: "invalid_client: AADSTS700211: …".
+    const failure = toTaskError('entra', 'get a token', { message: `${String(body.error)}: ${String(body.error_description)}` });
+    assert.equal(failure.code, 'AADSTS700211');
+    assert.match(failure.hint ?? '', /issuer/);
+    for (const code of ['AADSTS700213', 'AADSTS70025']) assert.ok(toTaskError('entra', 'get a token', { message: `invalid_client: ${code}: x.` }).hint);
   });
 });

@@ -120,3 +120,16 @@ describe('taskLib: the agent port over azure-pipelines-task-lib', () => {
     ]);
   });
 });
+
+describe('the task-lib adapter: the run summary', () => {
+  afterEach(() => sinon.restore());
+
+  it('taskLib writes the file with writeFile, then attaches it with addAttachment as a Distributedtask.Core.Summary', () => {
+    const writeFile = sinon.stub(tl, 'writeFile');
+    const addAttachment = sinon.stub(tl, 'addAttachment');
+    taskLib.attachSummary('Workload identity connection: app1-dev', '/agent/_temp/s.md', '## x\n');
+    sinon.assert.calledOnceWithExactly(writeFile, '/agent/_temp/s.md', '## x\n', 'utf8');
+    sinon.assert.calledOnceWithExactly(addAttachment, 'Distributedtask.Core.Summary', 'Workload identity connection: app1-dev', '/agent/_temp/s.md');
+    sinon.assert.callOrder(writeFile, addAttachment);
+  });
+});

@@ -5,6 +5,7 @@ import type { Send } from '../../../src/clients/http';
 import type { Clock } from '../../../src/clock';
 import { InputError, type TaskError } from '../../../src/errors';
 import { toTaskError } from '../../../src/sdkErrors';
+import { devopsAnswering, recording } from '../recorded';
 
 const ORG = 'https://dev.azure.com/contoso/';
 
@@ -193,5 +194,23 @@ describe('devops', () => {
       (error: TaskError) =>
         error instanceof InputError && /the host 'dev\.azure\.com' could not be found \(getaddrinfo ENOTFOUND dev\.azure\.com\)/.test(error.message),
     );
+  });
+});
+
+describe('a recorded Azure DevOps error (tests/fixtures/recordings/)', () => {
+  it('ado-error-503-collection-stopped-bom', async () => {
+    const recorded = recording('ado-error-503-collection-stopped-bom');
+    // As sent: the byte-order mark, then the JSON; the recording's headers plus a Retry-After.
+    const text = `\uFEFF${JSON.stringify(recorded.body)}`;
+    assert.ok(String(recorded.body_raw_prefix).startsWith('\uFEFF'));
+    const rest = devopsAnswering({ ...recorded, headers: { ...recorded.headers, 'retry-after': '30' } }, text, 503);
+    const error = await rest.request({ path: '_apis/projects/p', apiVersion: '7.1' }).then(
+      () => assert.fail('a 503 is an error'),
+      (e: unknown) => e,
+    );
+    const failure = toTaskError('devops', 'read the project', error);
+    assert.match(failure.message, /^TF24668: The following team project collection is stopped: AzureDevOpsCliTest/);
+    assert.equal(failure.code, 'VssServiceException');
+    assert.equal(failure.retryAfterMs, 30_000);
   });
 });

@@ -2,7 +2,6 @@ import { strict as assert } from 'node:assert';
 import { graphCall, isReplicationLag, odataKey } from '../../../src/clients/graph';
 import type { Clock } from '../../../src/clock';
 import { ServiceError, type TaskError } from '../../../src/errors';
-import { toTaskError } from '../../../src/sdkErrors';
 
 /** A clock whose sleeps pass at once. */
 function virtualClock(): Clock {
@@ -21,21 +20,6 @@ describe('Graph helpers', () => {
     assert.ok(isReplicationLag(new ServiceError('gone', { status: 404, code: 'Request_ResourceNotFound' })));
     assert.ok(!isReplicationLag(new ServiceError('no', { status: 403, code: 'Authorization_RequestDenied' })));
     assert.ok(!isReplicationLag(new ServiceError('no', { status: 404, code: 'NotFound' })));
-  });
-
-  it('read a Graph client error: status, code and request id; no status when no answer came', () => {
-    const error = toTaskError('graph', 'create the application', {
-      statusCode: 403,
-      code: 'Authorization_RequestDenied',
-      requestId: 'req-1',
-      message: 'Insufficient privileges to complete the operation.',
-    });
-    assert.equal(error.status, 403);
-    assert.equal(error.correlationId, 'req-1');
-    assert.match(error.describe(), /Application\.ReadWrite\.OwnedBy/);
-    const signIn = toTaskError('graph', 'read', { statusCode: -1, code: 'AuthenticationError', message: 'AADSTS7000215: Invalid client secret provided.' });
-    assert.equal(signIn.status, undefined);
-    assert.equal(signIn.code, 'AADSTS7000215');
   });
 });
 

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { jobTokenRejected, jwtExpiry } from '../../../src/clients/pipelineOidcToken';
+import { object, recording } from '../recorded';
 
 const jwt = (claims: object): string => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 
@@ -19,5 +20,15 @@ describe('jobTokenRejected', () => {
     assert.equal(jobTokenRejected(203, 'text/html'), true);
     assert.equal(jobTokenRejected(203, 'application/json; charset=utf-8'), false);
     assert.equal(jobTokenRejected(200, 'text/html'), false);
+  });
+});
+
+describe('a recorded refusal of the job token (tests/fixtures/recordings/)', () => {
+  it('ado-oidctoken-invalid-token', () => {
+    const recorded = recording('ado-oidctoken-invalid-token');
+    assert.equal(jobTokenRejected(Number(recorded.status), 'text/html; charset=utf-8'), true);
+    assert.equal(jobTokenRejected(302, 'text/html'), true);
+    assert.equal(jobTokenRejected(Number(object(recorded.with_suppress_header).status), 'application/json'), true);
+    assert.equal(jobTokenRejected(Number(object(recorded.success).status), 'application/json'), false);
   });
 });

@@ -2,32 +2,9 @@ import { strict as assert } from 'node:assert';
 import { systemClock } from '../../../src/clock';
 import { type CommandLine, parseCommandLine, UsageError } from '../../../src/commandLine/flags';
 import { rawTask } from '../../../src/commandLine/taskFromMachine';
-import type { RawTask } from '../../../src/rawTask';
 import { parseRequest } from '../../../src/request';
-import { SIGNED_IN_SCHEME } from '../../../src/requestAccess';
 
 describe("the command line's RawTask", () => {
-  it('builds a RawTask the request parser accepts with the signed-in scheme, and refuses a tenant that is no GUID', () => {
-    const raw: RawTask = {
-      inputs: {
-        connectionName: 'c',
-        organizationUrl: 'https://dev.azure.com/contoso',
-        project: 'p',
-        identityResourceGroup: 'rg',
-        subscriptionId: '00000000-0000-0000-0000-000000000001',
-        devOpsAuth: 'bootstrapIdentity',
-      },
-      bootstrap: { id: 'signed-in credential', scheme: SIGNED_IN_SCHEME, parameters: { tenantid: '00000000-0000-0000-0000-000000000002' }, data: {} },
-    };
-    const request = parseRequest(raw);
-    assert.deepEqual(request.bootstrap.auth, { scheme: 'DefaultAzureCredential', tenantId: '00000000-0000-0000-0000-000000000002' });
-    assert.equal(request.bootstrap.cloud.environment, 'AzureCloud');
-    assert.throws(
-      () => parseRequest({ ...raw, bootstrap: { ...raw.bootstrap, parameters: { tenantid: 'contoso' } } }),
-      /Input 'tenantId' 'contoso' is not a tenant id/,
-    );
-  });
-
   const TENANT = '00000000-0000-0000-0000-000000000002';
   const SUBSCRIPTION = '00000000-0000-0000-0000-000000000001';
   const commandLine = (...flags: string[]): CommandLine => {
@@ -53,7 +30,7 @@ describe("the command line's RawTask", () => {
       { AZURE_DEVOPS_EXT_PAT: 'pat-value', HTTPS_PROXY: 'http://proxy.local:3128' },
       systemClock,
     );
-    assert.equal(raw.bootstrap.scheme, SIGNED_IN_SCHEME);
+    assert.equal(raw.bootstrap.scheme, 'DefaultAzureCredential');
     assert.deepEqual(raw.bootstrap.parameters, { tenantid: TENANT });
     assert.equal(raw.bootstrap.data.environment, 'AzureUSGovernment');
     assert.equal(raw.inputs.subscriptionId, SUBSCRIPTION);

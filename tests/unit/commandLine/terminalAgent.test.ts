@@ -5,6 +5,10 @@ import { pipelineAgent } from '../../../src/agent';
 import { ServiceError } from '../../../src/errors';
 import { toTaskError } from '../../../src/sdkErrors';
 import { terminal } from './terminal';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { systemClock } from '../../../src/clock';
 
 /** A clock that stands still until the test moves it. */
 function manualClock(): Clock & { now(): number; at: number } {
@@ -97,5 +101,32 @@ describe('the terminal agent', () => {
       'clientId=a\ntenantId=b\n',
     );
     assert.deepEqual(JSON.parse(formatOutputs([['clientId', 'a']], true)), { clientId: 'a' });
+  });
+});
+
+describe('TerminalAgent: the run summary', () => {
+  it('the terminal writes --summary anew and appends to $GITHUB_STEP_SUMMARY, secrets masked; a terminal alone gets nothing', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'wic-summary-'));
+    const file = join(directory, 'summary.md');
+    const step = join(directory, 'step_summary');
+    writeFileSync(file, 'old');
+    writeFileSync(step, '## an earlier step\n');
+    const raw = { inputs: {}, bootstrap: { id: 'x', parameters: {}, data: {} } };
+    const io = terminal();
+    const agent = new TerminalAgent(raw, io.io, false, systemClock, { file, append: step });
+    agent.secret('pat-secret-value-123');
+    agent.summary({ title: 't', markdown: '## t\nwith pat-secret-value-123\n' });
+    assert.equal(readFileSync(file, 'utf8'), '## t\nwith ***\n');
+    assert.equal(readFileSync(step, 'utf8'), '## an earlier step\n\n## t\nwith ***\n');
+    assert.deepEqual(io.stdout, []);
+
+    const unwritable = terminal();
+    new TerminalAgent(raw, unwritable.io, false, systemClock, { file: join(file, 'no', 'such') }).summary({ title: 't', markdown: 'm' });
+    assert.match(unwritable.stderr.join(''), /^warning: could not write the summary to .*: ENOTDIR/);
+
+    const plain = terminal();
+    new TerminalAgent(raw, plain.io, false, systemClock).summary({ title: 't', markdown: 'm' });
+    assert.deepEqual([...plain.stdout, ...plain.stderr], [], 'nothing extra on a terminal');
+    assert.equal(dirname(file), directory);
   });
 });

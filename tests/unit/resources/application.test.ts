@@ -1,9 +1,10 @@
-/** The Entra application: src/resources/application.ts's entry of the change set. */
+/** The Entra application: src/resources/application.ts's entry of the change set and converters. */
 import { strict as assert } from 'node:assert';
 import { parseRequest } from '../../../src/request';
 import * as application from '../../../src/resources/application';
 import { observed } from '../../support/observed';
 import { rawTask } from '../fixtures';
+import { object, recording } from '../recorded';
 
 describe('application', () => {
   const req = parseRequest(rawTask({ resourceGroup: 'rg-app1-dev', identityType: 'appRegistration', identityResourceGroup: '' }));
@@ -39,5 +40,51 @@ describe('application', () => {
       identity: { kind: 'appRegistration', uniqueName: 'wic-x', application: { ...other, uniqueName: 'wic-x' }, servicePrincipal: null },
     });
     assert.deepEqual(seen({ applications: [other] }, existing), [], 'only a new application takes the name');
+  });
+});
+
+describe('application converters', () => {
+  const desired = { uniqueName: 'wic-0123', displayName: 'azure-devops-app1-dev' };
+
+  it('write a single-tenant application with the display name; the uniqueName travels in the URL', () => {
+    assert.deepEqual(application.toWire(desired), { displayName: 'azure-devops-app1-dev', signInAudience: 'AzureADMyOrg' });
+  });
+
+  it("read the ids, the key and the settings this task owns from Graph's answer", () => {
+    const read = application.fromWire({
+      id: 'object-id',
+      appId: 'client-id',
+      uniqueName: 'wic-0123',
+      displayName: 'azure-devops-app1-dev',
+      signInAudience: 'AzureADMyOrg',
+      ...{ publisherDomain: 'contoso.onmicrosoft.com' },
+    });
+    assert.deepEqual(read, {
+      id: 'object-id',
+      appId: 'client-id',
+      uniqueName: 'wic-0123',
+      displayName: 'azure-devops-app1-dev',
+      signInAudience: 'AzureADMyOrg',
+    });
+  });
+
+  it('patch nothing for an application that matches, and only what differs otherwise', () => {
+    const existing = application.fromWire({ id: 'o', appId: 'a', uniqueName: 'wic-0123', ...application.toWire(desired) });
+    assert.equal(application.changes(desired, existing), undefined);
+    assert.deepEqual(application.changes({ ...desired, displayName: 'renamed' }, existing), { displayName: 'renamed' });
+    assert.deepEqual(application.changes(desired, { ...existing, signInAudience: 'AzureADMultipleOrgs' }), { signInAudience: 'AzureADMyOrg' });
+  });
+});
+
+describe('recorded applications (tests/fixtures/recordings/)', () => {
+  it('graph-application-create-post', () => {
+    const parsed = application.fromWire(object(recording('graph-application-create-post').body));
+    assert.equal(parsed.id, '4d5c0e0b-9816-4aa2-a444-395e807c6f80');
+    assert.ok(parsed.appId);
+  });
+
+  it('graph-application-list-filter-appid', () => {
+    const value = object(recording('graph-application-list-filter-appid').body).value as unknown[];
+    assert.equal(application.fromWire(object(value[0])).appId, '1a139bcd-74f9-48e2-834a-d897c7a9b4d6');
   });
 });

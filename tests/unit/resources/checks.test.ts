@@ -1,4 +1,4 @@
-/** Approvals and checks: the pure converters and decisions of src/resources/checks.ts, and its entries of the change set. */
+/** Approvals and checks: the decisions of src/resources/checks.ts, and its entries of the change set. */
 import { strict as assert } from 'node:assert';
 import { parseRequest } from '../../../src/request';
 import * as checks from '../../../src/resources/checks';
@@ -13,34 +13,6 @@ const GROUP = { id: 'g1', displayName: '[p]\\Approvers', isGroup: true, line: '[
 describe('checks', () => {
   const approvalWire = approvalToWire('conn', { approvers: [ALICE], instructions: 'Look', minRequiredApprovers: 0, timeoutMinutes: 43200 });
   const branchWire = branchControlToWire('conn', { allowedBranches: ['refs/heads/main', 'refs/heads/release/*'], requireBranchProtection: true });
-
-  it('writes the approval and branch control checks as terraform-provider-azuredevops does', () => {
-    assert.deepEqual(approvalWire.type, { id: '8c6f20a7-a545-4486-9777-f762fafe0d4d', name: 'Approval' });
-    assert.deepEqual(approvalWire.resource, { type: 'endpoint', id: 'conn' });
-    assert.equal(approvalWire.timeout, 43200);
-    assert.deepEqual((approvalWire.settings as Record<string, unknown>).approvers, [{ id: 'a1', displayName: 'Alice' }]);
-    assert.deepEqual(branchWire.type, { id: 'fe1de3ee-a436-41b4-bb20-f6eb4cb879a7', name: 'Task Check' });
-    assert.deepEqual((branchWire.settings as Record<string, unknown>).definitionRef, {
-      id: '86b05a0c-73e6-4f7d-b3cf-e38f3b39a75b',
-      name: 'evaluatebranchProtection',
-      version: '0.0.1',
-    });
-    assert.deepEqual((branchWire.settings as Record<string, unknown>).inputs, {
-      allowedBranches: 'refs/heads/main,refs/heads/release/*',
-      ensureProtectionOfBranch: 'true',
-      allowUnknownStatusBranch: 'false',
-    });
-  });
-
-  it('reads back what it wrote, ignoring checks of other kinds', () => {
-    const other = { id: 3, type: { id: '2ef31ad6-baa0-403a-8b45-2cbc9b4e5563' }, settings: {} };
-    const read = fromWire({ value: [other, { ...approvalWire, id: 1 }, { ...branchWire, id: 2 }] });
-    assert.deepEqual(read.approval?.approverIds, ['a1']);
-    assert.equal(read.approval?.timeoutMinutes, 43200);
-    assert.deepEqual(read.branchControl?.allowedBranches, ['refs/heads/main', 'refs/heads/release/*']);
-    assert.equal(read.branchControl?.requireBranchProtection, true);
-    assert.deepEqual(fromWire({ value: [other] }), {});
-  });
 
   it('adds only missing approvers, keeps the rest of the check, and warns about other settings', () => {
     const existing = fromWire({ value: [{ ...approvalWire, id: 1 }] }).approval!;

@@ -1,4 +1,4 @@
-/** The managed identity: src/resources/managedIdentity.ts's decisions. */
+/** The managed identity: src/resources/managedIdentity.ts's decisions and converters. */
 import { strict as assert } from 'node:assert';
 import { ConflictError } from '../../../src/errors';
 import { parseRequest } from '../../../src/request';
@@ -6,6 +6,7 @@ import * as managedIdentity from '../../../src/resources/managedIdentity';
 import { decideIdentity, fromWire } from '../../../src/resources/managedIdentity';
 import { observed, rerun } from '../../support/observed';
 import { rawTask } from '../fixtures';
+import { msiAnswering, recording } from '../recorded';
 
 describe('managed identity', () => {
   describe('decideIdentity', () => {
@@ -54,5 +55,42 @@ describe('managed identity', () => {
       assert.deepEqual(managedIdentity.warnings(req, rerun(req)), []);
       assert.match(managedIdentity.warnings(elsewhere, rerun(elsewhere))[0], /exists in 'westeurope' and a location cannot change/);
     });
+  });
+});
+
+describe('managed identity converters', () => {
+  const desired = { resourceGroup: 'rg', name: 'id-app1-dev', location: 'westeurope', owner: 'contoso/p-id/app1-dev' };
+
+  it('tag a new identity with the task and the connection it serves', () => {
+    assert.deepEqual(managedIdentity.toWire(desired), {
+      location: 'westeurope',
+      tags: { 'created-by': 'WorkloadIdentityConnection', 'azure-devops-connection': 'contoso/p-id/app1-dev' },
+    });
+  });
+
+  it("tell our identity from another connection's and from an untagged one", () => {
+    const read = (tags: Record<string, string>) => managedIdentity.fromWire({ location: 'westeurope', tags }, 'rg');
+    assert.equal(managedIdentity.ownership(read({ 'azure-devops-connection': 'CONTOSO/p-id/app1-dev' }), desired.owner), 'ours');
+    assert.equal(managedIdentity.ownership(read({ 'azure-devops-connection': 'contoso/p-id/other' }), desired.owner), 'other');
+    assert.equal(managedIdentity.ownership(read({}), desired.owner), 'unowned');
+  });
+});
+
+describe('recorded managed identities (tests/fixtures/recordings/)', () => {
+  it('arm-msi-identity-get', async () => {
+    const recorded = recording('arm-msi-identity-get');
+    const parsed = fromWire(await msiAnswering(recorded).userAssignedIdentities.get('rg', 'useridentityname'), 'rg');
+    assert.equal(parsed.principalId, 'bb2c2e04-e730-438f-a371-23c8e0ea9c0b');
+    assert.ok(parsed.clientId);
+    assert.match(parsed.id, /\/resourcegroups\//, 'lower-case resourcegroups, as recorded');
+    assert.deepEqual(parsed.tags, { key1: 'value1', key2: 'value2' });
+  });
+
+  it('arm-msi-identity-put-create', async () => {
+    const parsed = fromWire(
+      await msiAnswering(recording('arm-msi-identity-put-create')).userAssignedIdentities.createOrUpdate('rg', 'ide', { location: 'eastus2euap' }),
+      'rg',
+    );
+    assert.ok(parsed.clientId && parsed.principalId && parsed.tenantId);
   });
 });

@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { describePipeline, parsePipelineReference, parseRequest } from '../../../src/request';
+import { parseRequest } from '../../../src/request';
 import * as permissions from '../../../src/resources/pipelinePermissions';
 import { observed, rerun } from '../../support/observed';
 import { rawTask } from '../fixtures';
+import { object, recording } from '../recorded';
 
 /** The body of tests/fixtures/contracts/ado-pipelinepermissions-7.2 GET__GetPipelinePermissionsForResource.json, abridged. */
 const PUBLISHED_GET = {
@@ -60,17 +61,6 @@ describe('pipeline permissions converters', () => {
   });
 });
 
-describe('pipeline references', () => {
-  it('read ids, names and folders written with either separator, and print them as the log shows them', () => {
-    assert.deepEqual(parsePipelineReference('42'), { id: 42 });
-    assert.deepEqual(parsePipelineReference('app1-deploy'), { name: 'app1-deploy' });
-    assert.deepEqual(parsePipelineReference('\\apps\\web\\app1-deploy'), { name: 'app1-deploy', folder: '\\apps\\web' });
-    assert.deepEqual(parsePipelineReference('apps/app1-deploy'), { name: 'app1-deploy', folder: '\\apps' });
-    assert.equal(describePipeline({ id: 42 }), '42');
-    assert.equal(describePipeline({ name: 'app1-deploy', folder: '\\apps' }), "'\\apps\\app1-deploy'");
-  });
-});
-
 describe('pipeline permissions: the entry of the change set', () => {
   const req = parseRequest(rawTask({ resourceGroup: 'rg-app1-dev', authorizeAllPipelines: 'true' }));
 
@@ -82,5 +72,13 @@ describe('pipeline permissions: the entry of the change set', () => {
   it('has no entry when the request authorizes no pipeline', () => {
     const none = parseRequest(rawTask({ resourceGroup: 'rg-app1-dev' }));
     assert.equal(permissions.decide(none, observed(none)), undefined);
+  });
+});
+
+describe('recorded build definitions (tests/fixtures/recordings/)', () => {
+  it('ado-build-definitions-list-by-name', () => {
+    const recorded = recording('ado-build-definitions-list-by-name');
+    assert.deepEqual(permissions.definitionsFromWire(recorded.body), []);
+    assert.deepEqual(permissions.definitionsFromWire(object(recorded.second_example).body_trimmed), [{ id: 47, name: 'ContosoBuild', folder: '\\' }]);
   });
 });

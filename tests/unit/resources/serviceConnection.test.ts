@@ -1,13 +1,16 @@
-/** The service connection: src/resources/serviceConnection.ts's decisions. */
+/** The service connection: src/resources/serviceConnection.ts's decisions, and its read back until ready. */
 import { strict as assert } from 'node:assert';
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
-import { ConflictError } from '../../../src/errors';
+import type { Clients } from '../../../src/clients';
+import { systemClock } from '../../../src/clock';
+import { ConflictError, type TaskError } from '../../../src/errors';
 import { parseRequest } from '../../../src/request';
 import * as serviceConnection from '../../../src/resources/serviceConnection';
 import { decideConnection } from '../../../src/resources/serviceConnection';
 import { type DesiredConnection, toWire } from '../../../src/resources/serviceConnectionWire';
 import { observed, rerun } from '../../support/observed';
 import { rawTask } from '../fixtures';
+import { devopsAnswering } from '../recorded';
 
 describe('service connection', () => {
   describe('decideConnection', () => {
@@ -90,5 +93,24 @@ describe('service connection', () => {
       assert.equal(serviceConnection.decide(req, rerun(req)).desired.clientId, 'client-id');
       assert.equal(serviceConnection.decide(req, observed(req)).desired.clientId, '');
     });
+  });
+});
+
+describe('a connection read back by its id (ado-serviceendpoint-get-real)', () => {
+  const notReady = { id: 'c1', name: 'app1-dev', tenantId: 't', clientId: 'c', issuer: '', subject: '', ready: false, disabled: false, projectIds: ['p'] };
+  const clientsReading = (body: unknown): Clients =>
+    ({ clock: systemClock, devops: devopsAnswering({ status: 200, body }, body === null ? '' : JSON.stringify(body)) }) as unknown as Clients;
+
+  it('names the missing role when Azure DevOps answers no connection for its id, without waiting', async () => {
+    await assert.rejects(serviceConnection.untilReady(clientsReading(null), { id: 'p', name: 'platform' }, notReady), (error: TaskError) =>
+      /identity of devOpsAuth cannot read it.*a User of the connection/.test(error.describe()),
+    );
+  });
+
+  it('names the missing role for an object without its authorization details', async () => {
+    const partial = { id: 'c1', name: 'app1-dev', type: null, data: null, authorization: null };
+    await assert.rejects(serviceConnection.untilReady(clientsReading(partial), { id: 'p', name: 'platform' }, notReady), (error: TaskError) =>
+      /may see only part of it.*Security/.test(error.describe()),
+    );
   });
 });

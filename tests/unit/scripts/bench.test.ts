@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { dependencyLevels, peakInFlight } from '../../scripts/bench';
+import { dependencyLevels, peakInFlight } from '../../../scripts/bench';
 
 const request = (startedAt: number, endedAt: number) => ({ startedAt, endedAt });
 

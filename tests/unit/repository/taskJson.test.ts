@@ -1,37 +1,13 @@
 /**
  * task.json as the classic editor, the agent and the Marketplace read it: valid against the official
- * schema, every input explained and grouped, pickers bound to the bootstrap connection, the task's
- * messages in step with the code, and every input and output documented in the README.
+ * schema, every input explained and grouped, pickers bound to the bootstrap connection, and no messages:
+ * every line the task prints is in the code. The README against it is readme.test.ts; the input names,
+ * tests/unit/inputNames.test.ts.
  */
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import Ajv from 'ajv-draft-04';
-import { INPUT_NAMES, OUTPUT_NAMES } from '../../src/inputNames';
+import { read, task } from './files';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
-const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8').replace(/^\uFEFF/, '');
-
-interface TaskInput {
-  name: string;
-  type: string;
-  label: string;
-  required?: boolean;
-  defaultValue?: string | boolean;
-  groupName?: string;
-  visibleRule?: string;
-  helpMarkDown?: string;
-}
-interface TaskJson {
-  instanceNameFormat: string;
-  groups: { name: string; displayName: string }[];
-  inputs: TaskInput[];
-  outputVariables: { name: string; description?: string }[];
-  dataSourceBindings: { target: string; endpointId: string; dataSourceName: string; parameters?: Record<string, string> }[];
-  messages?: Record<string, string>;
-}
-
-const task = JSON.parse(read('task.json')) as TaskJson;
 const inputNames = task.inputs.map((i) => i.name);
 
 function compileSchema(): ReturnType<Ajv['compile']> {
@@ -123,40 +99,7 @@ describe('task.json', () => {
     assert.equal(task.inputs.find((i) => i.name === 'authorizePipelines')?.defaultValue ?? '', '');
   });
 
-  it('declares exactly the inputs the agent module reads and the outputs the report sets, in the same order', () => {
-    assert.deepEqual(
-      task.inputs.map((input) => input.name),
-      [...INPUT_NAMES],
-    );
-    assert.deepEqual(
-      (task.outputVariables ?? []).map((output) => output.name),
-      [...OUTPUT_NAMES],
-    );
-  });
-
   it('has no messages: every line the task prints is plain English in the code, errors and hints included', () => {
     assert.equal(task.messages, undefined);
-  });
-});
-
-describe('README', () => {
-  const readme = read('README.md');
-
-  /** The first-column names of the table under a heading. */
-  function tableNames(heading: string): string[] {
-    const section = readme.split(/^#+ /m).find((s) => s.startsWith(`${heading}\n`));
-    assert.ok(section, `the README has a section '${heading}'`);
-    return section
-      .split('\n')
-      .filter((line) => /^\|\s*`[^`]+`/.test(line))
-      .map((line) => /^\|\s*`([^`]+)`/.exec(line)![1]);
-  }
-
-  it('documents every input in its Inputs table, and no input that does not exist', () => {
-    assert.deepEqual(tableNames('Inputs').sort(), [...inputNames].sort());
-  });
-
-  it('documents every output variable in its Outputs table, and no other', () => {
-    assert.deepEqual(tableNames('Outputs').sort(), task.outputVariables.map((o) => o.name).sort());
   });
 });

@@ -1,22 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { parseRequest } from '../../src/request';
-import { awaitedFor, codeOf, verdictOf, verificationPolicy } from '../../src/resources/verification';
-import { failsOn, rawTask as raw } from './fixtures';
+import { awaitedFor, codeOf, verdictOf, verificationPolicy } from '../../../src/resources/verification';
 
 describe('verification', () => {
-  describe('the inputs', () => {
-    it('verifies by default, waiting up to 300 s; verifyConnection false turns it off', () => {
-      assert.deepEqual(parseRequest(raw()).verify, { timeoutSeconds: 300 });
-      assert.deepEqual(parseRequest(raw({ verifyConnection: 'true', verifyTimeoutSeconds: '900' })).verify, { timeoutSeconds: 900 });
-      assert.equal(parseRequest(raw({ verifyConnection: 'false', verifyTimeoutSeconds: '0' })).verify, undefined);
-    });
-    it('refuses a bound out of range and a value that is not a boolean', () => {
-      failsOn('verifyTimeoutSeconds', raw({ verifyTimeoutSeconds: '3601' }), /1 to 3600 \(default 300\)/);
-      failsOn('verifyTimeoutSeconds', raw({ verifyTimeoutSeconds: '1.5' }), /whole number/);
-      failsOn('verifyConnection', raw({ verifyConnection: 'yes' }), /true, false/);
-    });
-  });
-
   describe('verdictOf: the proxy answers 200 whatever the outcome', () => {
     it('reads statusCode as a name or, with enumsAsNumbers, a number', () => {
       assert.deepEqual(verdictOf({ statusCode: 'ok', result: ['Contoso'], errorMessage: '' }), { verified: true });

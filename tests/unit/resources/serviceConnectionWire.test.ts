@@ -1,8 +1,7 @@
+/** The service connection's wire model: src/resources/serviceConnectionWire.ts's converters and comparison. */
 import { strict as assert } from 'node:assert';
-import * as connection from '../../src/resources/serviceConnectionWire';
-import * as identity from '../../src/resources/managedIdentity';
-import * as credential from '../../src/resources/federatedCredential';
-import * as roleAssignment from '../../src/resources/roleAssignment';
+import * as connection from '../../../src/resources/serviceConnectionWire';
+import { recording } from '../recorded';
 
 const desiredConnection: connection.DesiredConnection = {
   name: 'app1-dev',
@@ -78,44 +77,56 @@ describe('service connection converters', () => {
   });
 });
 
-describe('managed identity converters', () => {
-  const desired = { resourceGroup: 'rg', name: 'id-app1-dev', location: 'westeurope', owner: 'contoso/p-id/app1-dev' };
+describe('a management group connection', () => {
+  const desired: connection.DesiredConnection = {
+    ...desiredConnection,
+    name: 'platform-mg',
+    description: '',
+    environment: 'AzureUSGovernment',
+    resourceManagerUrl: 'https://management.usgovcloudapi.net/',
+    resourceGroupScope: undefined,
+    managementGroup: { id: 'mg-platform', name: 'Platform' },
+  };
 
-  it('tag a new identity with the task and the connection it serves', () => {
-    assert.deepEqual(identity.toWire(desired), {
-      location: 'westeurope',
-      tags: { 'created-by': 'WorkloadIdentityConnection', 'azure-devops-connection': 'contoso/p-id/app1-dev' },
+  it('says scopeLevel ManagementGroup, names the group and no subscription', () => {
+    const wire = connection.toWire(desired);
+    assert.equal(wire.url, 'https://management.usgovcloudapi.net/');
+    assert.deepEqual(wire.data, {
+      environment: 'AzureUSGovernment',
+      scopeLevel: 'ManagementGroup',
+      managementGroupId: 'mg-platform',
+      managementGroupName: 'Platform',
+      creationMode: 'Manual',
     });
   });
 
-  it("tell our identity from another connection's and from an untagged one", () => {
-    const read = (tags: Record<string, string>) => identity.fromWire({ location: 'westeurope', tags }, 'rg');
-    assert.equal(identity.ownership(read({ 'azure-devops-connection': 'CONTOSO/p-id/app1-dev' }), desired.owner), 'ours');
-    assert.equal(identity.ownership(read({ 'azure-devops-connection': 'contoso/p-id/other' }), desired.owner), 'other');
-    assert.equal(identity.ownership(read({}), desired.owner), 'unowned');
+  it('is updated when the scope changes between subscription and management group', () => {
+    const atGroup = connection.toWire(desired);
+    assert.equal(connection.compare(desired, atGroup), 'same');
+    assert.equal(connection.compare({ ...desired, managementGroup: undefined }, atGroup), 'update');
+    assert.equal(connection.compare(desired, connection.toWire({ ...desired, managementGroup: undefined })), 'update');
+    assert.equal(connection.compare({ ...desired, managementGroup: { id: 'mg-other', name: 'Platform' } }, atGroup), 'update');
   });
 });
 
-describe('federated credential converters', () => {
-  const desired = { resourceGroup: 'rg', identityName: 'id', name: 'azure-devops-x', issuer: 'https://issuer/v2.0', subject: '/eid1/sc/Org/X' };
-
-  it('write the issuer and subject as given with the token exchange audience', () => {
-    assert.deepEqual(credential.toWire(desired), { issuer: 'https://issuer/v2.0', subject: '/eid1/sc/Org/X', audiences: ['api://AzureADTokenExchange'] });
+describe('recorded service connections (tests/fixtures/recordings/)', () => {
+  it('ado-serviceendpoint-create-wif-response', () => {
+    const body = recording('ado-serviceendpoint-create-wif-response').body as Parameters<typeof connection.fromWire>[0];
+    const parsed = connection.fromWire(body);
+    assert.equal(parsed.ready, true);
+    assert.equal(parsed.disabled, false);
+    assert.match(parsed.issuer, /^https:\/\//);
+    assert.ok(parsed.subject.length > 0);
+    assert.equal(body.authorization?.parameters?.workloadIdentityFederationIssuerType, 'EntraID');
   });
 
-  it('match subjects case-sensitively, as Entra does', () => {
-    const found = credential.fromWire({ name: 'n', ...credential.toWire(desired) });
-    assert.ok(credential.trusts(found, desired));
-    assert.ok(!credential.trusts({ ...found, subject: '/eid1/sc/org/x' }, desired));
-  });
-});
-
-describe('role assignment converter', () => {
-  it('sets principalType so ARM does not look up a principal that is still replicating', () => {
-    assert.deepEqual(roleAssignment.toWire({ scope: '/s', principalId: 'p', roleDefinitionId: 'r', roleName: 'Reader' }), {
-      roleDefinitionId: 'r',
-      principalId: 'p',
-      principalType: 'ServicePrincipal',
-    });
+  it('ado-serviceendpoint-get-real', () => {
+    const body = recording('ado-serviceendpoint-get-real').body as Parameters<typeof connection.fromWire>[0];
+    const parsed = connection.fromWire(body);
+    assert.equal(parsed.ready, true, 'no operationStatus: ready');
+    assert.equal(connection.isPartial(body), false);
+    assert.equal(connection.isPartial({ ...body, type: null, data: null } as unknown as typeof body), true);
+    assert.equal(connection.isPartial({ ...body, authorization: null } as unknown as typeof body), true);
+    assert.equal(connection.fromWire({ ...body, isDisabled: true }).ready, false);
   });
 });

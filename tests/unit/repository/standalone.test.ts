@@ -4,9 +4,9 @@
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
+import { ROOT } from './files';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
 const SKIPPED = new Set(['.git', 'node_modules', 'build', 'dist', '.emulator', '.cache', 'package-lock.json']);
 const TEXT = /\.(ts|js|md|json|ya?ml|txt)$/;
 /**

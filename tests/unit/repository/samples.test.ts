@@ -5,19 +5,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { load } from 'js-yaml';
+import { ROOT, task } from './files';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
 const SAMPLES = join(ROOT, 'samples');
 const TASK = 'WorkloadIdentityConnection@1';
-
-interface TaskJson {
-  groups: { displayName: string }[];
-  inputs: { name: string; label: string; required?: boolean; defaultValue?: string }[];
-  outputVariables: { name: string }[];
-}
-const task = JSON.parse(readFileSync(join(ROOT, 'task.json'), 'utf8')) as TaskJson;
 const outputs = task.outputVariables.map((o) => o.name);
 
 function yamlFiles(dir: string): string[] {
