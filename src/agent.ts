@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentPort } from './agentPort';
-import { oneLine } from './errors';
+import { oneLine, type TaskError } from './errors';
 import type { OutputName } from './inputNames';
 import type { RawTask } from './rawTask';
 import type { Summary } from './summary';
@@ -28,7 +28,8 @@ export interface Agent {
   succeed(message: string): void;
   /** Ends the run as SucceededWithIssues: it did its work and left something the log's warnings name. */
   succeedWithIssues(message: string): void;
-  fail(message: string): void;
+  /** Ends the run as Failed: a TaskError is told in the words of where the run comes from (its hint's context). */
+  fail(failure: TaskError | string): void;
 }
 
 /**
@@ -61,7 +62,7 @@ export function pipelineAgent(port: AgentPort): Agent {
     warn: (line) => port.warning(oneLine(line)),
     succeed: (message) => port.setResult('Succeeded', oneLine(message)),
     succeedWithIssues: (message) => port.setResult('SucceededWithIssues', oneLine(message)),
-    fail: (message) => port.setResult('Failed', oneLine(message)),
+    fail: (failure) => port.setResult('Failed', oneLine(typeof failure === 'string' ? failure : failure.describe('task'))),
   };
 }
 

@@ -13,15 +13,19 @@ import { parseRequest } from './request';
 import { SIGNED_IN_SCHEME } from './requestAccess';
 import { helpText, inFlagWords, parseCommandLine, type Parsed, UsageError } from './commandLine/flags';
 import { rawTask } from './commandLine/taskFromMachine';
-import { EXIT, formatOutputs, type Terminal, TerminalAgent } from './commandLine/terminalAgent';
+import { EXIT, type Failure, formatFailure, formatOutputs, type Terminal, TerminalAgent } from './commandLine/terminalAgent';
 import { VERSION } from './version';
 
 /** One run of the command; the answer is the exit code. */
 export async function run(argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal, clock: Clock = systemClock): Promise<number> {
-  const usage = (message: string): number => {
-    terminal.stderr.write(`error: ${message}\n`);
-    return EXIT.usage;
+  // Known before the flags are parsed, so that a usage error is JSON too when --json was asked for.
+  const json = argv.includes('--json');
+  const failed = (exitCode: number, failure: Failure): number => {
+    terminal.stderr.write(`error: ${failure.message}\n`);
+    if (json) terminal.stdout.write(formatFailure(failure, exitCode));
+    return exitCode;
   };
+  const usage = (message: string): number => failed(EXIT.usage, { message });
   let parsed: Parsed;
   try {
     parsed = parseCommandLine(argv);
@@ -47,7 +51,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, terminal: Term
       devOpsTokenVariable: { value: 'set', secret: true },
     });
   } catch (error) {
-    if (error instanceof InputError) return usage(inFlagWords(error.describe()));
+    if (error instanceof InputError) return usage(inFlagWords(error.describe('commandLine')));
     throw error;
   }
   let raw: RawTask;
@@ -55,9 +59,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, terminal: Term
     raw = await rawTask(commandLine, env, clock);
   } catch (error) {
     if (error instanceof UsageError) return usage(error.message);
-    const message = error instanceof TaskError ? error.describe() : (error as Error).message;
-    terminal.stderr.write(`error: ${message}\n`);
-    return EXIT.failed;
+    if (!(error instanceof TaskError)) return failed(EXIT.failed, { message: (error as Error).message });
+    return failed(EXIT.failed, { message: inFlagWords(error.describe('commandLine')), operation: error.operation, code: error.code });
   }
   const agent = new TerminalAgent(raw, terminal, commandLine.verbose, clock, { file: commandLine.summary, append: env.GITHUB_STEP_SUMMARY || undefined });
   try {
@@ -67,10 +70,23 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, terminal: Term
   }
   if (agent.exitCode === EXIT.done && !raw.inputs.dryRun?.match(/^true$/i)) terminal.stdout.write(formatOutputs(agent.outputs, commandLine.json));
   else if (agent.exitCode === EXIT.done && commandLine.json) terminal.stdout.write('{}\n');
+  else if (agent.failure && commandLine.json) terminal.stdout.write(formatFailure(agent.failure, agent.exitCode));
   return agent.exitCode;
 }
 
+/**
+ * A reader that closes stdout early (`| head -1`) makes the next write fail with EPIPE, which Node raises as
+ * an 'error' event that ends the process with a stack trace and exit code 1 after the run's work is done.
+ * Nobody is left to read: the write is dropped, and the exit code says what the run did.
+ */
+export function ignoreClosedReader(stream: NodeJS.EventEmitter): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 if (require.main === module) {
+  ignoreClosedReader(process.stdout);
   void run(process.argv.slice(2), process.env, process).then(
     (code) => (process.exitCode = code),
     (error: unknown) => {

@@ -11,9 +11,31 @@ export interface ErrorFacts {
   code?: string;
   correlationId?: string;
   /** What the user can do; filled from the hint table when not given. */
-  hint?: string;
+  hint?: Hint;
   /** How long the service asked the caller to wait before trying again (Retry-After), in ms. */
   retryAfterMs?: number;
+  /** The input (and its line, for a multi-line input) whose value the failing call came from. */
+  source?: InputSource;
+}
+
+/** Which input a value came from: roleDefinitionName, or a line of roleAssignments. */
+export interface InputSource {
+  name: string;
+  line?: number;
+}
+
+/**
+ * Where a run comes from, which decides the words of a fix: the pipeline task (the agent's settings and the
+ * bootstrap service connection) or the command line (environment variables and the person's sign-in).
+ */
+export type RunContext = 'task' | 'commandLine';
+
+/** What to do: one sentence for every run, or the words for each context where the fix differs. */
+export type Hint = string | Record<RunContext, string>;
+
+/** A hint in the words of a context. */
+export function hintIn(hint: Hint | undefined, context: RunContext): string | undefined {
+  return typeof hint === 'string' || hint === undefined ? hint : hint[context];
 }
 
 export abstract class TaskError extends Error {
@@ -21,8 +43,12 @@ export abstract class TaskError extends Error {
   readonly status?: number;
   readonly code?: string;
   readonly correlationId?: string;
+  /** The hint in the task's words (describe picks the words of the run's context). */
   readonly hint?: string;
   readonly retryAfterMs?: number;
+  /** The input the failing call came from; the line then starts with it. */
+  readonly source?: InputSource;
+  private readonly hints?: Hint;
 
   constructor(message: string, facts: ErrorFacts = {}) {
     super(message);
@@ -31,20 +57,37 @@ export abstract class TaskError extends Error {
     this.status = facts.status;
     this.code = facts.code;
     this.correlationId = facts.correlationId;
-    this.hint = facts.hint ?? hintFor(facts.code, facts.status);
+    this.hints = facts.hint ?? hintsFor(facts.code, facts.status);
+    this.hint = hintIn(this.hints, 'task');
     this.retryAfterMs = facts.retryAfterMs;
+    this.source = facts.source;
   }
 
-  /** The single line the task fails with. */
-  describe(): string {
-    const what = this.operation ? `Could not ${this.operation}: ${this.message}` : this.message;
+  /** The facts of this error, for an error made from it (its hint in every context's words). */
+  toFacts(): ErrorFacts {
+    const { operation, status, code, correlationId, retryAfterMs } = this;
+    return { operation, status, code, correlationId, retryAfterMs, hint: this.hints, source: this.source };
+  }
+
+  /** The same failure, naming the input the failing call came from (kept when it names one already). */
+  about(source: InputSource, hint?: Hint): TaskError {
+    if (this.source || this instanceof InputError) return this;
+    return new ServiceError(this.message, { ...this.toFacts(), source, ...(hint ? { hint } : {}) });
+  }
+
+  /** The single line a run fails with, its fix in the words of where the run comes from. */
+  describe(context: RunContext = 'task'): string {
+    // Every line names the input a failing call came from, first; an InputError's message starts with it.
+    const source = this.source ? `Input '${this.source.name}'${this.source.line ? ` line ${this.source.line}` : ''}: ` : '';
+    const what = `${source}${this.operation ? `Could not ${this.operation}: ${this.message}` : this.message}`;
     const facts = [
       this.status !== undefined ? `HTTP ${this.status}` : undefined,
       this.code,
       this.correlationId ? `correlation id ${this.correlationId}` : undefined,
     ].filter(Boolean);
     const withFacts = facts.length > 0 ? `${what} (${facts.join(', ')})` : what;
-    return oneLine(this.hint ? `${withFacts}. ${this.hint}` : withFacts);
+    const hint = hintIn(this.hints, context);
+    return oneLine(hint ? `${withFacts}. ${hint}` : withFacts);
   }
 }
 
@@ -86,16 +129,21 @@ export class ConflictError extends TaskError {}
 /** The preflight found that a write this run needs is not allowed; raised before that write. */
 export class PermissionError extends TaskError {}
 
-const TLS_UNTRUSTED =
-  "The server's certificate is not trusted; when a proxy inspects TLS, configure the agent with its CA certificate (config.sh --sslcacert, which sets Agent.CAInfo)";
-const PROXY_REFUSED =
-  "The agent's proxy refused its credentials; reconfigure the agent's proxy user name and password (config.sh --proxyusername, --proxypassword)";
+const TLS_UNTRUSTED: Hint = {
+  task: "The server's certificate is not trusted; when a proxy inspects TLS, configure the agent with its CA certificate (config.sh --sslcacert, which sets Agent.CAInfo)",
+  commandLine:
+    "The server's certificate is not trusted; when a proxy inspects TLS, set NODE_EXTRA_CA_CERTS to a PEM file holding its CA certificate (Node reads it at start), then run the command again",
+};
+const PROXY_REFUSED: Hint = {
+  task: "The agent's proxy refused its credentials; reconfigure the agent's proxy user name and password (config.sh --proxyusername, --proxypassword)",
+  commandLine: 'The proxy refused its credentials; put the right user name and password in HTTPS_PROXY (http://user:password@host:port, percent-encoded)',
+};
 
 /**
  * Known failures and the sentence a platform engineer needs. Keys are service error codes
  * (ARM `error.code`, `AADSTS<n>`, Azure DevOps `typeKey`) or `HTTP<status>@<service>`.
  */
-const HINTS: Record<string, string> = {
+const HINTS: Record<string, Hint> = {
   AuthorizationFailed:
     "Grant the bootstrap connection's identity a role that allows this action on the scope: Managed Identity Contributor (or Contributor) on the identity's resource group to create identities and federated credentials, and Role Based Access Control Administrator or User Access Administrator (or Owner) on the role scope to assign roles",
   AADSTS70021:
@@ -110,13 +158,30 @@ const HINTS: Record<string, string> = {
   AADSTS70025:
     "The bootstrap connection's identity has no federated credential: add one on that identity with the issuer and subject shown on the bootstrap connection's Azure DevOps page (audience api://AzureADTokenExchange); for a connection this task made, re-run the task, which adds it",
   AADSTS700024: "The pipeline's OIDC token is outside its validity window; check the agent's clock and re-run the task",
-  AADSTS7000222: "The bootstrap connection's client secret has expired; renew it in Entra ID and update the service connection",
-  AADSTS7000215: "The bootstrap connection's client secret is wrong; update the service connection with a valid secret",
-  AADSTS700027:
-    "The bootstrap connection's certificate is not (or no longer) registered on its app registration; upload the certificate's public part to the app in Entra ID, or update the service connection with the registered certificate and key",
-  AADSTS700016:
-    "The bootstrap connection's application id is not known in this tenant; check the service principal id and tenant id of the bootstrap connection",
+  AADSTS7000222: {
+    task: "The bootstrap connection's client secret has expired; renew it in Entra ID and update the service connection",
+    commandLine: 'The client secret in AZURE_CLIENT_SECRET has expired; create a new secret for the application AZURE_CLIENT_ID names, in Entra ID, and set it',
+  },
+  AADSTS7000215: {
+    task: "The bootstrap connection's client secret is wrong; update the service connection with a valid secret",
+    commandLine: 'The client secret in AZURE_CLIENT_SECRET is wrong; set it to a valid secret of the application AZURE_CLIENT_ID names',
+  },
+  AADSTS700027: {
+    task: "The bootstrap connection's certificate is not (or no longer) registered on its app registration; upload the certificate's public part to the app in Entra ID, or update the service connection with the registered certificate and key",
+    commandLine:
+      'The certificate in AZURE_CLIENT_CERTIFICATE_PATH is not (or no longer) registered on the application AZURE_CLIENT_ID names; upload its public part to that app in Entra ID, or point the variable at the registered certificate',
+  },
+  AADSTS700016: {
+    task: "The bootstrap connection's application id is not known in this tenant; check the service principal id and tenant id of the bootstrap connection",
+    commandLine: 'The application id in AZURE_CLIENT_ID is not known in this tenant; check AZURE_CLIENT_ID, and AZURE_TENANT_ID or tenantId',
+  },
   AADSTS90002: "The bootstrap connection's tenant is not known to this cloud; check its tenant id and environment",
+  // Entra ID's own transient failure (https://learn.microsoft.com/entra/identity-platform/reference-error-codes):
+  // nothing in the request is wrong; the sign-in is what failed, not the call that needed its token.
+  AADSTS90033:
+    'Entra ID had a transient failure signing in (its service status page says when it is over); re-run the task in a few minutes: it picks up from what exists',
+  'HTTP500@entra': 'Entra ID kept failing to sign in; re-run the task in a few minutes: it picks up from what exists',
+  'HTTP503@entra': 'Entra ID was unavailable for signing in; re-run the task in a few minutes: it picks up from what exists',
   AADSTS500011: 'The resource is not known in this tenant; check the cloud (environment) of the bootstrap connection',
   InvalidAuthenticationToken: "The token was issued for another cloud or audience; check the bootstrap connection's environment",
   InvalidAuthenticationTokenTenant:
@@ -163,17 +228,25 @@ const HINTS: Record<string, string> = {
   'HTTP407@arm': PROXY_REFUSED,
   'HTTP407@entra': PROXY_REFUSED,
   'HTTP407@devops': PROXY_REFUSED,
-  'HTTP401@devops':
-    "Azure DevOps refused the credential of devOpsAuth: for jobAccessToken the job's access token (System.AccessToken) was rejected or has expired: re-run the job, use this pipeline's organization ($(System.CollectionUri)), allow scripts to access the OAuth token and check that the job's authorization scope covers the target project; for bootstrapIdentity add the bootstrap connection's identity to the organization as a user; for personalAccessToken renew the token, for this organization, with the scope Service Connections (Read, query & manage)",
-  'HTTP401@devops:unnamed':
-    "Azure DevOps accepted the token of devOpsAuth as no one's: it has expired, or was issued for another tenant or organization; re-run the task, which takes fresh tokens (for jobAccessToken re-run the job: its token lives as long as the job)",
+  'HTTP401@devops': {
+    task: "Azure DevOps refused the credential of devOpsAuth: for jobAccessToken the job's access token (System.AccessToken) was rejected or has expired: re-run the job, use this pipeline's organization ($(System.CollectionUri)), allow scripts to access the OAuth token and check that the job's authorization scope covers the target project; for bootstrapIdentity add the bootstrap connection's identity to the organization as a user; for personalAccessToken renew the token, for this organization, with the scope Service Connections (Read, query & manage)",
+    commandLine:
+      'Azure DevOps refused the credential of devOpsAuth: for bootstrapIdentity (the default) the identity you signed in as must be a user of the organization; for personalAccessToken renew the token in the environment variable devOpsTokenVariable names, for this organization, with the scope Service Connections (Read, query & manage)',
+  },
+  'HTTP401@devops:unnamed': {
+    task: "Azure DevOps accepted the token of devOpsAuth as no one's: it has expired, or was issued for another tenant or organization; re-run the task, which takes fresh tokens (for jobAccessToken re-run the job: its token lives as long as the job)",
+    commandLine:
+      "Azure DevOps accepted the token as no one's: it has expired, or was issued for another tenant or organization; run the command again, which takes fresh tokens",
+  },
   'HTTP403@devops':
     "Give the identity of devOpsAuth (the pipeline's build service identity for jobAccessToken, the bootstrap connection's identity for bootstrapIdentity, the token's owner for personalAccessToken) the Creator role on service connections in the project to create one, and the Administrator role on a connection (or on all connections of the project) to update an existing one",
   'HTTP429@devops': 'Azure DevOps kept throttling this organization; re-run the task later, or run fewer pipelines at once',
   'HTTP429@arm': 'Azure Resource Manager kept throttling this subscription; re-run the task later, or run fewer deployments at once',
   'HTTP429@graph': 'Microsoft Graph kept throttling this tenant; re-run the task later, or run fewer pipelines at once',
-  'HTTP429@entra':
-    'Entra ID kept throttling the sign-in of this identity; re-run the task later, or run fewer pipelines with the same bootstrap connection at once',
+  'HTTP429@entra': {
+    task: 'Entra ID kept throttling the sign-in of this identity; re-run the task later, or run fewer pipelines with the same bootstrap connection at once',
+    commandLine: 'Entra ID kept throttling the sign-in of this identity; run the command again later',
+  },
   'HTTP500@arm': 'Azure Resource Manager kept failing; re-run the task later: it picks up from what exists',
   'HTTP503@arm': 'Azure Resource Manager was unavailable; re-run the task later: it picks up from what exists',
   'HTTP500@devops': 'Azure DevOps kept failing; re-run the task later: it picks up from what exists',
@@ -188,10 +261,16 @@ const HINTS: Record<string, string> = {
     "Entra ID's authority of the bootstrap connection could not be reached to read its endpoints; check that connection's environment and authority URL, or the agent's network and proxy",
 };
 
-export function hintFor(code?: string, status?: number, service?: string): string | undefined {
+/** The hint table's entry for a code (or a status at a service), in every context's words. */
+export function hintsFor(code?: string, status?: number, service?: string): Hint | undefined {
   if (code && HINTS[code]) return HINTS[code];
   if (status && service) return HINTS[`HTTP${status}@${service}`];
   return undefined;
+}
+
+/** The hint table's entry in the words of one context (the task's by default). */
+export function hintFor(code?: string, status?: number, service?: string, context: RunContext = 'task'): string | undefined {
+  return hintIn(hintsFor(code, status, service), context);
 }
 
 /** Service data can hold anything: keep the failure to one line and never let it carry a log command. */

@@ -67,9 +67,10 @@ export async function main(agent: Agent, clock: Clock): Promise<void> {
     finish(agent, run, `Service connection '${applied.connection.name || request.connectionName}' ${ready}.`, changes.warnings);
   } catch (caught) {
     const error = named ? await named(caught) : caught;
-    const message = error instanceof TaskError ? error.describe() : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`;
-    summarize(agent, run, { result: 'Failed', message });
-    agent.fail(message);
+    const failure = error instanceof TaskError ? error : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`;
+    summarize(agent, run, { result: 'Failed', message: typeof failure === 'string' ? failure : failure.describe() });
+    // The agent tells a TaskError in the words of where the run comes from (its hint's context).
+    agent.fail(failure);
   }
 }
 

@@ -15,7 +15,7 @@ import { type ArmPermissions, type ConnectionAccess, readArmPermissions, readCon
 import type { AppRegistrationRequest, ManagedIdentityRequest, ProvisioningRequest } from './request';
 import { applicationUniqueName, connectionTagValue } from './resourceNames';
 import { type Key, KEYS, RESOURCES } from './resources';
-import { readApplication } from './resources/application';
+import { readApplication, readSameName } from './resources/application';
 import { type Approver, resolveApprovers } from './resources/approvers';
 import type { ObservedIdentity } from './resources/identity';
 import {
@@ -182,12 +182,14 @@ async function readAppRegistration(
   connection: Promise<ServiceEndpoint | null>,
 ): Promise<ObservedIdentity> {
   // Its uniqueName is made from the project's id.
+  // Other applications of the display name are listed beside the project read: a new application's warning needs them.
+  const sameName = readSameName(clients, request.application.displayName);
   const uniqueName = applicationUniqueName(request.devops.organization, (await project).id, request.connectionName);
   let application = await readApplication(clients, uniqueName);
   // As for a managed identity: a concurrent run may have made both between our reads; look again.
   if (!application && (await connection.catch(() => null))) application = await readApplication(clients, uniqueName);
   const servicePrincipal = application ? await readServicePrincipal(clients, application.appId) : null;
-  return { kind: 'appRegistration', uniqueName, application, servicePrincipal };
+  return { kind: 'appRegistration', uniqueName, application, servicePrincipal, sameName: await sameName };
 }
 
 /**

@@ -31,6 +31,13 @@ export function parseChecks(input: (name: InputName) => string): ChecksRequest {
     return value;
   };
   const approvalTimeoutMinutes = whole('approvalTimeoutMinutes', 43200, 1, 43200, 'minutes');
+  if (approvers.length === 0 && /^\d+$/.test(input('minimumApprovers')) && Number(input('minimumApprovers')) > 0) {
+    // Without approvers there is no approval check for a minimum to apply to; "from 0 to 0" hid that.
+    throw new InputError(
+      'minimumApprovers',
+      `is ${Number(input('minimumApprovers'))}, but no approvers were given: the minimum applies to the approval check, which needs approvers. Add approvers lines, or leave minimumApprovers at 0.`,
+    );
+  }
   const minimumApprovers = whole('minimumApprovers', 0, 0, Math.max(approvers.length, 0), '0 for every approver, at most the number of approvers lines');
   const allowedBranches = input('allowedBranches')
     .split(',')
@@ -49,7 +56,17 @@ export function parseChecks(input: (name: InputName) => string): ChecksRequest {
     approvalInstructions: input('approvalInstructions'),
     approvalTimeoutMinutes,
     minimumApprovers,
-    allowedBranches,
+    allowedBranches: allowedBranches.map(fullRef),
     requireBranchProtection: parseBoolean('requireBranchProtection', input('requireBranchProtection')),
   };
+}
+
+/**
+ * A branch as the check compares it: with the full ref of the run (Build.SourceBranch, refs/heads/main), so
+ * a short name ('main', 'release/*') would never match. Short names become refs/heads/…; full refs
+ * (refs/tags/*, refs/pull/*) and the lone '*' (every branch) stay as written.
+ */
+export function fullRef(branch: string): string {
+  if (branch === '*' || /^refs\//i.test(branch)) return branch;
+  return `refs/heads/${branch.replace(/^\/+/, '')}`;
 }

@@ -96,7 +96,7 @@ function gaveUp(what: string, waitedMs: number, last: unknown, note?: string): T
           status: last.status,
           code: last.code,
           correlationId: last.correlationId,
-          hint: last.hint,
+          hint: last.toFacts().hint,
         })
       : new ServiceError(`${head}: ${String((last as Error)?.message ?? last)}`);
   givenUp.add(error);

@@ -10,7 +10,7 @@
  *   `error.code`), requestId (`innerError.request-id`).
  */
 import type { Clock } from './clock';
-import { ConflictError, ServiceError, TaskError, hintFor } from './errors';
+import { ConflictError, ServiceError, TaskError, hintsFor } from './errors';
 
 export type Service = 'arm' | 'entra' | 'devops' | 'graph';
 
@@ -162,7 +162,7 @@ export function toTaskError(service: Service, operation: string, error: unknown,
   // tenant): "TF400813: The user '' is not authorized to access this resource." (microsoft/azure-devops-auth-samples#52);
   // a token it accepts, of an identity that is not a user of the organization, names the user.
   const unnamed = service === 'devops' && status === 401 && /TF400813: The user '' /.test(message);
-  const hint = unnamed ? hintFor('HTTP401@devops:unnamed') : hintFor(code, status, service);
+  const hint = unnamed ? hintsFor('HTTP401@devops:unnamed') : hintsFor(code, status, service);
   const facts = { operation, status, code, correlationId, retryAfterMs, hint };
   return status === 409 ? new ConflictError(message, facts) : new ServiceError(message, facts);
 }

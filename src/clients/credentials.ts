@@ -241,7 +241,8 @@ export class SharedCredential implements TokenCredential {
     key: string,
     options: GetTokenOptions | undefined,
   ): Promise<{ token: AccessToken; expiresAt: number }> {
-    const operation = `get a token from Entra ID for ${key}`;
+    // A refused or failed sign-in is named as the sign-in, not as the first ARM or Graph call that needed it.
+    const operation = `sign in to Entra ID for ${key.replace(/\/?\.default$/, '')}`;
     const refused = new WeakSet<object>();
     const token = await waitFor(
       this.clock,
@@ -252,9 +253,8 @@ export class SharedCredential implements TokenCredential {
           return await signIn.run(noted, () => inner.getToken(scopes, options));
         } catch (error) {
           // What the token endpoint itself answered, rather than MSAL's account of it.
-          if (noted.refusal === undefined) throw error;
-          const failure = toTaskError('entra', operation, noted.refusal, this.clock);
-          refused.add(failure);
+          const failure = toTaskError('entra', operation, noted.refusal ?? error, this.clock);
+          if (noted.refusal !== undefined) refused.add(failure);
           throw failure;
         }
       },

@@ -169,17 +169,20 @@ export type Parsed = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; com
 export function parseCommandLine(argv: string[]): Parsed {
   const all = flags();
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  let tokens: { kind: string; name?: string; value?: string }[];
   try {
-    values = parseArgs({
+    ({ values, tokens } = parseArgs({
       args: argv,
       strict: true,
       allowPositionals: false,
+      tokens: true,
       options: Object.fromEntries(all.map((f) => [f.flag, { type: f.boolean ? 'boolean' : 'string', multiple: f.repeatable }])),
-    }).values;
+    }));
   } catch (error) {
     // parseArgs' own words name the flag ("Unknown option '--x'"); the fix is the help.
     throw new UsageError(`${(error as Error).message.replace(/\.? To specify a positional argument.*$/s, '')}. See ${COMMAND} --help.`);
   }
+  assertGivenOnce(all, tokens);
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
   const inputs: Partial<Record<InputName, string>> = {};
@@ -213,6 +216,24 @@ export function parseCommandLine(argv: string[]): Parsed {
       verbose: values.verbose === true,
     },
   };
+}
+
+/**
+ * A single-value flag given twice: parseArgs keeps the last value without a word, so `--connection-name sc-a
+ * … --connection-name sc-b` would act on sc-b alone. Refused, naming the flag and both values; the
+ * repeatable flags (multi-line inputs) take one line per occurrence, and switches are left to their own rules.
+ */
+function assertGivenOnce(all: Flag[], tokens: { kind: string; name?: string; value?: string }[]): void {
+  const single = new Set(all.filter((f) => !f.repeatable && !f.boolean).map((f) => f.flag));
+  const seen = new Map<string, string[]>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || !token.name || !single.has(token.name)) continue;
+    const values = [...(seen.get(token.name) ?? []), token.value ?? ''];
+    seen.set(token.name, values);
+    if (values.length > 1) {
+      throw new UsageError(`--${token.name} is given ${values.length} times (${values.map((v) => `'${v}'`).join(', ')}); give it once. See ${COMMAND} --help.`);
+    }
+  }
 }
 
 /** A task message in the command line's words: input names become their flags. */

@@ -5,6 +5,7 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { type Agent, masked } from '../agent';
 import type { Clock } from '../clock';
+import type { TaskError } from '../errors';
 import type { OutputName } from '../inputNames';
 import type { RawTask } from '../rawTask';
 import type { Summary } from '../summary';
@@ -36,6 +37,8 @@ export interface Terminal {
 export class TerminalAgent implements Agent {
   readonly outputs: [OutputName, string][] = [];
   exitCode: number = EXIT.failed;
+  /** How the run failed, as --json prints it; undefined unless it failed. */
+  failure?: Failure;
   private readonly secrets = new Set<string>();
   private status?: NodeJS.Timeout;
   private readonly started: number;
@@ -115,9 +118,12 @@ export class TerminalAgent implements Agent {
     this.print(`warning: ${inFlagWords(message)}`);
   }
 
-  fail(message: string): void {
+  /** Failed: the line in the command line's words (its hints' and its flags'), kept for --json. */
+  fail(failure: TaskError | string): void {
     this.exitCode = EXIT.failed;
-    this.print(`error: ${inFlagWords(message)}`);
+    const message = this.scrub(inFlagWords(typeof failure === 'string' ? failure : failure.describe('commandLine')));
+    this.failure = { message, ...(typeof failure === 'string' ? {} : { operation: failure.operation, code: failure.code }) };
+    this.print(`error: ${message}`);
   }
 
   /** Ends the live status line. */
@@ -143,4 +149,19 @@ export class TerminalAgent implements Agent {
 export function formatOutputs(outputs: [string, string][], json: boolean): string {
   if (json) return `${JSON.stringify(Object.fromEntries(outputs), null, 2)}\n`;
   return outputs.map(([name, value]) => `${name}=${value}\n`).join('');
+}
+
+/** A failed run as --json tells it: the line, the operation that failed and the service's code when known. */
+export interface Failure {
+  message: string;
+  operation?: string;
+  code?: string;
+}
+
+/**
+ * A failure as --json prints it on stdout, one JSON object as a success's outputs are, so that a pipeline
+ * into jq reads either (`.exitCode`, `.error.message`); usage errors too (exit code 2).
+ */
+export function formatFailure(failure: Failure, exitCode: number): string {
+  return `${JSON.stringify({ exitCode, error: failure }, null, 2)}\n`;
 }

@@ -82,6 +82,56 @@ export async function readApplication(clients: Clients, uniqueName: string): Pro
   }
 }
 
+/** Other applications of the display name a new application would take, or why they could not be listed. */
+export type SameName = { applications: Application[] } | { unlisted: string };
+
+/**
+ * The applications that carry `displayName` (GET /applications?$filter=displayName eq '…'). Graph lists every
+ * application of the tenant to Application.ReadWrite.OwnedBy as to Application.Read.All (its List applications
+ * reference names both for application permissions); a refusal is kept as the reason, never a failure of
+ * the run: the run does not need the answer, only the warning does. Undefined when Graph failed to answer.
+ */
+export async function readSameName(clients: Clients, displayName: string): Promise<SameName | undefined> {
+  const filter = `displayName eq '${displayName.replace(/'/g, "''")}'`;
+  // One try, no waiting: the run does not need the answer, and a Graph that keeps failing is the
+  // application read's to report (within its bound), not this one's to double.
+  try {
+    const graph = await clients.graph();
+    const page = (await graph.api('/applications').filter(filter).select('id,appId,uniqueName,displayName,signInAudience').get()) as {
+      value?: WireApplication[];
+    };
+    return { applications: (page.value ?? []).map(fromWire) };
+  } catch (error) {
+    // A refusal (4xx) says what the bootstrap may not see; a bad service moment (5xx, a dropped
+    // connection) says nothing of it, and the application read beside this one rides that out or reports it.
+    const failure = toTaskError('graph', `list the applications named '${displayName}'`, error);
+    return failure.status !== undefined && failure.status < 500 ? { unlisted: failure.code ?? `HTTP ${failure.status}` } : undefined;
+  }
+}
+
+/**
+ * A new application takes its display name, which someone else's application may already carry: the task
+ * finds its own by uniqueName, so it cannot use that one and makes a second of the same name. It says so, as
+ * it says when it could not look (Graph refused the list), since a person choosing in the portal by name
+ * would then see two.
+ */
+export function warnings(request: ProvisioningRequest, observed: { identity: ObservedAppRegistration | { kind: 'managedIdentity' } }): string[] {
+  if (request.identityType !== 'appRegistration' || observed.identity.kind !== 'appRegistration') return [];
+  const { application, sameName, uniqueName } = observed.identity;
+  if (application || !sameName) return [];
+  const name = request.application.displayName;
+  if ('unlisted' in sameName) {
+    return [
+      `Microsoft Graph did not let the bootstrap connection list the applications named '${name}' (${sameName.unlisted}), so one someone else made cannot be seen: this run made its own application of that name. Set applicationName to a name of its own, or grant the bootstrap's application Application.Read.All to let the task look.`,
+    ];
+  }
+  const others = sameName.applications.filter((other) => other.uniqueName.toLowerCase() !== uniqueName.toLowerCase());
+  if (others.length === 0) return [];
+  return [
+    `An application named '${name}' already exists (client id ${others.map((other) => other.appId).join(', ')}) that this task did not make for this connection: this run made another of the same name. Set applicationName to a name of its own to tell them apart.`,
+  ];
+}
+
 /** What to do about the application: create it when missing, update it when it differs, keep it otherwise. */
 function decideApplication(desired: DesiredApplication, existing: Application | null): 'create' | 'update' | 'keep' {
   if (!existing) return 'create';
@@ -142,6 +192,8 @@ export interface ObservedAppRegistration {
   uniqueName: string;
   application: Application | null;
   servicePrincipal: ServicePrincipal | null;
+  /** Other applications of the display name, read beside the application (for the warning above). */
+  sameName?: SameName;
 }
 
 export type ApplicationChange = Existing<Action, Application> & { desired: DesiredApplication };

@@ -240,6 +240,21 @@ export function warnings(request: ProvisioningRequest, observed: Observed): stri
   return [
     ...(approval && checks?.approval ? decideApproval(approval, checks.approval).warnings : []),
     ...(branchControl && checks?.branchControl ? decideBranchControl(branchControl, checks.branchControl) : []),
+    ...unprotectedBranches(request),
+  ];
+}
+
+/**
+ * requireBranchProtection without allowedBranches asks for protection that no check carries: branch
+ * protection is a setting of the branch control check, which exists only with branches. A warning rather
+ * than a refusal: the connection is as safe as without the input, and one step shared by environments
+ * (dev without branches, prod with them) keeps working; the run ends SucceededWithIssues, saying so.
+ */
+function unprotectedBranches(request: ProvisioningRequest): string[] {
+  const { allowedBranches, requireBranchProtection } = request.checks;
+  if (!requireBranchProtection || allowedBranches.length > 0) return [];
+  return [
+    "Input 'requireBranchProtection' is true, but allowedBranches is empty: branch protection is a setting of the branch control check, which is made only for the branches given, so no check was added and any branch may use the connection. Set allowedBranches (e.g. refs/heads/main), or requireBranchProtection to false.",
   ];
 }
 

@@ -6,6 +6,7 @@
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
 import { type Change, planned, type Run, type Written } from '../change';
 import type { Clients } from '../clients';
+import { ConflictError } from '../errors';
 import { ACTIONS, armRequirement, type ArmPermissions, type Requirement } from '../preflight';
 import type { ProvisioningRequest } from '../request';
 import { federatedCredentialName, federatedCredentialNameForPair } from '../resourceNames';
@@ -56,7 +57,7 @@ export function decide(request: ProvisioningRequest, observed: Observed): Creden
   }
   const connection = observed.connection ? connectionFromWire(observed.connection) : undefined;
   // A new identity has no credential, nor can a connection that does not exist yet have its credential.
-  if (!connection?.issuer || !connection.subject) return { action: 'create', what, needs };
+  if (!connection?.issuer || !connection.subject) return { action: 'create', what, needs: withRoom(request, observed, needs) };
   const first = federatedCredentialName(connection.id);
   const alternative = federatedCredentialNameForPair(connection.id, connection.issuer, connection.subject);
   const decision = decideCredential({ name: first, alternative, issuer: connection.issuer, subject: connection.subject }, observed.credential);
@@ -65,9 +66,31 @@ export function decide(request: ProvisioningRequest, observed: Observed): Creden
   return {
     action: decision.action,
     what: moved ? `${what} (Azure DevOps moved the connection to issuer '${connection.issuer}'; the credential for the old one stays)` : what,
-    needs,
+    needs: decision.action === 'create' ? withRoom(request, observed, needs) : needs,
     name: decision.name,
   };
+}
+
+/**
+ * "A maximum of 20 federated identity credentials can be added to an application or user-assigned managed
+ * identity" (https://learn.microsoft.com/entra/workload-id/workload-identity-federation-considerations#general-federated-identity-credential-considerations;
+ * Graph: tests/fixtures/contracts/graph-v1.0/NOTES.md §5). An existing identity that holds that many cannot take
+ * the connection's: refused here, from the credentials read, so that neither a run nor a dry run writes a
+ * role assignment or a connection first.
+ */
+export const MAX_FEDERATED_CREDENTIALS = 20;
+
+function withRoom(request: ProvisioningRequest, observed: Observed, needs: Requirement[]): Requirement[] {
+  if (observed.credential.length < MAX_FEDERATED_CREDENTIALS) return needs;
+  const who = identityWords(request, observed.identity);
+  const fix =
+    request.identityType === 'managedIdentity'
+      ? `remove a federated credential it no longer needs (the identity's Settings, Federated credentials), or set identityName to give this connection an identity of its own`
+      : `remove a federated credential it no longer needs (Entra ID, App registrations, the application, Certificates & secrets, Federated credentials)`;
+  throw new ConflictError(`${who} already holds ${observed.credential.length} federated credentials, the most Entra ID allows (${MAX_FEDERATED_CREDENTIALS})`, {
+    operation: `add the connection's federated credential to ${who}`,
+    hint: `Before any write: ${fix}; then re-run the task`,
+  });
 }
 
 /** Writes the credential on the identity written before, unless it is kept. */

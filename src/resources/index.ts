@@ -22,7 +22,7 @@ import * as sharing from './sharing';
 
 export const RESOURCES = {
   managedIdentity: { decide: managedIdentity.decide, warnings: managedIdentity.warnings, apply: managedIdentity.apply, after: [] },
-  application: { decide: application.decide, apply: application.apply, after: [] },
+  application: { decide: application.decide, warnings: application.warnings, apply: application.apply, after: [] },
   servicePrincipal: { decide: servicePrincipal.decide, apply: servicePrincipal.apply, after: ['application'] },
   assignments: { read: roleAssignment.read, decide: roleAssignment.decide, apply: roleAssignment.apply, after: ['managedIdentity', 'servicePrincipal'] },
   connection: { decide: serviceConnection.decide, apply: serviceConnection.apply, after: ['managedIdentity', 'application'] },

@@ -6,7 +6,7 @@
 import type { TeamProject } from 'azure-devops-node-api/interfaces/CoreInterfaces';
 import type { Clients } from '../clients';
 import type { ArmResponse } from '../clients/arm';
-import { hintFor, InputError, ServiceError, TaskError } from '../errors';
+import { hintsFor, InputError, ServiceError, TaskError } from '../errors';
 import { PROJECT_CREATION, waitFor } from '../retry';
 import { arm, isNotFound } from '../clients/arm';
 import { devops } from '../clients/devops';
@@ -126,6 +126,24 @@ export interface RoleDefinition {
   name: string;
 }
 
+/**
+ * Whether a role can be assigned at `scope`, from its definition's assignableScopes: "If AssignableScopes is
+ * set to a subscription, … the custom role is available for assignment at subscription scope …, resource
+ * group scope for any resource group in the subscription, or resource scope for any resource in the
+ * subscription"; built-in roles have the root scope '/' (https://learn.microsoft.com/azure/role-based-access-control/role-definitions#assignablescopes).
+ * ARM refuses any other assignment, after the identity has been written. A management group may hold the
+ * scope through a hierarchy this task does not read: that case is left to ARM, never refused here.
+ */
+export function assignableAt(assignableScopes: readonly string[] | undefined, scope: string): boolean {
+  if (!assignableScopes || assignableScopes.length === 0) return true;
+  const target = scope.toLowerCase().replace(/\/+$/, '');
+  return assignableScopes.some((assignable) => {
+    const at = assignable.toLowerCase().replace(/\/+$/, '');
+    if (at === '' || target === at || target.startsWith(`${at}/`)) return true;
+    return /^\/providers\/microsoft\.management\/managementgroups\//.test(at);
+  });
+}
+
 /** Resolves a role by its name (built-in or custom), or by its GUID, as it can be assigned at the scope. */
 export async function lookupRoleDefinition(
   clients: Clients,
@@ -135,19 +153,27 @@ export async function lookupRoleDefinition(
 ): Promise<RoleDefinition> {
   const where = source.line ? `line ${source.line} ` : '';
   const operation = `find the role '${role}' at ${scope}`;
+  // Checked from the definition read, before any write: ARM would refuse the assignment only after the identity exists.
+  const assignable = (definition: RoleDefinition, scopes: string[] | undefined): RoleDefinition => {
+    if (assignableAt(scopes, scope)) return definition;
+    throw new InputError(
+      source.input,
+      `${where}names the role '${definition.name}', which can be assigned only at ${scopes!.join(', ')} (its assignableScopes), not at ${scope}; add that scope to the role's assignableScopes, or use another role or scope.`,
+    );
+  };
   // @azure/arm-authorization's path template is `/{scope}/providers/…`: the scope goes without its leading slash.
   const armScope = scope.replace(/^\//, '');
   const found = await arm(clients, operation, async (): Promise<RoleDefinition | undefined> => {
     const { authorization } = await clients.azure();
     if (/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(role)) {
       const definition = await authorization.roleDefinitions.get(armScope, role);
-      return definition.id ? { id: definition.id, name: definition.roleName ?? role } : undefined;
+      return definition.id ? assignable({ id: definition.id, name: definition.roleName ?? role }, definition.assignableScopes) : undefined;
     }
     // OData string literals escape a quote by doubling it.
     const filter = `roleName eq '${role.replace(/'/g, "''")}'`;
     for await (const definition of authorization.roleDefinitions.list(armScope, { filter })) {
       if (definition.id && definition.roleName?.toLowerCase() === role.toLowerCase()) {
-        return { id: definition.id, name: definition.roleName };
+        return assignable({ id: definition.id, name: definition.roleName }, definition.assignableScopes);
       }
     }
     return undefined;
@@ -168,7 +194,17 @@ export async function lookupRoleDefinition(
       const group = /\/resourceGroups\/([^/]+)/i.exec(scope)?.[1] ?? scope;
       throw new InputError(source.input, `${where}names the resource group '${group}', which does not exist; create it first, or correct the scope.`);
     }
-    return isNotFound(error) ? undefined : Promise.reject(error);
+    if (isNotFound(error)) return undefined;
+    // A roleAssignments line's scope that cannot be reached (a management group that does not exist or
+    // that the identity may not read, which ARM answers alike with 403) names the line it came from.
+    if (error instanceof TaskError && source.input !== 'roleDefinitionName') {
+      const unreadable =
+        error.code === 'AuthorizationFailed'
+          ? `Check the scope of ${where}of ${source.input}: it does not exist, or the bootstrap connection's identity may not read roles there (ARM answers both alike); correct it, or grant the identity Role Based Access Control Administrator (or Reader) on that scope`
+          : undefined;
+      throw error.about({ name: source.input, line: source.line }, unreadable);
+    }
+    throw error;
   });
   if (found) return found;
   throw new InputError(
@@ -236,7 +272,7 @@ function armBody(response: ArmResponse, operation: string, missing: readonly num
     status: response.status,
     code: error.code,
     correlationId: response.correlationId,
-    hint: hintFor(error.code, response.status, 'arm'),
+    hint: hintsFor(error.code, response.status, 'arm'),
   });
 }
 

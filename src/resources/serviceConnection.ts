@@ -11,7 +11,7 @@ import type { ProvisioningRequest } from '../request';
 import { TRANSIENT, waitFor } from '../retry';
 import { devops } from '../clients/devops';
 import { type AppliedIdentity, type ObservedIdentity, type SignIn, signInAfter, signInBefore } from './identity';
-import { compare, type Connection, type DesiredConnection, fromWire, isPartial, SCHEME, SCOPE_DATA, toWire, usesIdentity } from './serviceConnectionWire';
+import { compare, type Connection, type DesiredConnection, fromWire, identityMismatch, isPartial, SCHEME, SCOPE_DATA, toWire } from './serviceConnectionWire';
 import type { ManagementGroup, Project, ResourceGroup, Subscription } from './lookups';
 
 /**
@@ -115,15 +115,12 @@ function assertReusable(
   // A caller with partial rights gets the connection with type, data or authorization null
   // (tests/fixtures/recordings/ado-serviceendpoint-get-real.json): whose it is cannot be told, so nothing is written.
   if (isPartial(existing)) throw unreadableConnection(wanted.name, wanted.projectName, 'can see its name but not its details');
-  const parameters = existing.authorization?.parameters ?? {};
-  if (!wanted.clientId || !usesIdentity(existing, wanted.tenantId, wanted.clientId)) {
-    throw new ConflictError(
-      `the service connection '${wanted.name}' ${where} uses ${existing.authorization?.scheme ?? 'another scheme'} with client id '${parameters.serviceprincipalid ?? 'unknown'}', not the identity ${wanted.clientId ? `'${wanted.clientId}'` : 'this task provisions'}`,
-      {
-        operation: `reuse the service connection '${wanted.name}'`,
-        hint: 'Pick another connectionName; this task never changes a connection that belongs to another identity',
-      },
-    );
+  const mismatch = identityMismatch(existing, wanted.tenantId, wanted.clientId);
+  if (mismatch) {
+    throw new ConflictError(`the service connection '${wanted.name}' ${where} ${mismatch}`, {
+      operation: `reuse the service connection '${wanted.name}'`,
+      hint: 'Pick another connectionName; this task never changes a connection that belongs to another identity',
+    });
   }
   if (existing.isDisabled === true) throw disabledConnection(wanted.name, wanted.projectName);
 }

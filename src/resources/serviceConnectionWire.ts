@@ -110,13 +110,27 @@ export function compare(desired: DesiredConnection, existing: ServiceEndpoint): 
 
 /** Whether a connection signs in with workload identity federation as this identity. */
 export function usesIdentity(existing: ServiceEndpoint, tenantId: string, clientId: string): boolean {
+  return identityMismatch(existing, tenantId, clientId) === undefined;
+}
+
+/**
+ * How an existing connection differs from one that signs in as this identity, naming the field that
+ * differs (the client id first, then the tenant, the scheme and the type); undefined when it uses it.
+ * A same client id in another tenant is another identity: the line must say tenant, not client id.
+ */
+export function identityMismatch(existing: ServiceEndpoint, tenantId: string, clientId: string | undefined): string | undefined {
   const parameters = existing.authorization?.parameters ?? {};
-  return (
-    existing.type?.toLowerCase() === 'azurerm' &&
-    existing.authorization?.scheme?.toLowerCase() === SCHEME.toLowerCase() &&
-    parameters.serviceprincipalid?.toLowerCase() === clientId.toLowerCase() &&
-    parameters.tenantid?.toLowerCase() === tenantId.toLowerCase()
-  );
+  const scheme = existing.authorization?.scheme ?? 'another scheme';
+  const theirs = parameters.serviceprincipalid ?? 'unknown';
+  if (!clientId || theirs.toLowerCase() !== clientId.toLowerCase()) {
+    return `uses ${scheme} with client id '${theirs}', not the identity ${clientId ? `'${clientId}'` : 'this task provisions'}`;
+  }
+  if (parameters.tenantid?.toLowerCase() !== tenantId.toLowerCase()) {
+    return `uses the client id '${theirs}' in tenant '${parameters.tenantid ?? 'unknown'}', not in the identity's tenant '${tenantId}': the tenant differs`;
+  }
+  if (existing.authorization?.scheme?.toLowerCase() !== SCHEME.toLowerCase()) return `uses the scheme ${scheme}, not ${SCHEME}: the scheme differs`;
+  if (existing.type?.toLowerCase() !== 'azurerm') return `is of type '${existing.type ?? 'unknown'}', not AzureRM: the type differs`;
+  return undefined;
 }
 
 /** Whether Azure DevOps withheld the connection's details from the caller (type, data or authorization null). */

@@ -6,13 +6,13 @@
  * runs: what a run does is the task's engine, tested in process.
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { flags } from '../../src/commandLine/flags';
 import { Emulator } from '../support/emulator';
-import { baseFlags, parseOutputs, runCli, type CliRun } from './cliHarness';
+import { baseFlags, CLI_ENTRY, parseOutputs, runCli, type CliRun } from './cliHarness';
 import { repositoryRoot } from '../support/taskRun';
 import { useConnection } from '../support/useConnection';
 
@@ -179,12 +179,43 @@ describe('the command line, run as a shell runs it against the emulator', functi
       assert.equal(signedOut.stderr.trim().split('\n').length, 1, 'one line');
     });
 
+    it('with a wrong AZURE_CLIENT_SECRET and --json, fails naming AZURE_CLIENT_SECRET (not the service connection) and prints the failure as JSON on stdout (issue 24, classes 8 and 10)', async () => {
+      const run = await runCli(
+        emu,
+        [...baseFlags(emu, 'wrong-secret'), '--resource-manager-url', emu.urls.arm, '--identity-resource-group', 'rg-identities', '--json'],
+        {
+          signIn: 'environment',
+          env: { AZURE_AUTHORITY_HOST: emu.urls.login, AZURE_CLIENT_SECRET: 'not-the-secret', AZURE_SUBSCRIPTION_ID: undefined },
+        },
+      );
+      assert.equal(run.exitCode, 1, run.stderr);
+      assert.match(run.stderr, /AADSTS7000215.*The client secret in AZURE_CLIENT_SECRET is wrong/);
+      assert.doesNotMatch(run.stderr, /update the service connection/);
+      const printed = JSON.parse(run.stdout) as { exitCode: number; error: { message: string; operation?: string; code?: string } };
+      assert.equal(printed.exitCode, 1);
+      assert.equal(printed.error.code, 'AADSTS7000215');
+      assert.ok(printed.error.operation, 'the failing operation is named');
+      assert.ok(run.stderr.includes(printed.error.message), 'the same line as stderr');
+      assertNoSecret(emu, run);
+    });
+
     it('--help lists every flag with its meaning', async () => {
       const help = await runCli(emu, ['--help'], { signIn: 'none' });
       assert.equal(help.exitCode, 0);
       for (const flag of flags()) assert.match(help.stdout, new RegExp(`^  --${flag.flag}\\b.*\\n {6}\\S`, 'm'), `--${flag.flag} is listed with its meaning`);
       assert.match(help.stdout, /--devops-auth VALUE\n.*bootstrapIdentity \(default\)/);
     });
+  });
+
+  it("exits with the run's own code, without a stack trace, when the reader closes stdout before the command writes (EPIPE; issue 24, class 9)", async () => {
+    const child = spawn(process.execPath, [resolve(repositoryRoot(), CLI_ENTRY), '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // `… | head -0`: the reading end is gone before the first write.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exitCode = await new Promise<number | null>((done) => child.on('close', done));
+    assert.equal(stderr, '', 'no EPIPE stack trace');
+    assert.equal(exitCode, 0, '--help did what it does');
   });
 
   it("in a sovereign cloud named by --cloud, through the proxy of HTTPS_PROXY, signs in at that cloud's Entra ID", async () => {

@@ -194,6 +194,22 @@ describe('app registration connection, whole runs in process', function () {
     failed(run, /Could not update the application .*Insufficient privileges.*HTTP 403, Authorization_RequestDenied.*Application\.ReadWrite\.OwnedBy/);
   });
 
+  it("says so when another application already carries the new application's display name: OwnedBy lists every application (issue 24)", async () => {
+    emulator = await Emulator.start({ graphPermissions: ['Application.ReadWrite.OwnedBy'] });
+    succeeded(await runInProcess(emulator, { ...APP1_DEV, connectionName: 'app1-other', applicationName: 'azure-devops-app1-dev' }));
+    const [other] = madeApplications(emulator);
+    const run = await runInProcess(emulator, APP1_DEV);
+    assert.equal(run.result, 'SucceededWithIssues', run.stdout);
+    assert.match(
+      run.message ?? '',
+      new RegExp(
+        `An application named 'azure-devops-app1-dev' already exists \\(client id ${other.appId}\\) that this task did not make for this connection: this run made another of the same name\\. Set applicationName`,
+      ),
+    );
+    assert.equal(madeApplications(emulator).length, 2);
+    succeeded(await runInProcess(emulator, APP1_DEV)); // a re-run finds its own application and says nothing more
+  });
+
   it('refuses, before writing anything, when the bootstrap identity has no Graph permission', async () => {
     emulator = await Emulator.start({ graphPermissions: [] });
     const run = await runInProcess(emulator, APP1_DEV);

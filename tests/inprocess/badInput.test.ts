@@ -7,6 +7,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { type EmulatorOptions } from '../support/emulator';
+import { addFederatedCredential, createIdentity, identityPath } from '../support/admin';
 import { failed, MANAGED_IDENTITY, succeeded } from '../support/scenarios';
 import { run } from './runs';
 import { Emulator } from './harness';
@@ -129,6 +130,25 @@ const CASES: BadInput[] = [
     message:
       /^Could not use the managed identity 'id-shared': the managed identity 'id-shared' in 'rg-identities' belongs to the connection 'contoso\/[0-9a-f-]+\/app1-test'\. Choose another identityName/,
   },
+
+  {
+    title: 'a roleAssignments line whose scope cannot be reached names the input and its line (issue 24, class 12)',
+    inputs: fixed({ roleAssignments: '# shared\nReader@resourceGroups/rg-identities\nReader@/providers/Microsoft.Management/managementGroups/mg-nope' }),
+    message:
+      /^Input 'roleAssignments' line 3: Could not find the role 'Reader' at \/providers\/Microsoft\.Management\/managementGroups\/mg-nope: .*\(HTTP 403, AuthorizationFailed, .*\)\. Check the scope of line 3 of roleAssignments: it does not exist, or the bootstrap connection's identity may not read roles there/,
+  },
+  ...[false, true].map((dryRun): BadInput => ({
+    title: `an untagged identity of the default name that holds Entra ID's 20 federated credentials${dryRun ? ', in a dry run' : ''} (issue 24, class 4)`,
+    setup: async (emulator) => {
+      await createIdentity(emulator, 'rg-identities', 'id-app1-dev');
+      const identity = identityPath(emulator, 'rg-identities', 'id-app1-dev');
+      for (let i = 0; i < 20; i++)
+        await addFederatedCredential(emulator, identity, `github-${i}`, 'https://token.actions.githubusercontent.com', `repo:contoso/app:${i}`);
+    },
+    inputs: fixed(dryRun ? { dryRun: 'true' } : {}),
+    message:
+      /^Could not add the connection's federated credential to managed identity 'id-app1-dev': managed identity 'id-app1-dev' already holds 20 federated credentials, the most Entra ID allows \(20\)\. Before any write: remove a federated credential it no longer needs .*, or set identityName to give this connection an identity of its own; then re-run the task$/,
+  })),
 
   // ---- permissions the preflight finds missing --------------------------------------------------------
   {

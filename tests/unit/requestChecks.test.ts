@@ -34,6 +34,17 @@ describe('parseChecks', () => {
     assert.equal(checks.requireBranchProtection, true);
   });
 
+  it('writes short branch names as the full refs a run is matched by, keeping wildcards, full refs and * (issue 24, class 11)', () => {
+    assert.deepEqual(checksOf({ allowedBranches: 'main, release/*, refs/tags/*, refs/heads/dev, /hotfix/*, *' }).allowedBranches, [
+      'refs/heads/main',
+      'refs/heads/release/*',
+      'refs/tags/*',
+      'refs/heads/dev',
+      'refs/heads/hotfix/*',
+      '*',
+    ]);
+  });
+
   it('refuses, naming the input and what it accepts', () => {
     const refuses = (inputs: Partial<Record<InputName, string>>, input: string, message: RegExp) =>
       assert.throws(
@@ -43,6 +54,11 @@ describe('parseChecks', () => {
     refuses({ approvalTimeoutMinutes: '0' }, 'approvalTimeoutMinutes', /whole number from 1 to 43200 \(minutes, default 43200\)/);
     refuses({ approvalTimeoutMinutes: '1.5' }, 'approvalTimeoutMinutes', /'1\.5'/);
     refuses({ approvers: 'alice@contoso.com', minimumApprovers: '2' }, 'minimumApprovers', /from 0 to 1 \(0 for every approver/);
+    refuses(
+      { minimumApprovers: '2' },
+      'minimumApprovers',
+      /^Input 'minimumApprovers' is 2, but no approvers were given: .*Add approvers lines, or leave minimumApprovers at 0\.$/,
+    );
     refuses({ allowedBranches: 'refs/heads/main refs/heads/dev' }, 'allowedBranches', /which is not a ref; write refs separated by commas/);
     refuses({ approvers: 'a\u0007b' }, 'approvers', /not a name or id/);
     refuses({ requireBranchProtection: 'yes' }, 'requireBranchProtection', /Supported values are: true, false/);

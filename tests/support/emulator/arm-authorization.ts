@@ -249,6 +249,10 @@ export class AuthorizationProvider {
         roleDefinitionId,
       );
     const builtIn = roleMatch ? this.state.roleById(roleMatch[2]) : undefined;
+    // A role is assignable only at and below its assignableScopes ("If AssignableScopes is set to a
+    // subscription, … available for assignment at subscription scope …, resource group scope for any
+    // resource group in the subscription, or resource scope", https://learn.microsoft.com/azure/role-based-access-control/role-definitions#assignablescopes);
+    // ARM answers another scope as if the role did not exist there.
     const assignable = builtIn !== undefined && this.state.rolesAssignableAt(scope).includes(builtIn);
     if (!roleMatch || !builtIn || !assignable || (roleMatch[1] !== undefined && roleMatch[1].toLowerCase() !== this.state.subscription.id)) {
       return armError(400, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${roleDefinitionId.split('/').pop()}' does not exist.`);

@@ -48,6 +48,24 @@ describe('SharedCredential', () => {
     await assert.rejects(credential.getToken('s'));
     assert.equal((await credential.getToken('s')).token, 't');
   });
+
+  it('names a failed sign-in as the sign-in, with the advice, not as the call that needed the token (issue 24, class 12)', async () => {
+    const inner = {
+      getToken: (): Promise<AccessToken> => Promise.reject(new Error('AADSTS90033: A transient error has occurred. Trace ID: x Correlation ID: y')),
+    };
+    const credential = new SharedCredential(
+      () => inner,
+      () => undefined,
+      { now: () => 0, sleep: async () => undefined },
+    );
+    await assert.rejects(credential.getToken('https://management.core.windows.net//.default'), (error: TaskError) => {
+      assert.equal(
+        error.describe(),
+        'Could not sign in to Entra ID for https://management.core.windows.net/: AADSTS90033: A transient error has occurred (AADSTS90033). Entra ID had a transient failure signing in (its service status page says when it is over); re-run the task in a few minutes: it picks up from what exists',
+      );
+      return true;
+    });
+  });
 });
 
 describe("SharedCredential: freshness and the sign-in's waits", () => {
@@ -138,7 +156,7 @@ describe("SharedCredential: freshness and the sign-in's waits", () => {
     await assert.rejects(credential.getToken('arm/.default'), (error: TaskError) => {
       assert.match(
         error.describe(),
-        /^Could not get a token from Entra ID for arm\/\.default: gave up after waiting 0 s for Entra ID \(the service asked to wait 3600 s more, beyond this task's 30 s bound\): AADSTS50196: .* \(HTTP 429, AADSTS50196\)\. .*re-run the task later/,
+        /^Could not sign in to Entra ID for arm: gave up after waiting 0 s for Entra ID \(the service asked to wait 3600 s more, beyond this task's 30 s bound\): AADSTS50196: .* \(HTTP 429, AADSTS50196\)\. .*re-run the task later/,
       );
       return true;
     });

@@ -72,6 +72,18 @@ describe('the command line flags', () => {
     assert.deepEqual(parseCommandLine(['--help']), { kind: 'help' });
   });
 
+  it('refuses a single-value flag given twice, naming the flag and both values; repeatable flags stay repeatable (issue 24, class 7)', () => {
+    assert.throws(
+      () => parseCommandLine(['--connection-name', 'sc-a', '--project', 'p', '--connection-name=sc-b']),
+      (e: Error) =>
+        e instanceof UsageError && e.message === "--connection-name is given 2 times ('sc-a', 'sc-b'); give it once. See workload-identity-connection --help.",
+    );
+    assert.throws(() => parseCommandLine(['--tenant-id', 't1', '--tenant-id', 't1']), /--tenant-id is given 2 times/, 'even with the same value');
+    const lines = runOf(['--share-with-projects', 'a', '--share-with-projects', 'b', '--authorize-pipelines', '1', '--authorize-pipelines', '2']);
+    assert.equal(lines.inputs.shareWithProjects, 'a\nb');
+    assert.equal(lines.inputs.authorizePipelines, '1\n2');
+  });
+
   it("says the task's input messages in flag words", () => {
     assert.equal(inFlagWords("Input 'connectionName' is required."), '--connection-name is required.');
     assert.equal(

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { UsageError } from '../../../src/commandLine/flags';
 import { networkFromEnvironment } from '../../../src/commandLine/networkFromEnvironment';
 
 describe("the command line's network from the environment", () => {
@@ -12,5 +13,23 @@ describe("the command line's network from the environment", () => {
     assert.ok(bypass.some((p) => p.test('https://localhost:8443/')));
     assert.ok(!bypass.some((p) => p.test('https://management.azure.com/')));
     assert.deepEqual(networkFromEnvironment({}), {});
+  });
+
+  it('refuses a proxy variable that is not a proxy URL at once, naming the variable and hiding its credentials (issue 24, class 10)', () => {
+    const refuses = (env: NodeJS.ProcessEnv, message: string) =>
+      assert.throws(
+        () => networkFromEnvironment(env),
+        (e: Error) => e instanceof UsageError && e.message === message,
+      );
+    refuses(
+      { HTTPS_PROXY: 'proxy.local:3128' },
+      "HTTPS_PROXY 'proxy.local:3128' is not a proxy URL; write it as http://host:port (with credentials http://user:password@host:port), or unset it.",
+    );
+    refuses(
+      { http_proxy: 'user:secret@proxy.local:3128' },
+      "http_proxy '***@proxy.local:3128' is not a proxy URL; write it as http://host:port (with credentials http://user:password@host:port), or unset it.",
+    );
+    assert.throws(() => networkFromEnvironment({ HTTPS_PROXY: 'socks5://u:pw@proxy.local:1080' }), /HTTPS_PROXY 'socks5:\/\/\*\*\*@proxy\.local:1080'/);
+    assert.throws(() => networkFromEnvironment({ HTTPS_PROXY: 'http://' }), /HTTPS_PROXY 'http:\/\/' is not a proxy URL/);
   });
 });

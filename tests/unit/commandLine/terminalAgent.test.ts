@@ -1,6 +1,9 @@
 import { strict as assert } from 'node:assert';
 import type { Clock } from '../../../src/clock';
-import { formatOutputs, TerminalAgent } from '../../../src/commandLine/terminalAgent';
+import { formatFailure, formatOutputs, TerminalAgent } from '../../../src/commandLine/terminalAgent';
+import { pipelineAgent } from '../../../src/agent';
+import { ServiceError } from '../../../src/errors';
+import { toTaskError } from '../../../src/sdkErrors';
 import { terminal } from './terminal';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +22,46 @@ function manualClock(): Clock & { now(): number; at: number } {
 }
 
 describe('the terminal agent', () => {
+  it("tells a failure in the command line's words, where the task keeps its own, and keeps it for --json (issue 24, classes 8 and 10)", () => {
+    const raw = { inputs: {}, bootstrap: { id: 'x', parameters: {}, data: {} } };
+    const cases: [unknown, RegExp, RegExp][] = [
+      [
+        { message: 'invalid_client: AADSTS7000215: Invalid client secret provided.' },
+        /The client secret in AZURE_CLIENT_SECRET is wrong; set it to a valid secret of the application AZURE_CLIENT_ID names\n$/,
+        /The bootstrap connection's client secret is wrong; update the service connection with a valid secret$/,
+      ],
+      [
+        { message: 'unable to verify the first certificate', code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' },
+        /set NODE_EXTRA_CA_CERTS to a PEM file holding its CA certificate/,
+        /config\.sh --sslcacert/,
+      ],
+    ];
+    for (const [thrown, commandLineWords, taskWords] of cases) {
+      const error = toTaskError('entra', 'sign in to Entra ID', thrown);
+      const shown = terminal(false);
+      const agent = new TerminalAgent(raw, shown.io, false, manualClock());
+      agent.fail(error);
+      assert.match(shown.stderr.join(''), commandLineWords);
+      assert.doesNotMatch(shown.stderr.join(''), taskWords);
+      const said: string[] = [];
+      pipelineAgent({ setResult: (_result: string, message: string) => said.push(message) } as never).fail(error);
+      assert.match(said[0], taskWords, 'the task keeps its own words');
+    }
+    const shown = terminal(false);
+    const agent = new TerminalAgent(raw, shown.io, false, manualClock());
+    agent.secret('s3cret-value');
+    agent.fail(new ServiceError('refused s3cret-value', { operation: 'read the subscription', code: 'AuthorizationFailed' }));
+    assert.deepEqual(JSON.parse(formatFailure(agent.failure!, agent.exitCode)), {
+      exitCode: 1,
+      error: {
+        message: agent.failure!.message,
+        operation: 'read the subscription',
+        code: 'AuthorizationFailed',
+      },
+    });
+    assert.match(agent.failure!.message, /^Could not read the subscription: refused \*\*\* \(AuthorizationFailed\)/, 'scrubbed');
+  });
+
   it('prints scrubbed log lines on stderr, a live status only on a terminal, and the outputs as name=value or JSON', () => {
     const plain = terminal(false);
     const raw = { inputs: {}, bootstrap: { id: 'x', parameters: {}, data: {} }, devOpsTokenVariable: { value: 'pat-secret-value-123', secret: true } };

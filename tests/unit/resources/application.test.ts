@@ -22,6 +22,25 @@ describe('application', () => {
     const mi = parseRequest(rawTask({ resourceGroup: 'rg-app1-dev' }));
     assert.equal(application.decide(mi, observed(mi)), undefined);
   });
+  it('warns that a new application takes a display name another application carries, or that Graph did not let it look (issue 24)', () => {
+    const app = parseRequest(rawTask({ identityType: 'appRegistration', identityResourceGroup: '' }));
+    const other = { id: 'o', appId: 'other-app', uniqueName: '', displayName: 'azure-devops-app1-dev', signInAudience: 'AzureADMyOrg' };
+    const seen = (sameName: application.SameName, found = observed(app)) =>
+      application.warnings(app, { identity: { ...(found.identity as application.ObservedAppRegistration), sameName } });
+    assert.match(
+      seen({ applications: [other] })[0],
+      /^An application named 'azure-devops-app1-dev' already exists \(client id other-app\) that this task did not make/,
+    );
+    assert.deepEqual(seen({ applications: [{ ...other, uniqueName: 'WIC-X' }] }), [], 'our own, made by a concurrent run');
+    assert.match(
+      seen({ unlisted: 'Authorization_RequestDenied' })[0],
+      /did not let the bootstrap connection list the applications named .*\(Authorization_RequestDenied\)/,
+    );
+    const existing = observed(app, {
+      identity: { kind: 'appRegistration', uniqueName: 'wic-x', application: { ...other, uniqueName: 'wic-x' }, servicePrincipal: null },
+    });
+    assert.deepEqual(seen({ applications: [other] }, existing), [], 'only a new application takes the name');
+  });
 });
 
 describe('application converters', () => {

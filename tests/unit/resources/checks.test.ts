@@ -69,5 +69,15 @@ describe('checks', () => {
       assert.equal(branchControl.action, 'keep');
       assert.equal(checks.warnings(req, found).length, 2);
     });
+
+    it('warns, before any write and in the dry run alike, that requireBranchProtection without allowedBranches adds no check (issue 24, class 11)', () => {
+      const protectedOnly = parseRequest(rawTask({ requireBranchProtection: 'true' }));
+      const found = observed(protectedOnly, {});
+      assert.deepEqual(checks.decide(protectedOnly, found), [], 'no check to make');
+      const [warning, ...more] = checks.warnings(protectedOnly, found);
+      assert.equal(more.length, 0);
+      assert.match(warning, /^Input 'requireBranchProtection' is true, but allowedBranches is empty: .*no check was added .*Set allowedBranches/);
+      assert.deepEqual(checks.warnings(parseRequest(rawTask({ requireBranchProtection: 'true', allowedBranches: 'main' })), found), []);
+    });
   });
 });

@@ -45,6 +45,34 @@ describe('service connection', () => {
       );
       assert.throws(() => decideConnection(desired, found(), 'fail'), ConflictError);
     });
+
+    it('names the field that differs: the same client id in another tenant says tenant, not client id (issue 24, class 12)', () => {
+      const refusal = (authorization: ServiceEndpoint['authorization'], type?: string): string => {
+        try {
+          decideConnection(desired, found({ authorization, ...(type ? { type } : {}) }), 'reuse');
+        } catch (error) {
+          assert.ok(error instanceof ConflictError);
+          return error.message;
+        }
+        return assert.fail('refused');
+      };
+      assert.equal(
+        refusal({ scheme: 'WorkloadIdentityFederation', parameters: { tenantid: 'other-tenant', serviceprincipalid: 'c' } }),
+        "the service connection 'app1-dev' in project 'platform' uses the client id 'c' in tenant 'other-tenant', not in the identity's tenant 't': the tenant differs",
+      );
+      assert.match(
+        refusal({ scheme: 'ServicePrincipal', parameters: { tenantid: 't', serviceprincipalid: 'c' } }),
+        /uses the scheme ServicePrincipal, not WorkloadIdentityFederation: the scheme differs$/,
+      );
+      assert.match(
+        refusal({ scheme: 'WorkloadIdentityFederation', parameters: { tenantid: 't', serviceprincipalid: 'c' } }, 'generic'),
+        /is of type 'generic', not AzureRM: the type differs$/,
+      );
+      assert.match(
+        refusal({ scheme: 'WorkloadIdentityFederation', parameters: { tenantid: 't', serviceprincipalid: 'x' } }),
+        /with client id 'x', not the identity 'c'$/,
+      );
+    });
   });
 
   describe('the entry of the change set', () => {
