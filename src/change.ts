@@ -8,10 +8,10 @@ import type { Requirement } from './preflight';
 import type { ProvisioningRequest } from './request';
 import type { WaitPolicy } from './retry';
 
-export type Action = 'create' | 'update' | 'keep';
+export type ChangeAction = 'create' | 'update' | 'keep';
 
 /** What every entry of the change set says: the decision, the resource in words, and what its write needs. */
-export interface Change<A extends Action = Action> {
+export interface Change<A extends ChangeAction = ChangeAction> {
   action: A;
   /** The resource, with names and scopes, for the log: "managed identity 'id-app1' in resource group 'rg'". */
   what: string;
@@ -20,7 +20,7 @@ export interface Change<A extends Action = Action> {
 }
 
 /** A change to a resource that may exist: what exists is there exactly when the decision is not to create it. */
-export type Existing<A extends Action, T> = (Change<Extract<A, 'create'>> & { existing: null }) | (Change<Exclude<A, 'create'>> & { existing: T });
+export type Existing<A extends ChangeAction, T> = (Change<Extract<A, 'create'>> & { existing: null }) | (Change<Exclude<A, 'create'>> & { existing: T });
 
 /** What a write did: what was planned, or, when a concurrent run got there first, what it found. */
 export type Happened = 'created' | 'updated' | 'kept';

@@ -7,9 +7,9 @@
  */
 import { systemClock, type Clock } from './clock';
 import { InputError, TaskError } from './errors';
+import { ACTIONS, parseAction } from './actions';
 import { main } from './main';
 import type { RawTask } from './rawTask';
-import { parseRequest } from './request';
 import { SIGNED_IN_SCHEME } from './requestAccess';
 import { helpText, inFlagWords, parseCommandLine, type Parsed, UsageError } from './commandLine/flags';
 import { rawTask } from './commandLine/taskFromMachine';
@@ -45,7 +45,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, terminal: Term
   // The inputs are judged before anything is sent, with stand-ins for what only the machine can tell.
   const placeholder = '00000000-0000-0000-0000-000000000000';
   try {
-    parseRequest({
+    ACTIONS[parseAction(commandLine.inputs.action)].check({
       inputs: { ...commandLine.inputs, subscriptionId: commandLine.inputs.subscriptionId || placeholder },
       bootstrap: { id: 'signed-in credential', scheme: SIGNED_IN_SCHEME, parameters: { tenantid: commandLine.tenantId || placeholder }, data: {} },
       devOpsTokenVariable: { value: 'set', secret: true },

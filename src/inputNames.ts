@@ -3,6 +3,7 @@
  * that a misspelt name does not compile. tests/unit/inputNames.test.ts checks both lists against task.json.
  */
 export const INPUT_NAMES = [
+  'action',
   'bootstrapConnection',
   'connectionName',
   'identityType',

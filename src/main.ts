@@ -1,102 +1,33 @@
 /**
- * The story of a run, shared by both entries: the pipeline task (src/index.ts, with the agent) and the
- * command line (src/cli.ts, with a terminal). Neither task-lib nor the terminal is loaded from here, and
- * this is the only place that ends a run (through the agent it is given).
+ * The story of every run, shared by both entries: the pipeline task (src/index.ts, with the agent) and the
+ * command line (src/cli.ts, with a terminal). The raw task is read, its `action` input picks the action
+ * (src/actions/), and the action tells the rest of the story in its own module: provision, inventory…
+ * Neither task-lib nor the terminal is loaded from here; a run ends through the agent it is given.
  */
+import { ACTIONS, parseAction } from './actions';
 import type { Agent } from './agent';
-import { apply } from './apply';
-import { type Clients, createClients } from './clients';
 import type { Clock } from './clock';
-import { decide, preflight } from './decide';
-import { BootstrapSignInError, TaskError } from './errors';
-import { read } from './read';
-import {
-  checkedLines,
-  doneLine,
-  dryRunLines,
-  dryRunSummary,
-  outputs,
-  uncheckedPermissions,
-  verificationTarget,
-  verifiedLine,
-  verifyDryRunLine,
-} from './report';
-import { parseRequest, type ProvisioningRequest } from './request';
-import { bootstrapConnectionName } from './resources/serviceConnection';
-import { verifyConnection } from './resources/verification';
-import { type Ending, provisioningSummary, type ProvisioningRun } from './summary';
+import { TaskError } from './errors';
+import type { RawTask } from './rawTask';
+import { provisioningSummary } from './summary';
 
 /** One run: the agent runs src/index.ts, the command line src/cli.ts, the in-process tests call it with a fake agent and clock. */
 export async function main(agent: Agent, clock: Clock): Promise<void> {
-  let named: ((error: unknown) => Promise<unknown>) | undefined;
-  // What the run knows so far, for its summary (src/summary.ts), whichever way it ends.
-  const run: ProvisioningRun = { done: [] };
+  let task: RawTask;
+  let action;
   try {
-    const task = agent.readTask();
-    run.connectionName = task.inputs.connectionName;
-    const request = (run.request = parseRequest(task));
-    const clients = createClients(request, (secret) => agent.secret(secret), clock);
-    named = (error) => withBootstrapName(error, request, clients);
-    const observed = await read(request, clients);
-    run.project = observed.project;
-    checkedLines(request, observed).forEach((line) => agent.info(line));
-    const changes = (run.changes = decide(request, observed));
-    preflight(changes);
-    changes.warnings.forEach((line) => agent.warn(line));
-    if (request.dryRun) {
-      [...dryRunLines(changes), verifyDryRunLine(request)].forEach((line) => agent.info(line));
-      const unchecked = (run.unchecked = uncheckedPermissions(request, observed));
-      unchecked.forEach((line) => agent.warn(line));
-      finish(agent, run, dryRunSummary(changes), [...changes.warnings, ...unchecked]);
-      return;
-    }
-    const applied = await apply(request, changes, clients, (change, happened) => {
-      run.done.push({ change, happened });
-      agent.info(doneLine(change, happened));
-    });
-    run.outputs = outputs(request, applied);
-    for (const [name, value] of run.outputs) agent.output(name, value);
-    // Verification comes last, after the outputs: a connection that is not verified yet stays, and its
-    // outputs are set, so that a re-run (which verifies again) or a later step can pick it up.
-    if (request.verify) {
-      const target = verificationTarget(request, applied, observed.project.id);
-      run.verified = await verifyConnection(clients, target, request.verify.timeoutSeconds, (line) => agent.info(line));
-      agent.info(verifiedLine(target, run.verified));
-    }
-    const ready = request.verify ? 'is ready and verified' : 'is ready';
-    finish(agent, run, `Service connection '${applied.connection.name || request.connectionName}' ${ready}.`, changes.warnings);
-  } catch (caught) {
-    const error = named ? await named(caught) : caught;
-    const failure = error instanceof TaskError ? error : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`;
-    summarize(agent, run, { result: 'Failed', message: typeof failure === 'string' ? failure : failure.describe() });
-    // The agent tells a TaskError in the words of where the run comes from (its hint's context).
-    agent.fail(failure);
-  }
-}
-
-/**
- * Attaches the run's summary, then ends it: Succeeded, or SucceededWithIssues when something asked for was
- * not done (each issue already warned).
- */
-function finish(agent: Agent, run: ProvisioningRun, message: string, issues: string[]): void {
-  const result = run.request?.dryRun ? 'DryRun' : issues.length === 0 ? 'Succeeded' : 'SucceededWithIssues';
-  summarize(agent, run, { result, message });
-  if (issues.length === 0) agent.succeed(message);
-  else agent.succeedWithIssues(`${message} ${issues.length === 1 ? 'One warning' : `${issues.length} warnings`}: ${issues.join(' ')}`);
-}
-
-/** The run's summary is a report on the run: it never changes how the run ends. */
-function summarize(agent: Agent, run: ProvisioningRun, ending: Ending): void {
-  try {
-    agent.summary(provisioningSummary(run, ending));
+    task = agent.readTask();
+    action = ACTIONS[parseAction(task.inputs.action)];
   } catch (error) {
-    agent.warn(`Could not attach the run's summary: ${(error as Error)?.message ?? String(error)}`);
+    // Nothing is known yet but the failure: the summary says so, under the task's own title.
+    const failure = error instanceof TaskError ? error : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`;
+    try {
+      agent.summary(provisioningSummary({ done: [] }, { result: 'Failed', message: typeof failure === 'string' ? failure : failure.describe() }));
+    } catch {
+      // The summary is a report: it never changes how the run ends.
+    }
+    agent.fail(failure);
+    return;
   }
-}
-
-/** A bootstrap sign-in failure names the connection by its name when Azure DevOps tells it (its id otherwise). */
-async function withBootstrapName(error: unknown, request: ProvisioningRequest, clients: Clients): Promise<unknown> {
-  if (!(error instanceof BootstrapSignInError)) return error;
-  const name = await bootstrapConnectionName(clients, request.devops.project, request.bootstrap.endpointId);
-  return name ? error.named(name) : error;
+  await action.run(agent, clock, task);
 }

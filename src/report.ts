@@ -4,7 +4,7 @@
  * summary, and the output variables.
  */
 import type { Applied } from './apply';
-import type { Action, Change, Happened } from './change';
+import type { ChangeAction, Change, Happened } from './change';
 import type { OutputName } from './inputNames';
 import { armWriteScopes, type Observed } from './read';
 import { describePipeline, type ProvisioningRequest } from './request';
@@ -53,7 +53,7 @@ export function checkedLines(request: ProvisioningRequest, observed: Observed): 
 }
 
 const DONE: Record<Happened, string> = { created: 'Created', updated: 'Updated', kept: 'Kept' };
-const WOULD: Record<Action, string> = { create: 'Would create', update: 'Would update', keep: 'Would keep' };
+const WOULD: Record<ChangeAction, string> = { create: 'Would create', update: 'Would update', keep: 'Would keep' };
 
 /** The line for a resource once its write is done (or found done). */
 export function doneLine(change: Change, happened: Happened): string {
@@ -68,7 +68,7 @@ export function dryRunLines(set: ChangeSet): string[] {
 /** The closing line of a dry run. */
 export function dryRunSummary(set: ChangeSet): string {
   const changes = changesOf(set);
-  const count = (action: Action): number => changes.filter((change) => change.action === action).length;
+  const count = (action: ChangeAction): number => changes.filter((change) => change.action === action).length;
   const inPlace = count('keep') === changes.length ? ': everything is in place' : '';
   return `Dry run: nothing was written. A run would create ${count('create')}, update ${count('update')} and keep ${count('keep')} of ${changes.length} resources${inPlace}.`;
 }

@@ -8,7 +8,7 @@
  * secret or assertion can reach it; every value is escaped (src/markdown.ts) and every link is built from
  * validated ids (src/portalLinks.ts).
  */
-import { type Action, type Change, type Happened } from './change';
+import { type ChangeAction, type Change, type Happened } from './change';
 import type { OutputName } from './inputNames';
 import { code, link, table, text } from './markdown';
 import { applicationPage, armPage, connectionPage } from './portalLinks';
@@ -130,7 +130,7 @@ const ROWS: { [K in Key]: (entry: EntryOf<K>, context: Context) => Row } = {
 };
 
 const DONE: Record<Happened, string> = { created: 'created', updated: 'updated', kept: 'kept' };
-const WOULD: Record<Action, string> = { create: 'would create', update: 'would update', keep: 'would keep' };
+const WOULD: Record<ChangeAction, string> = { create: 'would create', update: 'would update', keep: 'would keep' };
 
 /** The rows of the change set in its order, each with what happened to it (or, in a dry run, would). */
 function rows(set: ChangeSet, context: Context, happened: (change: Change) => string | undefined): string[][] {

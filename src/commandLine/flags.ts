@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import manifest from '../../task.json';
 import { knownCloud, KNOWN_CLOUD_NAMES } from '../cloud';
+import { ACTION_NAMES, type ActionName } from '../actions';
 import { INPUT_NAMES, type InputName } from '../inputNames';
 import { VERSION } from '../version';
 
@@ -135,7 +136,8 @@ export function helpText(): string {
   const lines = [
     `${COMMAND} ${VERSION}: creates or finds an Azure Resource Manager service connection that signs in with workload identity federation, and the managed identity or app registration behind it, signed in as you (az login) or as a CI identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE).`,
     '',
-    `Usage: ${COMMAND} --organization-url URL --project NAME --connection-name NAME [flags]`,
+    `Usage: ${COMMAND} [ACTION] --organization-url URL --project NAME --connection-name NAME [flags]`,
+    `ACTION: ${ACTION_NAMES.join(', ')}; without one, provision (also --action).`,
     '',
     'Progress goes to stderr, the outputs to stdout (name=value lines, or JSON with --json).',
     'Exit codes: 0 done, 1 failed, 2 usage error.',
@@ -168,6 +170,12 @@ export type Parsed = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; com
 
 export function parseCommandLine(argv: string[]): Parsed {
   const all = flags();
+  // The action may come first as a word (`workload-identity-connection inventory …`), as in az and git.
+  const word = argv[0] !== undefined && !argv[0].startsWith('-') ? argv[0] : undefined;
+  if (word !== undefined) argv = argv.slice(1);
+  if (word !== undefined && !ACTION_NAMES.includes(word as ActionName)) {
+    throw new UsageError(`'${word}' is not an action. Actions: ${ACTION_NAMES.join(', ')} (the default). See ${COMMAND} --help.`);
+  }
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   let tokens: { kind: string; name?: string; value?: string }[];
   try {
@@ -194,6 +202,11 @@ export function parseCommandLine(argv: string[]): Parsed {
     if (given !== undefined) inputs[flag.input as InputName] = given;
   }
   const text = (name: string): string | undefined => (typeof values[name] === 'string' ? values[name] : undefined);
+  if (word !== undefined) {
+    if (text('action') !== undefined && text('action') !== word)
+      throw new UsageError(`The action is given twice ('${word}' and --action '${text('action')}'); give it once.`);
+    inputs.action = word;
+  }
   const cloud = text('cloud');
   if (cloud && !knownCloud(cloud)) {
     throw new UsageError(

@@ -3,7 +3,7 @@
  * Graph v1.0 (tests/fixtures/contracts/graph-v1.0/NOTES.md §1-2). Found and created by its uniqueName, so every run of
  * the same connection lands on the same application.
  */
-import { type Action, type Existing, type Run, type Written } from '../change';
+import { type ChangeAction, type Existing, type Run, type Written } from '../change';
 import type { Clients } from '../clients';
 import { TaskError } from '../errors';
 import type { ProvisioningRequest } from '../request';
@@ -196,7 +196,7 @@ export interface ObservedAppRegistration {
   sameName?: SameName;
 }
 
-export type ApplicationChange = Existing<Action, Application> & { desired: DesiredApplication };
+export type ApplicationChange = Existing<ChangeAction, Application> & { desired: DesiredApplication };
 
 /**
  * The application's entry of the change set, for an app-registration request. Microsoft Graph's

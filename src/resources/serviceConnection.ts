@@ -3,7 +3,7 @@
  * Endpoints - Create, Update, Get, Get Service Endpoints By Names (tests/fixtures/contracts/ado-serviceendpoint-7.2).
  */
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
-import { type Action, type Existing, planned, type Run, type Written } from '../change';
+import { type ChangeAction, type Existing, planned, type Run, type Written } from '../change';
 import type { Clients } from '../clients';
 import { ConflictError, PermissionError, ServiceError, TaskError } from '../errors';
 import { type ConnectionAccess, devopsIdentity } from '../preflight';
@@ -225,7 +225,7 @@ export async function bootstrapConnectionName(clients: Clients, project: string,
   }
 }
 
-export type ConnectionChange = Existing<Action, ServiceEndpoint> & {
+export type ConnectionChange = Existing<ChangeAction, ServiceEndpoint> & {
   /** The connection as wanted; its clientId is the identity's, filled in by apply for a new identity. */
   desired: DesiredConnection;
 };

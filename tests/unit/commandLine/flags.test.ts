@@ -62,7 +62,8 @@ describe('the command line flags', () => {
       () => parseCommandLine(['--nope']),
       (e: Error) => e instanceof UsageError && /Unknown option '--nope'/.test(e.message),
     );
-    assert.throws(() => parseCommandLine(['stray']), UsageError);
+    assert.throws(() => parseCommandLine(['stray']), /'stray' is not an action\. Actions: provision/);
+    assert.throws(() => parseCommandLine(['--project', 'p', 'stray']), UsageError);
     assert.throws(
       () => parseCommandLine(['--cloud', 'Mars']),
       /--cloud has the unsupported value 'Mars'\. Supported values are: AzureCloud, AzureUSGovernment, AzureChinaCloud/,
@@ -70,6 +71,15 @@ describe('the command line flags', () => {
     assert.throws(() => parseCommandLine(['--cloud', 'AzureCloud', '--resource-manager-url', 'https://management.azure.com/']), /name the cloud twice/);
     assert.throws(() => parseCommandLine(['--devops-auth', 'jobAccessToken']), /needs a pipeline job/);
     assert.deepEqual(parseCommandLine(['--help']), { kind: 'help' });
+  });
+
+  it('takes the action as its first word or as --action, provision without either, and refuses two different ones', () => {
+    assert.equal(runOf([]).inputs.action, 'provision');
+    assert.equal(runOf(['provision', '--project', 'p']).inputs.action, 'provision');
+    assert.equal(runOf(['provision', '--project', 'p']).inputs.project, 'p');
+    assert.equal(runOf(['--action', 'provision']).inputs.action, 'provision');
+    assert.throws(() => parseCommandLine(['provision', '--action', 'remove']), /The action is given twice \('provision' and --action 'remove'\)/);
+    assert.match(helpText(), /\[ACTION\]/);
   });
 
   it('refuses a single-value flag given twice, naming the flag and both values; repeatable flags stay repeatable (issue 24, class 7)', () => {

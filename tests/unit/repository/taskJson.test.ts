@@ -33,7 +33,7 @@ describe('task.json', () => {
     }
   });
 
-  it('puts every input but the two that name the work into the five groups, in their order', () => {
+  it('puts every input but the three that name the work into the five groups, in their order', () => {
     assert.deepEqual(
       task.groups.map((g) => g.name),
       ['identity', 'azure', 'devops', 'checks', 'advanced'],
@@ -44,7 +44,7 @@ describe('task.json', () => {
     );
     assert.deepEqual(
       task.inputs.filter((i) => !i.groupName).map((i) => i.name),
-      ['bootstrapConnection', 'connectionName'],
+      ['action', 'bootstrapConnection', 'connectionName'],
     );
     for (const input of task.inputs) {
       if (input.groupName)
