@@ -21,6 +21,7 @@ import { systemClock, type Clock } from './clock';
 import { CLOUDS, type CloudProfile } from './clouds';
 import { DevOpsService } from './devops';
 import type { ChecksResource, StageOutcome } from './devops-checks';
+import type { IssuerUpdate } from './devops-conversion';
 import { identityReference, type ProjectState } from './devops-records';
 import { ACCESS_TOKEN_LIFETIME_SECONDS, EntraService } from './entra';
 import { GraphService } from './graph';
@@ -340,6 +341,15 @@ export class Emulator {
   /** Moves an existing connection to Entra ID's issuer and subject, as Azure DevOps' issuer change does. */
   moveConnectionToEntraIssuer(connectionId: string): void {
     this.devopsService?.endpoints.moveToEntraIssuer(connectionId);
+  }
+
+  /**
+   * The web UI's Update on a connection still on Azure DevOps' former issuer (devops-conversion.ts): moves it to
+   * Entra ID's issuer when its identity trusts that pair, else answers the values the UI asks to add by hand.
+   */
+  updateConnectionIssuer(connectionId: string): IssuerUpdate {
+    if (!this.devopsService) throw new Error('Emulator: Azure DevOps is not ready');
+    return this.devopsService.conversion.updateIssuer(connectionId);
   }
 
   /**

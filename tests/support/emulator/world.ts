@@ -163,6 +163,19 @@ export interface RecordedBehaviour {
    * Default 'recorded': 403 to an OwnedBy caller, 400 otherwise.
    */
   servicePrincipalLagAnswer: 'recorded' | 'NoBackingApplicationObject' | 'Authorization_RequestDenied' | 'Request_ResourceNotFound';
+  /**
+   * Which pair ConvertAuthenticationScheme issues (docs/wire.md, "Migration"; unpublished for Azure DevOps
+   * Services): the Entra pair it tested the identity with ('tested', default) or Azure DevOps' former pair,
+   * https://vstoken.dev.azure.com/{org id} and sc://{org}/{project}/{name} ('former', what Server 2022 issued).
+   */
+  convertIssuedPair?: 'tested' | 'former';
+  /**
+   * Whether a refused conversion leaves the connection Failed/converting_scheme_failed (Server 2022's
+   * UpgradeAuthenticationScheme writes it back so; default true) or as it was (the web UI says "not modified").
+   */
+  convertFailureMarksConnection?: boolean;
+  /** The status of a conversion refused for an operation in progress (an InvalidOperationException; unpublished): 400 (default) or 409. */
+  convertInProgressStatus?: 400 | 409;
   /** Lists longer than this come in pages (ARM nextLink, Graph @odata.nextLink, Azure DevOps continuation token); default: no paging. */
   pageSize?: number;
 }
