@@ -7,7 +7,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { ClientSecretCredential } from '@azure/identity';
-import { createConnection } from '../support/admin';
+import { createConnection, wifConnectionBody } from '../support/admin';
 import { httpsRequest, type HttpAnswer } from '../support/emulator/client';
 import { Emulator } from '../support/emulator/index';
 
@@ -73,25 +73,19 @@ describe('emulator: ConvertAuthenticationScheme and the issuer Update', function
       audiences: ['api://AzureADTokenExchange'],
     });
 
+  /** A secret connection: the workload identity body (tests/support/admin.ts) with a client secret instead. */
   async function secretConnection(name: string, clientId: string): Promise<Endpoint> {
-    const { world, urls } = emu;
-    const answer = await devops('POST', '_apis/serviceendpoint/endpoints?api-version=7.1', {
-      name,
-      type: 'AzureRM',
-      url: urls.arm,
-      authorization: {
-        scheme: 'ServicePrincipal',
-        parameters: { tenantid: world.tenantId, serviceprincipalid: clientId, authenticationType: 'spnKey', serviceprincipalkey: 'a-secret-value-0123456789' },
+    const body = wifConnectionBody(emu, name, clientId);
+    body.authorization = {
+      scheme: 'ServicePrincipal',
+      parameters: {
+        tenantid: emu.world.tenantId,
+        serviceprincipalid: clientId,
+        authenticationType: 'spnKey',
+        serviceprincipalkey: 'a-secret-value-0123456789',
       },
-      data: {
-        environment: 'AzureCloud',
-        scopeLevel: 'Subscription',
-        subscriptionId: world.subscriptionId,
-        subscriptionName: world.subscriptionName,
-        creationMode: 'Manual',
-      },
-      serviceEndpointProjectReferences: [{ projectReference: { id: world.project.id, name: world.project.name }, name }],
-    });
+    };
+    const answer = await devops('POST', '_apis/serviceendpoint/endpoints?api-version=7.1', body);
     assert.equal(answer.status, 200, answer.text);
     return read((answer.body as Endpoint).id);
   }
