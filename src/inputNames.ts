@@ -32,6 +32,12 @@ export const INPUT_NAMES = [
   'minimumApprovers',
   'allowedBranches',
   'requireBranchProtection',
+  'inventoryScope',
+  'inventoryVerify',
+  'secretExpiryDays',
+  'unusedDays',
+  'failOn',
+  'reportPath',
   'existingConnection',
   'dryRun',
   'replicationWaitSeconds',
@@ -50,6 +56,9 @@ export const OUTPUT_NAMES = [
   'workloadIdentityIssuer',
   'workloadIdentitySubject',
   'applicationObjectId',
+  'reportPath',
+  'connectionCount',
+  'findingCount',
 ] as const;
 
 export type OutputName = (typeof OUTPUT_NAMES)[number];

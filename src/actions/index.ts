@@ -8,6 +8,7 @@ import type { Agent } from '../agent';
 import type { Clock } from '../clock';
 import { InputError } from '../errors';
 import type { RawTask } from '../rawTask';
+import { inventory } from './inventory';
 import { provision } from './provision';
 
 /** One action: its inputs judged without the network (the command line checks them before it signs in), and its run. */
@@ -20,6 +21,7 @@ export interface TaskAction {
 
 export const ACTIONS = {
   provision,
+  inventory,
 } satisfies Record<string, TaskAction>;
 
 export type ActionName = keyof typeof ACTIONS;

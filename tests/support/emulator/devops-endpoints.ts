@@ -355,7 +355,13 @@ export class ServiceEndpointsResource {
     if (inProgress) stored.endpoint.operationStatus = { state: 'InProgress', statusMessage: 'Creating the service connection.' };
     else if (stored.finalState === 'Failed') stored.endpoint.operationStatus = { state: 'Failed', statusMessage: stored.finalStatusMessage };
     else delete stored.endpoint.operationStatus;
-    return structuredClone(stored.endpoint);
+    const shown = structuredClone(stored.endpoint);
+    // What an old connection carries as its issuer type is unknown: the knob plays both (docs/wire.md).
+    const parameters = shown.authorization.parameters;
+    if (parameters.workloadIdentityFederationIssuerType === 'AzureDevOps' && this.state.settings.recorded.devopsIssuerType === 'absent') {
+      delete parameters.workloadIdentityFederationIssuerType;
+    }
+    return shown;
   }
 }
 

@@ -44,6 +44,20 @@ export const LOCATIONS = {
     releasedVersion: '7.1',
   },
   /**
+   * A connection's execution history: azure-devops-node-api 17 getServiceEndpointExecutionRecords asks
+   * 7.2-preview.1 at this location, reads `value` of the answer and x-ms-continuationtoken (docs/wire.md).
+   */
+  executionHistory: {
+    id: '10a16738-9299-4cd1-9a81-fd23ad6200d0',
+    area: 'serviceendpoint',
+    resourceName: 'executionhistory',
+    routeTemplate: '{project}/_apis/{area}/{endpointId}/{resource}',
+    resourceVersion: 1,
+    minVersion: '5.0',
+    maxVersion: '7.2',
+    releasedVersion: '0.0',
+  },
+  /**
    * The service endpoint proxy (execute a data source such as TestConnection): 7.2-preview.1 in
    * azure-devops-node-api's ServiceEndpointApi, released 7.1 (docs/wire.md, "Verification").
    */

@@ -14,6 +14,7 @@ import {
 } from './arm-resources';
 import type { CloudProfile } from './clouds';
 import type { CheckConfigurationRecord } from './devops-checks';
+import type { ExecutionRecord } from './devops-history';
 import type { BuildServiceRole, DevOpsIdentity, ProjectRecord, PipelinePermissionsRecord, StoredEndpoint } from './devops-records';
 import type { DirectoryPrincipal } from './entra-directory';
 import type { GraphServicePrincipal, StoredApplication, StoredServicePrincipal } from './graph-objects';
@@ -37,6 +38,8 @@ export class EmulatorState {
   readonly checkConfigurations = new Map<number, CheckConfigurationRecord>();
   nextCheckId = 1;
   readonly serviceEndpoints = new Map<string, StoredEndpoint>();
+  /** Execution records of service connections (devops-history.ts), keyed by connection id. */
+  readonly executionRecords = new Map<string, ExecutionRecord[]>();
   readonly devopsIdentities = new Map<string, DevOpsIdentity>();
   /** Graph applications, keyed by lower-cased object id. */
   readonly applications = new Map<string, StoredApplication>();
