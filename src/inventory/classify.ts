@@ -79,7 +79,7 @@ export function classify(read: ConnectionRead, thresholds: Thresholds): Finding[
   const label = `Service connection '${connection.name}' (project ${connection.project.name})`;
   const findings: Finding[] = [];
   const add = (code: FindingCode, message: string, severity = FINDINGS[code].severity, fix = FINDINGS[code].fix): void => {
-    findings.push({ code, severity, message: `${label} ${message}`, fix });
+    findings.push({ code, severity, message: `${label}${message.startsWith(':') ? '' : ' '}${message}`, fix });
   };
   const unreadable = (what: string, refused: Unreadable): void =>
     add('unreadable', `: could not read ${what} (${refused.reason}).`, undefined, `grant ${refused.grant}, then run the inventory again`);

@@ -11,7 +11,7 @@
  * (identities and their federated credentials), devops-history.ts (execution records).
  */
 import { randomUUID } from 'node:crypto';
-import type { FederatedIdentityCredentialResource } from './arm-resources';
+import { roleAssignmentResource, type FederatedIdentityCredentialResource } from './arm-resources';
 import { executionRecord } from './devops-history';
 import { identityReference, workloadIdentityParameters, workloadIdentitySubject, type ProjectRecord, type ServiceEndpoint } from './devops-records';
 import { TOKEN_EXCHANGE_AUDIENCE } from './entra-directory';
@@ -79,6 +79,8 @@ export function seedFleet(state: EmulatorState, options: FleetOptions): FleetFac
   fleet.other('github-not-azurerm', a, 'GitHub', 'Token');
   // The bootstrap connection is a federated connection too: in use.
   state.executionRecords.set(state.world.bootstrap.connectionId, [executionRecord(state.world.bootstrap.connectionId, 1, now - DAY)]);
+  // The generated connections are read, never verified: their identities hold no role (a lighter ARM).
+  fleet.grantReader = false;
   for (let p = 1; p <= (options.generatedProjects ?? 0); p++) {
     const project = fleet.project(`gen-${String(p).padStart(3, '0')}`);
     for (let c = 0; c < (options.connectionsPerProject ?? 20); c++) {
@@ -109,6 +111,8 @@ interface Federated {
 
 class Fleet {
   readonly facts: FleetFacts = { projects: [], connections: {} };
+  /** Whether a new identity gets Reader on the subscription, so that Azure DevOps' verification reaches it. */
+  grantReader = true;
   private recordId = 100;
 
   constructor(private readonly state: EmulatorState) {}
@@ -260,6 +264,7 @@ class Fleet {
       secrets: [],
       managedIdentityResourceId: id,
     });
+    this.reader(principalId);
     if (credential) {
       const resource: FederatedIdentityCredentialResource = {
         id: `${id}/federatedIdentityCredentials/azure-devops`,
@@ -316,7 +321,23 @@ class Fleet {
       ),
     };
     this.state.applications.set(resource.id.toLowerCase(), stored);
-    this.state.addServicePrincipal(graphServicePrincipal(randomUUID(), resource, this.state.world.tenantId), stored, [], createdAt);
+    const principalId = randomUUID();
+    this.state.addServicePrincipal(graphServicePrincipal(principalId, resource, this.state.world.tenantId), stored, [], createdAt);
+    this.reader(principalId);
     return appId;
+  }
+
+  private reader(principalId: string): void {
+    if (!this.grantReader) return;
+    const scope = `/subscriptions/${this.state.world.subscriptionId}`;
+    const assignment = roleAssignmentResource({
+      scope,
+      name: randomUUID(),
+      roleDefinitionId: `${scope}/providers/Microsoft.Authorization/roleDefinitions/${this.state.roleByName('Reader')!.id}`,
+      principalId,
+      principalType: 'ServicePrincipal',
+      createdBy: null,
+    });
+    this.state.roleAssignments.set(assignment.id.toLowerCase(), assignment);
   }
 }
