@@ -9,7 +9,7 @@
 import type { Clients } from '../clients';
 import { arm } from '../clients/arm';
 import { graphCall } from '../clients/graph';
-import { ServiceError, type TaskError } from '../errors';
+import { ServiceError } from '../errors';
 import { parseRetryAfter } from '../sdkErrors';
 import { limiter } from './limit';
 import type { FederatedCredential, Identity, KeyCredential, Unreadable } from './model';
@@ -206,9 +206,7 @@ async function readManagedIdentityCredentials(clients: Clients, resourceId: stri
   for (let next: string | undefined = `${resourceId}/federatedIdentityCredentials`; next;) {
     const page: string = next;
     requests.arm += 1;
-    const response = await arm(clients, operation, async () => (await clients.azure()).armGet(page, FEDERATED_CREDENTIALS_API)).catch((error: unknown) => {
-      throw error as TaskError;
-    });
+    const response = await arm(clients, operation, async () => (await clients.azure()).armGet(page, FEDERATED_CREDENTIALS_API));
     if (response.status === 401 || response.status === 403 || response.status === 404) {
       const error = (response.body?.error ?? {}) as { code?: unknown; message?: unknown };
       return {

@@ -5,7 +5,6 @@
  * verification, all verifications within verifyTimeoutSeconds together. At most DEVOPS_IN_FLIGHT Azure
  * DevOps requests are in flight (src/clients/devops.ts paced). Nothing here decides anything: classify.ts does.
  */
-import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
 import type { Clients } from '../clients';
 import type { InventoryRequest } from '../requestInventory';
 import { connectionFromWire, type DevOpsReads, listConnections, listProjects, type ProjectRef, readLastUse, readProject, testConnection } from './connections';
@@ -50,7 +49,7 @@ export async function readInventory(request: InventoryRequest, clients: Clients,
         unreadProjects.push({ name: project.name, unreadable: listed });
         return;
       }
-      for (const wire of listed as ServiceEndpoint[]) {
+      for (const wire of listed) {
         const connection = connectionFromWire(wire, project);
         if (byId.has(connection.id.toLowerCase())) continue;
         const entry: ConnectionRead = { connection };

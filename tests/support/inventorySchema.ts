@@ -1,6 +1,6 @@
 /**
- * The inventory report's schema (schemas/inventory-report.schema.json, vendored from the shared
- * ../shared/schemas, JSON Schema 2020-12), compiled once with ajv: every tier that reads a report validates it.
+ * The inventory report's schema (schemas/inventory-report.schema.json, vendored from the
+ * project's shared schemas, JSON Schema 2020-12), compiled once with ajv: every tier that reads a report validates it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

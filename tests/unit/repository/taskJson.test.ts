@@ -33,14 +33,14 @@ describe('task.json', () => {
     }
   });
 
-  it('puts every input but the three that name the work into the five groups, in their order', () => {
+  it('puts every input but the three that name the work into the six groups, in their order', () => {
     assert.deepEqual(
       task.groups.map((g) => g.name),
-      ['identity', 'azure', 'devops', 'checks', 'advanced'],
+      ['identity', 'azure', 'devops', 'inventory', 'checks', 'advanced'],
     );
     assert.deepEqual(
       task.groups.map((g) => g.displayName),
-      ['Identity', 'Azure scope and role', 'Azure DevOps connection', 'Approvals and checks', 'Advanced'],
+      ['Identity', 'Azure scope and role', 'Azure DevOps connection', 'Inventory', 'Approvals and checks', 'Advanced'],
     );
     assert.deepEqual(
       task.inputs.filter((i) => !i.groupName).map((i) => i.name),
@@ -52,6 +52,18 @@ describe('task.json', () => {
           task.groups.some((g) => g.name === input.groupName),
           `input '${input.name}' is in a declared group`,
         );
+    }
+  });
+
+  it("shows each action's inputs only for it: provisioning's groups and inputs for provision, the Inventory group for inventory", () => {
+    const groups = task.groups as { name: string; visibleRule?: string }[];
+    for (const name of ['identity', 'azure', 'checks']) assert.equal(groups.find((g) => g.name === name)?.visibleRule, 'action = provision', name);
+    assert.equal(groups.find((g) => g.name === 'inventory')?.visibleRule, 'action = inventory');
+    for (const input of task.inputs.filter((i) => i.groupName === 'inventory')) assert.equal(input.visibleRule, 'action = inventory', input.name);
+    // Shared by every action: the bootstrap connection and how Azure DevOps is reached.
+    const shared = ['action', 'bootstrapConnection', 'organizationUrl', 'project', 'devOpsAuth', 'devOpsTokenVariable', 'verifyTimeoutSeconds'];
+    for (const input of task.inputs.filter((i) => !shared.includes(i.name) && !['identity', 'azure', 'checks', 'inventory'].includes(i.groupName ?? ''))) {
+      assert.equal(input.visibleRule, 'action = provision', input.name);
     }
   });
 
