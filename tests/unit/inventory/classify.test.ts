@@ -75,7 +75,7 @@ describe('inventory classification', () => {
   it('a recorded workload identity connection whose identity trusts its issuer and subject has no finding', () => {
     const connection = connectionFromWire(federated(), PROJECT);
     assert.equal(connection.issuer, 'https://login.microsoftonline.com/aaaabbbb-0000-cccc-1111-dddd2222eeee/v2.0');
-    const identity = application([{ issuer: connection.issuer!, subject: connection.subject! }]);
+    const identity = application([{ issuer: connection.issuer, subject: connection.subject! }]);
     assert.deepEqual(codes({ connection, identity, lastUse: used }), []);
   });
 
