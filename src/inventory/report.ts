@@ -1,5 +1,5 @@
 /**
- * The inventory's JSON report (schemas/inventory-report.schema.json, schemaVersion 1): one entry per
+ * The inventory's JSON report (tests/schemas/inventory-report.schema.json, schemaVersion 1): one entry per
  * connection with what was read and its findings, the projects read and those that could not be, and the
  * counts. Pure: built from the reads and the findings; fields that could not be read are null, with a
  * finding that says why. An application's credentials appear by id and expiry only, never a value.
