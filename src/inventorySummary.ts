@@ -10,7 +10,7 @@ import type { InventoryReport, ReportConnection } from './inventory/report';
 import type { OutputName } from './inputNames';
 import { code, link, table, text } from './markdown';
 import { FINDING_CODES } from './requestInventory';
-import { type Ending, type Summary, titleOf } from './summary';
+import { type Ending, outputVariables, type Summary, titleOf } from './summary';
 
 /** What an inventory run knew when it ended. */
 export interface InventoryRun {
@@ -67,17 +67,7 @@ export function inventorySummary(run: InventoryRun, ending: Ending): Summary {
       lines.push('', '### Projects not read', '', ...report.summary.unreadProjects.map((p) => `- ${text(p)}`));
     }
   }
-  if (run.outputs && run.outputs.length > 0) {
-    lines.push(
-      '',
-      '### Output variables',
-      '',
-      ...table(
-        ['name', 'value'],
-        run.outputs.map(([name, value]) => [code(name), code(value)]),
-      ),
-    );
-  }
+  lines.push(...outputVariables(run.outputs));
   return { title, markdown: `${lines.join('\n')}\n` };
 }
 
