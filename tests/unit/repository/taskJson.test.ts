@@ -34,7 +34,8 @@ describe('task.json', () => {
   });
 
   it('keeps every help text to at most 300 characters, the details in the README (issue 23)', () => {
-    for (const input of task.inputs) assert.ok((input.helpMarkDown ?? "").length <= 300, `input '${input.name}' has ${(input.helpMarkDown ?? "").length} characters of help`);
+    for (const input of task.inputs)
+      assert.ok((input.helpMarkDown ?? '').length <= 300, `input '${input.name}' has ${(input.helpMarkDown ?? '').length} characters of help`);
   });
 
   it('puts every input but the four that name the work into the five groups, in their order', () => {
@@ -81,7 +82,8 @@ describe('task.json', () => {
     assert.equal(rules.subscriptionName, 'subscriptionId != ""');
     assert.equal(rules.managementGroupName, 'managementGroupId != ""');
     assert.equal(rules.resourceGroup, 'managementGroupId = ""');
-    for (const name of ['approvalInstructions', 'approvalTimeoutMinutes', 'minimumApprovers', 'allowSelfApproval']) assert.equal(rules[name], 'approvers != ""', name);
+    for (const name of ['approvalInstructions', 'approvalTimeoutMinutes', 'minimumApprovers', 'allowSelfApproval'])
+      assert.equal(rules[name], 'approvers != ""', name);
     assert.equal(rules.requireBranchProtection, 'allowedBranches != ""');
   });
 
