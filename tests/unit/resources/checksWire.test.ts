@@ -5,7 +5,13 @@ import { approvalToWire, branchControlToWire, fromWire } from '../../../src/reso
 const ALICE = { id: 'a1', displayName: 'Alice', isGroup: false, line: 'alice@contoso.com' };
 
 describe('checks wire', () => {
-  const approvalWire = approvalToWire('conn', { approvers: [ALICE], instructions: 'Look', minRequiredApprovers: 0, timeoutMinutes: 43200, requesterCannotBeApprover: true });
+  const approvalWire = approvalToWire('conn', {
+    approvers: [ALICE],
+    instructions: 'Look',
+    minRequiredApprovers: 0,
+    timeoutMinutes: 43200,
+    requesterCannotBeApprover: true,
+  });
   const branchWire = branchControlToWire('conn', { allowedBranches: ['refs/heads/main', 'refs/heads/release/*'], requireBranchProtection: true });
 
   it('writes the approval and branch control checks as terraform-provider-azuredevops does', () => {
@@ -33,7 +39,11 @@ describe('checks wire', () => {
     assert.deepEqual(read.approval?.approverIds, ['a1']);
     assert.equal(read.approval?.timeoutMinutes, 43200);
     assert.equal(read.approval?.requesterCannotBeApprover, true);
-    assert.equal(fromWire({ value: [{ ...approvalWire, id: 1, settings: { approvers: [] } }] }).approval?.requesterCannotBeApprover, undefined, 'not said: undefined');
+    assert.equal(
+      fromWire({ value: [{ ...approvalWire, id: 1, settings: { approvers: [] } }] }).approval?.requesterCannotBeApprover,
+      undefined,
+      'not said: undefined',
+    );
     assert.deepEqual(read.branchControl?.allowedBranches, ['refs/heads/main', 'refs/heads/release/*']);
     assert.equal(read.branchControl?.requireBranchProtection, true);
     assert.deepEqual(fromWire({ value: [other] }), {});
