@@ -296,7 +296,7 @@ function validateSettings(typeId: string, settings: Record<string, unknown>): Em
     const approvers = settings.approvers;
     if (!Array.isArray(approvers) || approvers.length === 0) return adoError(400, ADO_TYPES.argument, 'An approval check needs at least one approver.');
     if (settings.requesterCannotBeApprover !== undefined && typeof settings.requesterCannotBeApprover !== 'boolean') {
-      return adoError(400, ADO_TYPES.argument, `requesterCannotBeApprover must be a boolean, not '${String(settings.requesterCannotBeApprover)}'.`);
+      return adoError(400, ADO_TYPES.argument, `requesterCannotBeApprover must be a boolean, not ${JSON.stringify(settings.requesterCannotBeApprover)}.`);
     }
     for (const approver of approvers as { id?: unknown }[]) {
       if (!ORGANIZATION_IDENTITIES.some((i) => typeof approver?.id === 'string' && i.id === approver.id.toLowerCase())) {

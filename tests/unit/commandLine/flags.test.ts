@@ -79,9 +79,9 @@ describe('the command line flags', () => {
 
   it('helps in its own words: switches without example values, repeatable flags repeated, and examples (issue 23)', () => {
     const help = helpText();
-    assert.match(help, /  --verify-connection, --no-verify-connection\n {6}When on, .*Default: on\./);
+    assert.match(help, / {2}--verify-connection, --no-verify-connection\n {6}When on, .*Default: on\./);
     assert.doesNotMatch(help, /Example: true/);
-    assert.match(help, /  --authorize-pipelines VALUE \(repeat the flag\)\n.*repeat the flag for each/);
+    assert.match(help, / {2}--authorize-pipelines VALUE \(repeat the flag\)\n.*repeat the flag for each/);
     assert.doesNotMatch(help, /one per line|the job identity|the job's token|README/i);
     const examples = help.slice(help.indexOf('\nExamples:\n'));
     assert.match(examples, /--identity-resource-group rg-identities --resource-group rg-app1-dev\n/, 'the first connection');

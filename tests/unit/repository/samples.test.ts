@@ -47,9 +47,10 @@ function applies(input: (typeof task.inputs)[number], inputs: Record<string, unk
     const match = /^\s*(\w+)\s*(!=|=)\s*(.*?)\s*$/.exec(condition);
     if (!match) return true;
     const [, name, operator, expected] = match;
-    const given = inputs[name] ?? task.inputs.find((i) => i.name === name)?.defaultValue ?? '';
-    if (String(given).includes('${{')) return true;
-    const equal = String(given).trim().toLowerCase() === expected.replace(/^""$/, '').toLowerCase();
+    const value = inputs[name] ?? task.inputs.find((i) => i.name === name)?.defaultValue ?? '';
+    const given = typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number' ? String(value) : JSON.stringify(value);
+    if (given.includes('${{')) return true;
+    const equal = given.trim().toLowerCase() === expected.replace(/^""$/, '').toLowerCase();
     return operator === '=' ? equal : !equal;
   });
 }

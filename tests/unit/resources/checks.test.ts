@@ -11,21 +11,14 @@ const ALICE = { id: 'a1', displayName: 'Alice', isGroup: false, line: 'alice@con
 const GROUP = { id: 'g1', displayName: '[p]\\Approvers', isGroup: true, line: '[p]\\Approvers' };
 
 describe('checks', () => {
-  const approvalWire = approvalToWire('conn', {
-    approvers: [ALICE],
-    instructions: 'Look',
-    minRequiredApprovers: 0,
-    timeoutMinutes: 43200,
-    requesterCannotBeApprover: true,
-  });
+  /** The settings of the approval check on the connection, as a new check is written. */
+  const asWritten = { approvers: [ALICE], instructions: 'Look', minRequiredApprovers: 0, timeoutMinutes: 43200, requesterCannotBeApprover: true };
+  const approvalWire = approvalToWire('conn', asWritten);
   const branchWire = branchControlToWire('conn', { allowedBranches: ['refs/heads/main', 'refs/heads/release/*'], requireBranchProtection: true });
 
   it('adds only missing approvers, keeps the rest of the check, and warns about other settings', () => {
     const existing = fromWire({ value: [{ ...approvalWire, id: 1 }] }).approval!;
-    const same = decideApproval(
-      { approvers: [ALICE], instructions: 'Look', minRequiredApprovers: 0, timeoutMinutes: 43200, requesterCannotBeApprover: true },
-      existing,
-    );
+    const same = decideApproval(asWritten, existing);
     assert.deepEqual(same, { add: [], warnings: [] });
     const more = decideApproval(
       { approvers: [ALICE, GROUP], instructions: 'Other', minRequiredApprovers: 1, timeoutMinutes: 60, requesterCannotBeApprover: true },
@@ -33,10 +26,7 @@ describe('checks', () => {
     );
     assert.deepEqual(more.add, [GROUP]);
     assert.match(more.warnings[0], /keeps its instructions, minimum approvers 0 \(asked: 1\), timeout 43200 minutes \(asked: 60\)/);
-    const selfApproved = decideApproval(
-      { approvers: [ALICE], instructions: 'Look', minRequiredApprovers: 0, timeoutMinutes: 43200, requesterCannotBeApprover: false },
-      existing,
-    );
+    const selfApproved = decideApproval({ ...asWritten, requesterCannotBeApprover: false }, existing);
     assert.match(selfApproved.warnings[0], /keeps its setting that the requester may not approve \(asked: the requester may approve\)/);
     const body = withApprovers(existing, more.add);
     assert.deepEqual((body.settings as Record<string, unknown>).approvers, [
