@@ -37,6 +37,7 @@ export const INPUT_NAMES = [
   'replicationWaitSeconds',
   'verifyConnection',
   'verifyTimeoutSeconds',
+  'removeIdentity',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
