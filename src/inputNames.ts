@@ -38,6 +38,7 @@ export const INPUT_NAMES = [
   'replicationWaitSeconds',
   'verifyConnection',
   'verifyTimeoutSeconds',
+  'removeIdentity',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];

@@ -9,6 +9,7 @@ import type { Clock } from '../clock';
 import { InputError } from '../errors';
 import type { RawTask } from '../rawTask';
 import { provision } from './provision';
+import { remove } from './remove';
 
 /** One action: its inputs judged without the network (the command line checks them before it signs in), and its run. */
 export interface TaskAction {
@@ -20,6 +21,7 @@ export interface TaskAction {
 
 export const ACTIONS = {
   provision,
+  remove,
 } satisfies Record<string, TaskAction>;
 
 export type ActionName = keyof typeof ACTIONS;

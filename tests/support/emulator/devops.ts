@@ -118,6 +118,13 @@ export class DevOpsService {
       const id = p.id;
       return project ? this.versioned(request, projectScoped, () => this.endpoints.get(caller, project, id)) : projectNotFound(p.project);
     }
+    if (method === 'GET' && (p = matchPath('/:project/_apis/serviceendpoint/:id/executionhistory', path))) {
+      const project = this.state.findWellFormedProject(p.project);
+      const id = p.id;
+      return project
+        ? this.versioned(request, LOCATIONS.executionHistory, () => this.endpoints.executionHistory(request, caller, project, id))
+        : projectNotFound(p.project);
+    }
     if (method === 'POST' && (p = matchPath('/:project/_apis/serviceendpoint/endpointproxy', path))) {
       const project = this.state.findWellFormedProject(p.project);
       if (!project) return projectNotFound(p.project);

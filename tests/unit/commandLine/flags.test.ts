@@ -111,6 +111,8 @@ describe('the command line flags', () => {
     assert.equal(runOf(['provision', '--project', 'p']).inputs.project, 'p');
     assert.equal(runOf(['--action', 'provision']).inputs.action, 'provision');
     assert.throws(() => parseCommandLine(['provision', '--action', 'remove']), /The action is given twice \('provision' and --action 'remove'\)/);
+    const removal = runOf(['remove', '--connection-name', 'app1-dev', '--dry-run']).inputs;
+    assert.deepEqual([removal.action, removal.connectionName, removal.dryRun], ['remove', 'app1-dev', 'true']);
     assert.match(helpText(), /\[ACTION\]/);
   });
 
