@@ -20,7 +20,7 @@ import { VERSION } from './version';
 /** One run of the command; the answer is the exit code. */
 export async function run(argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal, clock: Clock = systemClock): Promise<number> {
   // Known before the flags are parsed, so that a usage error is JSON too when --json was asked for.
-  const json = argv.includes('--json');
+  const json = argv.some((arg) => /^--json(=true)?$/i.test(arg));
   const failed = (exitCode: number, failure: Failure): number => {
     terminal.stderr.write(`error: ${failure.message}\n`);
     if (json) terminal.stdout.write(formatFailure(failure, exitCode));

@@ -6,8 +6,8 @@ export const INPUT_NAMES = [
   'action',
   'bootstrapConnection',
   'connectionName',
-  'identityType',
   'subscriptionId',
+  'identityType',
   'subscriptionName',
   'resourceGroup',
   'managementGroupId',
@@ -30,6 +30,7 @@ export const INPUT_NAMES = [
   'approvalInstructions',
   'approvalTimeoutMinutes',
   'minimumApprovers',
+  'allowSelfApproval',
   'allowedBranches',
   'requireBranchProtection',
   'inventoryScope',
@@ -43,6 +44,7 @@ export const INPUT_NAMES = [
   'replicationWaitSeconds',
   'verifyConnection',
   'verifyTimeoutSeconds',
+  'removeIdentity',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];

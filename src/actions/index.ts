@@ -10,6 +10,7 @@ import { InputError } from '../errors';
 import type { RawTask } from '../rawTask';
 import { inventory } from './inventory';
 import { provision } from './provision';
+import { remove } from './remove';
 
 /** One action: its inputs judged without the network (the command line checks them before it signs in), and its run. */
 export interface TaskAction {
@@ -22,6 +23,7 @@ export interface TaskAction {
 export const ACTIONS = {
   provision,
   inventory,
+  remove,
 } satisfies Record<string, TaskAction>;
 
 export type ActionName = keyof typeof ACTIONS;

@@ -80,7 +80,7 @@ class SignedInCredential implements TokenCredential {
       const name = (error as Error)?.name;
       if (name !== 'AggregateAuthenticationError' && name !== 'CredentialUnavailableError') throw error;
       throw new ServiceError(
-        'no signed-in credential was found (environment variables, workload identity, managed identity, Azure CLI, Azure Developer CLI, Azure PowerShell)',
+        'not signed in: no credential was found (environment variables, workload identity, managed identity, Azure CLI, Azure Developer CLI, Azure PowerShell)',
         {
           operation: `sign in to Microsoft Entra ID for ${[scopes].flat().join(' ')}`,
           hint: `Sign in with 'az login --tenant ${this.tenantId}', or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_FEDERATED_TOKEN_FILE) for a CI identity`,

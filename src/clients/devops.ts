@@ -18,7 +18,7 @@ import { assertReadable, retryDelay, toTaskError } from '../sdkErrors';
 import { FED_AUTH_REDIRECT, parseJson, type Send } from './http';
 
 export interface DevOpsRequest {
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Relative to the organization, or to the host of `area`: `_apis/…`, `{project}/_apis/…`; segments encoded by the caller. */
   path: string;
   apiVersion: string;

@@ -5,19 +5,18 @@
  * wire shape. A refusal (401, 403, 404 of a project that was listed) is `Unreadable`, naming the role that
  * would let the run read it; an answer that is not JSON, or a JSON that is not the shape, is a failure.
  */
-import type { ServiceEndpoint, ServiceEndpointExecutionRecord } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
+import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
 import type { TeamProjectReference } from 'azure-devops-node-api/interfaces/CoreInterfaces';
 import { type Clock } from '../clock';
 import { devops, type PacedDevOpsRest } from '../clients/devops';
 import { ServiceError, type TaskError } from '../errors';
+import { EXECUTION_HISTORY_API, lastUseFromWire } from '../resources/connectionUse';
 import { ENDPOINTS_API } from '../resources/serviceConnection';
 import { verdictOf } from '../resources/verification';
 import type { Connection, LastUse, Unreadable, Verified } from './model';
 
 /** Projects - List and Projects - Get (core 7.2; the same version lookups.ts reads a project with). */
 const PROJECTS_API = '7.2-preview.4';
-/** Executionhistory - List (serviceendpoint 7.2-preview.1; tests/fixtures/contracts/ado-serviceendpoint-7.2). */
-const EXECUTION_HISTORY_API = '7.2-preview.1';
 /** Endpointproxy - Execute Service Endpoint Request, as src/resources/verification.ts sends it. */
 const ENDPOINT_PROXY_API = '7.2-preview.1';
 
@@ -74,33 +73,26 @@ export async function listConnections(reads: DevOpsReads, project: ProjectRef): 
 }
 
 /**
- * The newest execution record (newest first, top=1): its finishTime, else its startTime; `at: null` when
- * there is none. The continuation token of older records is not followed: the newest is all it needs.
+ * The newest execution record (newest first, top=1; src/resources/connectionUse.ts reads it): its finishTime,
+ * else its startTime; `at: null` when there is none. The continuation token of older records is not followed:
+ * the newest is all it needs. An answer without a list of records is a failure, never "no record".
  */
 export async function readLastUse(reads: DevOpsReads, connection: Connection): Promise<LastUse> {
   const operation = `read the execution history of the service connection '${connection.name}'`;
   return devops(reads, operation, () =>
-    reads.devops.request<{ value?: ServiceEndpointExecutionRecord[] }>({
+    reads.devops.request<unknown>({
       path: `${encodeURIComponent(connection.project.id)}/_apis/serviceendpoint/${encodeURIComponent(connection.id)}/executionhistory`,
       apiVersion: EXECUTION_HISTORY_API,
       query: { top: '1' },
     }),
   ).then(
-    (answer) => ({ at: newestUse(answer, operation) }),
+    (answer) => {
+      const use = lastUseFromWire(answer);
+      if (use === undefined) throw new ServiceError('Azure DevOps answered without a list of execution records', { operation, code: 'UnreadableAnswer' });
+      return { at: use?.at === undefined ? null : new Date(use.at).toISOString() };
+    },
     (error: unknown) => refusedByDevOps(error, `the User role on the service connection '${connection.name}'`),
   );
-}
-
-/** The newest record's time; an answer without a list is not an empty history but a failure. */
-export function newestUse(answer: unknown, operation: string): string | null {
-  const records = (answer as { value?: unknown } | null)?.value;
-  if (!Array.isArray(records)) throw new ServiceError('Azure DevOps answered without a list of execution records', { operation, code: 'UnreadableAnswer' });
-  const times = records
-    .map((record: ServiceEndpointExecutionRecord) => record?.data?.finishTime ?? record?.data?.startTime)
-    .map((time) => (time instanceof Date ? time.toISOString() : typeof time === 'string' ? time : undefined))
-    .filter((time): time is string => time !== undefined && Number.isFinite(Date.parse(time)))
-    .sort();
-  return times.pop() ?? null;
 }
 
 /** One TestConnection through the endpoint proxy: its verdict, asked once (the bound is the caller's). */

@@ -167,16 +167,21 @@ describe('the command line, run as a shell runs it against the emulator', functi
       assert.deepEqual(missing.azCommands, [], 'not even the Azure CLI asked');
     });
 
-    it('without anyone signed in: no subscription is a usage error (exit code 2); with one, the run fails (exit code 1) saying how to sign in', async () => {
+    it('without anyone signed in: says "not signed in" first with the fix (exit code 2, nothing sent); with tenant and subscription given, the run fails (exit code 1) saying so (issue 23)', async () => {
       const flagsOfRun = [...baseFlags(emu, 'nobody'), '--resource-manager-url', emu.urls.arm, '--identity-resource-group', 'rg-identities'];
       const noSubscription = await runCli(emu, flagsOfRun, { signIn: 'none' });
       assert.equal(noSubscription.exitCode, 2);
-      assert.match(noSubscription.stderr, /^error: --subscription-id is required: the Azure CLI names no current subscription \(ERROR: Please run 'az login'/);
+      assert.match(
+        noSubscription.stderr,
+        /^error: Not signed in: neither the environment \(AZURE_CLIENT_ID .*\) nor the Azure CLI \(ERROR: Please run 'az login' to setup account\.\) has a sign-in\. Sign in with az login, or set AZURE_TENANT_ID/,
+      );
+      const onlySubscription = await runCli(emu, [...flagsOfRun, '--subscription-id', emu.world.subscriptionId], { signIn: 'none' });
+      assert.match(onlySubscription.stderr, /^error: Not signed in: /, 'not asked for --tenant-id first');
       const signedOut = await runCli(emu, [...flagsOfRun, '--subscription-id', emu.world.subscriptionId, '--tenant-id', emu.world.tenantId], {
         signIn: 'none',
       });
       assert.equal(signedOut.exitCode, 1);
-      assert.match(signedOut.stderr, new RegExp(`no signed-in credential was found .*Sign in with 'az login --tenant ${emu.world.tenantId}'`));
+      assert.match(signedOut.stderr, new RegExp(`not signed in: no credential was found .*Sign in with 'az login --tenant ${emu.world.tenantId}'`));
       assert.equal(signedOut.stderr.trim().split('\n').length, 1, 'one line');
     });
 

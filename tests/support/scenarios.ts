@@ -28,6 +28,8 @@ export interface IdentityScenario {
   identityRead: { service: ServiceName; method: 'GET'; path: RegExp };
   /** Every write a clean run of `inputs` makes, once each (concurrent ones in any order). */
   writes: readonly WritePoint[];
+  /** Every delete a clean removal (action: remove) of what `inputs` made sends, once each, in order. */
+  removalWrites: readonly WritePoint[];
   /** The standard request of this type: connection 'app1-dev', role scoped to resource group 'rg-app1-dev'. */
   inputs: Record<string, string>;
   /**
@@ -45,6 +47,12 @@ export const MANAGED_IDENTITY: IdentityScenario = {
     { what: 'the role assignment', service: 'arm', method: 'PUT', path: /\/roleAssignments\/[^/?]+\?/i },
     { what: 'the service connection', service: 'devops', method: 'POST', path: /\/_apis\/serviceendpoint\/endpoints(\?|$)/i },
     { what: 'the federated credential', service: 'arm', method: 'PUT', path: /\/federatedIdentityCredentials\/[^/?]+\?/i },
+  ],
+  removalWrites: [
+    { what: 'the role assignment', service: 'arm', method: 'DELETE', path: /\/roleAssignments\/[^/?]+\?/i },
+    { what: 'the federated credential', service: 'arm', method: 'DELETE', path: /\/federatedIdentityCredentials\/[^/?]+\?/i },
+    { what: 'the service connection', service: 'devops', method: 'DELETE', path: /\/_apis\/serviceendpoint\/endpoints\/[^/?]+\?/i },
+    { what: 'the managed identity', service: 'arm', method: 'DELETE', path: /\/userAssignedIdentities\/[^/?]+\?/i },
   ],
   inputs: {
     bootstrapConnection: 'platform-bootstrap',
@@ -81,6 +89,12 @@ export const APP_REGISTRATION: IdentityScenario = {
     { what: 'the role assignment', service: 'arm', method: 'PUT', path: /\/roleAssignments\/[^/?]+\?/i },
     { what: 'the service connection', service: 'devops', method: 'POST', path: /\/_apis\/serviceendpoint\/endpoints(\?|$)/i },
     { what: 'the federated credential', service: 'graph', method: 'PATCH', path: /\/federatedIdentityCredentials\(name=/i },
+  ],
+  removalWrites: [
+    { what: 'the role assignment', service: 'arm', method: 'DELETE', path: /\/roleAssignments\/[^/?]+\?/i },
+    { what: 'the federated credential', service: 'graph', method: 'DELETE', path: /\/federatedIdentityCredentials\(name=/i },
+    { what: 'the service connection', service: 'devops', method: 'DELETE', path: /\/_apis\/serviceendpoint\/endpoints\/[^/?]+\?/i },
+    { what: 'the application', service: 'graph', method: 'DELETE', path: /\/applications\/[^/?()]+$/i },
   ],
   inputs: {
     bootstrapConnection: 'platform-bootstrap',
@@ -239,6 +253,12 @@ export function assertConverged(emulator: Emulator, scenario: IdentityScenario, 
     assert.equal(count, 1, `exactly one of ${kind} serves '${connectionName}'`);
   }
   assertNothingDeleted(emulator);
+}
+
+/** After a removal: nothing of the connection is left, and no role assignment points at a missing principal. */
+export function assertRemoved(emulator: Emulator, scenario: IdentityScenario, connectionName = 'app1-dev'): void {
+  for (const [kind, count] of Object.entries(scenario.owned(emulator, connectionName))) assert.equal(count, 0, `no ${kind} of '${connectionName}' is left`);
+  assert.deepEqual(emulator.orphanedAssignments(), [], 'no role assignment points at a missing principal');
 }
 
 export function assertNothingDeleted(emulator: Emulator): void {

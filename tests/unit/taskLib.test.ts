@@ -108,6 +108,12 @@ describe('taskLib: the agent port over azure-pipelines-task-lib', () => {
     sinon.assert.calledOnceWithExactly(warning, 'a warning');
   });
 
+  it("reports progress with task-lib's setProgress (##vso[task.setprogress value=N;]operation)", () => {
+    const setProgress = sinon.stub(tl, 'setProgress');
+    taskLib.setProgress(20, 'Waiting for the identity to replicate');
+    sinon.assert.calledOnceWithExactly(setProgress, 20, 'Waiting for the identity to replicate');
+  });
+
   it("sets the result with task-lib's TaskResult", () => {
     const setResult = sinon.stub(tl, 'setResult');
     taskLib.setResult('Succeeded', 'done');

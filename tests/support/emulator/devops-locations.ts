@@ -43,10 +43,7 @@ export const LOCATIONS = {
     maxVersion: '7.2',
     releasedVersion: '7.1',
   },
-  /**
-   * A connection's execution history: azure-devops-node-api 17 getServiceEndpointExecutionRecords asks
-   * 7.2-preview.1 at this location, reads `value` of the answer and x-ms-continuationtoken (docs/wire.md).
-   */
+  /** Executionhistory - List (the 7.2 contract: api-Version-preview.1). */
   executionHistory: {
     id: '10a16738-9299-4cd1-9a81-fd23ad6200d0',
     area: 'serviceendpoint',
@@ -55,7 +52,7 @@ export const LOCATIONS = {
     resourceVersion: 1,
     minVersion: '5.0',
     maxVersion: '7.2',
-    releasedVersion: '0.0',
+    releasedVersion: '7.1',
   },
   /**
    * The service endpoint proxy (execute a data source such as TestConnection): 7.2-preview.1 in

@@ -11,7 +11,6 @@ import { header, jsonResponse, matchPath, parseJsonBody, type EmulatorRequest, t
 import { decodeJwt, epochSeconds, timeProblem } from './jwt';
 import { ADO_TYPES, SERVICE_ENDPOINTS_NAMESPACE, adoError, endpointPermissions, projectNotFound, type DevOpsCaller } from './devops-common';
 import { ServiceEndpointsResource } from './devops-endpoints';
-import { executionHistory } from './devops-history';
 import { EndpointProxy, type ProxyPeers } from './devops-endpointproxy';
 import { PIPELINE_PERMISSIONS_VERSIONS, PipelinesResource } from './devops-pipelines';
 import { CHECK_CONFIGURATIONS_VERSIONS, ChecksResource, IDENTITIES_VERSIONS } from './devops-checks';
@@ -120,17 +119,17 @@ export class DevOpsService {
       }
       return project ? this.versioned(request, projectScoped, () => this.endpoints.list(request, caller, project)) : projectNotFound(p.project);
     }
-    if (method === 'GET' && (p = matchPath('/:project/_apis/serviceendpoint/:id/executionhistory', path))) {
-      const project = this.state.findWellFormedProject(p.project);
-      const id = p.id;
-      return project
-        ? this.versioned(request, LOCATIONS.executionHistory, () => executionHistory(this.state, request, caller, project, id))
-        : projectNotFound(p.project);
-    }
     if (method === 'GET' && (p = matchPath('/:project/_apis/serviceendpoint/endpoints/:id', path))) {
       const project = this.state.findWellFormedProject(p.project);
       const id = p.id;
       return project ? this.versioned(request, projectScoped, () => this.endpoints.get(caller, project, id)) : projectNotFound(p.project);
+    }
+    if (method === 'GET' && (p = matchPath('/:project/_apis/serviceendpoint/:id/executionhistory', path))) {
+      const project = this.state.findWellFormedProject(p.project);
+      const id = p.id;
+      return project
+        ? this.versioned(request, LOCATIONS.executionHistory, () => this.endpoints.executionHistory(request, caller, project, id))
+        : projectNotFound(p.project);
     }
     if (method === 'POST' && (p = matchPath('/:project/_apis/serviceendpoint/endpointproxy', path))) {
       const project = this.state.findWellFormedProject(p.project);

@@ -8,11 +8,10 @@
  * sovereign-cloud connection, a publish-profile and a non-AzureRM connection; execution history, and
  * applications' secrets and certificates with expiry dates. Shapes: devops-records.ts (endpoints),
  * graph-objects.ts (applications with passwordCredentials/keyCredentials as Graph answers them), arm-msi.ts
- * (identities and their federated credentials), devops-history.ts (execution records).
+ * (identities and their federated credentials), devops-endpoints.ts executionHistory (execution records).
  */
 import { randomUUID } from 'node:crypto';
 import { roleAssignmentResource, type FederatedIdentityCredentialResource } from './arm-resources';
-import { executionRecord } from './devops-history';
 import { identityReference, workloadIdentityParameters, workloadIdentitySubject, type ProjectRecord, type ServiceEndpoint } from './devops-records';
 import { TOKEN_EXCHANGE_AUDIENCE } from './entra-directory';
 import { graphApplication, graphServicePrincipal, type StoredApplication } from './graph-objects';
@@ -78,7 +77,7 @@ export function seedFleet(state: EmulatorState, options: FleetOptions): FleetFac
   fleet.other('agent-machine-identity', b, 'AzureRM', 'ManagedServiceIdentity');
   fleet.other('github-not-azurerm', a, 'GitHub', 'Token');
   // The bootstrap connection is a federated connection too: in use.
-  state.executionRecords.set(state.world.bootstrap.connectionId, [executionRecord(state.world.bootstrap.connectionId, 1, now - DAY)]);
+  state.executionHistory.set(state.world.bootstrap.connectionId, [executionRecord(state.world.bootstrap.connectionId, 1, now - DAY)]);
   // The generated connections are read, never verified: their identities hold no role (a lighter ARM).
   fleet.grantReader = false;
   for (let p = 1; p <= (options.generatedProjects ?? 0); p++) {
@@ -234,9 +233,10 @@ class Fleet {
   /** Three uses, the newest `daysAgo` days ago, so that the history has more than one page at top=1. */
   private used(connectionId: string, daysAgo: number): void {
     const newest = this.state.now() - daysAgo * DAY;
-    this.state.executionRecords.set(
+    // Newest first, as Azure DevOps answers them.
+    this.state.executionHistory.set(
       connectionId,
-      [newest - 20 * DAY, newest - 10 * DAY, newest].map((at) => executionRecord(connectionId, (this.recordId += 1), at)),
+      [newest - 20 * DAY, newest - 10 * DAY, newest].map((at) => executionRecord(connectionId, (this.recordId += 1), at)).reverse(),
     );
   }
 
@@ -340,4 +340,24 @@ class Fleet {
     });
     this.state.roleAssignments.set(assignment.id.toLowerCase(), assignment);
   }
+}
+
+/**
+ * A record of one use of the connection by a pipeline run that finished `finishedAt` (epoch ms), as the
+ * 7.2 contract's ServiceEndpointExecutionRecord: `{ endpointId, data: { id, planType, definition, owner,
+ * startTime, finishTime, result } }`.
+ */
+function executionRecord(endpointId: string, id: number, finishedAt: number): Record<string, unknown> {
+  return {
+    endpointId,
+    data: {
+      id,
+      planType: 'Build',
+      definition: { id: 7, name: 'app1-deploy' },
+      owner: { id: 1000 + id, name: `app1-deploy #${id}` },
+      startTime: new Date(finishedAt - 60_000).toISOString(),
+      finishTime: new Date(finishedAt).toISOString(),
+      result: 'succeeded',
+    },
+  };
 }

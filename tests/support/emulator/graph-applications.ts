@@ -82,7 +82,7 @@ export class Applications {
       return this.answers.error(request, 400, 'Request_BadRequest', "Property 'displayName' is required and must not be empty.");
     }
     const name = uniqueName ?? (typeof properties.uniqueName === 'string' ? properties.uniqueName : null);
-    if (name !== null && this.findApplicationByUniqueName(name)) {
+    if (name !== null && (this.findApplicationByUniqueName(name) || this.deletedWithUniqueName(name))) {
       return this.answers.error(
         request,
         409,
@@ -138,6 +138,10 @@ export class Applications {
   private deleteApplication(request: EmulatorRequest, caller: GraphCaller, stored: StoredApplication): EmulatorResponse {
     this.access.mayWrite(request, caller, stored.owners);
     this.state.applications.delete(stored.resource.id.toLowerCase());
+    // "When deleted, apps are moved to a temporary container and can be restored within 30 days" (Microsoft
+    // Graph, Delete application); the deleted object keeps its unique values taken (docs/wire.md, "Removal").
+    stored.resource.deletedDateTime = new Date(this.state.now()).toISOString() as never;
+    this.state.deletedApplications.set(stored.resource.id.toLowerCase(), stored);
     // Deleting an application removes its service principal in its home tenant.
     const principal = this.state.findServicePrincipalByAppId(stored.resource.appId);
     if (principal) {
@@ -186,5 +190,11 @@ export class Applications {
   private findApplicationByUniqueName(uniqueName: string): StoredApplication | undefined {
     const wanted = uniqueName.toLowerCase();
     return [...this.state.applications.values()].find((a) => a.resource.uniqueName?.toLowerCase() === wanted);
+  }
+
+  /** A deleted application still holds its uniqueName until it is deleted for good (30 days). */
+  private deletedWithUniqueName(uniqueName: string): StoredApplication | undefined {
+    const wanted = uniqueName.toLowerCase();
+    return [...this.state.deletedApplications.values()].find((a) => a.resource.uniqueName?.toLowerCase() === wanted);
   }
 }

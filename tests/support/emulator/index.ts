@@ -346,6 +346,41 @@ export class Emulator {
     }
   }
 
+  /**
+   * A pipeline run that used the connection, as Azure DevOps records it in the connection's execution history
+   * (ServiceEndpointExecutionRecord of the 7.2 contract), `daysAgo` before now; newest first.
+   */
+  recordExecution(connectionId: string, use: { pipeline: string; daysAgo: number; planType?: string }): void {
+    const stored = this.core.serviceEndpoints.get(connectionId.toLowerCase());
+    if (!stored) throw new Error(`Emulator: no service connection ${connectionId}`);
+    const history = this.core.executionHistory.get(stored.endpoint.id) ?? [];
+    const finish = this.core.now() - use.daysAgo * 86_400_000;
+    history.unshift({
+      endpointId: stored.endpoint.id,
+      data: {
+        id: history.length + 1,
+        planType: use.planType ?? 'Build',
+        definition: { id: 12, name: use.pipeline },
+        owner: { id: 345, name: `${use.pipeline} #20260101.1` },
+        startTime: new Date(finish - 60_000).toISOString(),
+        finishTime: new Date(finish).toISOString(),
+        result: 'succeeded',
+      },
+    });
+    this.core.executionHistory.set(stored.endpoint.id, history);
+  }
+
+  /** Thirty days later: Entra ID deletes the applications in its deleted items for good, freeing their uniqueName. */
+  purgeDeletedApplications(): void {
+    this.core.deletedApplications.clear();
+  }
+
+  /** Role assignments whose principal the directory no longer has (the portal's "Identity not found"), by id. */
+  orphanedAssignments(): string[] {
+    const known = new Set([...this.core.principals.keys()].map((id) => id.toLowerCase()));
+    return [...this.core.roleAssignments.values()].filter((a) => !known.has(a.properties.principalId.toLowerCase())).map((a) => a.id);
+  }
+
   /** Moves an existing connection to Entra ID's issuer and subject, as Azure DevOps' issuer change does. */
   moveConnectionToEntraIssuer(connectionId: string): void {
     this.devopsService?.endpoints.moveToEntraIssuer(connectionId);

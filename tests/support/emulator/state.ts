@@ -14,7 +14,6 @@ import {
 } from './arm-resources';
 import type { CloudProfile } from './clouds';
 import type { CheckConfigurationRecord } from './devops-checks';
-import type { ExecutionRecord } from './devops-history';
 import type { BuildServiceRole, DevOpsIdentity, ProjectRecord, PipelinePermissionsRecord, StoredEndpoint } from './devops-records';
 import type { DirectoryPrincipal } from './entra-directory';
 import type { GraphServicePrincipal, StoredApplication, StoredServicePrincipal } from './graph-objects';
@@ -38,11 +37,13 @@ export class EmulatorState {
   readonly checkConfigurations = new Map<number, CheckConfigurationRecord>();
   nextCheckId = 1;
   readonly serviceEndpoints = new Map<string, StoredEndpoint>();
-  /** Execution records of service connections (devops-history.ts), keyed by connection id. */
-  readonly executionRecords = new Map<string, ExecutionRecord[]>();
   readonly devopsIdentities = new Map<string, DevOpsIdentity>();
   /** Graph applications, keyed by lower-cased object id. */
   readonly applications = new Map<string, StoredApplication>();
+  /** Graph's deleted items (applications, 30 days), keyed by lower-cased object id. */
+  readonly deletedApplications = new Map<string, StoredApplication>();
+  /** Service connections' execution records, newest first, keyed by lower-cased connection id. */
+  readonly executionHistory = new Map<string, Array<Record<string, unknown>>>();
   /** Graph service principals, keyed by lower-cased object id. */
   readonly servicePrincipals = new Map<string, StoredServicePrincipal>();
   /** Roles on service connections of organization users other than the job identity; default Administrator. */
@@ -216,6 +217,11 @@ export class EmulatorState {
         federatedIdentityCredentials: [...stored.federatedCredentials.values()].map((c) => c.resource),
       })),
       servicePrincipals: [...this.servicePrincipals.values()].map((stored) => stored.resource),
+      deletedApplications: [...this.deletedApplications.values()].map((stored) => ({
+        ...stored.resource,
+        owners: stored.owners.map((id) => ({ '@odata.type': this.directoryObjectType(id), id })),
+        federatedIdentityCredentials: [...stored.federatedCredentials.values()].map((c) => c.resource),
+      })),
     });
   }
 

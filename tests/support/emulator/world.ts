@@ -100,6 +100,8 @@ export interface Snapshot {
   projects: Array<{ id: string; name: string; state: ProjectState }>;
   pipelinePermissions: PipelinePermissionsRecord[];
   checkConfigurations: CheckConfigurationRecord[];
+  /** Graph's deleted items: applications deleted in the last 30 days, restorable, their uniqueName still taken. */
+  deletedApplications: ApplicationSnapshot[];
 }
 
 export interface Settings {
@@ -175,6 +177,12 @@ export interface RecordedBehaviour {
   devopsIssuerType?: 'AzureDevOps' | 'absent';
   /** Lists longer than this come in pages (ARM nextLink, Graph @odata.nextLink, Azure DevOps continuation token); default: no paging. */
   pageSize?: number;
+  /**
+   * Whether deleting a service connection from a project also deletes its check configurations and pipeline
+   * permissions there. The REST reference of Endpoints - Delete says nothing either way (docs/wire.md,
+   * "Removal"); default false: they stay, keyed by an id no later connection gets.
+   */
+  connectionDeleteRemovesChecks?: boolean;
 }
 
 export function newGuid(): string {
