@@ -33,6 +33,12 @@ export const INPUT_NAMES = [
   'allowSelfApproval',
   'allowedBranches',
   'requireBranchProtection',
+  'inventoryScope',
+  'inventoryVerify',
+  'secretExpiryDays',
+  'unusedDays',
+  'failOn',
+  'reportPath',
   'existingConnection',
   'dryRun',
   'replicationWaitSeconds',
@@ -52,6 +58,9 @@ export const OUTPUT_NAMES = [
   'workloadIdentityIssuer',
   'workloadIdentitySubject',
   'applicationObjectId',
+  'reportPath',
+  'connectionCount',
+  'findingCount',
 ] as const;
 
 export type OutputName = (typeof OUTPUT_NAMES)[number];

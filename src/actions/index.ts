@@ -8,6 +8,7 @@ import type { Agent } from '../agent';
 import type { Clock } from '../clock';
 import { InputError } from '../errors';
 import type { RawTask } from '../rawTask';
+import { inventory } from './inventory';
 import { provision } from './provision';
 import { remove } from './remove';
 
@@ -21,6 +22,7 @@ export interface TaskAction {
 
 export const ACTIONS = {
   provision,
+  inventory,
   remove,
 } satisfies Record<string, TaskAction>;
 

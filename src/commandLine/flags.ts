@@ -6,6 +6,8 @@
  * node:util parseArgs does the parsing: it knows strings, booleans, repeats and strict unknown-flag errors,
  * which is all a flag set generated from a manifest needs, and it adds nothing to the bundle.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import manifest from '../../task.json';
 import { knownCloud, KNOWN_CLOUD_NAMES } from '../cloud';
@@ -56,7 +58,11 @@ const CLI_DEFAULTS: Partial<Record<InputName, { value: string; help: string }>> 
     help: "Subscription the new connection targets and where the identity is created. Default: the Azure CLI's current subscription (az account show). Example: 00000000-0000-0000-0000-000000000000.",
   },
   organizationUrl: { value: '', help: 'Azure DevOps organization, e.g. https://dev.azure.com/contoso. Required.' },
-  project: { value: '', help: 'Name or id of the project that owns the connection, e.g. platform. Required.' },
+  project: { value: '', help: 'Name or id of the project that owns the connection, e.g. platform. Required (inventory: with --inventory-scope project).' },
+  reportPath: {
+    value: join(tmpdir(), 'workload-identity-inventory.json'),
+    help: `inventory only: where the JSON report goes. Default: ${join(tmpdir(), 'workload-identity-inventory.json')}. The command prints it with --json, else a table of the connections and their findings.`,
+  },
 };
 
 /** The command line's own settings, besides the task's inputs. */

@@ -57,7 +57,9 @@ export async function rawTask(commandLine: CommandLine, env: NodeJS.ProcessEnv, 
 
   let tenantId = commandLine.tenantId || env.AZURE_TENANT_ID || undefined;
   let subscriptionId = commandLine.inputs.subscriptionId || undefined;
-  if (!tenantId || !subscriptionId) {
+  // Only provisioning works in a subscription; an inventory reads what the connections name.
+  const needsSubscription = (commandLine.inputs.action ?? 'provision').toLowerCase() === 'provision';
+  if (!tenantId || (!subscriptionId && needsSubscription)) {
     const account = await azureCliAccount();
     const problem = 'problem' in account ? account.problem : undefined;
     // Nobody signed in is the cause to name first: asking for --subscription-id, then --tenant-id, then
@@ -71,7 +73,7 @@ export async function rawTask(commandLine: CommandLine, env: NodeJS.ProcessEnv, 
       tenantId ??= account.tenantId;
       subscriptionId ??= account.id;
     }
-    if (!subscriptionId) {
+    if (!subscriptionId && needsSubscription) {
       throw new UsageError(
         `--subscription-id is required: the Azure CLI names no current subscription${problem ? ` (${problem})` : ''}. Give --subscription-id, or sign in with az login.`,
       );

@@ -8,7 +8,7 @@ import type { Clients } from '../clients';
 import { devops } from '../clients/devops';
 
 /** Executionhistory - List: api-Version-preview.1 in the 7.2 contract. */
-const EXECUTION_HISTORY_API = '7.2-preview.1';
+export const EXECUTION_HISTORY_API = '7.2-preview.1';
 
 /** The newest use of the connection: by which pipeline (definition) of which kind, and when it finished. */
 export interface LastUse {

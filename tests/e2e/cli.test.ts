@@ -15,6 +15,7 @@ import { Emulator } from '../support/emulator';
 import { baseFlags, CLI_ENTRY, parseOutputs, runCli, type CliRun } from './cliHarness';
 import { repositoryRoot } from '../support/taskRun';
 import { useConnection } from '../support/useConnection';
+import { validateInventoryReport } from '../support/inventorySchema';
 
 const OUTPUTS = ['serviceConnectionName', 'serviceConnectionId', 'clientId', 'principalId', 'tenantId', 'workloadIdentityIssuer', 'workloadIdentitySubject'];
 
@@ -210,6 +211,43 @@ describe('the command line, run as a shell runs it against the emulator', functi
       for (const flag of flags()) assert.match(help.stdout, new RegExp(`^  --${flag.flag}\\b.*\\n {6}\\S`, 'm'), `--${flag.flag} is listed with its meaning`);
       assert.match(help.stdout, /--devops-auth VALUE\n.*bootstrapIdentity \(default\)/);
     });
+  });
+
+  it('`inventory --json` prints the report of the project (validating against the schema); without --json, a table of the connections', async () => {
+    const emu = await Emulator.start({ fleet: {} });
+    try {
+      const reportPath = join(mkdtempSync(join(tmpdir(), 'wic-inventory-')), 'report.json');
+      const args = [
+        'inventory',
+        '--organization-url',
+        emu.world.organization.url,
+        '--resource-manager-url',
+        emu.urls.arm,
+        '--project',
+        'fleet-a',
+        '--report-path',
+        reportPath,
+      ];
+      const env = { AZURE_AUTHORITY_HOST: emu.urls.login, AZURE_DEVOPS_EXT_PAT: emu.world.personalAccessTokens.administrator };
+      const json = await runCli(emu, [...args, '--devops-auth', 'personalAccessToken', '--json'], { signIn: 'environment', env });
+      done(json);
+      const report = JSON.parse(json.stdout) as { connections: { name: string; findings: { code: string }[] }[] };
+      validateInventoryReport(report);
+      assert.deepEqual(report, JSON.parse(readFileSync(reportPath, 'utf8')));
+      assert.deepEqual(
+        report.connections.find((c) => c.name === 'wif-mi-devops')?.findings.map((f) => f.code),
+        ['azureDevOpsIssuer'],
+      );
+      assert.deepEqual(json.azCommands, [], 'no subscription needed, the Azure CLI is never asked');
+      const table = await runCli(emu, [...args, '--devops-auth', 'personalAccessToken'], { signIn: 'environment', env });
+      done(table);
+      assert.match(table.stdout, /^PROJECT +CONNECTION +SCHEME +ISSUER +FINDINGS\n/);
+      assert.match(table.stdout, /^fleet-a +wif-mi-devops +WorkloadIdentityFederation +azureDevOps +azureDevOpsIssuer!$/m);
+      assertNoSecret(emu, json);
+      assertNoSecret(emu, table);
+    } finally {
+      await emu.stop();
+    }
   });
 
   it("exits with the run's own code, without a stack trace, when the reader closes stdout before the command writes (EPIPE; issue 24, class 9)", async () => {

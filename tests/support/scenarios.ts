@@ -120,10 +120,14 @@ export const APP_REGISTRATION: IdentityScenario = {
   },
 };
 
+/** The outputs only an inventory sets (action inventory). */
+const INVENTORY_OUTPUTS: readonly OutputName[] = ['reportPath', 'connectionCount', 'findingCount'];
+const PROVISIONING_OUTPUTS = OUTPUT_NAMES.filter((name) => !INVENTORY_OUTPUTS.includes(name));
+
 /** The output variables each identity type sets, in the order task.json declares them (checked in tests/unit). */
 export const OUTPUTS: Record<'managedIdentity' | 'appRegistration', readonly OutputName[]> = {
-  managedIdentity: OUTPUT_NAMES.filter((name) => name !== 'applicationObjectId'),
-  appRegistration: OUTPUT_NAMES,
+  managedIdentity: PROVISIONING_OUTPUTS.filter((name) => name !== 'applicationObjectId'),
+  appRegistration: PROVISIONING_OUTPUTS,
 };
 
 /** Every identity type the task provisions; the crash, fault and concurrency tests run each of them. */

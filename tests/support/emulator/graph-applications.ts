@@ -41,9 +41,16 @@ export class Applications {
       if (key.property?.toLowerCase() === 'uniquename' && request.method === 'PATCH') return this.upsertApplication(request, caller, key.value);
       const application = this.findApplication(request, key);
       switch (request.method) {
-        case 'GET':
+        case 'GET': {
           this.access.mayRead(request, caller);
-          return this.answers.ok(this.access.visibleOr404(request, application, key.value).resource, 'applications/$entity');
+          const found = this.access.visibleOr404(request, application, key.value);
+          // $expand=federatedIdentityCredentials (the application resource: "Supports $expand"); $select is not applied.
+          const expand = /federatedIdentityCredentials/i.test(request.query.get('$expand') ?? '');
+          const body = expand
+            ? { ...found.resource, federatedIdentityCredentials: [...found.federatedCredentials.values()].map((c) => c.resource) }
+            : found.resource;
+          return this.answers.ok(body, 'applications/$entity');
+        }
         case 'PATCH':
           return this.updateApplication(request, caller, this.access.visibleOr404(request, application, key.value));
         case 'DELETE':

@@ -29,12 +29,14 @@ import { InstanceMetadataService } from './imds';
 import type { ConnectionChange, EmulatorOptions, Knobs } from './knobs';
 import { createClientCertificate, createPki } from './pki';
 import { ConnectProxy } from './proxy';
+import { type FleetFacts, seedFleet } from './fleet';
 import { seedWorld } from './seed';
 import type { EmulatorState } from './state';
 import { newGuid, type ProjectFacts, type ServiceUrls, type Settings, type Snapshot, type World } from './world';
 
 export type { FaultRule, RequestLogEntry, ServiceName } from './http';
 export type { ConnectionChange, EmulatorOptions, Knobs } from './knobs';
+export type { FleetFacts, FleetOptions } from './fleet';
 export type { CloudName } from './clouds';
 export type { TunnelLogEntry } from './proxy';
 export type { AgentVmIdentity, BootstrapScheme, RecordedBehaviour, Snapshot, World } from './world';
@@ -75,6 +77,8 @@ export class Emulator {
   private proxyCredentials?: { username: string; password: string };
   private devopsService?: DevOpsService;
   private checks!: ChecksResource;
+  /** What the fleet seeded (EmulatorOptions.fleet): its projects and connections by kind. */
+  fleetFacts?: FleetFacts;
 
   private constructor(
     private readonly directory: string,
@@ -190,6 +194,8 @@ export class Emulator {
         roleAssignmentPropagationMs: options.roleAssignmentPropagationMs ?? 0,
         connectionIssuer: options.connectionIssuer ?? 'entra',
         accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? ACCESS_TOKEN_LIFETIME_SECONDS,
+        devopsRateLimitDelaySeconds: options.devopsRateLimitDelaySeconds ?? 0,
+        unreadableProjects: [...(options.unreadableProjects ?? [])],
         recorded: { signInRedirectStatus: 203, servicePrincipalLagAnswer: 'recorded', ...options.recorded },
         clock: emulator.serviceClock,
       };
@@ -199,6 +205,7 @@ export class Emulator {
         clientCertificate,
         agentVmIdentity: options.agentVmIdentity,
       });
+      if (options.fleet) emulator.fleetFacts = seedFleet(emulator.core, options.fleet);
       services.login = new EntraService(emulator.core).handle;
       services.arm = new ArmService(emulator.core).handle;
       // The endpoint proxy calls Entra ID and ARM on a connection's behalf, as Azure DevOps does.
@@ -315,6 +322,8 @@ export class Emulator {
     if (knobs.connectionReadiness !== undefined) settings.connectionReadiness = { ...knobs.connectionReadiness };
     if (knobs.identitiesDenied !== undefined) this.checks.identitiesDenied = knobs.identitiesDenied;
     if (knobs.accessTokenLifetimeSeconds !== undefined) settings.accessTokenLifetimeSeconds = knobs.accessTokenLifetimeSeconds;
+    if (knobs.devopsRateLimitDelaySeconds !== undefined) settings.devopsRateLimitDelaySeconds = knobs.devopsRateLimitDelaySeconds;
+    if (knobs.unreadableProjects !== undefined) settings.unreadableProjects = [...knobs.unreadableProjects];
   }
 
   /** Changes a service connection as a person or Azure DevOps itself would. */

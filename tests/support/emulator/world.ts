@@ -132,6 +132,10 @@ export interface Settings {
   recorded: RecordedBehaviour;
   /** Lifetime of the access tokens Entra ID (and the instance metadata endpoint) issues, in seconds. */
   accessTokenLifetimeSeconds: number;
+  /** Azure DevOps delays every request this long and says so in X-RateLimit-Delay (0: no delay, no headers). */
+  devopsRateLimitDelaySeconds: number;
+  /** Projects whose service connections Azure DevOps refuses to list to every caller (403). */
+  unreadableProjects: string[];
   /**
    * The emulator's time: replication windows, propagation, the credential write window, project
    * readiness, latency, the request log, and the access tokens it issues and checks (their iat, nbf and
@@ -165,6 +169,12 @@ export interface RecordedBehaviour {
    * Default 'recorded': 403 to an OwnedBy caller, 400 otherwise.
    */
   servicePrincipalLagAnswer: 'recorded' | 'NoBackingApplicationObject' | 'Authorization_RequestDenied' | 'Request_ResourceNotFound';
+  /**
+   * What a workload identity connection on Azure DevOps' former issuer carries as
+   * workloadIdentityFederationIssuerType: 'AzureDevOps', or nothing at all (default 'AzureDevOps'; unknown,
+   * docs/wire.md: new connections read EntraID, older ones are not documented).
+   */
+  devopsIssuerType?: 'AzureDevOps' | 'absent';
   /** Lists longer than this come in pages (ARM nextLink, Graph @odata.nextLink, Azure DevOps continuation token); default: no paging. */
   pageSize?: number;
   /**

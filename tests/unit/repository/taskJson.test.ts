@@ -38,14 +38,14 @@ describe('task.json', () => {
       assert.ok((input.helpMarkDown ?? '').length <= 300, `input '${input.name}' has ${(input.helpMarkDown ?? '').length} characters of help`);
   });
 
-  it('puts every input but the four that name the work into the five groups, in their order', () => {
+  it('puts every input but the four that name the work into the six groups, in their order', () => {
     assert.deepEqual(
       task.groups.map((g) => g.name),
-      ['identity', 'azure', 'devops', 'checks', 'advanced'],
+      ['identity', 'azure', 'devops', 'inventory', 'checks', 'advanced'],
     );
     assert.deepEqual(
       task.groups.map((g) => g.displayName),
-      ['Identity', 'Azure scope and role', 'Azure DevOps connection', 'Approvals and checks', 'Advanced'],
+      ['Identity', 'Azure scope and role', 'Azure DevOps connection', 'Inventory', 'Approvals and checks', 'Advanced'],
     );
     assert.deepEqual(
       task.inputs.filter((i) => !i.groupName).map((i) => i.name),
@@ -58,6 +58,27 @@ describe('task.json', () => {
           task.groups.some((g) => g.name === input.groupName),
           `input '${input.name}' is in a declared group`,
         );
+    }
+  });
+
+  it('hides what the inventory does not read (issue 20), and shows the Inventory group for it alone', () => {
+    const groups = task.groups as { name: string; visibleRule?: string }[];
+    for (const name of ['identity', 'azure', 'checks']) assert.equal(groups.find((g) => g.name === name)?.visibleRule, 'action != inventory', name);
+    assert.equal(groups.find((g) => g.name === 'inventory')?.visibleRule, 'action = inventory');
+    for (const input of task.inputs.filter((i) => i.groupName === 'inventory')) assert.equal(input.visibleRule, 'action = inventory', input.name);
+    // What every action reads: the bootstrap connection and how Azure DevOps is reached; removeIdentity is remove's own.
+    const shared = [
+      'action',
+      'bootstrapConnection',
+      'organizationUrl',
+      'project',
+      'devOpsAuth',
+      'devOpsTokenVariable',
+      'verifyTimeoutSeconds',
+      'removeIdentity',
+    ];
+    for (const input of task.inputs.filter((i) => !shared.includes(i.name) && !['identity', 'azure', 'checks', 'inventory'].includes(i.groupName ?? ''))) {
+      assert.equal(input.visibleRule, 'action != inventory', input.name);
     }
   });
 
