@@ -9,7 +9,10 @@
  *
  * `npm run demo -- --cli <flags>`: the same command with your flags too (`--dry-run`, `--connection-name x`,
  * `--identity-type appRegistration`, `--json`, …): a flag you give replaces the Getting started one of that
- * name, a switch is added; the emulator's organization, project and ARM URL stay unless you give them.
+ * name, a switch is added; the emulator's organization, project and ARM URL stay unless you give them. An
+ * action word comes first whatever its place (`npm run demo -- --cli inventory --inventory-scope
+ * organization`), and the emulator then holds its seeded fleet of connections of every kind, so that an
+ * inventory, a migration or a removal has something to find.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +35,8 @@ const INPUTS = {
  * (all values of a repeatable flag at once), the user's switches and other flags after them.
  */
 export function demoArgs(defaults: string[], user: string[]): string[] {
+  const action = user[0] !== undefined && !user[0].startsWith('-') ? user.slice(0, 1) : [];
+  if (action.length > 0) user = user.slice(1);
   const named = (arg: string): string | undefined => /^--([^=]+)/.exec(arg)?.[1];
   const given = new Set(user.map(named).filter((name): name is string => name !== undefined));
   const kept: string[] = [];
@@ -41,12 +46,12 @@ export function demoArgs(defaults: string[], user: string[]): string[] {
     if (name === undefined || !given.has(name)) kept.push(defaults[i], ...(hasValue ? [defaults[i + 1]] : []));
     if (hasValue) i++;
   }
-  return [...kept, ...user];
+  return [...action, ...kept, ...user];
 }
 
 /** README "Getting started", against the emulator, with the flags given after --cli. */
 async function cliDemo(user: string[]): Promise<void> {
-  const emulator = await Emulator.start();
+  const emulator = await Emulator.start(user[0] !== undefined && !user[0].startsWith('-') ? { fleet: {} } : {});
   try {
     const { world } = emulator;
     console.log('Emulated world (HTTPS on loopback, throwaway CA); you are signed in with `az login` (a stand-in az answers from it):');
@@ -79,7 +84,7 @@ async function cliDemo(user: string[]): Promise<void> {
     }
     const outputs = args.includes('--json') ? (JSON.parse(run.stdout) as Record<string, string>) : parseOutputs(run.stdout);
     if (!outputs.serviceConnectionId) {
-      console.log(`\nNothing to use: the command wrote no connection (a dry run, or --help). It took ${(run.durationMs / 1000).toFixed(2)} s.`);
+      console.log(`\nNothing to use: the command wrote no connection (a dry run, another action than provision, or --help). It took ${(run.durationMs / 1000).toFixed(2)} s.`);
       return;
     }
     const used = await useConnection(emulator, outputs.serviceConnectionId);

@@ -1,17 +1,17 @@
 /**
  * The story of a removal (action: remove): read everything, decide one removal change set (refusing a
  * connection this task did not make), say what the connection was last used for, preflight every delete,
- * then delete in order (src/removalApply.ts). A dry run says what it would remove and writes nothing.
+ * then delete in order (src/removal/apply.ts). A dry run says what it would remove and writes nothing.
  */
 import type { Agent } from '../agent';
 import { createClients } from '../clients';
 import type { Clock } from '../clock';
 import { assertPermitted } from '../preflight';
 import type { RawTask } from '../rawTask';
-import { decideRemoval, parseRemovalRequest, type Removal, removalsOf, type RemovalSet, toRemove } from '../removal';
-import { applyRemoval } from '../removalApply';
-import { readForRemoval } from '../removalRead';
-import { type RemovalRun, removalSummary } from '../removalSummary';
+import { decideRemoval, parseRemovalRequest, type Removal, removalsOf, type RemovalSet, toRemove } from '../removal/decide';
+import { applyRemoval } from '../removal/apply';
+import { readForRemoval } from '../removal/read';
+import { type RemovalRun, removalSummary } from '../removal/summary';
 import { lastUseWords } from '../resources/connectionUse';
 import { TaskError } from '../errors';
 import type { Ending } from '../summary';

@@ -5,8 +5,10 @@
  */
 import '../support/taskLibHome';
 import { strict as assert } from 'node:assert';
-import * as internal from 'azure-pipelines-task-lib/internal';
-import * as tl from 'azure-pipelines-task-lib/task';
+// The module objects themselves, which sinon stubs: a namespace import may be a copy of them (esbuild's
+// CommonJS interop), whose stubbed properties task-lib's callers would never see.
+import internal = require('azure-pipelines-task-lib/internal');
+import tl = require('azure-pipelines-task-lib/task');
 import sinon from 'sinon';
 import { taskLib } from '../../src/taskLib';
 

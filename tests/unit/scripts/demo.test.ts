@@ -17,6 +17,7 @@ describe('the command line demo', () => {
   it("passes the flags given through, in place of Getting started's of the same name, switches included", () => {
     assert.deepEqual(demoArgs(defaults, []), defaults);
     assert.deepEqual(demoArgs(defaults, ['--dry-run']), [...defaults, '--dry-run']);
+    assert.deepEqual(demoArgs(defaults, ['inventory', '--json']), ['inventory', ...defaults, '--json'], 'the action word first');
     assert.deepEqual(demoArgs(defaults, ['--connection-name', 'mine', '--role-assignments=B@rg', '--no-verify-connection']), [
       '--project',
       'platform',

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import type { Removal, RemovalSet } from '../../src/removal';
-import { removalSummary } from '../../src/removalSummary';
+import type { Removal, RemovalSet } from '../../../src/removal/decide';
+import { removalSummary } from '../../../src/removal/summary';
 
 const connection: Removal<Extract<Removal['target'], { kind: 'connection' }>> = {
   action: 'remove',

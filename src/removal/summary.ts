@@ -4,9 +4,9 @@
  * (removed, kept; would remove or keep in a dry run), and how it ended. Built only from the typed result, with
  * the helpers of src/markdown.ts, so no service text reaches it.
  */
-import { table, text } from './markdown';
-import type { Removal, RemovalSet } from './removal';
-import { type Ending, type Summary, titleOf } from './summary';
+import { table, text } from '../markdown';
+import type { Removal, RemovalSet } from './decide';
+import { type Ending, type Summary, titleOf } from '../summary';
 
 /** What a removal knew when it ended: the action fills it in as the run goes. */
 export interface RemovalRun {

@@ -6,14 +6,14 @@
  * takes "already gone" as done, so a re-run after any stop finishes the job. After the first failure no
  * later delete starts.
  */
-import type { Clients } from './clients';
-import type { Removal, RemovalSet, RemovalTarget } from './removal';
-import { deleteApplication } from './resources/application';
-import { deleteApplicationCredential } from './resources/applicationCredential';
-import { deleteFederatedCredential } from './resources/federatedCredential';
-import { deleteIdentity } from './resources/managedIdentity';
-import { deleteRoleAssignment } from './resources/roleAssignment';
-import { deleteConnection } from './resources/serviceConnection';
+import type { Clients } from '../clients';
+import type { Removal, RemovalSet, RemovalTarget } from './decide';
+import { deleteApplication } from '../resources/application';
+import { deleteApplicationCredential } from '../resources/applicationCredential';
+import { deleteFederatedCredential } from '../resources/federatedCredential';
+import { deleteIdentity } from '../resources/managedIdentity';
+import { deleteRoleAssignment } from '../resources/roleAssignment';
+import { deleteConnection } from '../resources/serviceConnection';
 
 export async function applyRemoval(set: RemovalSet, clients: Clients, done: (entry: Removal) => void): Promise<void> {
   const run = async (entry: Removal): Promise<void> => {

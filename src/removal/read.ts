@@ -6,21 +6,21 @@
  * connection's last use, and the permissions every delete needs (the preflight).
  */
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
-import type { Clients } from './clients';
-import { readArmPermissions, readConnectionAccess } from './preflight';
-import { identityIds, type RemovalIdentity, type RemovalObserved, type RemovalRequest } from './removal';
-import { applicationUniqueName, connectionTagValue } from './resourceNames';
-import { readApplication } from './resources/application';
-import { listApplicationCredentials } from './resources/applicationCredential';
-import { type LastUse, readLastUse } from './resources/connectionUse';
-import { listFederatedCredentials } from './resources/federatedCredential';
-import { lookupProject, lookupRoleDefinition, type Project } from './resources/lookups';
-import { identityScope, ownership, readIdentity } from './resources/managedIdentity';
-import { listAssignmentsOf, roleNameOf } from './resources/roleAssignment';
-import { findConnection, listAzureRmConnections } from './resources/serviceConnection';
-import { readServicePrincipal } from './resources/servicePrincipal';
-import { replicationPolicy } from './retry';
-import { together } from './together';
+import type { Clients } from '../clients';
+import { readArmPermissions, readConnectionAccess } from '../preflight';
+import { identityIds, type RemovalIdentity, type RemovalObserved, type RemovalRequest } from './decide';
+import { applicationUniqueName, connectionTagValue } from '../resourceNames';
+import { readApplication } from '../resources/application';
+import { listApplicationCredentials } from '../resources/applicationCredential';
+import { type LastUse, readLastUse } from '../resources/connectionUse';
+import { listFederatedCredentials } from '../resources/federatedCredential';
+import { lookupProject, lookupRoleDefinition, type Project } from '../resources/lookups';
+import { identityScope, ownership, readIdentity } from '../resources/managedIdentity';
+import { listAssignmentsOf, roleNameOf } from '../resources/roleAssignment';
+import { findConnection, listAzureRmConnections } from '../resources/serviceConnection';
+import { readServicePrincipal } from '../resources/servicePrincipal';
+import { replicationPolicy } from '../retry';
+import { together } from '../together';
 
 export type RemovalRead = RemovalObserved & { lastUse?: LastUse | null | { unread: string } };
 

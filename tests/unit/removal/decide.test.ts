@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
-import { ConflictError, InputError } from '../../src/errors';
-import { decideRemoval, parseRemovalRequest, type RemovalObserved, removalsOf, toRemove } from '../../src/removal';
-import { connectionTagValue } from '../../src/resourceNames';
-import { rawTask, SUBSCRIPTION } from './fixtures';
+import { ConflictError, InputError } from '../../../src/errors';
+import { decideRemoval, parseRemovalRequest, type RemovalObserved, removalsOf, toRemove } from '../../../src/removal/decide';
+import { connectionTagValue } from '../../../src/resourceNames';
+import { rawTask, SUBSCRIPTION } from '../fixtures';
 
 const PROJECT = { id: '72708d2a-ec4c-449c-a894-8cb2dd5b3c4a', name: 'platform' };
 const CLIENT = 'c1c1c1c1-0000-0000-0000-000000000001';

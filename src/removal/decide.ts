@@ -14,19 +14,19 @@
  * made (creationMode Automatic, as the web UI does) is refused before any write, saying what was found.
  */
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces';
-import { ConflictError, PermissionError } from './errors';
-import { parseBoolean } from './inputValues';
-import { ACTIONS, armRequirement, type ArmPermissions, type ConnectionAccess, devopsIdentity, type Requirement } from './preflight';
-import type { RawTask } from './rawTask';
-import { parseRequest, type ProvisioningRequest } from './request';
-import { connectionTagValue, federatedCredentialName } from './resourceNames';
-import type { Application } from './resources/application';
-import { trusts, type FederatedCredential } from './resources/federatedCredential';
-import type { Project } from './resources/lookups';
-import { identityScope, type ManagedIdentity, ownership } from './resources/managedIdentity';
-import type { Grant, ListedAssignment } from './resources/roleAssignment';
-import type { ServicePrincipal } from './resources/servicePrincipal';
-import { fromWire as connectionFromWire, isPartial, SCHEME } from './resources/serviceConnectionWire';
+import { ConflictError, PermissionError } from '../errors';
+import { parseBoolean } from '../inputValues';
+import { ACTIONS, armRequirement, type ArmPermissions, type ConnectionAccess, devopsIdentity, type Requirement } from '../preflight';
+import type { RawTask } from '../rawTask';
+import { parseRequest, type ProvisioningRequest } from '../request';
+import { connectionTagValue, federatedCredentialName } from '../resourceNames';
+import type { Application } from '../resources/application';
+import { trusts, type FederatedCredential } from '../resources/federatedCredential';
+import type { Project } from '../resources/lookups';
+import { identityScope, type ManagedIdentity, ownership } from '../resources/managedIdentity';
+import type { Grant, ListedAssignment } from '../resources/roleAssignment';
+import type { ServicePrincipal } from '../resources/servicePrincipal';
+import { fromWire as connectionFromWire, isPartial, SCHEME } from '../resources/serviceConnectionWire';
 
 /** The provisioning request (the same inputs name the connection, its identity and its roles) and removeIdentity. */
 export type RemovalRequest = ProvisioningRequest & {
@@ -45,7 +45,7 @@ export type RemovalIdentity =
   | { kind: 'managedIdentity'; existing: ManagedIdentity | null }
   | { kind: 'appRegistration'; application: Application | null; servicePrincipal: ServicePrincipal | null };
 
-/** Everything a removal reads before it decides (src/removalRead.ts). */
+/** Everything a removal reads before it decides (src/removal/read.ts). */
 export interface RemovalObserved {
   project: Project;
   connection: ServiceEndpoint | null;
