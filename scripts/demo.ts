@@ -84,7 +84,9 @@ async function cliDemo(user: string[]): Promise<void> {
     }
     const outputs = args.includes('--json') ? (JSON.parse(run.stdout) as Record<string, string>) : parseOutputs(run.stdout);
     if (!outputs.serviceConnectionId) {
-      console.log(`\nNothing to use: the command wrote no connection (a dry run, another action than provision, or --help). It took ${(run.durationMs / 1000).toFixed(2)} s.`);
+      console.log(
+        `\nNothing to use: the command wrote no connection (a dry run, another action than provision, or --help). It took ${(run.durationMs / 1000).toFixed(2)} s.`,
+      );
       return;
     }
     const used = await useConnection(emulator, outputs.serviceConnectionId);

@@ -4,7 +4,7 @@
  * input and group as the editor shows them.
  */
 import { strict as assert } from 'node:assert';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { ROOT, task } from './files';
@@ -150,6 +150,21 @@ describe('the Marketplace page (overview.md)', () => {
           name,
         );
     }
+  });
+
+  it('shows the picture of a run from images/, which the .vsix ships as addressable files (issue 23)', () => {
+    const picture = /!\[[^\]]+\]\((images\/[^)]+\.png)\)/.exec(page)?.[1];
+    assert.ok(picture, 'a PNG picture from images/');
+    assert.ok(existsSync(join(ROOT, picture)), picture);
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'vss-extension.json'), 'utf8')) as { files: { path: string; addressable?: boolean }[] };
+    assert.ok(
+      manifest.files.some((f) => f.path === 'images' && f.addressable),
+      'images/ is packaged as addressable files',
+    );
+  });
+
+  it('names approvals, branch control and the inventory and remove actions (issue 23)', () => {
+    for (const words of ['**approvals**', '**branch control**', '`action: inventory`', '`action: remove`']) assert.ok(page.includes(words), words);
   });
 
   it('lists the permissions in Azure, Entra ID and Azure DevOps, and every output', () => {
