@@ -27,6 +27,9 @@ export default tseslint.config(
       // satisfies Promise-returning signatures (engine runners, retry callbacks, emulator handlers);
       // removing it would change behaviour, not fix a bug.
       '@typescript-eslint/require-await': 'off',
+      // `import x = require('m')` binds the module object itself, which a sinon stub must replace a property
+      // of (tests/unit/taskLib.test.ts); a namespace import may be a copy (esbuild's CommonJS interop).
+      '@typescript-eslint/no-require-imports': ['error', { allowAsImport: true }],
       // `.catch((error: unknown) => Promise.reject(translate(error) ?? error))` passes on what was caught,
       // which is `unknown` by nature; rejecting with a non-Error literal is still reported.
       '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],

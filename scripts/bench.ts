@@ -14,6 +14,13 @@
  * Each scenario runs RUNS times against a fresh emulator; the table shows the median run (by wall time).
  * Every run ends with its verification (one endpoint proxy request when nothing has to propagate).
  *
+ * A third table, the inventory at scale (issue 20): an organization of INVENTORY_PROJECTS generated projects of
+ * INVENTORY_CONNECTIONS connections each (beside the seeded fleet), INVENTORY_LATENCY_MS per request, one run of
+ * the bundled task with inventoryScope organization. Requests, wall, the sequential wall (every request's own
+ * time, one after another) and their ratio, beside the issue's limits: requests ≤ 1 per project + 1.6 per
+ * connection + 5; wall ≤ 1.3 × requests × latency ÷ 16 (the Azure DevOps requests in flight); ≥ 8 × faster
+ * than sequential. `npm run bench -- --inventory` runs this table alone.
+ *
  * A second table, time to verified: the emulator honours a new federated credential and role assignment only
  * PROPAGATION_S seconds after their writes (real time), and the run measures from the end of the federated
  * credential's write (the later of the two) to the end of the proxy request that found the connection
@@ -144,7 +151,42 @@ async function timeToVerified(scenario: IdentityScenario, seconds: number): Prom
   }
 }
 
+const INVENTORY_PROJECTS = 100;
+const INVENTORY_CONNECTIONS = 20;
+const INVENTORY_LATENCY_MS = 100;
+const DEVOPS_IN_FLIGHT = 16;
+
+/** One inventory of the whole emulated organization, and the issue's limits beside what it measured. */
+async function inventoryAtScale(): Promise<void> {
+  const emulator = await Emulator.start({
+    latencyMs: INVENTORY_LATENCY_MS,
+    fleet: { generatedProjects: INVENTORY_PROJECTS, connectionsPerProject: INVENTORY_CONNECTIONS },
+  });
+  try {
+    const run = await runTask(emulator, { action: 'inventory', bootstrapConnection: 'platform-bootstrap', inventoryScope: 'organization' });
+    if (run.result === 'Failed' || !run.outputs.connectionCount) throw new Error(`the inventory failed: ${run.message}`);
+    const requests = emulator.requests.filter((r) => r.startedAt >= run.startedAt);
+    const projects = emulator.state().projects.length;
+    const connections = Number(run.outputs.connectionCount);
+    const sequential = requests.reduce((sum, r) => sum + (r.endedAt - r.startedAt), 0);
+    const devops = requests.filter((r) => r.service === 'devops');
+    const requestLimit = projects + 1.6 * connections + 5;
+    const wallLimit = (1.3 * requests.length * INVENTORY_LATENCY_MS) / DEVOPS_IN_FLIGHT;
+    const ratio = sequential / run.durationMs;
+    const check = (ok: boolean): string => (ok ? 'yes' : '**no**');
+    console.log(`
+| projects | connections | latency ms | requests (Azure DevOps) | request limit | wall ms | wall limit ms | peak Azure DevOps in flight | sequential ms | sequential / wall |`);
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    console.log(
+      `| ${projects} | ${connections} | ${INVENTORY_LATENCY_MS} | ${requests.length} (${devops.length}) | ${Math.floor(requestLimit)} ${check(requests.length <= requestLimit)} | ${Math.round(run.durationMs)} | ${Math.round(wallLimit)} ${check(run.durationMs <= wallLimit)} | ${peakInFlight(devops)} ${check(peakInFlight(devops) <= DEVOPS_IN_FLIGHT)} | ${Math.round(sequential)} | ${ratio.toFixed(1)} ${check(ratio >= 8)} |`,
+    );
+  } finally {
+    await emulator.stop();
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--inventory')) return inventoryAtScale();
   const nodeStart = nodeStartMs();
   const rows: string[][] = [];
   for (const scenario of IDENTITY_SCENARIOS) {
@@ -200,6 +242,7 @@ async function main(): Promise<void> {
   const bundle = folderSize(taskDir);
   const vsix = existsSync(join(taskDir, 'index.js')) ? vsixSize() : undefined;
   console.log(`\ntask folder (index.js, sdk/, task.json, icon): ${(bundle / 1024).toFixed(0)} KiB; .vsix: ${vsix ? (vsix / 1024).toFixed(0) : '?'} KiB`);
+  await inventoryAtScale();
 }
 
 function folderSize(folder: string): number {

@@ -6,6 +6,13 @@
  * `npm run demo -- --cli`: README "Getting started" against the emulator: signed in through the Azure CLI
  * (a stand-in `az` that answers from the emulator), one command creates the bootstrap connection with the
  * roles it needs, and a pipeline using it reaches ARM.
+ *
+ * `npm run demo -- --cli <flags>`: the same command with your flags too (`--dry-run`, `--connection-name x`,
+ * `--identity-type appRegistration`, `--json`, …): a flag you give replaces the Getting started one of that
+ * name, a switch is added; the emulator's organization, project and ARM URL stay unless you give them. An
+ * action word comes first whatever its place (`npm run demo -- --cli inventory --inventory-scope
+ * organization`), and the emulator then holds its seeded fleet of connections of every kind, so that an
+ * inventory, a migration or a removal has something to find.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,27 +30,49 @@ const INPUTS = {
   roleDefinitionName: 'Contributor',
 };
 
-/** README "Getting started", against the emulator. */
-async function cliDemo(): Promise<void> {
-  const emulator = await Emulator.start();
+/**
+ * The command's arguments: Getting started's, with every flag the user gave in place of the one of that name
+ * (all values of a repeatable flag at once), the user's switches and other flags after them.
+ */
+export function demoArgs(defaults: string[], user: string[]): string[] {
+  const action = user[0] !== undefined && !user[0].startsWith('-') ? user.slice(0, 1) : [];
+  if (action.length > 0) user = user.slice(1);
+  const named = (arg: string): string | undefined => /^--([^=]+)/.exec(arg)?.[1];
+  const given = new Set(user.map(named).filter((name): name is string => name !== undefined));
+  const kept: string[] = [];
+  for (let i = 0; i < defaults.length; i++) {
+    const name = named(defaults[i]);
+    const hasValue = !defaults[i].includes('=') && i + 1 < defaults.length && !defaults[i + 1].startsWith('--');
+    if (name === undefined || !given.has(name)) kept.push(defaults[i], ...(hasValue ? [defaults[i + 1]] : []));
+    if (hasValue) i++;
+  }
+  return [...action, ...kept, ...user];
+}
+
+/** README "Getting started", against the emulator, with the flags given after --cli. */
+async function cliDemo(user: string[]): Promise<void> {
+  const emulator = await Emulator.start(user[0] !== undefined && !user[0].startsWith('-') ? { fleet: {} } : {});
   try {
     const { world } = emulator;
     console.log('Emulated world (HTTPS on loopback, throwaway CA); you are signed in with `az login` (a stand-in az answers from it):');
     console.log(`  Entra ID       ${emulator.urls.login}  tenant ${world.tenantId}`);
     console.log(`  ARM            ${emulator.urls.arm}  subscription '${world.subscriptionName}' ${world.subscriptionId}`);
     console.log(`  Azure DevOps   ${world.organization.url}  project '${world.project.name}'`);
-    const args = [
-      ...baseFlags(emulator, 'platform-provisioner'),
-      '--identity-resource-group',
-      'rg-identities',
-      '--role-definition-name',
-      'Role Based Access Control Administrator',
-      '--role-assignments',
-      'Managed Identity Contributor@resourceGroups/rg-identities',
-      // The emulator's ARM stands at a loopback URL: its endpoints come from its metadata, as for any cloud.
-      '--resource-manager-url',
-      emulator.urls.arm,
-    ];
+    const args = demoArgs(
+      [
+        ...baseFlags(emulator, 'platform-provisioner'),
+        '--identity-resource-group',
+        'rg-identities',
+        '--role-definition-name',
+        'Role Based Access Control Administrator',
+        '--role-assignments',
+        'Managed Identity Contributor@resourceGroups/rg-identities',
+        // The emulator's ARM stands at a loopback URL: its endpoints come from its metadata, as for any cloud.
+        '--resource-manager-url',
+        emulator.urls.arm,
+      ],
+      user,
+    );
     console.log(`\n$ workload-identity-connection ${args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ')}`);
     const run = await runCli(emulator, args, { signIn: 'azureCli' });
     for (const line of run.stderr.split('\n')) if (line) console.log(`  ${line}`);
@@ -53,7 +82,13 @@ async function cliDemo(): Promise<void> {
       process.exitCode = 1;
       return;
     }
-    const outputs = parseOutputs(run.stdout);
+    const outputs = args.includes('--json') ? (JSON.parse(run.stdout) as Record<string, string>) : parseOutputs(run.stdout);
+    if (!outputs.serviceConnectionId) {
+      console.log(
+        `\nNothing to use: the command wrote no connection (a dry run, another action than provision, or --help). It took ${(run.durationMs / 1000).toFixed(2)} s.`,
+      );
+      return;
+    }
     const used = await useConnection(emulator, outputs.serviceConnectionId);
     console.log(
       `\nA pipeline using '${outputs.serviceConnectionName}' as the task's bootstrapConnection: OIDC token exchanged at Entra ID, ARM answered ${used.status} at ${used.scope}.`,
@@ -68,7 +103,8 @@ async function cliDemo(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--cli')) return cliDemo();
+  const cli = process.argv.indexOf('--cli');
+  if (cli >= 0) return cliDemo(process.argv.slice(cli + 1));
   const emulator = await Emulator.start();
   try {
     const { world } = emulator;
@@ -129,7 +165,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

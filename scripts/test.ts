@@ -1,7 +1,9 @@
 /**
- * `npm test` after the build: lint and the test tiers side by side, then the coverage of src/ against its
- * floor (.c8rc.json). On this project's 2-core machine eslint's type-aware pass and mocha each keep one core
- * busy, so running them together takes the longer of the two rather than their sum. Lint's output is held
+ * `npm test` after the transpile (`npm run transpile`: esbuild, each file on its own, no type check, under a
+ * second, the same transform the bundle ships) and the bundle: the type check and lint side by side with the
+ * test tiers, then the coverage of src/ against its floor (.c8rc.json). On this project's 2-core machine tsc,
+ * eslint's type-aware pass and mocha each keep one core busy: tsc then eslint on one, mocha on the other, take
+ * the longer lane rather than the sum (tsc before the tiers held a core idle for 10 s). Lint's output is held
  * and printed after the tests', the coverage figure last; the exit code is non-zero when any part failed.
  */
 import { spawn } from 'node:child_process';
@@ -26,11 +28,13 @@ function run(command: string, args: string[], held?: string[]): Promise<number> 
 
 async function main(): Promise<number> {
   const lintOutput: string[] = [];
-  const lint = run(bin('eslint'), ['.'], lintOutput).then(async (code) => (code === 0 ? run(bin('prettier'), ['--check', '.'], lintOutput) : code));
+  const lint = run(bin('tsc'), ['--noEmit', '-p', '.'], lintOutput)
+    .then(async (code) => (code === 0 ? run(bin('eslint'), ['.'], lintOutput) : code))
+    .then(async (code) => (code === 0 ? run(bin('prettier'), ['--check', '.'], lintOutput) : code));
   // c8 writes V8 coverage of the mocha process (and its in-process tiers) and reports it below.
   const tests = await run(bin('c8'), ['--reporter=none', '--check-coverage=false', bin('mocha')]);
   const linted = await lint;
-  process.stdout.write(`\n> lint (eslint, prettier --check): ${linted === 0 ? 'clean' : 'FAILED'}\n${lintOutput.join('')}`);
+  process.stdout.write(`\n> types and lint (tsc --noEmit, eslint, prettier --check): ${linted === 0 ? 'clean' : 'FAILED'}\n${lintOutput.join('')}`);
   process.stdout.write('\n> coverage of src/ (.c8rc.json: statements floor)\n');
   const coverage = await run(bin('c8'), ['report']);
   return tests !== 0 ? tests : linted !== 0 ? linted : coverage;

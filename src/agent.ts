@@ -23,6 +23,8 @@ export interface Agent {
   info(line: string): void;
   debug(line: string): void;
   warn(line: string): void;
+  /** A long wait's progress (src/retry.ts): a log line, and the step's progress where the runner shows one. */
+  progress(line: string, percent: number, operation: string): void;
   /** The run's summary: attached to the run (the pipeline), or written where the command line was told. Once per run. */
   summary(summary: Summary): void;
   succeed(message: string): void;
@@ -60,6 +62,10 @@ export function pipelineAgent(port: AgentPort): Agent {
     info: (line) => port.log(oneLine(line)),
     debug: (line) => port.debug(oneLine(line)),
     warn: (line) => port.warning(oneLine(line)),
+    progress: (line, percent, operation) => {
+      port.log(oneLine(line));
+      port.setProgress(percent, oneLine(operation));
+    },
     succeed: (message) => port.setResult('Succeeded', oneLine(message)),
     succeedWithIssues: (message) => port.setResult('SucceededWithIssues', oneLine(message)),
     fail: (failure) => port.setResult('Failed', oneLine(typeof failure === 'string' ? failure : failure.describe('task'))),

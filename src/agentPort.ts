@@ -44,6 +44,11 @@ export interface AgentPort {
   debug(line: string): void;
   warning(line: string): void;
   /**
+   * The step's progress on the run's page: `##vso[task.setprogress value=N;]operation` ("Logging commands",
+   * SetProgress; tl.setProgress), N a percentage.
+   */
+  setProgress(percent: number, operation: string): void;
+  /**
    * Writes `markdown` to `file` and attaches it to the run as a summary section named `name`
    * (tl.addAttachment with type Distributedtask.Core.Summary: the run's Extensions tab shows it).
    */

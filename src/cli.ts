@@ -12,6 +12,7 @@ import { main } from './main';
 import type { RawTask } from './rawTask';
 import { SIGNED_IN_SCHEME } from './requestAccess';
 import { helpText, inFlagWords, parseCommandLine, type Parsed, UsageError } from './commandLine/flags';
+import { inventoryStdout } from './commandLine/inventoryTable';
 import { rawTask } from './commandLine/taskFromMachine';
 import { EXIT, type Failure, formatFailure, formatOutputs, type Terminal, TerminalAgent } from './commandLine/terminalAgent';
 import { VERSION } from './version';
@@ -19,7 +20,7 @@ import { VERSION } from './version';
 /** One run of the command; the answer is the exit code. */
 export async function run(argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal, clock: Clock = systemClock): Promise<number> {
   // Known before the flags are parsed, so that a usage error is JSON too when --json was asked for.
-  const json = argv.includes('--json');
+  const json = argv.some((arg) => /^--json(=true)?$/i.test(arg));
   const failed = (exitCode: number, failure: Failure): number => {
     terminal.stderr.write(`error: ${failure.message}\n`);
     if (json) terminal.stdout.write(formatFailure(failure, exitCode));
@@ -68,7 +69,10 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, terminal: Term
   } finally {
     agent.close();
   }
-  if (agent.exitCode === EXIT.done && !raw.inputs.dryRun?.match(/^true$/i)) terminal.stdout.write(formatOutputs(agent.outputs, commandLine.json));
+  // An inventory prints its report: the JSON with --json, else a table (src/commandLine/inventoryTable.ts).
+  const report = parseAction(raw.inputs.action) === 'inventory' ? inventoryStdout(agent.outputs, commandLine.json) : undefined;
+  if (report !== undefined && (agent.exitCode === EXIT.done || !commandLine.json)) terminal.stdout.write(report);
+  else if (agent.exitCode === EXIT.done && !raw.inputs.dryRun?.match(/^true$/i)) terminal.stdout.write(formatOutputs(agent.outputs, commandLine.json));
   else if (agent.exitCode === EXIT.done && commandLine.json) terminal.stdout.write('{}\n');
   else if (agent.failure && commandLine.json) terminal.stdout.write(formatFailure(agent.failure, agent.exitCode));
   return agent.exitCode;

@@ -261,6 +261,9 @@ const HINTS: Record<string, Hint> = {
     "Entra ID's authority of the bootstrap connection could not be reached to read its endpoints; check that connection's environment and authority URL, or the agent's network and proxy",
 };
 
+/** Every key of the hint table, for the README's troubleshooting table to be checked against (tests/unit/repository/readme.test.ts). */
+export const HINT_CODES: readonly string[] = Object.keys(HINTS);
+
 /** The hint table's entry for a code (or a status at a service), in every context's words. */
 export function hintsFor(code?: string, status?: number, service?: string): Hint | undefined {
   if (code && HINTS[code]) return HINTS[code];

@@ -6,8 +6,8 @@ export const INPUT_NAMES = [
   'action',
   'bootstrapConnection',
   'connectionName',
-  'identityType',
   'subscriptionId',
+  'identityType',
   'subscriptionName',
   'resourceGroup',
   'managementGroupId',
@@ -30,13 +30,21 @@ export const INPUT_NAMES = [
   'approvalInstructions',
   'approvalTimeoutMinutes',
   'minimumApprovers',
+  'allowSelfApproval',
   'allowedBranches',
   'requireBranchProtection',
+  'inventoryScope',
+  'inventoryVerify',
+  'secretExpiryDays',
+  'unusedDays',
+  'failOn',
+  'reportPath',
   'existingConnection',
   'dryRun',
   'replicationWaitSeconds',
   'verifyConnection',
   'verifyTimeoutSeconds',
+  'removeIdentity',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -50,6 +58,9 @@ export const OUTPUT_NAMES = [
   'workloadIdentityIssuer',
   'workloadIdentitySubject',
   'applicationObjectId',
+  'reportPath',
+  'connectionCount',
+  'findingCount',
 ] as const;
 
 export type OutputName = (typeof OUTPUT_NAMES)[number];

@@ -8,6 +8,7 @@ import { ACTIONS, parseAction } from './actions';
 import type { Agent } from './agent';
 import type { Clock } from './clock';
 import { TaskError } from './errors';
+import { describeProgress, reportingWaits } from './retry';
 import type { RawTask } from './rawTask';
 import { provisioningSummary } from './summary';
 
@@ -29,5 +30,12 @@ export async function main(agent: Agent, clock: Clock): Promise<void> {
     agent.fail(failure);
     return;
   }
-  await action.run(agent, clock, task);
+  // Every wait of the run says where it stands, about every 15 s once it has lasted 10 s (src/retry.ts).
+  await reportingWaits(
+    (progress) => {
+      const { line, percent, operation } = describeProgress(progress);
+      agent.progress(line, percent, operation);
+    },
+    () => action.run(agent, clock, task),
+  );
 }

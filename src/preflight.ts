@@ -34,6 +34,9 @@ export const ACTIONS = {
   writeIdentity: 'Microsoft.ManagedIdentity/userAssignedIdentities/write',
   writeFederatedCredential: 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write',
   writeRoleAssignment: 'Microsoft.Authorization/roleAssignments/write',
+  deleteIdentity: 'Microsoft.ManagedIdentity/userAssignedIdentities/delete',
+  deleteFederatedCredential: 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/delete',
+  deleteRoleAssignment: 'Microsoft.Authorization/roleAssignments/delete',
 } as const;
 
 /** Reads the caller's permissions at an ARM scope; undefined when ARM does not say. */

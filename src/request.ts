@@ -12,7 +12,7 @@ import type { InputName } from './inputNames';
 import { checkedName, CONTROL_CHARACTER, GUID, lines, optionalResourceGroup, parseBoolean, parseSeconds } from './inputValues';
 import type { AgentNetworkSettings } from './network';
 import type { RawTask } from './rawTask';
-import { type BootstrapRequest, DEVOPS_AUTH, type DevOpsAuth, parseBootstrap, parseDevOpsAuth, parseNetwork, parseOrganizationUrl } from './requestAccess';
+import { type BootstrapRequest, type DevOpsAuth, parseBootstrap, parseDevOpsAccess, parseNetwork } from './requestAccess';
 import { type ChecksRequest, parseChecks } from './requestChecks';
 import { defaultApplicationName, defaultIdentityName, earlierDefaultIdentityName } from './resourceNames';
 
@@ -140,16 +140,7 @@ export function parseRequest(raw: RawTask): ProvisioningRequest {
   const identityType = oneOf('identityType', IDENTITY_TYPES, 'managedIdentity');
   const managementGroup = parseManagementGroup(input('managementGroupId'), input('managementGroupName'), resourceGroup);
 
-  const organizationUrl = parseOrganizationUrl(required('organizationUrl'));
-  const devopsAuth = parseDevOpsAuth(oneOf('devOpsAuth', DEVOPS_AUTH, 'jobAccessToken'), input('devOpsTokenVariable'), raw.devOpsTokenVariable);
-  const accessToken = raw.accessToken ?? '';
-  const jobTokenNeeded = devopsAuth.kind === 'jobAccessToken' || bootstrap.auth.scheme === 'WorkloadIdentityFederation';
-  if (!accessToken && jobTokenNeeded) {
-    throw new InputError(
-      devopsAuth.kind === 'jobAccessToken' ? 'organizationUrl' : 'bootstrapConnection',
-      `cannot be ${devopsAuth.kind === 'jobAccessToken' ? 'reached' : 'used'}: the job has no access token. In a YAML pipeline the token is always available; in the classic editor enable "Allow scripts to access the OAuth token".`,
-    );
-  }
+  const { devopsAuth, devops } = parseDevOpsAccess(raw, input, bootstrap);
 
   const subscription = subscriptionId.toLowerCase();
   const roleDefinitionName = input('roleDefinitionName') || 'Contributor';
@@ -175,10 +166,8 @@ export function parseRequest(raw: RawTask): ProvisioningRequest {
       additionalRoles,
     },
     devops: {
-      organizationUrl: organizationUrl.url,
-      organization: organizationUrl.name,
+      ...devops,
       project: required('project'),
-      accessToken,
       shareWithProjects: lines(input('shareWithProjects')).map((line) => checkedName('shareWithProjects', line)),
       authorizeAllPipelines: parseBoolean('authorizeAllPipelines', input('authorizeAllPipelines')),
       authorizePipelines: uniquePipelines(lines(input('authorizePipelines')).map(parsePipelineReference)),

@@ -51,6 +51,47 @@ export function isVariableName(value: string): boolean {
   return VARIABLE_NAME.test(value) && !TOKEN_SHAPES.some((shape) => shape.test(value));
 }
 
+/**
+ * What every action's request carries to reach the services (src/clients/ is built from it): the bootstrap
+ * connection, the Azure DevOps organization and credential, the agent's network, and the subscription the
+ * ARM clients are bound to.
+ */
+export interface AccessRequest {
+  bootstrap: BootstrapRequest;
+  devopsAuth: DevOpsAuth;
+  network: AgentNetworkSettings;
+  /** `accessToken` is the job's token (empty when nothing needs it). */
+  devops: { organizationUrl: string; organization: string; accessToken: string };
+  azure: { subscriptionId: string };
+}
+
+/**
+ * The organization, the Azure DevOps credential and the job's token as any action reads them: devOpsAuth
+ * (default jobAccessToken) and the job token it, or a federated bootstrap connection, needs.
+ */
+export function parseDevOpsAccess(
+  raw: RawTask,
+  input: (name: 'organizationUrl' | 'devOpsAuth' | 'devOpsTokenVariable') => string,
+  bootstrap: BootstrapRequest,
+): Pick<AccessRequest, 'devopsAuth'> & { devops: AccessRequest['devops'] } {
+  const value = input('organizationUrl');
+  if (!value) throw new InputError('organizationUrl', 'is required.');
+  const organizationUrl = parseOrganizationUrl(value);
+  const kind = input('devOpsAuth') || 'jobAccessToken';
+  const known = DEVOPS_AUTH.find((allowed) => allowed.toLowerCase() === kind.toLowerCase());
+  if (!known) throw new InputError('devOpsAuth', `has the unsupported value '${kind}'. Supported values are: ${DEVOPS_AUTH.join(', ')}.`);
+  const devopsAuth = parseDevOpsAuth(known, input('devOpsTokenVariable'), raw.devOpsTokenVariable);
+  const accessToken = raw.accessToken ?? '';
+  const jobTokenNeeded = devopsAuth.kind === 'jobAccessToken' || bootstrap.auth.scheme === 'WorkloadIdentityFederation';
+  if (!accessToken && jobTokenNeeded) {
+    throw new InputError(
+      devopsAuth.kind === 'jobAccessToken' ? 'organizationUrl' : 'bootstrapConnection',
+      `cannot be ${devopsAuth.kind === 'jobAccessToken' ? 'reached' : 'used'}: the job has no access token. In a YAML pipeline the token is always available; in the classic editor enable "Allow scripts to access the OAuth token".`,
+    );
+  }
+  return { devopsAuth, devops: { organizationUrl: organizationUrl.url, organization: organizationUrl.name, accessToken } };
+}
+
 /** The bootstrap connection as the request carries it: the connection that signs the run in, and its cloud. */
 export interface BootstrapRequest {
   endpointId: string;

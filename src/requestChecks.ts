@@ -14,6 +14,8 @@ export interface ChecksRequest {
   approvalTimeoutMinutes: number;
   /** 0: every approver. */
   minimumApprovers: number;
+  /** Whoever queued the run may approve it too (the check's requesterCannotBeApprover is the opposite). */
+  allowSelfApproval: boolean;
   /** Refs with wildcards; empty: no branch control check. */
   allowedBranches: string[];
   requireBranchProtection: boolean;
@@ -31,23 +33,22 @@ export function parseChecks(input: (name: InputName) => string): ChecksRequest {
     return value;
   };
   const approvalTimeoutMinutes = whole('approvalTimeoutMinutes', 43200, 1, 43200, 'minutes');
-  if (approvers.length === 0 && /^\d+$/.test(input('minimumApprovers')) && Number(input('minimumApprovers')) > 0) {
-    // Without approvers there is no approval check for a minimum to apply to; "from 0 to 0" hid that.
-    throw new InputError(
-      'minimumApprovers',
-      `is ${Number(input('minimumApprovers'))}, but no approvers were given: the minimum applies to the approval check, which needs approvers. Add approvers lines, or leave minimumApprovers at 0.`,
-    );
-  }
-  const minimumApprovers = whole('minimumApprovers', 0, 0, Math.max(approvers.length, 0), '0 for every approver, at most the number of approvers lines');
-  const allowedBranches = input('allowedBranches')
-    .split(',')
+  // Without approvers there is no approval check for a minimum to apply to: any whole number passes, and
+  // checks.ts warns that it is ignored, so one step shared by dev (no approvers) and prod keeps working.
+  const minimumApprovers =
+    approvers.length > 0
+      ? whole('minimumApprovers', 0, 0, approvers.length, '0 for every approver, at most the number of approvers lines')
+      : whole('minimumApprovers', 0, 0, Number.MAX_SAFE_INTEGER, '0 for every approver');
+  // One ref a line, as every other list input; commas still separate refs (the input's first form).
+  const allowedBranches = lines(input('allowedBranches'))
+    .flatMap((line) => line.split(','))
     .map((branch) => branch.trim())
     .filter(Boolean);
   for (const branch of allowedBranches) {
     if (CONTROL_CHARACTER.test(branch) || /\s/.test(branch) || branch.length > 400) {
       throw new InputError(
         'allowedBranches',
-        `has '${branch.slice(0, 40)}', which is not a ref; write refs separated by commas, e.g. refs/heads/main, refs/heads/release/*.`,
+        `has '${branch.slice(0, 40)}', which is not a ref; write one ref a line (or separated by commas), e.g. refs/heads/main and refs/heads/release/*.`,
       );
     }
   }
@@ -56,6 +57,7 @@ export function parseChecks(input: (name: InputName) => string): ChecksRequest {
     approvalInstructions: input('approvalInstructions'),
     approvalTimeoutMinutes,
     minimumApprovers,
+    allowSelfApproval: parseBoolean('allowSelfApproval', input('allowSelfApproval')),
     allowedBranches: allowedBranches.map(fullRef),
     requireBranchProtection: parseBoolean('requireBranchProtection', input('requireBranchProtection')),
   };

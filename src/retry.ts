@@ -34,6 +34,46 @@ export function replicationPolicy(maxTotalSeconds: number): WaitPolicy {
 /** The deadline of the innermost wait in progress, in the clock's milliseconds. */
 const enclosingDeadline = new AsyncLocalStorage<number>();
 
+/** A wait that has lasted a while: what it waits for, how long so far, its bound, and the last answer's code. */
+export interface WaitProgress {
+  what: string;
+  waitedMs: number;
+  boundMs: number;
+  /** The last refusal's service code or HTTP status (never its text, which may hold anything). */
+  last?: string;
+}
+
+/** A wait says nothing for its first 10 s, then where it stands about every 15 s (issue 23: waits of 300-600 s were silent). */
+export const PROGRESS = { firstMs: 10_000, everyMs: 15_000 } as const;
+
+/**
+ * Where the waits of a run report their progress: set once around the run (src/main.ts), so that every wait,
+ * however deep in a client, reports without the agent being handed through every layer, as the deadlines
+ * nest. Without one (unit tests of a single wait), waits report nothing.
+ */
+const progressSink = new AsyncLocalStorage<(progress: WaitProgress) => void>();
+
+/** Runs `run` with every wait inside it reporting its progress to `sink`. */
+export function reportingWaits<T>(sink: (progress: WaitProgress) => void, run: () => Promise<T>): Promise<T> {
+  return progressSink.run(sink, run);
+}
+
+/** A progress report as a log line, and as the agent's progress value (percent of the bound) and operation. */
+export function describeProgress(progress: WaitProgress): { line: string; percent: number; operation: string } {
+  const last = progress.last ? ` (last answer: ${progress.last})` : '';
+  return {
+    line: `Still waiting for ${progress.what}${last}: ${seconds(progress.waitedMs)} s so far, at most ${seconds(progress.boundMs)} s.`,
+    percent: Math.max(0, Math.min(99, Math.floor((100 * progress.waitedMs) / Math.max(1, progress.boundMs)))),
+    operation: `Waiting for ${progress.what}`,
+  };
+}
+
+/** The code a refusal carries, for a progress line: the service's code, else its HTTP status. */
+function codeOf(error: unknown): string | undefined {
+  if (!(error instanceof TaskError)) return undefined;
+  return error.code ?? (error.status !== undefined ? `HTTP ${error.status}` : undefined);
+}
+
 /** Errors raised by a wait that gave up: final for any wait around it, which could only repeat what was waited out. */
 const givenUp = new WeakSet<object>();
 
@@ -56,12 +96,30 @@ export async function waitFor<T>(
   const started = clock.now();
   const outer = enclosingDeadline.getStore();
   const deadline = Math.min(started + policy.maxTotalMs, outer ?? Number.POSITIVE_INFINITY);
+  const sink = progressSink.getStore();
+  let reportAt = started + PROGRESS.firstMs;
+  let last: unknown;
+  /** Sleeps `ms`, waking to report whenever a report falls due within it. */
+  const sleep = async (ms: number): Promise<void> => {
+    for (let left = ms; left > 0 || (sink && clock.now() >= reportAt);) {
+      const untilReport = sink ? reportAt - clock.now() : Number.POSITIVE_INFINITY;
+      if (untilReport <= 0) {
+        sink!({ what, waitedMs: clock.now() - started, boundMs: deadline - started, last: codeOf(last) });
+        reportAt = clock.now() + PROGRESS.everyMs;
+        continue;
+      }
+      const step = Math.min(left, untilReport);
+      await clock.sleep(step);
+      left -= step;
+    }
+  };
   for (let retry = 0; ; retry++) {
     try {
       return await enclosingDeadline.run(deadline, attempt);
     } catch (error) {
       const asked = givenUp.has(error as object) ? undefined : retryAfter(error);
       if (asked === undefined) throw error;
+      last = error;
       const now = clock.now();
       const backoff = policy.delaysMs[Math.min(retry, policy.delaysMs.length - 1)];
       const tries = retry + 1;
@@ -81,7 +139,7 @@ export async function waitFor<T>(
       }
       // The delay, cut short so that the last try starts at the deadline at the latest.
       const delay = asked === 'policy' ? backoff : Math.max(asked, backoff);
-      await clock.sleep(Math.min(delay, deadline - now));
+      await sleep(Math.min(delay, deadline - now));
     }
   }
 }

@@ -177,17 +177,7 @@ export function provisioningSummary(run: ProvisioningRun, ending: Ending): Summa
   );
   lines.push(...list('Warnings', (changes?.warnings ?? []).map(text)));
   lines.push(...list('Permissions not checked', (run.unchecked ?? []).map(text)));
-  if (run.outputs && run.outputs.length > 0) {
-    lines.push(
-      '',
-      '### Output variables',
-      '',
-      ...table(
-        ['name', 'value'],
-        run.outputs.map(([name, value]) => [code(name), value ? code(value) : '—']),
-      ),
-    );
-  }
+  lines.push(...outputVariables(run.outputs));
   lines.push(...rerun(ending));
   return { title, markdown: `${lines.join('\n')}\n` };
 }
@@ -238,4 +228,18 @@ function list(heading: string, items: string[]): string[] {
 function rerun(ending: Ending): string[] {
   if (ending.result !== 'Failed') return [];
   return ['', '**Re-run** the task once the cause is fixed: it reads before it writes, keeps what this run made and goes on from there; nothing is removed.'];
+}
+
+/** The section of the output variables a run set, every action alike; nothing when it set none. */
+export function outputVariables(outputs: [OutputName, string][] | undefined): string[] {
+  if (!outputs || outputs.length === 0) return [];
+  return [
+    '',
+    '### Output variables',
+    '',
+    ...table(
+      ['name', 'value'],
+      outputs.map(([name, value]) => [code(name), value ? code(value) : '—']),
+    ),
+  ];
 }

@@ -45,6 +45,7 @@ export const taskLib: AgentPort = {
   log: (line) => console.log(line),
   debug: (line) => tl.debug(line),
   warning: (line) => tl.warning(line),
+  setProgress: (percent, operation) => tl.setProgress(percent, operation),
   /**
    * `##vso[task.addattachment type=Distributedtask.Core.Summary;name=…]file`: the agent uploads the file
    * as a Markdown section of the run's summary ("Logging commands", AddAttachment,

@@ -8,7 +8,9 @@ import type { Agent } from '../agent';
 import type { Clock } from '../clock';
 import { InputError } from '../errors';
 import type { RawTask } from '../rawTask';
+import { inventory } from './inventory';
 import { provision } from './provision';
+import { remove } from './remove';
 
 /** One action: its inputs judged without the network (the command line checks them before it signs in), and its run. */
 export interface TaskAction {
@@ -20,6 +22,8 @@ export interface TaskAction {
 
 export const ACTIONS = {
   provision,
+  inventory,
+  remove,
 } satisfies Record<string, TaskAction>;
 
 export type ActionName = keyof typeof ACTIONS;

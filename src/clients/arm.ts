@@ -13,7 +13,7 @@ import { scopeFor } from '../cloud';
 import type { Clock } from '../clock';
 import { InputError, ServiceError, type TaskError } from '../errors';
 import type { AgentNetwork } from '../network';
-import type { ProvisioningRequest } from '../request';
+import type { AccessRequest } from '../requestAccess';
 import { TRANSIENT, waitFor } from '../retry';
 import { assertReadable, isTransientStatus, retryDelay, toTaskError } from '../sdkErrors';
 import { USER_AGENT, parseJson } from './http';
@@ -47,7 +47,7 @@ export function loadSdk(): Promise<Sdk> {
 }
 
 /** The ARM clients over the bootstrap credential, for the request's subscription and cloud. */
-export function armClients(sdk: Sdk, request: ProvisioningRequest, credential: TokenCredential, network: AgentNetwork): AzureClients {
+export function armClients(sdk: Sdk, request: AccessRequest, credential: TokenCredential, network: AgentNetwork): AzureClients {
   const { ManagedServiceIdentityClient, AuthorizationManagementClient, ServiceClient } = sdk;
   const { cloud } = request.bootstrap;
   const arm = {

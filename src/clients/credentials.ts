@@ -11,7 +11,7 @@ import { scopeFor } from '../cloud';
 import type { Clock } from '../clock';
 import { BootstrapSignInError, ServiceError, TaskError } from '../errors';
 import type { AgentNetwork } from '../network';
-import type { ProvisioningRequest } from '../request';
+import type { AccessRequest } from '../requestAccess';
 import { TRANSIENT, waitFor } from '../retry';
 import { isTransientStatus, retryDelay, toTaskError } from '../sdkErrors';
 import { jwtClaims, parseJson } from './http';
@@ -22,7 +22,7 @@ const AZURE_DEVOPS_RESOURCE = '499b84ac-1321-427f-aa17-267ca6975798';
 
 export function bootstrapCredential(
   identity: typeof import('../sdk/azure'),
-  request: ProvisioningRequest,
+  request: AccessRequest,
   network: AgentNetwork,
   assertion: OidcAssertion | undefined,
 ): TokenCredential {
@@ -80,7 +80,7 @@ class SignedInCredential implements TokenCredential {
       const name = (error as Error)?.name;
       if (name !== 'AggregateAuthenticationError' && name !== 'CredentialUnavailableError') throw error;
       throw new ServiceError(
-        'no signed-in credential was found (environment variables, workload identity, managed identity, Azure CLI, Azure Developer CLI, Azure PowerShell)',
+        'not signed in: no credential was found (environment variables, workload identity, managed identity, Azure CLI, Azure Developer CLI, Azure PowerShell)',
         {
           operation: `sign in to Microsoft Entra ID for ${[scopes].flat().join(' ')}`,
           hint: `Sign in with 'az login --tenant ${this.tenantId}', or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_FEDERATED_TOKEN_FILE) for a CI identity`,
@@ -275,7 +275,7 @@ export class SharedCredential implements TokenCredential {
  * Not guessed from the token: azure-devops-node-api's WebApi takes a 52-character (or 84-character AZDO
  * format) token for a PAT, which would send a token of another shape the wrong way.
  */
-export async function devopsAuthorization(request: ProvisioningRequest, credential: () => Promise<TokenCredential>): Promise<string> {
+export async function devopsAuthorization(request: AccessRequest, credential: () => Promise<TokenCredential>): Promise<string> {
   const auth = request.devopsAuth;
   switch (auth.kind) {
     case 'jobAccessToken':

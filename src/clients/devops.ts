@@ -18,7 +18,7 @@ import { assertReadable, retryDelay, toTaskError } from '../sdkErrors';
 import { FED_AUTH_REDIRECT, parseJson, type Send } from './http';
 
 export interface DevOpsRequest {
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Relative to the organization, or to the host of `area`: `_apis/…`, `{project}/_apis/…`; segments encoded by the caller. */
   path: string;
   apiVersion: string;
@@ -47,6 +47,16 @@ export interface DevOpsRest {
   request<T>(request: DevOpsRequest): Promise<T | null>;
   /** Every page of a list (`{count, value}`), each next page asked for with the token the last one sent. */
   list<T>(request: Omit<DevOpsRequest, 'method' | 'body'>): Promise<{ count: number; value: T[] }>;
+  /**
+   * The same client with at most `limit` requests in flight, slowing down when Azure DevOps says it delayed
+   * a request (X-RateLimit-Delay): for a run that reads a whole organization (src/inventory/).
+   */
+  paced(limit: number, clock: Clock): PacedDevOpsRest;
+}
+
+export interface PacedDevOpsRest extends Omit<DevOpsRest, 'paced'> {
+  /** The most requests that were in flight at once, and how many were sent. */
+  readonly stats: { peak: number; sent: number };
 }
 
 /** Resource Areas - Get (Location area, released at 7.1). */
@@ -55,24 +65,26 @@ const RESOURCE_AREAS_API = '7.1';
 /** `authorization` is the Authorization header of devOpsAuth, asked for at each request (clients/credentials.ts). */
 export function devopsRest(organizationUrl: string, authorization: () => Promise<string>, send: Send): DevOpsRest {
   const hosts = new Map<string, Promise<string>>();
-  const sendPage = async (request: DevOpsRequest): Promise<{ body: unknown; continuationToken?: string }> => {
+  const sendPage = async (request: DevOpsRequest, gate?: Gate): Promise<{ body: unknown; continuationToken?: string }> => {
     const base = request.area ? await areaHost(request.area) : organizationUrl;
     const url = new URL(request.path, withSlash(base));
     for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
     url.searchParams.set('api-version', request.apiVersion);
-    const response = await send(
-      createPipelineRequest({
-        url: url.toString(),
-        method: request.method ?? 'GET',
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        headers: createHttpHeaders({
-          authorization: await authorization(),
-          accept: 'application/json',
-          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...FED_AUTH_REDIRECT,
+    const sent = async () =>
+      send(
+        createPipelineRequest({
+          url: url.toString(),
+          method: request.method ?? 'GET',
+          body: request.body === undefined ? undefined : JSON.stringify(request.body),
+          headers: createHttpHeaders({
+            authorization: await authorization(),
+            accept: 'application/json',
+            ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...FED_AUTH_REDIRECT,
+          }),
         }),
-      }),
-    );
+      );
+    const response = gate ? await gate.run(sent) : await sent();
     if (response.status < 300) assertReadable('devops', response.status, response.headers.get('content-type'), response.bodyAsText);
     const parsed = parseJson(response.bodyAsText);
     if (response.status >= 200 && response.status < 300) {
@@ -93,12 +105,56 @@ export function devopsRest(organizationUrl: string, authorization: () => Promise
     }
     return host;
   };
-  return {
+  const view = (gate?: Gate) => ({
     organizationUrl,
-    request: async <T>(request: DevOpsRequest) => (await sendPage(request)).body as T | null,
+    request: async <T>(request: DevOpsRequest) => (await sendPage(request, gate)).body as T | null,
     list: <T>(request: Omit<DevOpsRequest, 'method' | 'body'>) =>
-      allPages<T>((continuationToken) => sendPage({ ...request, query: { ...request.query, continuationToken } })),
+      allPages<T>((continuationToken) => sendPage({ ...request, query: { ...request.query, continuationToken } }, gate)),
+  });
+  return {
+    ...view(),
+    paced: (limit, clock) => {
+      const gate = new Gate(limit, clock);
+      return { ...view(gate), stats: gate.stats };
+    },
   };
+}
+
+/**
+ * At most `limit` requests in flight; a request that finds the run slowed down waits before it is sent.
+ * Azure DevOps delays requests of a caller near its limit and says so in X-RateLimit-Delay (seconds, up to
+ * three decimals), before it blocks with 429 and Retry-After ("Rate and usage limits",
+ * learn.microsoft.com/azure/devops/integrate/concepts/rate-limits: "slow down … when X-RateLimit-Delay is
+ * present"): no request starts until that much time has passed, and the 429's Retry-After is devops()'s wait.
+ */
+class Gate {
+  readonly stats = { peak: 0, sent: 0 };
+  private inFlight = 0;
+  private readonly queue: (() => void)[] = [];
+  private resumeAt = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly clock: Clock,
+  ) {}
+
+  async run<T extends { headers: HttpHeaders }>(send: () => Promise<T>): Promise<T> {
+    while (this.inFlight >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.inFlight += 1;
+    try {
+      const wait = this.resumeAt - this.clock.now();
+      if (wait > 0) await this.clock.sleep(wait);
+      this.stats.peak = Math.max(this.stats.peak, this.inFlight);
+      this.stats.sent += 1;
+      const response = await send();
+      const delay = Number(response.headers.get('x-ratelimit-delay'));
+      if (Number.isFinite(delay) && delay > 0) this.resumeAt = Math.max(this.resumeAt, this.clock.now() + delay * 1000);
+      return response;
+    } finally {
+      this.inFlight -= 1;
+      this.queue.shift()?.();
+    }
+  }
 }
 
 /** The host of a resource area: its `locationUrl` (Resource Areas - Get), else the organization itself. */

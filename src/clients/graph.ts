@@ -12,11 +12,11 @@ import { graphHost, graphScope } from '../cloud';
 import type { Clock } from '../clock';
 import type { TaskError } from '../errors';
 import type { AgentNetwork } from '../network';
-import type { ProvisioningRequest } from '../request';
+import type { AccessRequest } from '../requestAccess';
 import { TRANSIENT, waitFor } from '../retry';
 import { assertReadable, retryDelay, statusOf, toTaskError } from '../sdkErrors';
 
-export async function graphClient(request: ProvisioningRequest, credential: TokenCredential, network: AgentNetwork): Promise<GraphClient> {
+export async function graphClient(request: AccessRequest, credential: TokenCredential, network: AgentNetwork): Promise<GraphClient> {
   const { cloud } = request.bootstrap;
   const scope = graphScope(cloud);
   const token = () =>

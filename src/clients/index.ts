@@ -7,7 +7,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { Client as GraphClient } from '@microsoft/microsoft-graph-client';
 import type { Clock } from '../clock';
 import { agentNetwork } from '../network';
-import type { ProvisioningRequest } from '../request';
+import type { AccessRequest } from '../requestAccess';
 import { armClients, loadSdk, type AzureClients } from './arm';
 import { bootstrapCredential, devopsAuthorization, SharedCredential } from './credentials';
 import { devopsRest, type DevOpsRest } from './devops';
@@ -37,7 +37,7 @@ export interface Clients {
  * `register` is called with every secret the clients obtain (OIDC tokens, access tokens). Asynchronous
  * only to sign in to Azure DevOps as the bootstrap identity: its calls carry a token, not a credential.
  */
-export function createClients(request: ProvisioningRequest, register: (secret: string) => void, clock: Clock): Clients {
+export function createClients(request: AccessRequest, register: (secret: string) => void, clock: Clock): Clients {
   // Every client below goes through the agent's proxy and trusts its CAs. Microsoft Graph's client sends
   // with fetch, which ignores proxies: it is built over `network.send`.
   const network = agentNetwork(request.network);

@@ -6,6 +6,8 @@
  * node:util parseArgs does the parsing: it knows strings, booleans, repeats and strict unknown-flag errors,
  * which is all a flag set generated from a manifest needs, and it adds nothing to the bundle.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import manifest from '../../task.json';
 import { knownCloud, KNOWN_CLOUD_NAMES } from '../cloud';
@@ -56,7 +58,11 @@ const CLI_DEFAULTS: Partial<Record<InputName, { value: string; help: string }>> 
     help: "Subscription the new connection targets and where the identity is created. Default: the Azure CLI's current subscription (az account show). Example: 00000000-0000-0000-0000-000000000000.",
   },
   organizationUrl: { value: '', help: 'Azure DevOps organization, e.g. https://dev.azure.com/contoso. Required.' },
-  project: { value: '', help: 'Name or id of the project that owns the connection, e.g. platform. Required.' },
+  project: { value: '', help: 'Name or id of the project that owns the connection, e.g. platform. Required (inventory: with --inventory-scope project).' },
+  reportPath: {
+    value: join(tmpdir(), 'workload-identity-inventory.json'),
+    help: `inventory only: where the JSON report goes. Default: ${join(tmpdir(), 'workload-identity-inventory.json')}. The command prints it with --json, else a table of the connections and their findings.`,
+  },
 };
 
 /** The command line's own settings, besides the task's inputs. */
@@ -100,16 +106,35 @@ export function flagName(input: string): string {
   return input.replace(/^devOps/, 'devops').replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }
 
-/** Markdown help as plain text in the command line's words: no backticks, link targets or editor lists. */
-function plain(markdown: string): string {
-  return inFlagWords(
-    markdown
-      .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
-      .replace(/`/g, '')
-      .replace(/\s+/g, ' ')
-      .replace(/ The list [^.]*\./g, '')
-      .trim(),
-  );
+/**
+ * Markdown help as plain text in the command line's words: no backticks, link targets or editor lists; a
+ * switch without its example value, a repeatable flag "repeat the flag" where the task says "one per line",
+ * and the identity of --devops-auth where the task says the job's.
+ */
+function plain(markdown: string, kind: { boolean: boolean; repeatable: boolean }): string {
+  let text = markdown
+    .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
+    .replace(/`/g, '')
+    .replace(/\*([^*\s][^*]*)\*/g, '$1')
+    .replace(/\s+/g, ' ')
+    .replace(/ The list [^.]*\./g, '')
+    .replace(/;? ?the list is the picked subscription's/g, '')
+    .replace(/ Details: README, [^.]*\./g, '')
+    .replace(/\bthe job identity\b|\bthe job's token\b/gi, 'the identity of --devops-auth')
+    .replace(/ \(see the bootstrap connection's help\)/, '')
+    .trim();
+  if (kind.boolean) {
+    text = text
+      .replace(/ Example: [^.]*(\.|$)/, '')
+      .replace(/^When true,/, 'When on,')
+      .replace(/Default: (true|false)/, (_, value: string) => `Default: ${value === 'true' ? 'on' : 'off'}`);
+  }
+  if (kind.repeatable) {
+    text = text
+      .replace(/,? one per line(?: \(commas also separate\))?/, ' (repeat the flag for each)')
+      .replace(/ one ([\w@]+) a line/, ' $1 (repeat the flag for each)');
+  }
+  return inFlagWords(text);
 }
 
 /** Every flag: one per task input (minus the bootstrap connection), then the command line's own. */
@@ -125,7 +150,7 @@ export function flags(): Flag[] {
       boolean: declared?.type === 'boolean',
       repeatable: declared?.type === 'multiLine',
       defaultValue: own ? own.value || undefined : taskDefault,
-      help: own?.help ?? plain(declared?.helpMarkDown ?? ''),
+      help: own?.help ?? plain(declared?.helpMarkDown ?? '', { boolean: declared?.type === 'boolean', repeatable: declared?.type === 'multiLine' }),
     };
   });
   return [...fromInputs, ...OWN_FLAGS];
@@ -141,16 +166,34 @@ export function helpText(): string {
     '',
     'Progress goes to stderr, the outputs to stdout (name=value lines, or JSON with --json).',
     'Exit codes: 0 done, 1 failed, 2 usage error.',
+    'Switches: --name turns one on, --no-name off; --name=true|false and --name true|false work too.',
+    'Repeatable flags: repeat the flag, one value each (--authorize-pipelines a --authorize-pipelines b).',
     '',
     'Flags:',
   ];
   for (const flag of all) {
-    const value = flag.boolean ? '' : flag.repeatable ? ' VALUE (repeatable)' : ' VALUE';
+    const value = flag.boolean ? `, --no-${flag.flag}` : flag.repeatable ? ' VALUE (repeat the flag)' : ' VALUE';
     lines.push(`  --${flag.flag}${value}`);
     lines.push(`      ${flag.help}`);
   }
+  lines.push('', 'Examples:', ...EXAMPLES.map((line) => `  ${line}`));
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * The help's Examples, one command a line (a comment line above each). An action added later (inventory)
+ * adds its example line here, after the last one.
+ */
+const EXAMPLES = [
+  '# The first connection: a managed identity in rg-identities, Contributor on rg-app1-dev (signed in with az login)',
+  `${COMMAND} --organization-url https://dev.azure.com/contoso --project app1 --connection-name app1-dev --identity-resource-group rg-identities --resource-group rg-app1-dev`,
+  '# An app registration instead of a managed identity',
+  `${COMMAND} --organization-url https://dev.azure.com/contoso --project app1 --connection-name app1-dev --identity-type appRegistration --resource-group rg-app1-dev`,
+  '# A dry run: what a run would create, update and keep; nothing is written',
+  `${COMMAND} --organization-url https://dev.azure.com/contoso --project app1 --connection-name app1-dev --identity-resource-group rg-identities --dry-run`,
+  '# Without verification, and with a PAT from AZURE_DEVOPS_EXT_PAT',
+  `${COMMAND} --organization-url https://dev.azure.com/contoso --project app1 --connection-name app1-dev --identity-resource-group rg-identities --no-verify-connection --devops-auth personalAccessToken`,
+];
 
 /** A mistake on the command line: exit code 2, before anything is sent. */
 export class UsageError extends Error {}
@@ -176,27 +219,28 @@ export function parseCommandLine(argv: string[]): Parsed {
   if (word !== undefined && !ACTION_NAMES.includes(word as ActionName)) {
     throw new UsageError(`'${word}' is not an action. Actions: ${ACTION_NAMES.join(', ')} (the default). See ${COMMAND} --help.`);
   }
+  const { rest, switches } = takeSwitches(argv, all);
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   let tokens: { kind: string; name?: string; value?: string }[];
   try {
     ({ values, tokens } = parseArgs({
-      args: argv,
+      args: rest,
       strict: true,
       allowPositionals: false,
       tokens: true,
-      options: Object.fromEntries(all.map((f) => [f.flag, { type: f.boolean ? 'boolean' : 'string', multiple: f.repeatable }])),
+      options: Object.fromEntries(all.filter((f) => !f.boolean).map((f) => [f.flag, { type: 'string', multiple: f.repeatable }])),
     }));
   } catch (error) {
     // parseArgs' own words name the flag ("Unknown option '--x'"); the fix is the help.
     throw new UsageError(`${(error as Error).message.replace(/\.? To specify a positional argument.*$/s, '')}. See ${COMMAND} --help.`);
   }
   assertGivenOnce(all, tokens);
-  if (values.help) return { kind: 'help' };
-  if (values.version) return { kind: 'version' };
+  if (switches.get('help')) return { kind: 'help' };
+  if (switches.get('version')) return { kind: 'version' };
   const inputs: Partial<Record<InputName, string>> = {};
   for (const flag of all) {
     if (!(INPUT_NAMES as readonly string[]).includes(flag.input)) continue;
-    const value = values[flag.flag];
+    const value = flag.boolean ? switches.get(flag.flag) : values[flag.flag];
     const text = Array.isArray(value) ? value.join('\n') : typeof value === 'boolean' ? String(value) : value;
     const given = text ?? flag.defaultValue;
     if (given !== undefined) inputs[flag.input as InputName] = given;
@@ -225,10 +269,56 @@ export function parseCommandLine(argv: string[]): Parsed {
       cloud,
       resourceManagerUrl: text('resource-manager-url'),
       summary: text('summary'),
-      json: values.json === true,
-      verbose: values.verbose === true,
+      json: switches.get('json') === true,
+      verbose: switches.get('verbose') === true,
     },
   };
+}
+
+/**
+ * The switches (boolean flags), in every spelling a person tries: `--name`, `--no-name`, `--name=true|false`
+ * and `--name true|false` (true/false in any case). node:util parseArgs knows only the first (its
+ * allowNegative is Node 22's), so the switches are taken out of argv here and the rest is left to it. A
+ * switch given twice with different values is refused, as a single-value flag given twice is.
+ */
+function takeSwitches(argv: string[], all: Flag[]): { rest: string[]; switches: Map<string, boolean> } {
+  const switches = new Map<string, boolean>();
+  const names = new Set(all.filter((f) => f.boolean).map((f) => f.flag));
+  const takesValue = new Set(all.filter((f) => !f.boolean).map((f) => f.flag));
+  const rest: string[] = [];
+  const set = (name: string, value: boolean): void => {
+    if (switches.has(name) && switches.get(name) !== value) {
+      throw new UsageError(`--${name} is given as both ${String(switches.get(name))} and ${String(value)}; give it once. See ${COMMAND} --help.`);
+    }
+    switches.set(name, value);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    const [, name, , given] = /^--([^=]+)(=(.*))?$/s.exec(arg) ?? [];
+    if (name !== undefined && takesValue.has(name)) {
+      // A value flag's value is never a switch, whatever it looks like.
+      rest.push(arg);
+      if (given === undefined && i + 1 < argv.length) rest.push(argv[++i]);
+    } else if (name !== undefined && names.has(name)) {
+      if (given !== undefined) {
+        if (!/^(true|false)$/i.test(given)) throw new UsageError(`--${name} takes true or false, not '${given}'. See ${COMMAND} --help.`);
+        set(name, /^true$/i.test(given));
+      } else if (/^(true|false)$/i.test(argv[i + 1] ?? '')) {
+        set(name, /^true$/i.test(argv[++i]));
+      } else {
+        set(name, true);
+      }
+    } else if (name?.startsWith('no-') && names.has(name.slice(3)) && given === undefined) {
+      set(name.slice(3), false);
+    } else {
+      rest.push(arg);
+    }
+  }
+  return { rest, switches };
 }
 
 /**

@@ -57,14 +57,23 @@ export async function rawTask(commandLine: CommandLine, env: NodeJS.ProcessEnv, 
 
   let tenantId = commandLine.tenantId || env.AZURE_TENANT_ID || undefined;
   let subscriptionId = commandLine.inputs.subscriptionId || undefined;
-  if (!tenantId || !subscriptionId) {
+  // Only provisioning works in a subscription; an inventory reads what the connections name.
+  const needsSubscription = (commandLine.inputs.action ?? 'provision').toLowerCase() === 'provision';
+  if (!tenantId || (!subscriptionId && needsSubscription)) {
     const account = await azureCliAccount();
     const problem = 'problem' in account ? account.problem : undefined;
+    // Nobody signed in is the cause to name first: asking for --subscription-id, then --tenant-id, then
+    // failing at the sign-in would take three tries to get there.
+    if (problem !== undefined && !environmentSignIn(env)) {
+      throw new UsageError(
+        `Not signed in: neither the environment (AZURE_CLIENT_ID with AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE) nor the Azure CLI (${problem}) has a sign-in. Sign in with az login${tenantId ? ` --tenant ${tenantId}` : ''}, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_FEDERATED_TOKEN_FILE) for a CI identity; then run the command again.`,
+      );
+    }
     if (!('problem' in account)) {
       tenantId ??= account.tenantId;
       subscriptionId ??= account.id;
     }
-    if (!subscriptionId) {
+    if (!subscriptionId && needsSubscription) {
       throw new UsageError(
         `--subscription-id is required: the Azure CLI names no current subscription${problem ? ` (${problem})` : ''}. Give --subscription-id, or sign in with az login.`,
       );
@@ -90,6 +99,11 @@ export async function rawTask(commandLine: CommandLine, env: NodeJS.ProcessEnv, 
     devOpsTokenVariable: personal && variable ? { value: env[variable], secret: true } : undefined,
     network,
   };
+}
+
+/** Whether the environment holds a sign-in DefaultAzureCredential reads (EnvironmentCredential, WorkloadIdentityCredential). */
+export function environmentSignIn(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.AZURE_CLIENT_ID && (env.AZURE_CLIENT_SECRET || env.AZURE_CLIENT_CERTIFICATE_PATH || env.AZURE_FEDERATED_TOKEN_FILE));
 }
 
 function settingsOf(network: RawTask['network']): { proxy?: { url: string; username?: string; password?: string; bypass: string[] } } {

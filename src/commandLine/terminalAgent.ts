@@ -107,6 +107,11 @@ export class TerminalAgent implements Agent {
     this.print(`warning: ${line}`);
   }
 
+  /** A long wait's progress: its line; a terminal has no progress bar beyond the live status line. */
+  progress(line: string): void {
+    this.print(line);
+  }
+
   succeed(message: string): void {
     this.exitCode = EXIT.done;
     this.print(message);

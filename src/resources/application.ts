@@ -229,3 +229,16 @@ export async function apply(change: ApplicationChange, _after: unknown, run: Run
     value: { ...result.value, isNew: change.action === 'create' && result.created },
   };
 }
+
+/**
+ * Deletes the application, with its service principal: Entra ID keeps both in its deleted items for 30 days,
+ * where they can be restored (docs/wire.md, "Removal"). Graph answers 404 when it is gone already.
+ */
+export async function deleteApplication(clients: Clients, application: { id: string; displayName: string; appId: string }): Promise<void> {
+  const graph = await clients.graph();
+  await graphCall(
+    clients,
+    `remove the application '${application.displayName}' (${application.appId})`,
+    () => graph.api(`/applications/${application.id}`).delete() as Promise<unknown>,
+  ).catch((error: unknown) => ((error as TaskError).status === 404 ? undefined : Promise.reject(error)));
+}

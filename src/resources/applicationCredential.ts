@@ -106,3 +106,13 @@ function collectionOf(applicationId: string): string {
 function lagging(error: unknown): 'policy' | undefined {
   return isReplicationLag(error as TaskError) ? 'policy' : undefined;
 }
+
+/** Deletes a credential of the application by its name (Graph answers 404 when it is gone already); others stay. */
+export async function deleteApplicationCredential(clients: Clients, application: { id: string; displayName: string }, name: string): Promise<void> {
+  const graph = await clients.graph();
+  await graphCall(
+    clients,
+    `remove the federated credential '${name}' from the application '${application.displayName}'`,
+    () => graph.api(`${collectionOf(application.id)}(name=${odataKey(name)})`).delete() as Promise<unknown>,
+  ).catch((error: unknown) => ((error as TaskError).status === 404 ? undefined : Promise.reject(error)));
+}

@@ -5,7 +5,8 @@
  * approvalsandchecks: common_check.go, resource_check_approval.go, resource_check_branch_control.go):
  *
  * - Approval: type 8c6f20a7-a545-4486-9777-f762fafe0d4d "Approval", `timeout` in minutes (1..43200, 43200 by
- *   default), settings {approvers: [{id}], instructions, minRequiredApprovers (0: all), requesterCannotBeApprover}.
+ *   default), settings {approvers: [{id}], instructions, minRequiredApprovers (0: all), requesterCannotBeApprover}
+ *   (terraform's `requester_can_approve`, false by default, is written as requesterCannotBeApprover: true).
  * - Branch control: type fe1de3ee-a436-41b4-bb20-f6eb4cb879a7 "Task Check", settings {displayName,
  *   definitionRef: {id 86b05a0c-73e6-4f7d-b3cf-e38f3b39a75b, name evaluatebranchProtection, version 0.0.1},
  *   inputs: {allowedBranches (comma-separated), ensureProtectionOfBranch, allowUnknownStatusBranch} (strings)}.
@@ -71,6 +72,10 @@ export function decideApproval(desired: ApprovalSettings, existing: ApprovalChec
   }
   if (existing.timeoutMinutes !== undefined && existing.timeoutMinutes !== desired.timeoutMinutes) {
     differs.push(`timeout ${existing.timeoutMinutes} minutes (asked: ${desired.timeoutMinutes})`);
+  }
+  if ((existing.requesterCannotBeApprover ?? false) !== desired.requesterCannotBeApprover) {
+    const says = (cannot: boolean): string => (cannot ? 'the requester may not approve' : 'the requester may approve');
+    differs.push(`setting that ${says(existing.requesterCannotBeApprover ?? false)} (asked: ${says(desired.requesterCannotBeApprover)})`);
   }
   const warnings =
     differs.length > 0
@@ -199,7 +204,7 @@ export function decide(request: ProvisioningRequest, observed: Observed): CheckC
   const approval = desiredApproval(request, observed);
   if (approval) {
     const names = (list: Approver[]): string => list.map((a) => `'${a.displayName}'`).join(', ');
-    const minimum = checks.minimumApprovers === 0 ? 'all must approve' : `${checks.minimumApprovers} must approve`;
+    const minimum = `${checks.minimumApprovers === 0 ? 'all must approve' : `${checks.minimumApprovers} must approve`}${checks.allowSelfApproval ? ', the requester may approve' : ''}`;
     const existing = observed.checks?.approval;
     const add = existing ? decideApproval(approval, existing).add : approval.approvers;
     const common = { kind: 'approval', project, needs, desired: approval, add } as const;
@@ -241,6 +246,27 @@ export function warnings(request: ProvisioningRequest, observed: Observed): stri
     ...(approval && checks?.approval ? decideApproval(approval, checks.approval).warnings : []),
     ...(branchControl && checks?.branchControl ? decideBranchControl(branchControl, checks.branchControl) : []),
     ...unprotectedBranches(request),
+    ...ignoredApprovalSettings(request),
+  ];
+}
+
+/**
+ * Approval settings without approvers: no approval check is made, so they apply to nothing. A warning
+ * rather than a refusal, for the same reason as unprotectedBranches: one step shared by dev (no approvers)
+ * and prod (approvers) keeps working.
+ */
+function ignoredApprovalSettings(request: ProvisioningRequest): string[] {
+  const { approvers, approvalInstructions, approvalTimeoutMinutes, minimumApprovers, allowSelfApproval } = request.checks;
+  if (approvers.length > 0) return [];
+  const set = [
+    approvalInstructions.trim() ? 'approvalInstructions' : undefined,
+    approvalTimeoutMinutes !== 43200 ? 'approvalTimeoutMinutes' : undefined,
+    minimumApprovers > 0 ? 'minimumApprovers' : undefined,
+    allowSelfApproval ? 'allowSelfApproval' : undefined,
+  ].filter((name): name is string => name !== undefined);
+  if (set.length === 0) return [];
+  return [
+    `Input${set.length > 1 ? 's' : ''} ${set.map((name) => `'${name}'`).join(', ')} ${set.length > 1 ? 'are' : 'is'} set, but approvers is empty: they are settings of the approval check, which is made only for the approvers given, so they were ignored. Set approvers, or leave them at their defaults.`,
   ];
 }
 
@@ -266,6 +292,7 @@ function desiredApproval(request: ProvisioningRequest, observed: { approvers: Ap
     instructions: checks.approvalInstructions,
     minRequiredApprovers: checks.minimumApprovers,
     timeoutMinutes: checks.approvalTimeoutMinutes,
+    requesterCannotBeApprover: !checks.allowSelfApproval,
   };
 }
 

@@ -17,6 +17,8 @@ export interface ApprovalSettings {
   /** 0: every approver. */
   minRequiredApprovers: number;
   timeoutMinutes: number;
+  /** Whoever queued the run may not approve it (allowSelfApproval false). */
+  requesterCannotBeApprover: boolean;
 }
 
 export interface BranchControlSettings {
@@ -37,6 +39,8 @@ export interface ApprovalCheck extends CheckConfiguration {
   instructions: string;
   minRequiredApprovers: number;
   timeoutMinutes: number | undefined;
+  /** Undefined when the check does not say (read as the service's default, false). */
+  requesterCannotBeApprover: boolean | undefined;
 }
 
 export interface BranchControlCheck extends CheckConfiguration {
@@ -87,6 +91,7 @@ export function fromWire(wire: unknown): ConnectionChecks {
         instructions: typeof settings.instructions === 'string' ? settings.instructions : '',
         minRequiredApprovers: typeof settings.minRequiredApprovers === 'number' ? settings.minRequiredApprovers : 0,
         timeoutMinutes: typeof body.timeout === 'number' ? body.timeout : undefined,
+        requesterCannotBeApprover: typeof settings.requesterCannotBeApprover === 'boolean' ? settings.requesterCannotBeApprover : undefined,
       };
     } else if (same(type.id, TASK_CHECK_TYPE.id) && same(object(settings.definitionRef).id, BRANCH_CONTROL_DEFINITION.id) && !checks.branchControl) {
       const inputs = object(settings.inputs);
@@ -111,7 +116,7 @@ export function approvalToWire(connectionId: string, settings: ApprovalSettings)
       approvers: settings.approvers.map((a) => ({ id: a.id, displayName: a.displayName })),
       instructions: settings.instructions,
       minRequiredApprovers: settings.minRequiredApprovers,
-      requesterCannotBeApprover: false,
+      requesterCannotBeApprover: settings.requesterCannotBeApprover,
     },
   };
 }

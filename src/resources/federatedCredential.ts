@@ -94,3 +94,19 @@ export async function writeFederatedCredential(clients: Clients, desired: Desire
   );
   return fromWire(written);
 }
+
+/** Deletes a credential of the managed identity (ARM answers 204 when it is gone already); other credentials stay. */
+export async function deleteFederatedCredential(clients: Clients, resourceGroup: string, identityName: string, name: string): Promise<void> {
+  const { msi } = await clients.azure();
+  await waitFor(
+    clients.clock,
+    'other writes to the same managed identity to finish',
+    () =>
+      arm(clients, `remove the federated credential '${name}' from the managed identity '${identityName}'`, () =>
+        msi.federatedIdentityCredentials.delete(resourceGroup, identityName, name),
+      ),
+    // A delete is a credential write too: ARM serializes them per identity (docs/wire.md).
+    (error) => ((error as TaskError).code === 'ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity' ? 'policy' : undefined),
+    TRANSIENT,
+  ).catch((error: unknown) => ((error as TaskError).status === 404 ? undefined : Promise.reject(error)));
+}

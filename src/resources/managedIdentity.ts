@@ -158,3 +158,10 @@ export async function apply(change: ManagedIdentityChange, _after: unknown, run:
   const value = change.action === 'create' ? await createIdentity(run.clients, change.desired) : change.existing;
   return { happened: planned(change), value };
 }
+
+/** Deletes the identity, and with it its federated credentials (ARM answers 204 when it is gone already). */
+export async function deleteIdentity(clients: Clients, resourceGroup: string, name: string): Promise<void> {
+  await arm(clients, `remove the managed identity '${name}' in '${resourceGroup}'`, async () =>
+    (await clients.azure()).msi.userAssignedIdentities.delete(resourceGroup, name),
+  ).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+}

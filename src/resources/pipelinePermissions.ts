@@ -183,7 +183,12 @@ export async function resolvePipelines(clients: Clients, project: Project, refer
   const ids = references.flatMap((r) => ('id' in r ? [r.id] : []));
   const names = references.flatMap((r) => ('name' in r ? [r] : []));
   const notFound = (what: string): InputError =>
-    new InputError('authorizePipelines', `names ${what}, which is not a pipeline in project '${project.name}' that the pipeline's identity can see.`);
+    new InputError(
+      'authorizePipelines',
+      // A pipeline is authorized by its definition, so it must exist before this run; Azure DevOps offers no
+      // authorization by a name to come. The run that creates it can be queued after this one (README, Use).
+      `names ${what}, which is not a pipeline in project '${project.name}' that the pipeline's identity can see. A pipeline must exist before it can be authorized: create it first (Pipelines → New pipeline, or az pipelines create), then re-run; or leave it out, and its first run asks for permission (Permit).`,
+    );
 
   const byIds = async (): Promise<Pipeline[]> => {
     if (ids.length === 0) return [];

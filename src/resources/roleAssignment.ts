@@ -151,3 +151,51 @@ export async function apply(
   const { created, value } = await createRoleAssignment(run.clients, desired, run.replication);
   return { happened: created ? 'created' : 'kept', value };
 }
+
+/** One assignment of a principal, as listed: its full id, scope, name and role definition id. */
+export interface ListedAssignment extends RoleAssignment {
+  id: string;
+}
+
+/**
+ * The principal's assignments ARM lists at `scope` (Role Assignments - List For Scope, `$filter=principalId eq
+ * '{id}'`): those at the scope, above it and below it (docs/wire.md, "Removal").
+ */
+export async function listAssignmentsOf(clients: Clients, scope: string, principalId: string): Promise<ListedAssignment[]> {
+  const { authorization } = await clients.azure();
+  const found: ListedAssignment[] = [];
+  await arm(clients, `list the role assignments of ${principalId} at ${scope}`, async () => {
+    found.length = 0;
+    for await (const wire of authorization.roleAssignments.listForScope(armScopeOf(scope), { filter: `principalId eq '${principalId}'` })) {
+      found.push({
+        id: wire.id ?? '',
+        name: wire.name ?? '',
+        scope: wire.scope ?? '',
+        roleDefinitionId: wire.roleDefinitionId ?? '',
+        principalId: wire.principalId ?? principalId,
+      });
+    }
+  });
+  return found.filter((assignment) => assignment.principalId.toLowerCase() === principalId.toLowerCase());
+}
+
+/** Deletes an assignment by scope and name (ARM answers 204 when it is gone already). */
+export async function deleteRoleAssignment(clients: Clients, assignment: { scope: string; name: string }): Promise<void> {
+  const { authorization } = await clients.azure();
+  await arm(clients, `remove the role assignment ${assignment.name} at ${assignment.scope}`, () =>
+    authorization.roleAssignments.delete(armScopeOf(assignment.scope), assignment.name),
+  ).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+}
+
+/** A role's name by its definition id (Role Definitions - Get By Id); undefined when ARM does not say. */
+export async function roleNameOf(clients: Clients, roleDefinitionId: string): Promise<string | undefined> {
+  try {
+    const response = await arm(clients, `read the role definition ${roleDefinitionId}`, async () =>
+      (await clients.azure()).armGet(roleDefinitionId, '2022-04-01'),
+    );
+    const name = (response.body?.properties as { roleName?: unknown } | undefined)?.roleName;
+    return typeof name === 'string' && name ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -300,3 +300,28 @@ export async function apply(change: ConnectionChange, after: AppliedIdentity, ru
       : await untilReady(clients, desired.project, fromWire(change.existing));
   return { happened: planned(change), value: { connection, createdByAnotherRun: false } };
 }
+
+/**
+ * Deletes the connection from the projects it is in (Endpoints - Delete, `projectIds` required). `deep=false`
+ * always, and sent: its default is true, which for a connection Azure DevOps created in the Automatic flow also
+ * deletes the application behind it (REST reference, Endpoints - Delete; docs/wire.md "Removal"). This task
+ * never asks Azure DevOps to delete an identity. A connection that is gone already answers 404.
+ */
+export async function deleteConnection(clients: Clients, connection: { id: string; name: string }, projectIds: string[]): Promise<void> {
+  await devops(clients, `remove the service connection '${connection.name}'`, () =>
+    clients.devops.request({
+      method: 'DELETE',
+      path: endpointPath(connection.id),
+      apiVersion: ENDPOINTS_API,
+      query: { projectIds: projectIds.join(','), deep: 'false' },
+    }),
+  ).catch((error: unknown) => ((error as TaskError).status === 404 ? undefined : Promise.reject(error)));
+}
+
+/** The project's AzureRM connections, with their details (client ids). */
+export async function listAzureRmConnections(clients: Clients, project: string, projectName = project): Promise<ServiceEndpoint[]> {
+  const found = await devops(clients, `list the service connections of project '${projectName}'`, () =>
+    clients.devops.list<ServiceEndpoint>({ path: projectEndpointPath(project), apiVersion: ENDPOINTS_API, query: { type: 'azurerm' }, nullWhenNotFound: true }),
+  );
+  return found.value;
+}

@@ -15,6 +15,7 @@ import { Emulator } from '../support/emulator';
 import { baseFlags, CLI_ENTRY, parseOutputs, runCli, type CliRun } from './cliHarness';
 import { repositoryRoot } from '../support/taskRun';
 import { useConnection } from '../support/useConnection';
+import { validateInventoryReport } from '../support/inventorySchema';
 
 const OUTPUTS = ['serviceConnectionName', 'serviceConnectionId', 'clientId', 'principalId', 'tenantId', 'workloadIdentityIssuer', 'workloadIdentitySubject'];
 
@@ -166,16 +167,21 @@ describe('the command line, run as a shell runs it against the emulator', functi
       assert.deepEqual(missing.azCommands, [], 'not even the Azure CLI asked');
     });
 
-    it('without anyone signed in: no subscription is a usage error (exit code 2); with one, the run fails (exit code 1) saying how to sign in', async () => {
+    it('without anyone signed in: says "not signed in" first with the fix (exit code 2, nothing sent); with tenant and subscription given, the run fails (exit code 1) saying so (issue 23)', async () => {
       const flagsOfRun = [...baseFlags(emu, 'nobody'), '--resource-manager-url', emu.urls.arm, '--identity-resource-group', 'rg-identities'];
       const noSubscription = await runCli(emu, flagsOfRun, { signIn: 'none' });
       assert.equal(noSubscription.exitCode, 2);
-      assert.match(noSubscription.stderr, /^error: --subscription-id is required: the Azure CLI names no current subscription \(ERROR: Please run 'az login'/);
+      assert.match(
+        noSubscription.stderr,
+        /^error: Not signed in: neither the environment \(AZURE_CLIENT_ID .*\) nor the Azure CLI \(ERROR: Please run 'az login' to setup account\.\) has a sign-in\. Sign in with az login, or set AZURE_TENANT_ID/,
+      );
+      const onlySubscription = await runCli(emu, [...flagsOfRun, '--subscription-id', emu.world.subscriptionId], { signIn: 'none' });
+      assert.match(onlySubscription.stderr, /^error: Not signed in: /, 'not asked for --tenant-id first');
       const signedOut = await runCli(emu, [...flagsOfRun, '--subscription-id', emu.world.subscriptionId, '--tenant-id', emu.world.tenantId], {
         signIn: 'none',
       });
       assert.equal(signedOut.exitCode, 1);
-      assert.match(signedOut.stderr, new RegExp(`no signed-in credential was found .*Sign in with 'az login --tenant ${emu.world.tenantId}'`));
+      assert.match(signedOut.stderr, new RegExp(`not signed in: no credential was found .*Sign in with 'az login --tenant ${emu.world.tenantId}'`));
       assert.equal(signedOut.stderr.trim().split('\n').length, 1, 'one line');
     });
 
@@ -205,6 +211,43 @@ describe('the command line, run as a shell runs it against the emulator', functi
       for (const flag of flags()) assert.match(help.stdout, new RegExp(`^  --${flag.flag}\\b.*\\n {6}\\S`, 'm'), `--${flag.flag} is listed with its meaning`);
       assert.match(help.stdout, /--devops-auth VALUE\n.*bootstrapIdentity \(default\)/);
     });
+  });
+
+  it('`inventory --json` prints the report of the project (validating against the schema); without --json, a table of the connections', async () => {
+    const emu = await Emulator.start({ fleet: {} });
+    try {
+      const reportPath = join(mkdtempSync(join(tmpdir(), 'wic-inventory-')), 'report.json');
+      const args = [
+        'inventory',
+        '--organization-url',
+        emu.world.organization.url,
+        '--resource-manager-url',
+        emu.urls.arm,
+        '--project',
+        'fleet-a',
+        '--report-path',
+        reportPath,
+      ];
+      const env = { AZURE_AUTHORITY_HOST: emu.urls.login, AZURE_DEVOPS_EXT_PAT: emu.world.personalAccessTokens.administrator };
+      const json = await runCli(emu, [...args, '--devops-auth', 'personalAccessToken', '--json'], { signIn: 'environment', env });
+      done(json);
+      const report = JSON.parse(json.stdout) as { connections: { name: string; findings: { code: string }[] }[] };
+      validateInventoryReport(report);
+      assert.deepEqual(report, JSON.parse(readFileSync(reportPath, 'utf8')));
+      assert.deepEqual(
+        report.connections.find((c) => c.name === 'wif-mi-devops')?.findings.map((f) => f.code),
+        ['azureDevOpsIssuer'],
+      );
+      assert.deepEqual(json.azCommands, [], 'no subscription needed, the Azure CLI is never asked');
+      const table = await runCli(emu, [...args, '--devops-auth', 'personalAccessToken'], { signIn: 'environment', env });
+      done(table);
+      assert.match(table.stdout, /^PROJECT +CONNECTION +SCHEME +ISSUER +FINDINGS\n/);
+      assert.match(table.stdout, /^fleet-a +wif-mi-devops +WorkloadIdentityFederation +azureDevOps +azureDevOpsIssuer!$/m);
+      assertNoSecret(emu, json);
+      assertNoSecret(emu, table);
+    } finally {
+      await emu.stop();
+    }
   });
 
   it("exits with the run's own code, without a stack trace, when the reader closes stdout before the command writes (EPIPE; issue 24, class 9)", async () => {

@@ -63,6 +63,10 @@ describe('the extension package (.vsix)', function () {
     assert.match(await text(vsix, 'overview.md'), /^# Workload Identity Connection/);
     assert.match(await text(vsix, 'LICENSE'), /^MIT License/);
     assert.ok(vsix.file('images/extension-icon.png'));
+    // The picture of a run that overview.md shows, as an addressable file the Marketplace page can load (issue 23).
+    assert.match(await text(vsix, 'overview.md'), /\]\(images\/run\.png\)/);
+    assert.ok(vsix.file('images/run.png') && vsix.file('images/run.svg'));
+    assert.match(manifest, /<Asset Type="images\/run\.png" [^>]*Path="images\/run\.png" Addressable="true"/);
   });
 
   it('contributes the task folder, with the task.json of the repository, the bundle and the icon', async () => {

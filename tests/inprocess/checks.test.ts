@@ -74,7 +74,11 @@ describe('approvals and checks on the connection, whole runs in process', functi
     );
 
     // What the checks do to a later run of a stage that uses the connection.
-    assert.deepEqual(emulator.runStage(id, 'refs/heads/main'), { status: 'waitingForApproval', approvers: [ALICE.id, RELEASE_APPROVERS.id] });
+    assert.deepEqual(
+      emulator.runStage(id, 'refs/heads/main'),
+      { status: 'waitingForApproval', approvers: [ALICE.id, RELEASE_APPROVERS.id], requesterMayApprove: false },
+      'whoever queued the run may not approve it (allowSelfApproval false)',
+    );
     assert.equal(emulator.runStage(id, 'refs/heads/release/1.2').status, 'waitingForApproval');
     assert.equal(emulator.runStage(id, 'refs/heads/feature/x').status, 'failed');
 
@@ -127,13 +131,19 @@ describe('approvals and checks on the connection, whole runs in process', functi
   });
 
   it('warns when the existing approval check has other settings, and keeps them', async () => {
-    const first = await run(emulator, { ...APP1_PROD, approvers: 'alice@contoso.com', approvalTimeoutMinutes: '60' });
+    const first = await run(emulator, { ...APP1_PROD, approvers: 'alice@contoso.com', approvalTimeoutMinutes: '60', allowSelfApproval: 'true' });
     ended(first, 'Succeeded');
     const id = first.outputs.serviceConnectionId;
+    assert.equal(approval(id)!.settings.requesterCannotBeApprover, false, 'allowSelfApproval: true');
+    assert.deepEqual(emulator.runStage(id, 'refs/heads/main'), { status: 'waitingForApproval', approvers: [ALICE.id], requesterMayApprove: true });
     const second = await run(emulator, { ...APP1_PROD, approvers: 'alice@contoso.com' });
     ended(second, 'SucceededWithIssues');
     assert.equal(approval(id)!.timeout, 60, 'its timeout is kept');
-    assert.match(second.stdout, /keeps its timeout 60 minutes \(asked: 43200\)/);
+    assert.equal(approval(id)!.settings.requesterCannotBeApprover, false, 'its requester setting is kept');
+    assert.match(
+      second.stdout,
+      /keeps its timeout 60 minutes \(asked: 43200\), setting that the requester may approve \(asked: the requester may not approve\)/,
+    );
   });
 
   it('fails before any write when an approver is unknown, naming the line', async () => {

@@ -8,7 +8,7 @@ import { type FaultRule } from '../support/emulator';
 import { answerLost, crashAfterApply, refused } from '../support/emulator/faults';
 import type { TaskRun } from '../support/taskRun';
 import { useConnection } from '../support/useConnection';
-import { assertConverged, canonicalState, failed, IDENTITY_SCENARIOS, succeeded, type WritePoint } from '../support/scenarios';
+import { assertConverged, assertRemoved, canonicalState, failed, IDENTITY_SCENARIOS, succeeded, type WritePoint } from '../support/scenarios';
 import { cleanRun, run } from './runs';
 import { Emulator } from './harness';
 
@@ -97,6 +97,40 @@ for (const scenario of IDENTITY_SCENARIOS) {
           }
         });
       }
+    }
+  });
+}
+
+/**
+ * A removal (action: remove) cut at each of its deletes by a crash right after the service applied it, then
+ * run again unchanged: the re-run finishes the job, and nothing of the connection is left, nor a role
+ * assignment pointing at a missing principal. The cuts share one emulator per identity type (the connection is
+ * provisioned again before each, 30 days after the last removal for an application, whose uniqueName the
+ * deleted one holds until then); a refused delete and a lost answer are removal.test.ts's.
+ */
+for (const scenario of IDENTITY_SCENARIOS) {
+  it(`a ${scenario.identityType} removal cut at each of its deletes, then run again unchanged, ends removed`, async function () {
+    this.timeout(60_000);
+    const removal = { ...scenario.inputs, action: 'remove' };
+    const emulator = await Emulator.start();
+    try {
+      // An application's role assignment and connection deletes are the managed identity's code paths: its own
+      // cuts are the two Graph deletes.
+      const points = scenario.identityType === 'managedIdentity' ? scenario.removalWrites : scenario.removalWrites.filter((point) => point.service === 'graph');
+      for (const point of points) {
+        emulator.purgeDeletedApplications();
+        succeeded(await run(emulator, scenario.inputs));
+        const crash = new AbortController();
+        emulator.faults.add({ ...crashAfterApply(point.service, { method: 'DELETE', path: point.path }), onFire: () => crash.abort() });
+        const first = await run(emulator, removal, { signal: crash.signal });
+        assert.ok(first.killed, `the removal was killed at ${point.what}'s delete`);
+        assert.deepEqual(emulator.faults.pending(), [], `the cut at ${point.what}'s delete happened`);
+        emulator.faults.clear();
+        succeeded(await run(emulator, removal));
+        assertRemoved(emulator, scenario);
+      }
+    } finally {
+      await emulator.stop();
     }
   });
 }

@@ -135,6 +135,11 @@ export class FakeAgent implements AgentPort {
     this.print(`##vso[task.issue type=warning;]${escapeData(line)}`);
   }
 
+  /** tl.setProgress: the logging command as task-lib writes it. */
+  setProgress(percent: number, operation: string): void {
+    this.print(`##vso[task.setprogress value=${percent};]${escapeData(operation)}`);
+  }
+
   /** tl.setResult: a failure is also an error issue, a success with issues a warning issue. */
   /** tl.writeFile, then tl.addAttachment's command: the file is there for the test to read, as the agent would upload it. */
   attachSummary(name: string, file: string, markdown: string): void {

@@ -111,7 +111,7 @@ describe('pipeline permissions, sharing and another project, whole runs in proce
       [
         'an unknown pipeline name',
         { authorizePipelines: 'no-such-pipeline' },
-        /Input 'authorizePipelines' names 'no-such-pipeline', which is not a pipeline in project 'platform'/,
+        /Input 'authorizePipelines' names 'no-such-pipeline', which is not a pipeline in project 'platform'.* A pipeline must exist before it can be authorized: create it first/,
       ],
       ['an unknown pipeline id', { authorizePipelines: '999' }, /Input 'authorizePipelines' names the pipeline id 999/],
       ['a pipeline of another project', { authorizePipelines: 'app1-release' }, /Input 'authorizePipelines' names 'app1-release'/],

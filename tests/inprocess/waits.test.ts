@@ -95,6 +95,20 @@ describe('one bound for every wait, whole runs in process', function () {
     assert.ok(tries <= 12, `${tries} requests in 30 s`);
   });
 
+  it('says where a 30 s wait stands: what it waits for, the time spent and the bound, every 15 s after the first 10 s, and task.setprogress (issue 23)', async () => {
+    emulator = await Emulator.start({ federatedCredentialPropagationMs: 30_000 });
+    const result = await run(emulator, INPUTS);
+    succeeded(result);
+    const progress = result.stdout.split('\n').filter((line) => /Still waiting|task\.setprogress/.test(line));
+    assert.deepEqual(progress, [
+      'Still waiting for Azure DevOps to verify the connection (last answer: AADSTS70025): 10 s so far, at most 300 s.',
+      '##vso[task.setprogress value=3;]Waiting for Azure DevOps to verify the connection',
+      'Still waiting for Azure DevOps to verify the connection (last answer: AADSTS70025): 25 s so far, at most 300 s.',
+      '##vso[task.setprogress value=8;]Waiting for Azure DevOps to verify the connection',
+    ]);
+    assert.match(printed(result), /Verified: .* after 3\d s/);
+  });
+
   it('ends the wait for a connection that stays InProgress with the advice to re-run later', async () => {
     emulator = await Emulator.start({ connectionReadiness: { inProgressReads: 1000 } });
     const result = await run(emulator, INPUTS);

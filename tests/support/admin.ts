@@ -69,6 +69,11 @@ export async function assignRole(emulator: Emulator, scope: string, principalId:
   });
 }
 
+/** Removes a role assignment by its full id. */
+export async function unassignRole(emulator: Emulator, assignmentId: string): Promise<void> {
+  await arm(emulator, 'DELETE', assignmentId, '2022-04-01');
+}
+
 /**
  * A workload identity connection's body (docs/wire.md) for an identity's client id, in the world's project:
  * at the subscription, or at `scope` (a resource group's id) when given.

@@ -28,6 +28,8 @@ export interface IdentityScenario {
   identityRead: { service: ServiceName; method: 'GET'; path: RegExp };
   /** Every write a clean run of `inputs` makes, once each (concurrent ones in any order). */
   writes: readonly WritePoint[];
+  /** Every delete a clean removal (action: remove) of what `inputs` made sends, once each, in order. */
+  removalWrites: readonly WritePoint[];
   /** The standard request of this type: connection 'app1-dev', role scoped to resource group 'rg-app1-dev'. */
   inputs: Record<string, string>;
   /**
@@ -45,6 +47,12 @@ export const MANAGED_IDENTITY: IdentityScenario = {
     { what: 'the role assignment', service: 'arm', method: 'PUT', path: /\/roleAssignments\/[^/?]+\?/i },
     { what: 'the service connection', service: 'devops', method: 'POST', path: /\/_apis\/serviceendpoint\/endpoints(\?|$)/i },
     { what: 'the federated credential', service: 'arm', method: 'PUT', path: /\/federatedIdentityCredentials\/[^/?]+\?/i },
+  ],
+  removalWrites: [
+    { what: 'the role assignment', service: 'arm', method: 'DELETE', path: /\/roleAssignments\/[^/?]+\?/i },
+    { what: 'the federated credential', service: 'arm', method: 'DELETE', path: /\/federatedIdentityCredentials\/[^/?]+\?/i },
+    { what: 'the service connection', service: 'devops', method: 'DELETE', path: /\/_apis\/serviceendpoint\/endpoints\/[^/?]+\?/i },
+    { what: 'the managed identity', service: 'arm', method: 'DELETE', path: /\/userAssignedIdentities\/[^/?]+\?/i },
   ],
   inputs: {
     bootstrapConnection: 'platform-bootstrap',
@@ -82,6 +90,12 @@ export const APP_REGISTRATION: IdentityScenario = {
     { what: 'the service connection', service: 'devops', method: 'POST', path: /\/_apis\/serviceendpoint\/endpoints(\?|$)/i },
     { what: 'the federated credential', service: 'graph', method: 'PATCH', path: /\/federatedIdentityCredentials\(name=/i },
   ],
+  removalWrites: [
+    { what: 'the role assignment', service: 'arm', method: 'DELETE', path: /\/roleAssignments\/[^/?]+\?/i },
+    { what: 'the federated credential', service: 'graph', method: 'DELETE', path: /\/federatedIdentityCredentials\(name=/i },
+    { what: 'the service connection', service: 'devops', method: 'DELETE', path: /\/_apis\/serviceendpoint\/endpoints\/[^/?]+\?/i },
+    { what: 'the application', service: 'graph', method: 'DELETE', path: /\/applications\/[^/?()]+$/i },
+  ],
   inputs: {
     bootstrapConnection: 'platform-bootstrap',
     connectionName: 'app1-dev',
@@ -106,10 +120,14 @@ export const APP_REGISTRATION: IdentityScenario = {
   },
 };
 
+/** The outputs only an inventory sets (action inventory). */
+const INVENTORY_OUTPUTS: readonly OutputName[] = ['reportPath', 'connectionCount', 'findingCount'];
+const PROVISIONING_OUTPUTS = OUTPUT_NAMES.filter((name) => !INVENTORY_OUTPUTS.includes(name));
+
 /** The output variables each identity type sets, in the order task.json declares them (checked in tests/unit). */
 export const OUTPUTS: Record<'managedIdentity' | 'appRegistration', readonly OutputName[]> = {
-  managedIdentity: OUTPUT_NAMES.filter((name) => name !== 'applicationObjectId'),
-  appRegistration: OUTPUT_NAMES,
+  managedIdentity: PROVISIONING_OUTPUTS.filter((name) => name !== 'applicationObjectId'),
+  appRegistration: PROVISIONING_OUTPUTS,
 };
 
 /** Every identity type the task provisions; the crash, fault and concurrency tests run each of them. */
@@ -235,6 +253,12 @@ export function assertConverged(emulator: Emulator, scenario: IdentityScenario, 
     assert.equal(count, 1, `exactly one of ${kind} serves '${connectionName}'`);
   }
   assertNothingDeleted(emulator);
+}
+
+/** After a removal: nothing of the connection is left, and no role assignment points at a missing principal. */
+export function assertRemoved(emulator: Emulator, scenario: IdentityScenario, connectionName = 'app1-dev'): void {
+  for (const [kind, count] of Object.entries(scenario.owned(emulator, connectionName))) assert.equal(count, 0, `no ${kind} of '${connectionName}' is left`);
+  assert.deepEqual(emulator.orphanedAssignments(), [], 'no role assignment points at a missing principal');
 }
 
 export function assertNothingDeleted(emulator: Emulator): void {

@@ -23,6 +23,12 @@ describe('pipelineAgent', () => {
     ]);
   });
 
+  it("tells a long wait's progress as a log line and the step's progress (task.setprogress), each on one line (issue 23)", () => {
+    const port = recordingPort({});
+    pipelineAgent(port).progress('Still waiting for x: 10 s so far,\n at most 120 s.', 8, 'Waiting for x');
+    assert.deepEqual(port.calls, ['log Still waiting for x: 10 s so far, at most 120 s.', 'setProgress 8 Waiting for x']);
+  });
+
   it('registers secrets that have a value, and sets outputs as they are', () => {
     const port = recordingPort({});
     const agent = pipelineAgent(port);

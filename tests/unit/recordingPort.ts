@@ -39,6 +39,7 @@ export function recordingPort(state: PortState): AgentPort & { calls: string[]; 
     log: (line: string) => void calls.push(`log ${line}`),
     debug: (line: string) => void calls.push(`debug ${line}`),
     warning: (line: string) => void calls.push(`warning ${line}`),
+    setProgress: (percent: number, operation: string) => void calls.push(`setProgress ${percent} ${operation}`),
     attachSummary: (name: string, file: string, markdown: string) => void calls.push(`attachSummary ${name} ${file} ${markdown}`),
     setResult: (result: string, message: string) => void calls.push(`setResult ${result} ${message}`),
   };

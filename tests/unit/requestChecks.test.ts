@@ -13,6 +13,7 @@ describe('parseChecks', () => {
       approvalInstructions: '',
       approvalTimeoutMinutes: 43200,
       minimumApprovers: 0,
+      allowSelfApproval: false,
       allowedBranches: [],
       requireBranchProtection: false,
     });
@@ -34,8 +35,13 @@ describe('parseChecks', () => {
     assert.equal(checks.requireBranchProtection, true);
   });
 
-  it('writes short branch names as the full refs a run is matched by, keeping wildcards, full refs and * (issue 24, class 11)', () => {
-    assert.deepEqual(checksOf({ allowedBranches: 'main, release/*, refs/tags/*, refs/heads/dev, /hotfix/*, *' }).allowedBranches, [
+  it('takes any minimumApprovers without approvers: the minimum is ignored with a warning (checks.ts), not refused (issue 23)', () => {
+    assert.equal(checksOf({ minimumApprovers: '2' }).minimumApprovers, 2);
+    assert.equal(checksOf({ allowSelfApproval: 'true' }).allowSelfApproval, true);
+  });
+
+  it('writes short branch names as the full refs a run is matched by, keeping wildcards, full refs and * (issue 24, class 11), one a line or separated by commas (issue 23)', () => {
+    assert.deepEqual(checksOf({ allowedBranches: 'main\nrelease/*, refs/tags/*\n\nrefs/heads/dev, /hotfix/*\n*' }).allowedBranches, [
       'refs/heads/main',
       'refs/heads/release/*',
       'refs/tags/*',
@@ -54,12 +60,9 @@ describe('parseChecks', () => {
     refuses({ approvalTimeoutMinutes: '0' }, 'approvalTimeoutMinutes', /whole number from 1 to 43200 \(minutes, default 43200\)/);
     refuses({ approvalTimeoutMinutes: '1.5' }, 'approvalTimeoutMinutes', /'1\.5'/);
     refuses({ approvers: 'alice@contoso.com', minimumApprovers: '2' }, 'minimumApprovers', /from 0 to 1 \(0 for every approver/);
-    refuses(
-      { minimumApprovers: '2' },
-      'minimumApprovers',
-      /^Input 'minimumApprovers' is 2, but no approvers were given: .*Add approvers lines, or leave minimumApprovers at 0\.$/,
-    );
-    refuses({ allowedBranches: 'refs/heads/main refs/heads/dev' }, 'allowedBranches', /which is not a ref; write refs separated by commas/);
+    refuses({ minimumApprovers: '1.5' }, 'minimumApprovers', /'1\.5'; use a whole number/);
+    refuses({ allowedBranches: 'refs/heads/main refs/heads/dev' }, 'allowedBranches', /which is not a ref; write one ref a line/);
+    refuses({ allowSelfApproval: 'yes' }, 'allowSelfApproval', /Supported values are: true, false/);
     refuses({ approvers: 'a\u0007b' }, 'approvers', /not a name or id/);
     refuses({ requireBranchProtection: 'yes' }, 'requireBranchProtection', /Supported values are: true, false/);
   });

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Clock } from '../../src/clock';
 import { ServiceError } from '../../src/errors';
-import { waitFor, type WaitPolicy } from '../../src/retry';
+import { describeProgress, reportingWaits, waitFor, type WaitPolicy, type WaitProgress } from '../../src/retry';
 
 /** A clock whose sleeps pass at once and are recorded; `cost` is how long each attempt takes. */
 function virtualClock(): Clock & { pauses: number[]; advance(ms: number): void } {
@@ -211,4 +211,54 @@ describe('waitFor', () => {
       /fatal 1/,
     );
   });
+});
+
+describe('waitFor: progress of a long wait (issue 23)', () => {
+  it('says nothing for 10 s, then what it waits for, the time spent and the bound about every 15 s, waking between backoffs to say so', async () => {
+    const clock = virtualClock();
+    const reports: WaitProgress[] = [];
+    let calls = 0;
+    await reportingWaits(
+      (progress) => void reports.push(progress),
+      () =>
+        waitFor(
+          clock,
+          'the identity to replicate',
+          async () => {
+            if (++calls < 5) throw new ServiceError('not yet', { code: 'PrincipalNotFound' });
+          },
+          () => 'policy',
+          { delaysMs: [1000, 2000, 4000, 30_000], maxTotalMs: 120_000 },
+        ),
+    );
+    assert.deepEqual(
+      reports.map((r) => [r.waitedMs, r.boundMs, r.last]),
+      [
+        [10_000, 120_000, 'PrincipalNotFound'],
+        [25_000, 120_000, 'PrincipalNotFound'],
+      ],
+    );
+    assert.deepEqual(clock.pauses, [1000, 2000, 4000, 3000, 15_000, 12_000], "the 30 s backoff, cut at each report's time");
+    assert.deepEqual(describeProgress(reports[1]), {
+      line: 'Still waiting for the identity to replicate (last answer: PrincipalNotFound): 25 s so far, at most 120 s.',
+      percent: 20,
+      operation: 'Waiting for the identity to replicate',
+    });
+  });
+
+  it('reports nothing for a wait shorter than 10 s, and sleeps as it did without a sink', async () => {
+    const clock = virtualClock();
+    const reports: WaitProgress[] = [];
+    let calls = 0;
+    const attempt = async (): Promise<void> => {
+      if (++calls < 4) throw new Error('503');
+    };
+    await reportingWaits(
+      (p) => void reports.push(p),
+      () => waitFor(clock, 'Azure DevOps', attempt, () => 'policy', policy),
+    );
+    assert.deepEqual(reports, []);
+    assert.deepEqual(clock.pauses, [100, 200, 400]);
+  });
+  const policy = { delaysMs: [100, 200, 400], maxTotalMs: 1000 };
 });

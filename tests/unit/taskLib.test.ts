@@ -5,8 +5,10 @@
  */
 import '../support/taskLibHome';
 import { strict as assert } from 'node:assert';
-import * as internal from 'azure-pipelines-task-lib/internal';
-import * as tl from 'azure-pipelines-task-lib/task';
+// The module objects themselves, which sinon stubs: a namespace import may be a copy of them (esbuild's
+// CommonJS interop), whose stubbed properties task-lib's callers would never see.
+import internal = require('azure-pipelines-task-lib/internal');
+import tl = require('azure-pipelines-task-lib/task');
 import sinon from 'sinon';
 import { taskLib } from '../../src/taskLib';
 
@@ -106,6 +108,12 @@ describe('taskLib: the agent port over azure-pipelines-task-lib', () => {
     sinon.assert.calledOnceWithExactly(log, 'Created: service connection');
     sinon.assert.calledOnceWithExactly(debug, 'a debug line');
     sinon.assert.calledOnceWithExactly(warning, 'a warning');
+  });
+
+  it("reports progress with task-lib's setProgress (##vso[task.setprogress value=N;]operation)", () => {
+    const setProgress = sinon.stub(tl, 'setProgress');
+    taskLib.setProgress(20, 'Waiting for the identity to replicate');
+    sinon.assert.calledOnceWithExactly(setProgress, 20, 'Waiting for the identity to replicate');
   });
 
   it("sets the result with task-lib's TaskResult", () => {

@@ -93,7 +93,8 @@ export interface CheckConfigurationRecord {
 }
 
 /** What a stage that uses the connection meets: its checks, evaluated for a run from `branch`. */
-export type StageOutcome = { status: 'running' } | { status: 'waitingForApproval'; approvers: string[] } | { status: 'failed'; reason: string };
+export type StageOutcome =
+  { status: 'running' } | { status: 'waitingForApproval'; approvers: string[]; requesterMayApprove: boolean } | { status: 'failed'; reason: string };
 
 export class ChecksResource {
   /** Answers 401 to identity reads, as to a caller the organization does not let see its identities. */
@@ -222,7 +223,12 @@ export class ChecksResource {
     const approval = checks.find((c) => c.type.id === CHECK_TYPES.approval);
     if (approval) {
       const approvers = (approval.settings.approvers as { id?: string }[] | undefined) ?? [];
-      return { status: 'waitingForApproval', approvers: approvers.map((a) => a.id ?? '') };
+      // "Requester cannot approve" (settings.requesterCannotBeApprover, false when absent): the run's requester may not approve.
+      return {
+        status: 'waitingForApproval',
+        approvers: approvers.map((a) => a.id ?? ''),
+        requesterMayApprove: approval.settings.requesterCannotBeApprover !== true,
+      };
     }
     return { status: 'running' };
   }
@@ -289,6 +295,9 @@ function validateSettings(typeId: string, settings: Record<string, unknown>): Em
   if (typeId === CHECK_TYPES.approval) {
     const approvers = settings.approvers;
     if (!Array.isArray(approvers) || approvers.length === 0) return adoError(400, ADO_TYPES.argument, 'An approval check needs at least one approver.');
+    if (settings.requesterCannotBeApprover !== undefined && typeof settings.requesterCannotBeApprover !== 'boolean') {
+      return adoError(400, ADO_TYPES.argument, `requesterCannotBeApprover must be a boolean, not ${JSON.stringify(settings.requesterCannotBeApprover)}.`);
+    }
     for (const approver of approvers as { id?: unknown }[]) {
       if (!ORGANIZATION_IDENTITIES.some((i) => typeof approver?.id === 'string' && i.id === approver.id.toLowerCase())) {
         return adoError(400, ADO_TYPES.argument, `The approver '${String(approver?.id)}' is not an identity of the organization.`);

@@ -231,9 +231,42 @@ export class ServiceEndpointsResource {
     stored.endpoint.serviceEndpointProjectReferences = stored.endpoint.serviceEndpointProjectReferences.filter(
       (r) => !projectIds.includes(r.projectReference.id.toLowerCase()),
     );
+    // `deep` (default true) deletes the app registration of a connection Azure DevOps created (Automatic);
+    // the emulator makes Manual connections only, so it has nothing to delete either way.
+    if (this.state.settings.recorded.connectionDeleteRemovesChecks) this.forgetChecks(stored.endpoint.id, projectIds);
     if (stored.endpoint.serviceEndpointProjectReferences.length === 0) this.state.serviceEndpoints.delete(stored.endpoint.id);
     else stored.endpoint.isShared = stored.endpoint.serviceEndpointProjectReferences.length > 1;
     return { status: 204 };
+  }
+
+  /**
+   * Execution history (Executionhistory - List): the connection's records, newest first, `top` of them; the
+   * rest behind `continuationToken`, whose value (the last record's id) comes in x-ms-continuationtoken, as
+   * azure-devops-node-api 17 getServiceEndpointExecutionRecords reads it (docs/wire.md, "Inventory reads").
+   */
+  executionHistory(request: EmulatorRequest, caller: DevOpsCaller, project: ProjectRecord, endpointId: string): EmulatorResponse {
+    const stored = this.state.serviceEndpoints.get(endpointId.toLowerCase());
+    if (!stored || !inProject(stored.endpoint, project) || !this.canRead(caller, project)) return endpointNotFound(endpointId);
+    const top = Number(request.query.get('top') ?? '') || 50;
+    const all = this.state.executionHistory.get(stored.endpoint.id) ?? [];
+    const idOf = (record: Record<string, unknown>): string => String((record.data as { id?: unknown } | undefined)?.id);
+    const after = request.query.get('continuationToken');
+    const start = after === null ? 0 : all.findIndex((record) => idOf(record) === after) + 1 || all.length;
+    const records = all.slice(start, start + top);
+    const more = start + top < all.length;
+    return jsonResponse(200, { count: records.length, value: records }, more ? { 'x-ms-continuationtoken': idOf(records[records.length - 1]) } : {});
+  }
+
+  /** The check configurations and pipeline permissions of a connection in the projects it was deleted from. */
+  private forgetChecks(endpointId: string, projectIds: string[]): void {
+    for (const [id, check] of this.state.checkConfigurations) {
+      if (check.resource.type === 'endpoint' && check.resource.id === endpointId && projectIds.includes(check.projectId.toLowerCase()))
+        this.state.checkConfigurations.delete(id);
+    }
+    for (const [key, record] of this.state.pipelinePermissions) {
+      if (record.resource.type === 'endpoint' && record.resource.id === endpointId && projectIds.includes(record.projectId.toLowerCase()))
+        this.state.pipelinePermissions.delete(key);
+    }
   }
 
   /**
@@ -355,7 +388,13 @@ export class ServiceEndpointsResource {
     if (inProgress) stored.endpoint.operationStatus = { state: 'InProgress', statusMessage: 'Creating the service connection.' };
     else if (stored.finalState === 'Failed') stored.endpoint.operationStatus = { state: 'Failed', statusMessage: stored.finalStatusMessage };
     else delete stored.endpoint.operationStatus;
-    return structuredClone(stored.endpoint);
+    const shown = structuredClone(stored.endpoint);
+    // What an old connection carries as its issuer type is unknown: the knob plays both (docs/wire.md).
+    const parameters = shown.authorization.parameters;
+    if (parameters.workloadIdentityFederationIssuerType === 'AzureDevOps' && this.state.settings.recorded.devopsIssuerType === 'absent') {
+      delete parameters.workloadIdentityFederationIssuerType;
+    }
+    return shown;
   }
 }
 

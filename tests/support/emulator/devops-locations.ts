@@ -43,6 +43,17 @@ export const LOCATIONS = {
     maxVersion: '7.2',
     releasedVersion: '7.1',
   },
+  /** Executionhistory - List (the 7.2 contract: api-Version-preview.1). */
+  executionHistory: {
+    id: '10a16738-9299-4cd1-9a81-fd23ad6200d0',
+    area: 'serviceendpoint',
+    resourceName: 'executionhistory',
+    routeTemplate: '{project}/_apis/{area}/{endpointId}/{resource}',
+    resourceVersion: 1,
+    minVersion: '5.0',
+    maxVersion: '7.2',
+    releasedVersion: '7.1',
+  },
   /**
    * The service endpoint proxy (execute a data source such as TestConnection): 7.2-preview.1 in
    * azure-devops-node-api's ServiceEndpointApi, released 7.1 (docs/wire.md, "Verification").

@@ -42,8 +42,11 @@ export class DevOpsService {
   }
 
   handle = async (request: EmulatorRequest): Promise<EmulatorResponse> => {
+    const delay = this.state.settings.devopsRateLimitDelaySeconds;
+    // A caller near its limit has its requests delayed, and told so (docs/wire.md, "Rate limits").
+    if (delay > 0) await this.state.settings.clock.sleep(delay * 1000);
     const response = await this.route(request);
-    response.headers = { ...this.standardHeaders(request), ...(response.headers ?? {}) };
+    response.headers = { ...this.standardHeaders(request), ...(delay > 0 ? rateLimitHeaders(delay) : {}), ...(response.headers ?? {}) };
     return response;
   };
 
@@ -120,12 +123,22 @@ export class DevOpsService {
     }
     if (method === 'GET' && (p = matchPath('/:project/_apis/serviceendpoint/endpoints', path))) {
       const project = this.state.findWellFormedProject(p.project);
+      if (project && this.state.settings.unreadableProjects.some((name) => name.toLowerCase() === project.name.toLowerCase())) {
+        return adoError(403, ADO_TYPES.accessCheck, `You do not have permission to view the service connections of the project '${project.name}'.`);
+      }
       return project ? this.versioned(request, projectScoped, () => this.endpoints.list(request, caller, project)) : projectNotFound(p.project);
     }
     if (method === 'GET' && (p = matchPath('/:project/_apis/serviceendpoint/endpoints/:id', path))) {
       const project = this.state.findWellFormedProject(p.project);
       const id = p.id;
       return project ? this.versioned(request, projectScoped, () => this.endpoints.get(caller, project, id)) : projectNotFound(p.project);
+    }
+    if (method === 'GET' && (p = matchPath('/:project/_apis/serviceendpoint/:id/executionhistory', path))) {
+      const project = this.state.findWellFormedProject(p.project);
+      const id = p.id;
+      return project
+        ? this.versioned(request, LOCATIONS.executionHistory, () => this.endpoints.executionHistory(request, caller, project, id))
+        : projectNotFound(p.project);
     }
     if (method === 'POST' && (p = matchPath('/:project/_apis/serviceendpoint/endpointproxy', path))) {
       const project = this.state.findWellFormedProject(p.project);
@@ -299,15 +312,23 @@ export class DevOpsService {
     };
   }
 
-  /** stateFilter defaults to wellFormed, as the service's does (tests/fixtures/contracts/ado-core-7.2/core.json, Projects_List). */
+  /**
+   * stateFilter defaults to wellFormed, as the service's does (tests/fixtures/contracts/ado-core-7.2/core.json,
+   * Projects_List); pages of `$top` (at most the page size, 100 unless the pageSize knob says otherwise: users
+   * report both 100 and more per page), the next page behind continuationToken, "how many projects already
+   * been fetched", sent back in x-ms-continuationtoken (azure-devops-node-api CoreApi.getProjects).
+   */
   private listProjects(request: EmulatorRequest): EmulatorResponse {
     const filter = (request.query.get('stateFilter') ?? 'wellFormed').toLowerCase();
     const listed = this.state.projects.filter((p) => filter === 'all' || this.state.findProject(p.id)?.state.toLowerCase() === filter);
-    const value = listed.map((p) => {
+    const pageSize = Math.min(Number(request.query.get('$top')) || Infinity, this.state.settings.recorded.pageSize ?? 100);
+    const start = Number(request.query.get('continuationToken') ?? '0') || 0;
+    const value = listed.slice(start, start + pageSize).map((p) => {
       const { id, name, description, url, state, revision, visibility, lastUpdateTime } = this.projectBody(p);
       return { id, name, description, url, state, revision, visibility, lastUpdateTime };
     });
-    return jsonResponse(200, { count: value.length, value });
+    const more = start + pageSize < listed.length;
+    return jsonResponse(200, { count: value.length, value }, more ? { 'x-ms-continuationtoken': String(start + pageSize) } : {});
   }
 
   /** A project being created answers with its state; each such read counts for the emulator's pending knob. */
@@ -417,4 +438,19 @@ export class DevOpsService {
     if (identity) headers['X-VSS-UserData'] = `${identity.id}:${identity.uniqueName}`;
     return headers;
   }
+}
+
+/**
+ * The headers of a delayed request ("Rate and usage limits", learn.microsoft.com/azure/devops/integrate/concepts/rate-limits;
+ * azure-devops-node-api 17 RateLimitUtils reads the same five): the resource, the delay in seconds, the limit,
+ * what is left and when it resets (epoch seconds).
+ */
+function rateLimitHeaders(delaySeconds: number): Record<string, string> {
+  return {
+    'X-RateLimit-Resource': 'ATCPU',
+    'X-RateLimit-Delay': delaySeconds.toFixed(3),
+    'X-RateLimit-Limit': '200',
+    'X-RateLimit-Remaining': '20',
+    'X-RateLimit-Reset': String(Math.floor(Date.now() / 1000) + 300),
+  };
 }

@@ -41,9 +41,16 @@ export class Applications {
       if (key.property?.toLowerCase() === 'uniquename' && request.method === 'PATCH') return this.upsertApplication(request, caller, key.value);
       const application = this.findApplication(request, key);
       switch (request.method) {
-        case 'GET':
+        case 'GET': {
           this.access.mayRead(request, caller);
-          return this.answers.ok(this.access.visibleOr404(request, application, key.value).resource, 'applications/$entity');
+          const found = this.access.visibleOr404(request, application, key.value);
+          // $expand=federatedIdentityCredentials (the application resource: "Supports $expand"); $select is not applied.
+          const expand = /federatedIdentityCredentials/i.test(request.query.get('$expand') ?? '');
+          const body = expand
+            ? { ...found.resource, federatedIdentityCredentials: [...found.federatedCredentials.values()].map((c) => c.resource) }
+            : found.resource;
+          return this.answers.ok(body, 'applications/$entity');
+        }
         case 'PATCH':
           return this.updateApplication(request, caller, this.access.visibleOr404(request, application, key.value));
         case 'DELETE':
@@ -75,7 +82,7 @@ export class Applications {
       return this.answers.error(request, 400, 'Request_BadRequest', "Property 'displayName' is required and must not be empty.");
     }
     const name = uniqueName ?? (typeof properties.uniqueName === 'string' ? properties.uniqueName : null);
-    if (name !== null && this.findApplicationByUniqueName(name)) {
+    if (name !== null && (this.findApplicationByUniqueName(name) || this.deletedWithUniqueName(name))) {
       return this.answers.error(
         request,
         409,
@@ -131,6 +138,10 @@ export class Applications {
   private deleteApplication(request: EmulatorRequest, caller: GraphCaller, stored: StoredApplication): EmulatorResponse {
     this.access.mayWrite(request, caller, stored.owners);
     this.state.applications.delete(stored.resource.id.toLowerCase());
+    // "When deleted, apps are moved to a temporary container and can be restored within 30 days" (Microsoft
+    // Graph, Delete application); the deleted object keeps its unique values taken (docs/wire.md, "Removal").
+    stored.resource.deletedDateTime = new Date(this.state.now()).toISOString() as never;
+    this.state.deletedApplications.set(stored.resource.id.toLowerCase(), stored);
     // Deleting an application removes its service principal in its home tenant.
     const principal = this.state.findServicePrincipalByAppId(stored.resource.appId);
     if (principal) {
@@ -179,5 +190,11 @@ export class Applications {
   private findApplicationByUniqueName(uniqueName: string): StoredApplication | undefined {
     const wanted = uniqueName.toLowerCase();
     return [...this.state.applications.values()].find((a) => a.resource.uniqueName?.toLowerCase() === wanted);
+  }
+
+  /** A deleted application still holds its uniqueName until it is deleted for good (30 days). */
+  private deletedWithUniqueName(uniqueName: string): StoredApplication | undefined {
+    const wanted = uniqueName.toLowerCase();
+    return [...this.state.deletedApplications.values()].find((a) => a.resource.uniqueName?.toLowerCase() === wanted);
   }
 }

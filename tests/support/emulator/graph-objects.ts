@@ -35,13 +35,15 @@ export interface GraphServicePrincipal {
   id: string;
   deletedDateTime: null;
   accountEnabled: boolean;
-  appDisplayName: string;
+  /** A managed identity's: "isExplicit=True" and its ARM id (docs/wire.md). */
+  alternativeNames?: string[];
+  appDisplayName: string | null;
   appId: string;
-  appOwnerOrganizationId: string;
+  appOwnerOrganizationId: string | null;
   appRoleAssignmentRequired: boolean;
   displayName: string;
   servicePrincipalNames: string[];
-  servicePrincipalType: 'Application';
+  servicePrincipalType: 'Application' | 'ManagedIdentity';
   signInAudience: string;
   tags: string[];
 }

@@ -5,7 +5,7 @@
  */
 import type { GraphAccess, GraphCaller } from './graph-access';
 import { preferCreateIfMissing, Refusal, type GraphAnswers, type Segment } from './graph-answers';
-import { graphServicePrincipal } from './graph-objects';
+import { graphServicePrincipal, type GraphServicePrincipal } from './graph-objects';
 import type { EmulatorRequest, EmulatorResponse } from './http';
 import type { EmulatorState } from './state';
 import { newGuid } from './world';
@@ -33,9 +33,12 @@ export class ServicePrincipals {
       return this.createServicePrincipal(request, caller, key.value);
     }
     switch (request.method) {
-      case 'GET':
+      case 'GET': {
         this.access.mayRead(request, caller);
+        const managed = byAppId && !stored ? this.managedIdentity(key.value) : undefined;
+        if (managed) return this.answers.ok(managed, 'servicePrincipals/$entity');
         return this.answers.ok(this.access.visibleOr404(request, stored, key.value).resource, 'servicePrincipals/$entity');
+      }
       case 'PATCH': {
         // An upsert by appId reaches the copy that was written; a PATCH by id needs a replica that has it.
         const target = byAppId && stored ? stored : this.access.visibleOr404(request, stored, key.value);
@@ -48,6 +51,32 @@ export class ServicePrincipals {
       default:
         return this.answers.methodNotAllowed(request);
     }
+  }
+
+  /**
+   * The service principal of a managed identity, as Graph shows it: servicePrincipalType ManagedIdentity,
+   * its ARM id in alternativeNames beside "isExplicit=True" for a user-assigned one (docs/wire.md).
+   */
+  private managedIdentity(appId: string): GraphServicePrincipal | undefined {
+    const principal = this.state.findPrincipalByAppId(appId);
+    if (principal?.kind !== 'ManagedIdentity') return undefined;
+    const resourceId = principal.managedIdentityResourceId ?? '';
+    const userAssigned = /\/userAssignedIdentities\//i.test(resourceId);
+    return {
+      id: principal.objectId,
+      deletedDateTime: null,
+      accountEnabled: true,
+      alternativeNames: userAssigned ? ['isExplicit=True', resourceId] : ['isExplicit=False', resourceId],
+      appDisplayName: null,
+      appId: principal.appId,
+      appOwnerOrganizationId: null,
+      appRoleAssignmentRequired: false,
+      displayName: principal.displayName,
+      servicePrincipalNames: [principal.appId, `https://identity.azure.net/${principal.objectId}`],
+      servicePrincipalType: 'ManagedIdentity',
+      signInAudience: 'AzureADMyOrg',
+      tags: [],
+    };
   }
 
   private listServicePrincipals(request: EmulatorRequest, caller: GraphCaller): EmulatorResponse {

@@ -23,6 +23,7 @@
  * every answer.
  */
 import { GraphAccess } from './graph-access';
+import { batch } from './graph-batch';
 import { GraphAnswers, parseSegment, Refusal, splitPath, type Segment } from './graph-answers';
 import { Applications } from './graph-applications';
 import { ServicePrincipals } from './graph-servicePrincipals';
@@ -55,6 +56,16 @@ export class GraphService {
     return response;
   };
 
+  /** One request of a batch, answered as it would be alone (its refusals included). */
+  private answer(request: EmulatorRequest): EmulatorResponse {
+    try {
+      return this.route(request);
+    } catch (error) {
+      if (!(error instanceof Refusal)) throw error;
+      return error.response;
+    }
+  }
+
   private route(request: EmulatorRequest): EmulatorResponse {
     const caller = this.access.authenticate(request);
     request.callerId = caller.objectId;
@@ -66,6 +77,9 @@ export class GraphService {
     }
     const [version, ...rest] = splitPath(path);
     if (version !== 'v1.0') return this.answers.error(request, 400, 'BadRequest', `Invalid version: ${version ?? ''}`);
+    if (rest.length === 1 && rest[0] === '$batch' && !request.batched) {
+      return request.method === 'POST' ? batch(request, this.answers, (inner) => this.answer(inner)) : this.answers.methodNotAllowed(request);
+    }
     const segments = rest.map(parseSegment);
     if (segments.some((s) => s === undefined)) return this.answers.noRoute(request);
     const [collection, ...more] = segments as Segment[];

@@ -69,6 +69,8 @@ export interface FaultRule {
 }
 
 export interface EmulatorRequest {
+  /** A request of a Graph $batch, answered inside the batch's answer. */
+  batched?: boolean;
   method: string;
   /** Path without query, not decoded. */
   pathname: string;

@@ -30,12 +30,14 @@ import { InstanceMetadataService } from './imds';
 import type { ConnectionChange, EmulatorOptions, Knobs } from './knobs';
 import { createClientCertificate, createPki } from './pki';
 import { ConnectProxy } from './proxy';
+import { type FleetFacts, seedFleet } from './fleet';
 import { seedWorld } from './seed';
 import type { EmulatorState } from './state';
 import { newGuid, type ProjectFacts, type ServiceUrls, type Settings, type Snapshot, type World } from './world';
 
 export type { FaultRule, RequestLogEntry, ServiceName } from './http';
 export type { ConnectionChange, EmulatorOptions, Knobs } from './knobs';
+export type { FleetFacts, FleetOptions } from './fleet';
 export type { CloudName } from './clouds';
 export type { TunnelLogEntry } from './proxy';
 export type { AgentVmIdentity, BootstrapScheme, RecordedBehaviour, Snapshot, World } from './world';
@@ -76,6 +78,8 @@ export class Emulator {
   private proxyCredentials?: { username: string; password: string };
   private devopsService?: DevOpsService;
   private checks!: ChecksResource;
+  /** What the fleet seeded (EmulatorOptions.fleet): its projects and connections by kind. */
+  fleetFacts?: FleetFacts;
 
   private constructor(
     private readonly directory: string,
@@ -191,6 +195,8 @@ export class Emulator {
         roleAssignmentPropagationMs: options.roleAssignmentPropagationMs ?? 0,
         connectionIssuer: options.connectionIssuer ?? 'entra',
         accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? ACCESS_TOKEN_LIFETIME_SECONDS,
+        devopsRateLimitDelaySeconds: options.devopsRateLimitDelaySeconds ?? 0,
+        unreadableProjects: [...(options.unreadableProjects ?? [])],
         recorded: { signInRedirectStatus: 203, servicePrincipalLagAnswer: 'recorded', ...options.recorded },
         clock: emulator.serviceClock,
       };
@@ -200,6 +206,7 @@ export class Emulator {
         clientCertificate,
         agentVmIdentity: options.agentVmIdentity,
       });
+      if (options.fleet) emulator.fleetFacts = seedFleet(emulator.core, options.fleet);
       services.login = new EntraService(emulator.core).handle;
       services.arm = new ArmService(emulator.core).handle;
       // The endpoint proxy calls Entra ID and ARM on a connection's behalf, as Azure DevOps does.
@@ -316,6 +323,8 @@ export class Emulator {
     if (knobs.connectionReadiness !== undefined) settings.connectionReadiness = { ...knobs.connectionReadiness };
     if (knobs.identitiesDenied !== undefined) this.checks.identitiesDenied = knobs.identitiesDenied;
     if (knobs.accessTokenLifetimeSeconds !== undefined) settings.accessTokenLifetimeSeconds = knobs.accessTokenLifetimeSeconds;
+    if (knobs.devopsRateLimitDelaySeconds !== undefined) settings.devopsRateLimitDelaySeconds = knobs.devopsRateLimitDelaySeconds;
+    if (knobs.unreadableProjects !== undefined) settings.unreadableProjects = [...knobs.unreadableProjects];
   }
 
   /** Changes a service connection as a person or Azure DevOps itself would. */
@@ -336,6 +345,41 @@ export class Emulator {
       stored.endpoint.isDisabled = change.disabled;
       stored.endpoint.isReady = !change.disabled;
     }
+  }
+
+  /**
+   * A pipeline run that used the connection, as Azure DevOps records it in the connection's execution history
+   * (ServiceEndpointExecutionRecord of the 7.2 contract), `daysAgo` before now; newest first.
+   */
+  recordExecution(connectionId: string, use: { pipeline: string; daysAgo: number; planType?: string }): void {
+    const stored = this.core.serviceEndpoints.get(connectionId.toLowerCase());
+    if (!stored) throw new Error(`Emulator: no service connection ${connectionId}`);
+    const history = this.core.executionHistory.get(stored.endpoint.id) ?? [];
+    const finish = this.core.now() - use.daysAgo * 86_400_000;
+    history.unshift({
+      endpointId: stored.endpoint.id,
+      data: {
+        id: history.length + 1,
+        planType: use.planType ?? 'Build',
+        definition: { id: 12, name: use.pipeline },
+        owner: { id: 345, name: `${use.pipeline} #20260101.1` },
+        startTime: new Date(finish - 60_000).toISOString(),
+        finishTime: new Date(finish).toISOString(),
+        result: 'succeeded',
+      },
+    });
+    this.core.executionHistory.set(stored.endpoint.id, history);
+  }
+
+  /** Thirty days later: Entra ID deletes the applications in its deleted items for good, freeing their uniqueName. */
+  purgeDeletedApplications(): void {
+    this.core.deletedApplications.clear();
+  }
+
+  /** Role assignments whose principal the directory no longer has (the portal's "Identity not found"), by id. */
+  orphanedAssignments(): string[] {
+    const known = new Set([...this.core.principals.keys()].map((id) => id.toLowerCase()));
+    return [...this.core.roleAssignments.values()].filter((a) => !known.has(a.properties.principalId.toLowerCase())).map((a) => a.id);
   }
 
   /** Moves an existing connection to Entra ID's issuer and subject, as Azure DevOps' issuer change does. */

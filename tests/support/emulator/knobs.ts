@@ -5,6 +5,7 @@
  */
 import type { CloudName } from './clouds';
 import type { Clock } from './clock';
+import type { FleetOptions } from './fleet';
 import type { BuildServiceRole, ConnectionReadiness, ConnectionVisibility } from './devops-records';
 import type { GraphPermission } from './entra-directory';
 import type { AgentVmIdentity, BootstrapScheme, RecordedBehaviour } from './world';
@@ -55,6 +56,10 @@ export interface Knobs {
    * (https://learn.microsoft.com/entra/identity-platform/configurable-token-lifetimes, AccessTokenLifetime).
    */
   accessTokenLifetimeSeconds: number;
+  /** Azure DevOps delays every request this long and says so in the X-RateLimit-* headers; default 0 (no delay, no headers). */
+  devopsRateLimitDelaySeconds: number;
+  /** Projects whose service connections Azure DevOps refuses to list (403); default none. */
+  unreadableProjects: string[];
 }
 
 /** What is fixed when the emulator starts (the world it seeds, the cloud, the network, the clock), and the knobs' first values. */
@@ -68,6 +73,8 @@ export interface EmulatorOptions extends Partial<Knobs> {
   cloud?: CloudName;
   /** Put the agent behind a CONNECT proxy (optionally requiring these credentials). */
   proxy?: boolean | { username: string; password: string };
+  /** Seeds the organization with a fleet of connections of every kind (fleet.ts), for the inventory. */
+  fleet?: FleetOptions;
   /**
    * The emulator's time (default: the real clock): replication windows, federated credential propagation,
    * project readiness, the credential write window, latency and `slow` faults, the request log's times.

@@ -40,6 +40,10 @@ export class EmulatorState {
   readonly devopsIdentities = new Map<string, DevOpsIdentity>();
   /** Graph applications, keyed by lower-cased object id. */
   readonly applications = new Map<string, StoredApplication>();
+  /** Graph's deleted items (applications, 30 days), keyed by lower-cased object id. */
+  readonly deletedApplications = new Map<string, StoredApplication>();
+  /** Service connections' execution records, newest first, keyed by lower-cased connection id. */
+  readonly executionHistory = new Map<string, Array<Record<string, unknown>>>();
   /** Graph service principals, keyed by lower-cased object id. */
   readonly servicePrincipals = new Map<string, StoredServicePrincipal>();
   /** Roles on service connections of organization users other than the job identity; default Administrator. */
@@ -213,6 +217,11 @@ export class EmulatorState {
         federatedIdentityCredentials: [...stored.federatedCredentials.values()].map((c) => c.resource),
       })),
       servicePrincipals: [...this.servicePrincipals.values()].map((stored) => stored.resource),
+      deletedApplications: [...this.deletedApplications.values()].map((stored) => ({
+        ...stored.resource,
+        owners: stored.owners.map((id) => ({ '@odata.type': this.directoryObjectType(id), id })),
+        federatedIdentityCredentials: [...stored.federatedCredentials.values()].map((c) => c.resource),
+      })),
     });
   }
 

@@ -100,6 +100,8 @@ export interface Snapshot {
   projects: Array<{ id: string; name: string; state: ProjectState }>;
   pipelinePermissions: PipelinePermissionsRecord[];
   checkConfigurations: CheckConfigurationRecord[];
+  /** Graph's deleted items: applications deleted in the last 30 days, restorable, their uniqueName still taken. */
+  deletedApplications: ApplicationSnapshot[];
 }
 
 export interface Settings {
@@ -130,6 +132,10 @@ export interface Settings {
   recorded: RecordedBehaviour;
   /** Lifetime of the access tokens Entra ID (and the instance metadata endpoint) issues, in seconds. */
   accessTokenLifetimeSeconds: number;
+  /** Azure DevOps delays every request this long and says so in X-RateLimit-Delay (0: no delay, no headers). */
+  devopsRateLimitDelaySeconds: number;
+  /** Projects whose service connections Azure DevOps refuses to list to every caller (403). */
+  unreadableProjects: string[];
   /**
    * The emulator's time: replication windows, propagation, the credential write window, project
    * readiness, latency, the request log, and the access tokens it issues and checks (their iat, nbf and
@@ -176,8 +182,20 @@ export interface RecordedBehaviour {
   convertFailureMarksConnection?: boolean;
   /** The status of a conversion refused for an operation in progress (an InvalidOperationException; unpublished): 400 (default) or 409. */
   convertInProgressStatus?: 400 | 409;
+  /**
+   * What a workload identity connection on Azure DevOps' former issuer carries as
+   * workloadIdentityFederationIssuerType: 'AzureDevOps', or nothing at all (default 'AzureDevOps'; unknown,
+   * docs/wire.md: new connections read EntraID, older ones are not documented).
+   */
+  devopsIssuerType?: 'AzureDevOps' | 'absent';
   /** Lists longer than this come in pages (ARM nextLink, Graph @odata.nextLink, Azure DevOps continuation token); default: no paging. */
   pageSize?: number;
+  /**
+   * Whether deleting a service connection from a project also deletes its check configurations and pipeline
+   * permissions there. The REST reference of Endpoints - Delete says nothing either way (docs/wire.md,
+   * "Removal"); default false: they stay, keyed by an id no later connection gets.
+   */
+  connectionDeleteRemovesChecks?: boolean;
 }
 
 export function newGuid(): string {

@@ -142,6 +142,32 @@ describe('devopsRest', () => {
     assert.deepEqual(await rest.list({ path: 'p1/_apis/build/definitions', apiVersion: '7.1', query: { name: 'app' } }), { count: 3, value: [1, 2, 3] });
     assert.equal(send.sent[1].url, 'https://dev.azure.com/contoso/p1/_apis/build/definitions?name=app&continuationToken=next+1&api-version=7.1');
   });
+
+  it('paced: at most the limit in flight, and nothing starts until the X-RateLimit-Delay Azure DevOps answered has passed', async () => {
+    let now = 0;
+    const clock: Clock = { now: () => now, sleep: async (ms) => void (now += ms) };
+    let inFlight = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const send: Send = async (request) => {
+      started.push(now);
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      const headers = createHttpHeaders({ 'content-type': 'application/json', ...(started.length === 1 ? { 'x-ratelimit-delay': '1.5' } : {}) });
+      return { request, status: 200, headers, bodyAsText: '{}' };
+    };
+    const paced = devopsRest(ORG, async () => 'Bearer job', send).paced(2, clock);
+    await paced.request({ path: '_apis/first', apiVersion: '7.1' });
+    await Promise.all([1, 2, 3, 4].map((n) => paced.request({ path: `_apis/${n}`, apiVersion: '7.1' })));
+    assert.equal(peak, 2);
+    assert.deepEqual(paced.stats, { peak: 2, sent: 5 });
+    assert.ok(
+      started.slice(1).every((at) => at >= 1500),
+      `started at ${started.join(', ')}`,
+    );
+  });
 });
 
 describe('allPages', () => {

@@ -57,6 +57,38 @@ describe('the command line flags', () => {
     assert.equal(commandLine.inputs.bootstrapConnection, undefined);
   });
 
+  it('takes every switch as --name, --no-name, --name=true|false and --name true|false (issue 23)', () => {
+    const base = ['--connection-name', 'app1'];
+    for (const [argv, expected] of [
+      [['--verify-connection'], 'true'],
+      [['--no-verify-connection'], 'false'],
+      [['--verify-connection=false'], 'false'],
+      [['--verify-connection=TRUE'], 'true'],
+      [['--verify-connection', 'false'], 'false'],
+      [['--verify-connection', 'true'], 'true'],
+      [[], 'true'],
+    ] as const) {
+      assert.equal(runOf([...base, ...argv]).inputs.verifyConnection, expected, argv.join(' '));
+    }
+    assert.equal(runOf(['--dry-run', 'false', '--connection-name', 'x']).inputs.dryRun, 'false', 'a false value is not a positional');
+    assert.equal(runOf(['--no-json', '--json=false']).json, false);
+    assert.throws(() => parseCommandLine(['--dry-run=yes']), /--dry-run takes true or false, not 'yes'/);
+    assert.throws(() => parseCommandLine(['--dry-run', '--no-dry-run']), /--dry-run is given as both true and false; give it once/);
+    assert.throws(() => parseCommandLine(['--no-connection-name']), /Unknown option '--no-connection-name'/);
+  });
+
+  it('helps in its own words: switches without example values, repeatable flags repeated, and examples (issue 23)', () => {
+    const help = helpText();
+    assert.match(help, / {2}--verify-connection, --no-verify-connection\n {6}When on, .*Default: on\./);
+    assert.doesNotMatch(help, /Example: true/);
+    assert.match(help, / {2}--authorize-pipelines VALUE \(repeat the flag\)\n.*repeat the flag for each/);
+    assert.doesNotMatch(help, /one per line|the job identity|the job's token|README/i);
+    const examples = help.slice(help.indexOf('\nExamples:\n'));
+    assert.match(examples, /--identity-resource-group rg-identities --resource-group rg-app1-dev\n/, 'the first connection');
+    assert.match(examples, /--identity-type appRegistration/);
+    assert.match(examples, /--dry-run\n/);
+  });
+
   it('refuses, as usage errors, unknown flags, positional arguments, an unknown cloud, two clouds and the job token', () => {
     assert.throws(
       () => parseCommandLine(['--nope']),
@@ -79,6 +111,8 @@ describe('the command line flags', () => {
     assert.equal(runOf(['provision', '--project', 'p']).inputs.project, 'p');
     assert.equal(runOf(['--action', 'provision']).inputs.action, 'provision');
     assert.throws(() => parseCommandLine(['provision', '--action', 'remove']), /The action is given twice \('provision' and --action 'remove'\)/);
+    const removal = runOf(['remove', '--connection-name', 'app1-dev', '--dry-run']).inputs;
+    assert.deepEqual([removal.action, removal.connectionName, removal.dryRun], ['remove', 'app1-dev', 'true']);
     assert.match(helpText(), /\[ACTION\]/);
   });
 

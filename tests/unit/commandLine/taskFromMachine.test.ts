@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { systemClock } from '../../../src/clock';
 import { type CommandLine, parseCommandLine, UsageError } from '../../../src/commandLine/flags';
-import { rawTask } from '../../../src/commandLine/taskFromMachine';
+import { environmentSignIn, rawTask } from '../../../src/commandLine/taskFromMachine';
 import { parseRequest } from '../../../src/request';
 
 describe("the command line's RawTask", () => {
@@ -40,6 +40,14 @@ describe("the command line's RawTask", () => {
     assert.deepEqual(request.bootstrap.auth, { scheme: 'DefaultAzureCredential', tenantId: TENANT });
     assert.equal(request.bootstrap.cloud.authorityHost, 'https://login.microsoftonline.us/');
     assert.deepEqual(request.devopsAuth, { kind: 'personalAccessToken', variable: 'AZURE_DEVOPS_EXT_PAT', token: 'pat-value' });
+  });
+
+  it('finds a sign-in in the environment only with a client id and its secret, certificate or federated token file (issue 23)', () => {
+    assert.equal(environmentSignIn({}), false);
+    assert.equal(environmentSignIn({ AZURE_CLIENT_ID: 'c' }), false);
+    assert.equal(environmentSignIn({ AZURE_CLIENT_ID: 'c', AZURE_CLIENT_SECRET: 's' }), true);
+    assert.equal(environmentSignIn({ AZURE_CLIENT_ID: 'c', AZURE_FEDERATED_TOKEN_FILE: '/t' }), true);
+    assert.equal(environmentSignIn({ AZURE_CLIENT_ID: 'c', AZURE_CLIENT_CERTIFICATE_PATH: '/c.pem' }), true);
   });
 
   it('refuses, as usage errors, a token variable that is not set and a resource manager URL that is not https', async () => {

@@ -22,7 +22,7 @@ export interface TaskJson {
   groups: { name: string; displayName: string }[];
   inputs: TaskInput[];
   outputVariables: { name: string; description?: string }[];
-  dataSourceBindings: { target: string; endpointId: string; dataSourceName: string; parameters?: Record<string, string> }[];
+  dataSourceBindings: { target: string; endpointId: string; dataSourceName?: string; endpointUrl?: string; parameters?: Record<string, string> }[];
   messages?: Record<string, string>;
 }
 

@@ -33,18 +33,24 @@ describe('task.json', () => {
     }
   });
 
-  it('puts every input but the three that name the work into the five groups, in their order', () => {
+  it('keeps every help text to at most 300 characters, the details in the README (issue 23)', () => {
+    for (const input of task.inputs)
+      assert.ok((input.helpMarkDown ?? '').length <= 300, `input '${input.name}' has ${(input.helpMarkDown ?? '').length} characters of help`);
+  });
+
+  it('puts every input but the four that name the work into the six groups, in their order', () => {
     assert.deepEqual(
       task.groups.map((g) => g.name),
-      ['identity', 'azure', 'devops', 'checks', 'advanced'],
+      ['identity', 'azure', 'devops', 'inventory', 'checks', 'advanced'],
     );
     assert.deepEqual(
       task.groups.map((g) => g.displayName),
-      ['Identity', 'Azure scope and role', 'Azure DevOps connection', 'Approvals and checks', 'Advanced'],
+      ['Identity', 'Azure scope and role', 'Azure DevOps connection', 'Inventory', 'Approvals and checks', 'Advanced'],
     );
     assert.deepEqual(
       task.inputs.filter((i) => !i.groupName).map((i) => i.name),
-      ['action', 'bootstrapConnection', 'connectionName'],
+      // The subscription comes before every group: the resource group and location pickers read it.
+      ['action', 'bootstrapConnection', 'connectionName', 'subscriptionId'],
     );
     for (const input of task.inputs) {
       if (input.groupName)
@@ -55,17 +61,51 @@ describe('task.json', () => {
     }
   });
 
+  it('hides what the inventory does not read (issue 20), and shows the Inventory group for it alone', () => {
+    const groups = task.groups as { name: string; visibleRule?: string }[];
+    for (const name of ['identity', 'azure', 'checks']) assert.equal(groups.find((g) => g.name === name)?.visibleRule, 'action != inventory', name);
+    assert.equal(groups.find((g) => g.name === 'inventory')?.visibleRule, 'action = inventory');
+    for (const input of task.inputs.filter((i) => i.groupName === 'inventory')) assert.equal(input.visibleRule, 'action = inventory', input.name);
+    // What every action reads: the bootstrap connection and how Azure DevOps is reached; removeIdentity is remove's own.
+    const shared = [
+      'action',
+      'bootstrapConnection',
+      'organizationUrl',
+      'project',
+      'devOpsAuth',
+      'devOpsTokenVariable',
+      'verifyTimeoutSeconds',
+      'removeIdentity',
+    ];
+    for (const input of task.inputs.filter((i) => !shared.includes(i.name) && !['identity', 'azure', 'checks', 'inventory'].includes(i.groupName ?? ''))) {
+      assert.equal(input.visibleRule, 'action != inventory', input.name);
+    }
+  });
+
   it('shows the managed identity inputs only for that identity type, and every rule names a declared input', () => {
     for (const name of ['identityResourceGroup', 'identityName', 'identityLocation']) {
       assert.equal(task.inputs.find((i) => i.name === name)?.visibleRule, 'identityType = managedIdentity', name);
     }
+    assert.equal(task.inputs.find((i) => i.name === 'identityResourceGroup')?.required, true, 'required where it shows');
     for (const input of task.inputs.filter((i) => i.visibleRule)) {
+      // The editor refuses a rule that mixes && and || (microsoft/azure-pipelines-task-lib#871), and has no parentheses.
+      assert.ok(!(input.visibleRule!.includes('&&') && input.visibleRule!.includes('||')), `visibleRule of '${input.name}' mixes && and ||`);
       for (const [, name] of input.visibleRule!.matchAll(
         /([A-Za-z][A-Za-z0-9]*)\s*(=|!=|NotEndsWith|EndsWith|Contains|NotContains|StartsWith|NotStartsWith)/g,
       )) {
         assert.ok(inputNames.includes(name), `visibleRule of '${input.name}' names the input '${name}'`);
       }
     }
+  });
+
+  it('shows an input only where it applies: names with their ids, approval settings with approvers, protection with branches', () => {
+    const rules = Object.fromEntries(task.inputs.filter((i) => i.visibleRule).map((i) => [i.name, i.visibleRule!.replace(/^action = \w+ && /, '')]));
+    assert.equal(rules.subscriptionName, 'subscriptionId != ""');
+    assert.equal(rules.managementGroupName, 'managementGroupId != ""');
+    assert.equal(rules.resourceGroup, 'managementGroupId = ""');
+    for (const name of ['approvalInstructions', 'approvalTimeoutMinutes', 'minimumApprovers', 'allowSelfApproval'])
+      assert.equal(rules[name], 'approvers != ""', name);
+    assert.equal(rules.requireBranchProtection, 'allowedBranches != ""');
   });
 
   it('binds the subscription, resource group and location pickers to the bootstrap connection', () => {
@@ -75,14 +115,16 @@ describe('task.json', () => {
         ['subscriptionId', 'AzureSubscriptions'],
         ['resourceGroup', 'AzureResourceGroupsByExplicitSubscription'],
         ['identityResourceGroup', 'AzureResourceGroupsByExplicitSubscription'],
-        ['identityLocation', 'AzureLocations'],
+        // The picked subscription's regions: an inline URL, as the AzureRM endpoint has no locations data source by subscription.
+        ['identityLocation', undefined],
       ],
     );
+    assert.match(task.dataSourceBindings[3].endpointUrl ?? '', /^\{\{\{endpoint\.url\}\}\}subscriptions\/\$\(subscriptionId\)\/locations\?api-version=/);
     for (const binding of task.dataSourceBindings) {
       assert.equal(binding.endpointId, '$(bootstrapConnection)');
       const target = task.inputs.find((i) => i.name === binding.target);
       assert.equal(target?.type, 'pickList', `${binding.target} is a pick list`);
-      for (const value of Object.values(binding.parameters ?? {})) {
+      for (const value of [...Object.values(binding.parameters ?? {}), binding.endpointUrl ?? '']) {
         for (const [, name] of value.matchAll(/\$\(([^)]+)\)/g)) assert.ok(inputNames.includes(name), `parameter names the input '${name}'`);
       }
     }

@@ -11,16 +11,23 @@ const ALICE = { id: 'a1', displayName: 'Alice', isGroup: false, line: 'alice@con
 const GROUP = { id: 'g1', displayName: '[p]\\Approvers', isGroup: true, line: '[p]\\Approvers' };
 
 describe('checks', () => {
-  const approvalWire = approvalToWire('conn', { approvers: [ALICE], instructions: 'Look', minRequiredApprovers: 0, timeoutMinutes: 43200 });
+  /** The settings of the approval check on the connection, as a new check is written. */
+  const asWritten = { approvers: [ALICE], instructions: 'Look', minRequiredApprovers: 0, timeoutMinutes: 43200, requesterCannotBeApprover: true };
+  const approvalWire = approvalToWire('conn', asWritten);
   const branchWire = branchControlToWire('conn', { allowedBranches: ['refs/heads/main', 'refs/heads/release/*'], requireBranchProtection: true });
 
   it('adds only missing approvers, keeps the rest of the check, and warns about other settings', () => {
     const existing = fromWire({ value: [{ ...approvalWire, id: 1 }] }).approval!;
-    const same = decideApproval({ approvers: [ALICE], instructions: 'Look', minRequiredApprovers: 0, timeoutMinutes: 43200 }, existing);
+    const same = decideApproval(asWritten, existing);
     assert.deepEqual(same, { add: [], warnings: [] });
-    const more = decideApproval({ approvers: [ALICE, GROUP], instructions: 'Other', minRequiredApprovers: 1, timeoutMinutes: 60 }, existing);
+    const more = decideApproval(
+      { approvers: [ALICE, GROUP], instructions: 'Other', minRequiredApprovers: 1, timeoutMinutes: 60, requesterCannotBeApprover: true },
+      existing,
+    );
     assert.deepEqual(more.add, [GROUP]);
     assert.match(more.warnings[0], /keeps its instructions, minimum approvers 0 \(asked: 1\), timeout 43200 minutes \(asked: 60\)/);
+    const selfApproved = decideApproval({ ...asWritten, requesterCannotBeApprover: false }, existing);
+    assert.match(selfApproved.warnings[0], /keeps its setting that the requester may not approve \(asked: the requester may approve\)/);
     const body = withApprovers(existing, more.add);
     assert.deepEqual((body.settings as Record<string, unknown>).approvers, [
       { id: 'a1', displayName: 'Alice' },
@@ -78,6 +85,25 @@ describe('checks', () => {
       assert.equal(more.length, 0);
       assert.match(warning, /^Input 'requireBranchProtection' is true, but allowedBranches is empty: .*no check was added .*Set allowedBranches/);
       assert.deepEqual(checks.warnings(parseRequest(rawTask({ requireBranchProtection: 'true', allowedBranches: 'main' })), found), []);
+    });
+
+    it('ignores approval settings without approvers with a warning, so one step serves dev without approvers and prod with them (issue 23)', () => {
+      const shared = parseRequest(rawTask({ minimumApprovers: '1', approvalInstructions: 'Look', allowSelfApproval: 'true' }));
+      const found = observed(shared, {});
+      assert.deepEqual(checks.decide(shared, found), [], 'no approval check');
+      assert.deepEqual(checks.warnings(shared, found), [
+        "Inputs 'approvalInstructions', 'minimumApprovers', 'allowSelfApproval' are set, but approvers is empty: they are settings of the approval check, which is made only for the approvers given, so they were ignored. Set approvers, or leave them at their defaults.",
+      ]);
+      assert.deepEqual(checks.warnings(parseRequest(rawTask({})), found), [], 'defaults say nothing');
+    });
+
+    it('writes on a new approval check that the requester may not approve, unless allowSelfApproval (issue 23)', () => {
+      const [entry] = checks.decide(req, observed(req, { approvers: [ALICE] }));
+      assert.equal(entry.kind === 'approval' && entry.desired.requesterCannotBeApprover, true);
+      const selfApproval = parseRequest(rawTask({ approvers: 'alice@contoso.com', allowSelfApproval: 'true' }));
+      const [allowed] = checks.decide(selfApproval, observed(selfApproval, { approvers: [ALICE] }));
+      assert.equal(allowed.kind === 'approval' && allowed.desired.requesterCannotBeApprover, false);
+      assert.match(allowed.what, /\(all must approve, the requester may approve, timeout 43200 minutes\)/);
     });
   });
 });

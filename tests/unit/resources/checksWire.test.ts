@@ -5,7 +5,13 @@ import { approvalToWire, branchControlToWire, fromWire } from '../../../src/reso
 const ALICE = { id: 'a1', displayName: 'Alice', isGroup: false, line: 'alice@contoso.com' };
 
 describe('checks wire', () => {
-  const approvalWire = approvalToWire('conn', { approvers: [ALICE], instructions: 'Look', minRequiredApprovers: 0, timeoutMinutes: 43200 });
+  const approvalWire = approvalToWire('conn', {
+    approvers: [ALICE],
+    instructions: 'Look',
+    minRequiredApprovers: 0,
+    timeoutMinutes: 43200,
+    requesterCannotBeApprover: true,
+  });
   const branchWire = branchControlToWire('conn', { allowedBranches: ['refs/heads/main', 'refs/heads/release/*'], requireBranchProtection: true });
 
   it('writes the approval and branch control checks as terraform-provider-azuredevops does', () => {
@@ -13,6 +19,7 @@ describe('checks wire', () => {
     assert.deepEqual(approvalWire.resource, { type: 'endpoint', id: 'conn' });
     assert.equal(approvalWire.timeout, 43200);
     assert.deepEqual((approvalWire.settings as Record<string, unknown>).approvers, [{ id: 'a1', displayName: 'Alice' }]);
+    assert.equal((approvalWire.settings as Record<string, unknown>).requesterCannotBeApprover, true, 'whoever queued the run may not approve it');
     assert.deepEqual(branchWire.type, { id: 'fe1de3ee-a436-41b4-bb20-f6eb4cb879a7', name: 'Task Check' });
     assert.deepEqual((branchWire.settings as Record<string, unknown>).definitionRef, {
       id: '86b05a0c-73e6-4f7d-b3cf-e38f3b39a75b',
@@ -31,6 +38,12 @@ describe('checks wire', () => {
     const read = fromWire({ value: [other, { ...approvalWire, id: 1 }, { ...branchWire, id: 2 }] });
     assert.deepEqual(read.approval?.approverIds, ['a1']);
     assert.equal(read.approval?.timeoutMinutes, 43200);
+    assert.equal(read.approval?.requesterCannotBeApprover, true);
+    assert.equal(
+      fromWire({ value: [{ ...approvalWire, id: 1, settings: { approvers: [] } }] }).approval?.requesterCannotBeApprover,
+      undefined,
+      'not said: undefined',
+    );
     assert.deepEqual(read.branchControl?.allowedBranches, ['refs/heads/main', 'refs/heads/release/*']);
     assert.equal(read.branchControl?.requireBranchProtection, true);
     assert.deepEqual(fromWire({ value: [other] }), {});
