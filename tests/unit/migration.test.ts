@@ -21,7 +21,7 @@ import {
   type MigrationConnection,
   type MigrationContext,
   type MigrationIdentity,
-} from '../../src/migration';
+} from '../../src/migration/decide';
 import { federatedCredentialNameForPair } from '../../src/resourceNames';
 
 const AUTHORITY = 'https://login.microsoftonline.com/';
@@ -62,7 +62,11 @@ function app(credentials: Array<{ name: string; issuer: string; subject: string 
     clientId: 'c',
     objectId: 'sp-1',
     multiTenant,
-    application: { objectId: 'app-1', federatedCredentials: credentials, credentials: [{ keyId: 'k1', kind: 'secret', endDateTime: '2027-01-01T00:00:00Z' }] },
+    application: {
+      objectId: 'app-1',
+      federatedCredentials: credentials,
+      credentials: [{ keyId: 'k1', kind: 'secret', displayName: null, endDateTime: '2027-01-01T00:00:00Z' }],
+    },
   };
 }
 

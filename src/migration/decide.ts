@@ -13,61 +13,15 @@
  *
  * The Entra pair is copied, never invented: issuer `{authority}{tenantId}/v2.0`, subject the prefix of a
  * connection already on the Entra issuer in the same organization and tenant, then `{organizationId}/{connectionId}`.
- * The types are the parts of the inventory's model that migrate reads (src/inventory/model.ts, issue 20).
+ * The types are the inventory's model (src/inventory/model.ts, issue 20).
  */
-import { federatedCredentialNameForPair } from './resourceNames';
+import { federatedCredentialNameForPair } from '../resourceNames';
+import type { Connection, FederatedCredential, Identity } from '../inventory/model';
 
-/** The parts of an inventoried connection a migration reads. */
-export interface MigrationConnection {
-  id: string;
-  name: string;
-  project: { id: string; name: string };
-  sharedWith: string[];
-  scheme: string;
-  authenticationType?: string;
-  creationMode?: string;
-  environment?: string;
-  tenantId?: string;
-  clientId?: string;
-  issuer?: string;
-  subject?: string;
-  isDisabled: boolean;
-  operation?: { state: string; message: string };
-  /** The caller sees the connection without its type, data and authorization. */
-  partial: boolean;
-}
-
-export interface MigrationCredential {
-  name: string;
-  issuer: string;
-  subject: string;
-}
-
-/** What could not be read, and the grant that would let the run read it. */
-export interface MigrationUnreadable {
-  unreadable: true;
-  reason: string;
-  grant: string;
-}
-
-/** The identity a connection's client id names (the inventory's Identity). */
-export type MigrationIdentity =
-  | { kind: 'managedIdentity'; clientId: string; objectId: string; resourceId?: string; federatedCredentials: MigrationCredential[] | MigrationUnreadable }
-  | {
-      kind: 'appRegistration';
-      clientId: string;
-      objectId: string;
-      multiTenant: boolean;
-      application?:
-        | {
-            objectId: string;
-            federatedCredentials: MigrationCredential[];
-            credentials: Array<{ keyId: string; kind: 'secret' | 'certificate'; endDateTime: string | null }>;
-          }
-        | MigrationUnreadable;
-    }
-  | { kind: 'notFound'; clientId: string }
-  | ({ kind: 'unreadable'; clientId: string } & MigrationUnreadable);
+/** The parts of an inventoried connection a migration reads (the inventory's model, src/inventory/model.ts). */
+export type MigrationConnection = Connection;
+export type MigrationCredential = FederatedCredential;
+export type MigrationIdentity = Identity;
 
 /** Whether the bootstrap identity may add a federated credential to the identity: yes, no (with the grant that would let it), or unknown. */
 export type IdentityAccess = { canWrite: true } | { canWrite: false; grant: string } | { canWrite: 'unknown' };
@@ -128,6 +82,12 @@ export type MigrationDecision =
       target: CredentialTarget;
       /** The credential to add under this name, or the one that already trusts the pair (then no write). */
       credential: { action: 'create'; name: string } | { action: 'keep'; name: string };
+      /**
+       * A connection Azure DevOps converted (it carries revertSchemeDeadline) onto a pair its identity does not
+       * trust: that pair, as Azure DevOps issued it, gets a credential too (a run cut between the conversion and
+       * this credential leaves it so).
+       */
+      issued?: { pair: Pair; name: string };
     }
   | { kind: 'skip'; connection: MigrationConnection; reason: SkipReason; message: string; fix: string; fixable: boolean };
 
@@ -153,6 +113,21 @@ export function entraPrefixes(connections: readonly MigrationConnection[], organ
   return prefixes;
 }
 
+/**
+ * The organization's id as its connections carry it (docs/wire.md, "Migration"): the `/sc/{organization id}/{own id}`
+ * tail of a subject on the Entra issuer, or Azure DevOps' issuer `https://vstoken.dev.azure.com/{organization id}`.
+ * Copied, never asked for: undefined when no connection carries it.
+ */
+export function organizationIdOf(connections: readonly MigrationConnection[]): string | undefined {
+  for (const c of connections) {
+    const tail = c.subject?.toLowerCase().endsWith(`/${c.id.toLowerCase()}`) ? /\/sc\/([0-9a-f-]{36})\/[^/]+$/i.exec(c.subject) : null;
+    if (tail) return tail[1];
+    const issuer = c.issuer ? /^https:\/\/vstoken\.dev\.azure\.com\/([0-9a-f-]{36})\/?$/i.exec(c.issuer) : null;
+    if (issuer) return issuer[1];
+  }
+  return undefined;
+}
+
 /** Whether a federated connection is on the Entra issuer already. */
 export function onEntraIssuer(connection: MigrationConnection, authorityHost: string): boolean {
   return !!connection.tenantId && connection.issuer === entraIssuer(authorityHost, connection.tenantId);
@@ -173,7 +148,9 @@ export function decideMigration(candidate: MigrationCandidate, context: Migratio
     return skip('unreadable', 'cannot be read in full by this run.', "Give the run's identity the Administrator role on the connection (its Security page).");
   }
   const federated = connection.scheme === 'WorkloadIdentityFederation';
-  if (federated && onEntraIssuer(connection, context.authorityHost)) return skip('already', 'is already on the Entra issuer.', 'Nothing to do.');
+  if (federated && onEntraIssuer(connection, context.authorityHost) && !untrustedIssuedPair(connection, identity)) {
+    return skip('already', 'is already on the Entra issuer.', 'Nothing to do.');
+  }
   if (connection.scheme !== 'ServicePrincipal' && !federated) {
     return skip('scheme', `uses the scheme ${connection.scheme || 'unknown'}, which has no identity to federate.`, 'Nothing to migrate.');
   }
@@ -233,8 +210,10 @@ export function decideMigration(candidate: MigrationCandidate, context: Migratio
       "Give the run's identity the Administrator role on the connection (its Security page), then re-run.",
     );
   }
+  const issued = untrustedIssuedPair(connection, identity);
   return {
     kind: connection.scheme === 'ServicePrincipal' ? 'convert' : 'prepare',
+    ...(issued ? { issued: { pair: issued, name: federatedCredentialNameForPair(connection.id, issued.issuer, issued.subject) } } : {}),
     connection,
     pair,
     target: target.target,
@@ -242,6 +221,20 @@ export function decideMigration(candidate: MigrationCandidate, context: Migratio
       ? { action: 'keep', name: trusting.name }
       : { action: 'create', name: federatedCredentialNameForPair(connection.id, pair.issuer, pair.subject) },
   };
+}
+
+/** The pair of a connection Azure DevOps converted (revertSchemeDeadline set) when its identity's credentials, as read, do not trust it. */
+function untrustedIssuedPair(connection: MigrationConnection, identity: MigrationIdentity | undefined): Pair | undefined {
+  if (!connection.revertSchemeDeadline || connection.scheme !== 'WorkloadIdentityFederation' || !connection.issuer || !connection.subject) return undefined;
+  const credentials =
+    identity?.kind === 'managedIdentity'
+      ? identity.federatedCredentials
+      : identity?.kind === 'appRegistration' && identity.application && !('unreadable' in identity.application)
+        ? identity.application.federatedCredentials
+        : undefined;
+  if (!credentials || 'unreadable' in credentials) return undefined;
+  const pair = { issuer: connection.issuer, subject: connection.subject };
+  return credentials.some((c) => c.issuer === pair.issuer && c.subject === pair.subject) ? undefined : pair;
 }
 
 type TargetOrSkip = { target: CredentialTarget; credentials: MigrationCredential[]; multiTenant: boolean } | { skip: SkipReason; message: string; fix: string };
