@@ -204,9 +204,9 @@ async function addCredential(clients: Clients, target: CredentialTarget, name: s
     await writeApplicationCredential(clients, { applicationId: target.objectId, applicationName, name, ...pair }, replicationPolicy(REPLICATION_SECONDS));
     return;
   }
-  const [, resourceGroup] = /\/resourcegroups\/([^/]+)/i.exec(target.resourceId) ?? [];
+  const [, subscriptionId, resourceGroup] = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\//i.exec(target.resourceId) ?? [];
   const identityName = target.resourceId.split('/').pop() ?? '';
-  await writeFederatedCredential(clients, { resourceGroup: resourceGroup ?? '', identityName, name, ...pair });
+  await writeFederatedCredential(clients, { subscriptionId, resourceGroup: resourceGroup ?? '', identityName, name, ...pair });
 }
 
 /** A refusal, in Azure DevOps' words and the hint table's: the connection is as it was; credentials added stay (harmless). */
