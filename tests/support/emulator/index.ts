@@ -387,6 +387,22 @@ export class Emulator {
     this.devopsService?.endpoints.moveToEntraIssuer(connectionId);
   }
 
+  /** Every identity's federated credentials as `issuer subject` pairs, by application or managed identity name (duplicates kept). */
+  federatedCredentialPairs(): Record<string, string[]> {
+    const pairs: Record<string, string[]> = {};
+    for (const application of this.core.applications.values()) {
+      pairs[`application ${application.resource.displayName}`] = [...application.federatedCredentials.values()].map(
+        (c) => `${c.resource.issuer} ${c.resource.subject}`,
+      );
+    }
+    for (const [id, credentials] of this.core.federatedCredentials) {
+      pairs[`managed identity ${id.split('/').pop()}`] = [...credentials.values()].map(
+        (c) => `${c.resource.properties.issuer} ${c.resource.properties.subject}`,
+      );
+    }
+    return pairs;
+  }
+
   /**
    * The web UI's Update on a connection still on Azure DevOps' former issuer (devops-conversion.ts): moves it to
    * Entra ID's issuer when its identity trusts that pair, else answers the values the UI asks to add by hand.
