@@ -21,8 +21,8 @@ import {
   type MigrationConnection,
   type MigrationContext,
   type MigrationIdentity,
-} from '../../src/migration/decide';
-import { federatedCredentialNameForPair } from '../../src/resourceNames';
+} from '../../../src/migration/decide';
+import { federatedCredentialNameForPair } from '../../../src/resourceNames';
 
 const AUTHORITY = 'https://login.microsoftonline.com/';
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
