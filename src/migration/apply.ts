@@ -173,7 +173,7 @@ async function convert(
     result.credentialsAdded.push(name);
     run.log(`Azure DevOps issued '${connection.name}' another pair (issuer ${other.issuer}): added the federated credential '${name}' for it.`);
   }
-  const deadline = (back.data as Record<string, string> | undefined)?.revertSchemeDeadline ?? null;
+  const deadline = back.data?.revertSchemeDeadline ?? null;
   const after = /(^|\.)vstoken\./i.test(hostOf(issued?.issuer)) ? 'Azure DevOps issuer' : 'Entra issuer';
   let verified = true;
   let message = '';

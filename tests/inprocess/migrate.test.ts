@@ -110,7 +110,7 @@ describe('action migrate, whole runs in process over the seeded fleet', function
     for (const name of ['secret-automatic', 'secret-manual-expired', 'certificate-manual']) {
       assert.equal(done[name].verified, true, name);
       assert.equal(done[name].after, 'Entra issuer', name);
-      assert.ok(done[name].revertBefore && Date.parse(done[name].revertBefore!) - emulator.clock.now() > 6.9 * 24 * 3600_000, 'revert within 7 days');
+      assert.ok(done[name].revertBefore && Date.parse(done[name].revertBefore) - emulator.clock.now() > 6.9 * 24 * 3600_000, 'revert within 7 days');
       assert.ok(done[name].secretsKept.length > 0, 'the client secret is kept and listed');
     }
     assert.match(done['multitenant-devops'].reason ?? '', /multitenant/);
