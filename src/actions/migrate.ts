@@ -5,8 +5,6 @@
  * set the outputs, attach the summary and end: Failed when a connection failed, SucceededWithIssues when one
  * was skipped for a fixable reason or only prepared, Succeeded otherwise. A dry run writes nothing but the report.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Agent } from '../agent';
 import { createClients } from '../clients';
 import type { Clock } from '../clock';
@@ -21,6 +19,7 @@ import type { RawTask } from '../rawTask';
 import { type MigrationRequest, parseMigrationRequest } from '../requestMigration';
 import type { Ending } from '../summary';
 import type { TaskAction } from '.';
+import { writeReportFile } from './inventory';
 
 export const migrate: TaskAction = { check: parseMigrationRequest, run: migrateRun };
 
@@ -62,12 +61,7 @@ async function migrateRun(agent: Agent, clock: Clock, task: RawTask): Promise<vo
 }
 
 function writeOutputs(agent: Agent, request: MigrationRequest, report: MigrationReport): [OutputName, string][] {
-  const outputs: [OutputName, string][] = [];
-  if (request.reportPath) {
-    mkdirSync(dirname(request.reportPath), { recursive: true });
-    writeFileSync(request.reportPath, `${JSON.stringify(report, null, 2)}\n`, 'utf8');
-    outputs.push(['reportPath', request.reportPath]);
-  }
+  const outputs = writeReportFile(request.reportPath, report);
   if (!request.dryRun) outputs.push(['migratedCount', String(report.summary.migrated)]);
   for (const [name, value] of outputs) agent.output(name, value);
   return outputs;
