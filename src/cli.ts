@@ -69,8 +69,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, terminal: Term
   } finally {
     agent.close();
   }
-  // An inventory prints its report: the JSON with --json, else a table (src/commandLine/inventoryTable.ts).
-  const report = parseAction(raw.inputs.action) === 'inventory' ? inventoryStdout(agent.outputs, commandLine.json) : undefined;
+  // An inventory or a migration prints its report: the JSON with --json, else a table (src/commandLine/inventoryTable.ts).
+  const report = ['inventory', 'migrate'].includes(parseAction(raw.inputs.action)) ? inventoryStdout(agent.outputs, commandLine.json) : undefined;
   if (report !== undefined && (agent.exitCode === EXIT.done || !commandLine.json)) terminal.stdout.write(report);
   else if (agent.exitCode === EXIT.done && !raw.inputs.dryRun?.match(/^true$/i)) terminal.stdout.write(formatOutputs(agent.outputs, commandLine.json));
   else if (agent.exitCode === EXIT.done && commandLine.json) terminal.stdout.write('{}\n');

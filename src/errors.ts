@@ -221,6 +221,11 @@ const HINTS: Record<string, Hint> = {
     'Azure DevOps does not show the connection to the identity of devOpsAuth, so it cannot verify it: give that identity the User role on the connection (or on all connections of the project), or set verifyConnection to false',
   'verify:':
     'Azure DevOps could not use the connection; see its answer, fix what it names and re-run the task (it verifies again), or set verifyConnection to false',
+  // ConvertAuthenticationScheme (action migrate, src/migration/apply.ts; docs/wire.md, "Migration").
+  'convert:refused':
+    "Azure DevOps tested the connection with its new issuer and subject and the identity did not accept them; the connection is as it was. Add a federated credential with the issuer and subject the connection's page shows after Convert, or Convert there as a user who owns the application, then re-run",
+  'convert:HTTP403':
+    'Azure DevOps converts a connection only for an Administrator of it in every project it is shared with: give the identity of devOpsAuth that role on the connection (its Security page), then re-run',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: TLS_UNTRUSTED,
   SELF_SIGNED_CERT_IN_CHAIN: TLS_UNTRUSTED,
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: TLS_UNTRUSTED,

@@ -38,6 +38,7 @@ export const INPUT_NAMES = [
   'secretExpiryDays',
   'unusedDays',
   'failOn',
+  'migrateConnections',
   'reportPath',
   'existingConnection',
   'dryRun',
@@ -61,6 +62,7 @@ export const OUTPUT_NAMES = [
   'reportPath',
   'connectionCount',
   'findingCount',
+  'migratedCount',
 ] as const;
 
 export type OutputName = (typeof OUTPUT_NAMES)[number];

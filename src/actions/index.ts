@@ -9,6 +9,7 @@ import type { Clock } from '../clock';
 import { InputError } from '../errors';
 import type { RawTask } from '../rawTask';
 import { inventory } from './inventory';
+import { migrate } from './migrate';
 import { provision } from './provision';
 import { remove } from './remove';
 
@@ -23,6 +24,7 @@ export interface TaskAction {
 export const ACTIONS = {
   provision,
   inventory,
+  migrate,
   remove,
 } satisfies Record<string, TaskAction>;
 

@@ -47,14 +47,18 @@ async function inventoryRun(agent: Agent, clock: Clock, task: RawTask): Promise<
 /** The report file (when a path is given) and the output variables. */
 function writeOutputs(agent: Agent, request: InventoryRequest, report: InventoryReport): [OutputName, string][] {
   const outputs: [OutputName, string][] = [];
-  if (request.reportPath) {
-    mkdirSync(dirname(request.reportPath), { recursive: true });
-    writeFileSync(request.reportPath, `${JSON.stringify(report, null, 2)}\n`, 'utf8');
-    outputs.push(['reportPath', request.reportPath]);
-  }
+  outputs.push(...writeReportFile(request.reportPath, report));
   outputs.push(['connectionCount', String(report.connections.length)], ['findingCount', String(tally(report, []).findings)]);
   for (const [name, value] of outputs) agent.output(name, value);
   return outputs;
+}
+
+/** The JSON report at reportPath (the inventory's and the migration's), and its output; nothing when no path is given. */
+export function writeReportFile(reportPath: string, report: unknown): [OutputName, string][] {
+  if (!reportPath) return [];
+  mkdirSync(dirname(reportPath), { recursive: true });
+  writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`, 'utf8');
+  return [['reportPath', reportPath]];
 }
 
 function finish(agent: Agent, run: InventoryRun, request: InventoryRequest, report: InventoryReport, unread: number): void {

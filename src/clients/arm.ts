@@ -27,6 +27,8 @@ export interface ArmResponse {
 /** The Azure Resource Manager clients, signed in as the bootstrap connection's identity. */
 export interface AzureClients {
   msi: ManagedServiceIdentityClient;
+  /** The managed identity client of another subscription (a migrated connection's identity lives anywhere). */
+  msiIn(subscriptionId: string): ManagedServiceIdentityClient;
   authorization: AuthorizationManagementClient;
   /** Plain ARM reads for which no SDK is worth its size (subscription, resource group); `path` may be a nextLink. */
   armGet(path: string, apiVersion: string): Promise<ArmResponse>;
@@ -86,6 +88,7 @@ export function armClients(sdk: Sdk, request: AccessRequest, credential: TokenCr
       };
     },
     msi: withManagedIdentityApiVersionFallback(new ManagedServiceIdentityClient(credential, request.azure.subscriptionId, arm)),
+    msiIn: (subscriptionId) => withManagedIdentityApiVersionFallback(new ManagedServiceIdentityClient(credential, subscriptionId, arm)),
     authorization: new AuthorizationManagementClient(credential, request.azure.subscriptionId, arm),
   };
 }

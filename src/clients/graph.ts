@@ -58,6 +58,16 @@ async function fetchThrough(network: AgentNetwork, url: string, init: RequestIni
   return new Response(body, { status: response.status, headers: response.headers.toJSON() });
 }
 
+/** The `roles` claim of an access token (its app permissions); undefined when the token is not a readable JWT. */
+export function rolesOf(token: string | undefined): string[] | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token?.split('.')[1] ?? '', 'base64url').toString('utf8')) as { roles?: unknown };
+    return Array.isArray(payload.roles) ? payload.roles.map(String) : [];
+  } catch {
+    return undefined;
+  }
+}
+
 /** An OData string key, `'value'`: quotes doubled (OData ABNF), the rest made safe for a URL path. */
 export function odataKey(value: string): string {
   return `'${encodeURIComponent(value.replace(/'/g, "''"))}'`;

@@ -11,7 +11,8 @@ import type { AccessRequest } from '../requestAccess';
 import { armClients, loadSdk, type AzureClients } from './arm';
 import { bootstrapCredential, devopsAuthorization, SharedCredential } from './credentials';
 import { devopsRest, type DevOpsRest } from './devops';
-import { graphClient } from './graph';
+import { graphClient, rolesOf } from './graph';
+import { graphScope } from '../cloud';
 import { sender } from './http';
 import { pipelineOidcToken } from './pipelineOidcToken';
 
@@ -29,6 +30,11 @@ export interface Clients {
    * here as an Entra error rather than inside the Graph client's wrapping.
    */
   graph(): Promise<GraphClient>;
+  /**
+   * The Microsoft Graph application permissions of the bootstrap identity: its Graph token's `roles` claim
+   * (Microsoft identity platform access tokens); undefined when no token or no readable claim is at hand.
+   */
+  graphPermissions(): Promise<string[] | undefined>;
   /** What every wait and bound of the run is measured with. */
   clock: Clock;
 }
@@ -63,6 +69,10 @@ export function createClients(request: AccessRequest, register: (secret: string)
     azure: async () => (await loadedAzure()).clients,
     devops: devopsRest(request.devops.organizationUrl, devopsAuth, send),
     graph: () => (graph ??= loadedAzure().then(({ credential }) => graphClient(request, credential, network))),
+    graphPermissions: async () => {
+      const { credential } = await loadedAzure();
+      return rolesOf((await credential.getToken(graphScope(request.bootstrap.cloud)).catch(() => null))?.token);
+    },
     clock,
   };
 }

@@ -145,6 +145,7 @@ export function connectionFromWire(wire: ServiceEndpoint, listedIn: ProjectRef):
     clientId: value(parameters.serviceprincipalid),
     issuer: value(parameters.workloadIdentityFederationIssuer),
     subject: value(parameters.workloadIdentityFederationSubject),
+    revertSchemeDeadline: value(data.revertSchemeDeadline),
     isDisabled: wire.isDisabled === true,
     isReady: typeof wire.isReady === 'boolean' ? wire.isReady : undefined,
     operation:

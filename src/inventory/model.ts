@@ -43,6 +43,8 @@ export interface Connection {
   subject?: string;
   isDisabled: boolean;
   isReady?: boolean;
+  /** data.revertSchemeDeadline: set by Azure DevOps' ConvertAuthenticationScheme, the end of its 7-day revert (docs/wire.md, "Migration"). */
+  revertSchemeDeadline?: string;
   /** operationStatus.state and statusMessage, when Azure DevOps sends them (InProgress, Failed). */
   operation?: { state: string; message: string };
   /** The caller sees the connection but not its type, data and authorization (it lacks a role on it). */

@@ -12,6 +12,8 @@ import { arm } from '../clients/arm';
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
 
 export interface DesiredCredential {
+  /** The identity's subscription when it is not the run's (action migrate). */
+  subscriptionId?: string;
   resourceGroup: string;
   identityName: string;
   name: string;
@@ -78,7 +80,8 @@ export async function listFederatedCredentials(clients: Clients, resourceGroup: 
 
 /** Writes the credential under its name (create or update: a PUT); every other credential stays. */
 export async function writeFederatedCredential(clients: Clients, desired: DesiredCredential): Promise<FederatedCredential> {
-  const { msi } = await clients.azure();
+  const azure = await clients.azure();
+  const msi = desired.subscriptionId ? azure.msiIn(desired.subscriptionId) : azure.msi;
   const operation = `add the federated credential '${desired.name}' to the managed identity '${desired.identityName}'`;
   const written = await waitFor(
     clients.clock,

@@ -245,6 +245,15 @@ describe('the command line, run as a shell runs it against the emulator', functi
       assert.match(table.stdout, /^fleet-a +wif-mi-devops +WorkloadIdentityFederation +azureDevOps +azureDevOpsIssuer!$/m);
       assertNoSecret(emu, json);
       assertNoSecret(emu, table);
+
+      // The same emulator for the migration (issue 21): `migrate` prepares; `migrate --dry-run` is the unit tier's
+      // (tests/unit/migration/run.test.ts) and the in-process tier's (tests/inprocess/migrate.test.ts).
+      const migrate = ['migrate', ...args.slice(1), '--devops-auth', 'personalAccessToken', '--migrate-connections', 'wif-mi-devops'];
+      const migrated = await runCli(emu, [...migrate, '--json'], { signIn: 'environment', env });
+      assert.equal(migrated.exitCode, 0, migrated.stderr);
+      const outcome = (JSON.parse(migrated.stdout) as { connections: { name: string; migration: { outcome: string } }[] }).connections[0];
+      assert.deepEqual([outcome.name, outcome.migration.outcome], ['wif-mi-devops', 'prepared']);
+      assertNoSecret(emu, migrated);
     } finally {
       await emu.stop();
     }

@@ -8,7 +8,7 @@ import { type FaultRule } from '../support/emulator';
 import { answerLost, crashAfterApply, refused } from '../support/emulator/faults';
 import type { TaskRun } from '../support/taskRun';
 import { useConnection } from '../support/useConnection';
-import { assertConverged, assertRemoved, canonicalState, failed, IDENTITY_SCENARIOS, succeeded, type WritePoint } from '../support/scenarios';
+import { assertConverged, assertRemoved, canonicalState, failed, IDENTITY_SCENARIOS, printed, succeeded, type WritePoint } from '../support/scenarios';
 import { cleanRun, run } from './runs';
 import { Emulator } from './harness';
 
@@ -134,3 +134,70 @@ for (const scenario of IDENTITY_SCENARIOS) {
     }
   });
 }
+
+/**
+ * A migration (action migrate, issue 21) cut by a crash right after each of its writes was applied, then run again
+ * unchanged: the re-run finishes (converted, or prepared), a third run writes nothing, and no identity holds two
+ * credentials for one pair. One emulator over the seeded fleet; each cut migrates a connection of its own.
+ */
+it('a migration cut at each of its writes, then run again unchanged, converges with no duplicate and no half-converted connection', async function () {
+  this.timeout(60_000);
+  const emulator = await Emulator.start({ fleet: {}, bootstrapDevOpsRole: 'Administrator' });
+  const points: { what: string; service: 'graph' | 'devops' | 'arm'; method: string; path: RegExp; connection: string; outcome: string }[] = [
+    {
+      what: "the application's credential",
+      service: 'graph',
+      method: 'PATCH',
+      path: /federatedIdentityCredentials/,
+      connection: 'secret-manual-expired',
+      outcome: 'converted',
+    },
+    {
+      what: 'ConvertAuthenticationScheme',
+      service: 'devops',
+      method: 'PUT',
+      path: /serviceendpoint\/endpoints\//,
+      connection: 'certificate-manual',
+      outcome: 'already',
+    },
+    {
+      what: "the managed identity's credential",
+      service: 'arm',
+      method: 'PUT',
+      path: /federatedIdentityCredentials/,
+      connection: 'wif-mi-devops',
+      outcome: 'prepared',
+    },
+  ];
+  const base = { action: 'migrate', bootstrapConnection: 'platform-bootstrap', inventoryScope: 'project', devOpsAuth: 'bootstrapIdentity' };
+  const changes = (): number => emulator.writes().filter((w) => !w.path.endsWith('/$batch')).length;
+  try {
+    for (const point of points) {
+      // Its own project only: the Entra prefix is copied from a connection of that project.
+      const inputs = { ...base, project: emulator.fleetFacts!.connections[point.connection].project };
+      const crash = new AbortController();
+      emulator.faults.add({ ...crashAfterApply(point.service, { method: point.method, path: point.path, writesOnly: true }), onFire: () => crash.abort() });
+      const first = await run(emulator, { ...inputs, migrateConnections: point.connection }, { signal: crash.signal });
+      assert.ok(first.killed, `the migration was killed after ${point.what}`);
+      assert.deepEqual(emulator.faults.pending(), [], `the cut after ${point.what} happened`);
+      emulator.faults.clear();
+      const again = await run(emulator, { ...inputs, migrateConnections: point.connection });
+      assert.match(printed(again), new RegExp(`${point.outcome}: '${point.connection}'`), printed(again));
+    }
+    const writes = changes();
+    const third = await run(emulator, { ...base, inventoryScope: 'organization', migrateConnections: points.map((p) => p.connection).join('\n') });
+    assert.equal(changes(), writes, 'a third run writes nothing');
+    for (const point of points) assert.match(printed(third), new RegExp(`(already|prepared): '${point.connection}'`));
+    // Used once every cut is over: a crash ends every connection open at that moment, the test's own keep-alive ones too.
+    for (const point of points) {
+      const id = emulator.fleetFacts!.connections[point.connection].id;
+      const used = await useConnection(emulator, id);
+      assert.equal(used.status, 200, `'${point.connection}' works: ${JSON.stringify(used.body)}`);
+    }
+    for (const [name, credentials] of Object.entries(emulator.federatedCredentialPairs())) {
+      assert.equal(new Set(credentials).size, credentials.length, `no duplicate credential on ${name}`);
+    }
+  } finally {
+    await emulator.stop();
+  }
+});

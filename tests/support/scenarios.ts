@@ -120,8 +120,8 @@ export const APP_REGISTRATION: IdentityScenario = {
   },
 };
 
-/** The outputs only an inventory sets (action inventory). */
-const INVENTORY_OUTPUTS: readonly OutputName[] = ['reportPath', 'connectionCount', 'findingCount'];
+/** The outputs only an inventory or a migration sets (actions inventory, migrate). */
+const INVENTORY_OUTPUTS: readonly OutputName[] = ['reportPath', 'connectionCount', 'findingCount', 'migratedCount'];
 const PROVISIONING_OUTPUTS = OUTPUT_NAMES.filter((name) => !INVENTORY_OUTPUTS.includes(name));
 
 /** The output variables each identity type sets, in the order task.json declares them (checked in tests/unit). */

@@ -380,7 +380,7 @@ export class ServiceEndpointsResource {
   }
 
   /** The endpoint as the service shows it now; the stored copy follows, so state() agrees. */
-  private present(stored: StoredEndpoint): ServiceEndpoint {
+  present(stored: StoredEndpoint): ServiceEndpoint {
     const inProgress = stored.inProgressReadsLeft > 0;
     stored.endpoint.isReady = !inProgress && stored.finalState === 'Ready' && !stored.endpoint.isDisabled;
     // Real GETs of a ready connection carry no operationStatus (ado-serviceendpoint-get-real); the contract's

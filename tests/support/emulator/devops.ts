@@ -11,6 +11,7 @@ import { header, jsonResponse, matchPath, parseJsonBody, type EmulatorRequest, t
 import { decodeJwt, epochSeconds, timeProblem } from './jwt';
 import { ADO_TYPES, SERVICE_ENDPOINTS_NAMESPACE, adoError, endpointPermissions, projectNotFound, type DevOpsCaller } from './devops-common';
 import { ServiceEndpointsResource } from './devops-endpoints';
+import { SchemeConversion } from './devops-conversion';
 import { EndpointProxy, type ProxyPeers } from './devops-endpointproxy';
 import { PIPELINE_PERMISSIONS_VERSIONS, PipelinesResource } from './devops-pipelines';
 import { CHECK_CONFIGURATIONS_VERSIONS, ChecksResource, IDENTITIES_VERSIONS } from './devops-checks';
@@ -24,6 +25,7 @@ const HUBS = ['build', 'release', 'rm', 'checks'];
 
 export class DevOpsService {
   readonly endpoints: ServiceEndpointsResource;
+  readonly conversion: SchemeConversion;
   private readonly pipelines: PipelinesResource;
   private readonly proxy: EndpointProxy;
   readonly checks: ChecksResource;
@@ -33,6 +35,7 @@ export class DevOpsService {
     peers: ProxyPeers,
   ) {
     this.endpoints = new ServiceEndpointsResource(state);
+    this.conversion = new SchemeConversion(state, this.endpoints);
     this.pipelines = new PipelinesResource(state, this.endpoints);
     this.proxy = new EndpointProxy(state, peers);
     this.checks = new ChecksResource(state, this.endpoints);
@@ -106,12 +109,18 @@ export class DevOpsService {
       return this.versioned(request, collection, () => this.endpoints.create(request, caller));
     if ((p = matchPath('/_apis/serviceendpoint/endpoints/:id', path))) {
       const id = p.id;
-      if (method === 'PUT') return this.versioned(request, collection, () => this.endpoints.update(request, caller, id));
+      if (method === 'PUT') return this.versioned(request, collection, () => this.putEndpoint(request, caller, id));
       if (method === 'PATCH') return this.versioned(request, collection, () => this.endpoints.share(request, caller, id));
       if (method === 'DELETE') return this.versioned(request, collection, () => this.endpoints.delete(request, caller, id));
     }
 
     const projectScoped = LOCATIONS.serviceEndpointsProject;
+    // Scripts send the conversion to the project-level route (Microsoft's convert_azurerm_service_connection_to_oidc_simple.ps1).
+    if (method === 'PUT' && (p = matchPath('/:project/_apis/serviceendpoint/endpoints/:id', path))) {
+      const project = this.state.findWellFormedProject(p.project);
+      const id = p.id;
+      return project ? this.versioned(request, collection, () => this.putEndpoint(request, caller, id)) : projectNotFound(p.project);
+    }
     if (method === 'GET' && (p = matchPath('/:project/_apis/serviceendpoint/endpoints', path))) {
       const project = this.state.findWellFormedProject(p.project);
       if (project && this.state.settings.unreadableProjects.some((name) => name.toLowerCase() === project.name.toLowerCase())) {
@@ -176,6 +185,13 @@ export class DevOpsService {
       'Microsoft.VisualStudio.Services.WebApi.VssResourceNotFoundException, Microsoft.VisualStudio.Services.WebApi',
       `The emulator has no route for '${method} ${pathname}'.`,
     );
+  }
+
+  /** An update, or with ?operation=ConvertAuthenticationScheme a conversion of its scheme (devops-conversion.ts). */
+  private putEndpoint(request: EmulatorRequest, caller: DevOpsCaller, id: string): EmulatorResponse {
+    const operation = request.query.get('operation') ?? '';
+    if (operation.toLowerCase() === 'convertauthenticationscheme') return this.conversion.convert(request, caller, id);
+    return this.endpoints.update(request, caller, id);
   }
 
   private options(area: string): EmulatorResponse {

@@ -417,15 +417,7 @@ export class EntraService {
    * resources; either becomes usable once it has propagated.
    */
   private usableFederatedCredentials(principal: DirectoryPrincipal): Array<{ issuer: string; subject: string; audiences: string[] }> {
-    const propagatedBefore = this.state.now() - this.state.settings.federatedCredentialPropagationMs;
-    const application = principal.applicationObjectId ? this.state.applications.get(principal.applicationObjectId.toLowerCase()) : undefined;
-    const credentials = application
-      ? [...application.federatedCredentials.values()].map((c) => ({ createdAt: c.createdAt, ...c.resource }))
-      : [...(this.state.federatedCredentials.get(principal.managedIdentityResourceId?.toLowerCase() ?? '')?.values() ?? [])].map((c) => ({
-          createdAt: c.createdAt,
-          ...c.resource.properties,
-        }));
-    return credentials.filter((c) => c.createdAt <= propagatedBefore);
+    return usableFederatedCredentials(this.state, principal);
   }
 
   private tenantNotFound(tenant: string): EmulatorResponse {
@@ -480,4 +472,24 @@ export class EntraService {
 function stringClaim(token: DecodedJwt, name: string): string {
   const value = token.payload[name];
   return typeof value === 'string' ? value : '';
+}
+
+/**
+ * The federated credentials of a principal that Entra ID honours now: an app registration's live on its Graph
+ * application, a managed identity's are ARM child resources; either becomes usable once it has propagated.
+ * Azure DevOps' conversions test a connection's new pair against the same (devops-conversion.ts).
+ */
+export function usableFederatedCredentials(
+  state: EmulatorState,
+  principal: DirectoryPrincipal,
+): Array<{ issuer: string; subject: string; audiences: string[] }> {
+  const propagatedBefore = state.now() - state.settings.federatedCredentialPropagationMs;
+  const application = principal.applicationObjectId ? state.applications.get(principal.applicationObjectId.toLowerCase()) : undefined;
+  const credentials = application
+    ? [...application.federatedCredentials.values()].map((c) => ({ createdAt: c.createdAt, ...c.resource }))
+    : [...(state.federatedCredentials.get(principal.managedIdentityResourceId?.toLowerCase() ?? '')?.values() ?? [])].map((c) => ({
+        createdAt: c.createdAt,
+        ...c.resource.properties,
+      }));
+  return credentials.filter((c) => c.createdAt <= propagatedBefore);
 }

@@ -21,6 +21,7 @@ import { systemClock, type Clock } from './clock';
 import { CLOUDS, type CloudProfile } from './clouds';
 import { DevOpsService } from './devops';
 import type { ChecksResource, StageOutcome } from './devops-checks';
+import type { IssuerUpdate } from './devops-conversion';
 import { identityReference, type ProjectState } from './devops-records';
 import { ACCESS_TOKEN_LIFETIME_SECONDS, EntraService } from './entra';
 import { GraphService } from './graph';
@@ -384,6 +385,31 @@ export class Emulator {
   /** Moves an existing connection to Entra ID's issuer and subject, as Azure DevOps' issuer change does. */
   moveConnectionToEntraIssuer(connectionId: string): void {
     this.devopsService?.endpoints.moveToEntraIssuer(connectionId);
+  }
+
+  /** Every identity's federated credentials as `issuer subject` pairs, by application or managed identity name (duplicates kept). */
+  federatedCredentialPairs(): Record<string, string[]> {
+    const pairs: Record<string, string[]> = {};
+    for (const application of this.core.applications.values()) {
+      pairs[`application ${application.resource.displayName}`] = [...application.federatedCredentials.values()].map(
+        (c) => `${c.resource.issuer} ${c.resource.subject}`,
+      );
+    }
+    for (const [id, credentials] of this.core.federatedCredentials) {
+      pairs[`managed identity ${id.split('/').pop()}`] = [...credentials.values()].map(
+        (c) => `${c.resource.properties.issuer} ${c.resource.properties.subject}`,
+      );
+    }
+    return pairs;
+  }
+
+  /**
+   * The web UI's Update on a connection still on Azure DevOps' former issuer (devops-conversion.ts): moves it to
+   * Entra ID's issuer when its identity trusts that pair, else answers the values the UI asks to add by hand.
+   */
+  updateConnectionIssuer(connectionId: string): IssuerUpdate {
+    if (!this.devopsService) throw new Error('Emulator: Azure DevOps is not ready');
+    return this.devopsService.conversion.updateIssuer(connectionId);
   }
 
   /**

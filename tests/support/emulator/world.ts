@@ -170,6 +170,19 @@ export interface RecordedBehaviour {
    */
   servicePrincipalLagAnswer: 'recorded' | 'NoBackingApplicationObject' | 'Authorization_RequestDenied' | 'Request_ResourceNotFound';
   /**
+   * Which pair ConvertAuthenticationScheme issues (docs/wire.md, "Migration"; unpublished for Azure DevOps
+   * Services): the Entra pair it tested the identity with ('tested', default) or Azure DevOps' former pair,
+   * https://vstoken.dev.azure.com/{org id} and sc://{org}/{project}/{name} ('former', what Server 2022 issued).
+   */
+  convertIssuedPair?: 'tested' | 'former';
+  /**
+   * Whether a refused conversion leaves the connection Failed/converting_scheme_failed (Server 2022's
+   * UpgradeAuthenticationScheme writes it back so; default true) or as it was (the web UI says "not modified").
+   */
+  convertFailureMarksConnection?: boolean;
+  /** The status of a conversion refused for an operation in progress (an InvalidOperationException; unpublished): 400 (default) or 409. */
+  convertInProgressStatus?: 400 | 409;
+  /**
    * What a workload identity connection on Azure DevOps' former issuer carries as
    * workloadIdentityFederationIssuerType: 'AzureDevOps', or nothing at all (default 'AzureDevOps'; unknown,
    * docs/wire.md: new connections read EntraID, older ones are not documented).

@@ -39,20 +39,23 @@ function taskSteps(node: unknown): { name?: string; inputs: Record<string, unkno
 
 /**
  * Whether an input shows, and so whether its required marker applies, for a step's inputs: its visibleRule's
- * `name = value` / `name != value` conditions joined by && (a value `""` is empty); a condition on a template
+ * `name = value` / `name != value` conditions joined by && or by || (a value `""` is empty); a condition on a template
  * expression (`${{ … }}`) may hold either way, so it is taken to hold.
  */
 function applies(input: (typeof task.inputs)[number], inputs: Record<string, unknown>): boolean {
-  return (input.visibleRule ?? '').split('&&').every((condition) => {
-    const match = /^\s*(\w+)\s*(!=|=)\s*(.*?)\s*$/.exec(condition);
-    if (!match) return true;
-    const [, name, operator, expected] = match;
-    const value = inputs[name] ?? task.inputs.find((i) => i.name === name)?.defaultValue ?? '';
-    const given = typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number' ? String(value) : JSON.stringify(value);
-    if (given.includes('${{')) return true;
-    const equal = given.trim().toLowerCase() === expected.replace(/^""$/, '').toLowerCase();
-    return operator === '=' ? equal : !equal;
-  });
+  // A rule joins its conditions by && or by || (never both: taskJson.test.ts).
+  return (input.visibleRule ?? '').split('||').some((alternative) =>
+    alternative.split('&&').every((condition) => {
+      const match = /^\s*(\w+)\s*(!=|=)\s*(.*?)\s*$/.exec(condition);
+      if (!match) return true;
+      const [, name, operator, expected] = match;
+      const value = inputs[name] ?? task.inputs.find((i) => i.name === name)?.defaultValue ?? '';
+      const given = typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number' ? String(value) : JSON.stringify(value);
+      if (given.includes('${{')) return true;
+      const equal = given.trim().toLowerCase() === expected.replace(/^""$/, '').toLowerCase();
+      return operator === '=' ? equal : !equal;
+    }),
+  );
 }
 
 /** Groups every project or organization has; any other group a sample names, it makes itself. */

@@ -61,12 +61,22 @@ describe('task.json', () => {
     }
   });
 
-  it('hides what the inventory does not read (issue 20), and shows the Inventory group for it alone', () => {
+  it('hides what the inventory and the migration do not read (issues 20, 21), and shows the Inventory group for them alone', () => {
     const groups = task.groups as { name: string; visibleRule?: string }[];
-    for (const name of ['identity', 'azure', 'checks']) assert.equal(groups.find((g) => g.name === name)?.visibleRule, 'action != inventory', name);
-    assert.equal(groups.find((g) => g.name === 'inventory')?.visibleRule, 'action = inventory');
-    for (const input of task.inputs.filter((i) => i.groupName === 'inventory')) assert.equal(input.visibleRule, 'action = inventory', input.name);
-    // What every action reads: the bootstrap connection and how Azure DevOps is reached; removeIdentity is remove's own.
+    const provisioning = 'action != inventory && action != migrate';
+    for (const name of ['identity', 'azure', 'checks']) assert.equal(groups.find((g) => g.name === name)?.visibleRule, provisioning, name);
+    assert.equal(groups.find((g) => g.name === 'inventory')?.visibleRule, 'action = inventory || action = migrate');
+    // The migration reads as the inventory does (scope, report) and names its connections; the findings' inputs are the inventory's.
+    const inventoryRules: Record<string, string> = {
+      inventoryScope: 'action = inventory || action = migrate',
+      reportPath: 'action = inventory || action = migrate',
+      migrateConnections: 'action = migrate',
+    };
+    for (const input of task.inputs.filter((i) => i.groupName === 'inventory'))
+      assert.equal(input.visibleRule, inventoryRules[input.name] ?? 'action = inventory', input.name);
+    assert.equal(task.inputs.find((i) => i.name === 'migrateConnections')?.required, true, 'no default: required where it shows');
+    // What every action reads: the bootstrap connection and how Azure DevOps is reached; removeIdentity is remove's own;
+    // dryRun is provision's, remove's and migrate's; verifyTimeoutSeconds bounds provision's and migrate's verifications.
     const shared = [
       'action',
       'bootstrapConnection',
@@ -76,9 +86,12 @@ describe('task.json', () => {
       'devOpsTokenVariable',
       'verifyTimeoutSeconds',
       'removeIdentity',
+      'dryRun',
     ];
+    assert.equal(task.inputs.find((i) => i.name === 'dryRun')?.visibleRule, 'action != inventory');
+    assert.equal(task.inputs.find((i) => i.name === 'verifyTimeoutSeconds')?.visibleRule, 'verifyConnection = true || action = migrate');
     for (const input of task.inputs.filter((i) => !shared.includes(i.name) && !['identity', 'azure', 'checks', 'inventory'].includes(i.groupName ?? ''))) {
-      assert.equal(input.visibleRule, 'action != inventory', input.name);
+      assert.equal(input.visibleRule, provisioning, input.name);
     }
   });
 
