@@ -5,9 +5,9 @@
  * Neither task-lib nor the terminal is loaded from here; a run ends through the agent it is given.
  */
 import { ACTIONS, parseAction } from './actions';
+import { failed } from './actions/failed';
 import type { Agent } from './agent';
 import type { Clock } from './clock';
-import { TaskError } from './errors';
 import { describeProgress, reportingWaits } from './retry';
 import type { RawTask } from './rawTask';
 import { provisioningSummary } from './summary';
@@ -21,13 +21,13 @@ export async function main(agent: Agent, clock: Clock): Promise<void> {
     action = ACTIONS[parseAction(task.inputs.action)];
   } catch (error) {
     // Nothing is known yet but the failure: the summary says so, under the task's own title.
-    const failure = error instanceof TaskError ? error : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`;
-    try {
-      agent.summary(provisioningSummary({ done: [] }, { result: 'Failed', message: typeof failure === 'string' ? failure : failure.describe() }));
-    } catch {
-      // The summary is a report: it never changes how the run ends.
-    }
-    agent.fail(failure);
+    failed(agent, error, (ending) => {
+      try {
+        agent.summary(provisioningSummary({ done: [] }, ending));
+      } catch {
+        // The summary is a report: it never changes how the run ends.
+      }
+    });
     return;
   }
   // Every wait of the run says where it stands, about every 15 s once it has lasted 10 s (src/retry.ts).

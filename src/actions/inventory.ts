@@ -10,7 +10,6 @@ import { dirname } from 'node:path';
 import type { Agent } from '../agent';
 import { createClients } from '../clients';
 import type { Clock } from '../clock';
-import { TaskError } from '../errors';
 import type { OutputName } from '../inputNames';
 import { inventoryReport, type InventoryReport, tally } from '../inventory/report';
 import { readInventory } from '../inventory/read';
@@ -19,6 +18,7 @@ import type { RawTask } from '../rawTask';
 import { parseInventoryRequest, type InventoryRequest } from '../requestInventory';
 import type { Ending } from '../summary';
 import type { TaskAction } from '.';
+import { failed } from './failed';
 
 export const inventory: TaskAction = { check: parseInventoryRequest, run: inventoryRun };
 
@@ -38,9 +38,7 @@ async function inventoryRun(agent: Agent, clock: Clock, task: RawTask): Promise<
     run.outputs = writeOutputs(agent, request, report);
     finish(agent, run, request, report, read.unreadProjects.length);
   } catch (error) {
-    const failure = error instanceof TaskError ? error : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`;
-    summarize(agent, run, { result: 'Failed', message: typeof failure === 'string' ? failure : failure.describe() });
-    agent.fail(failure);
+    failed(agent, error, (ending) => summarize(agent, run, ending));
   }
 }
 

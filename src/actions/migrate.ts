@@ -8,7 +8,6 @@
 import type { Agent } from '../agent';
 import { createClients } from '../clients';
 import type { Clock } from '../clock';
-import { TaskError } from '../errors';
 import type { OutputName } from '../inputNames';
 import { migrateAll } from '../migration/apply';
 import { decideMigration } from '../migration/decide';
@@ -19,6 +18,7 @@ import type { RawTask } from '../rawTask';
 import { type MigrationRequest, parseMigrationRequest } from '../requestMigration';
 import type { Ending } from '../summary';
 import type { TaskAction } from '.';
+import { failed } from './failed';
 import { writeReportFile } from './inventory';
 
 export const migrate: TaskAction = { check: parseMigrationRequest, run: migrateRun };
@@ -54,9 +54,7 @@ async function migrateRun(agent: Agent, clock: Clock, task: RawTask): Promise<vo
     run.outputs = writeOutputs(agent, request, report);
     finish(agent, run, request, report, read.unknown.length);
   } catch (error) {
-    const failure = error instanceof TaskError ? error : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`;
-    summarize(agent, run, { result: 'Failed', message: typeof failure === 'string' ? failure : failure.describe() });
-    agent.fail(failure);
+    failed(agent, error, (ending) => summarize(agent, run, ending));
   }
 }
 

@@ -8,7 +8,7 @@ import { apply } from '../apply';
 import { type Clients, createClients } from '../clients';
 import type { Clock } from '../clock';
 import { decide, preflight } from '../decide';
-import { BootstrapSignInError, TaskError } from '../errors';
+import { BootstrapSignInError } from '../errors';
 import { read } from '../read';
 import {
   checkedLines,
@@ -27,6 +27,7 @@ import { verifyConnection } from '../resources/verification';
 import { type Ending, provisioningSummary, type ProvisioningRun } from '../summary';
 import type { RawTask } from '../rawTask';
 import type { TaskAction } from '.';
+import { failed } from './failed';
 
 export const provision: TaskAction = { check: parseRequest, run: provisionRun };
 
@@ -69,10 +70,7 @@ async function provisionRun(agent: Agent, clock: Clock, task: RawTask): Promise<
     finish(agent, run, `Service connection '${applied.connection.name || request.connectionName}' ${ready}.`, changes.warnings);
   } catch (caught) {
     const error = named ? await named(caught) : caught;
-    const failure = error instanceof TaskError ? error : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`;
-    summarize(agent, run, { result: 'Failed', message: typeof failure === 'string' ? failure : failure.describe() });
-    // The agent tells a TaskError in the words of where the run comes from (its hint's context).
-    agent.fail(failure);
+    failed(agent, error, (ending) => summarize(agent, run, ending));
   }
 }
 

@@ -13,9 +13,9 @@ import { applyRemoval } from '../removal/apply';
 import { readForRemoval } from '../removal/read';
 import { type RemovalRun, removalSummary } from '../removal/summary';
 import { lastUseWords } from '../resources/connectionUse';
-import { TaskError } from '../errors';
 import type { Ending } from '../summary';
 import type { TaskAction } from '.';
+import { failed } from './failed';
 
 export const remove: TaskAction = { check: parseRemovalRequest, run: removeRun };
 
@@ -60,9 +60,7 @@ async function removeRun(agent: Agent, clock: Clock, task: RawTask): Promise<voi
       message: `Removed service connection '${request.connectionName}' and what this task made for it: ${count} ${count === 1 ? 'resource' : 'resources'}${kept.length > 0 ? `; kept ${kept.map((entry) => entry.what.split(' (')[0]).join(', ')}` : ''}.`,
     });
   } catch (error) {
-    const failure = error instanceof TaskError ? error : `Unexpected failure: ${(error as Error)?.stack ?? String(error)}`;
-    summarize(agent, run, { result: 'Failed', message: typeof failure === 'string' ? failure : failure.describe() });
-    agent.fail(failure);
+    failed(agent, error, (ending) => summarize(agent, run, ending));
   }
 }
 
