@@ -5,7 +5,7 @@
  * Neither task-lib nor the terminal is loaded from here; a run ends through the agent it is given.
  */
 import { ACTIONS, parseAction } from './actions';
-import { failed } from './actions/failed';
+import { failed } from './actions/ending';
 import type { Agent } from './agent';
 import type { Clock } from './clock';
 import { describeProgress, reportingWaits } from './retry';
@@ -21,13 +21,7 @@ export async function main(agent: Agent, clock: Clock): Promise<void> {
     action = ACTIONS[parseAction(task.inputs.action)];
   } catch (error) {
     // Nothing is known yet but the failure: the summary says so, under the task's own title.
-    failed(agent, error, (ending) => {
-      try {
-        agent.summary(provisioningSummary({ done: [] }, ending));
-      } catch {
-        // The summary is a report: it never changes how the run ends.
-      }
-    });
+    failed(agent, error, (ending) => provisioningSummary({ done: [] }, ending));
     return;
   }
   // Every wait of the run says where it stands, about every 15 s once it has lasted 10 s (src/retry.ts).

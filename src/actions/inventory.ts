@@ -16,9 +16,8 @@ import { readInventory } from '../inventory/read';
 import { inventorySummary, type InventoryRun } from '../inventorySummary';
 import type { RawTask } from '../rawTask';
 import { parseInventoryRequest, type InventoryRequest } from '../requestInventory';
-import type { Ending } from '../summary';
 import type { TaskAction } from '.';
-import { failed } from './failed';
+import { end, failed } from './ending';
 
 export const inventory: TaskAction = { check: parseInventoryRequest, run: inventoryRun };
 
@@ -38,7 +37,7 @@ async function inventoryRun(agent: Agent, clock: Clock, task: RawTask): Promise<
     run.outputs = writeOutputs(agent, request, report);
     finish(agent, run, request, report, read.unreadProjects.length);
   } catch (error) {
-    failed(agent, error, (ending) => summarize(agent, run, ending));
+    failed(agent, error, (ending) => inventorySummary(run, ending));
   }
 }
 
@@ -67,21 +66,9 @@ function finish(agent: Agent, run: InventoryRun, request: InventoryRequest, repo
   const message = `Inventory of ${report.connections.length} service connection${report.connections.length === 1 ? '' : 's'} in ${report.projects.length} project${report.projects.length === 1 ? '' : 's'}: ${findings === 0 ? 'no findings' : `${findings} finding${findings === 1 ? '' : 's'} (${counts})`}${unread > 0 ? `; ${unread} project${unread === 1 ? '' : 's'} could not be read` : ''}.`;
   if (failing.length > 0) {
     const line = `${message} failOn lists ${failing.join(', ')}, which the inventory found.`;
-    summarize(agent, run, { result: 'Failed', message: line });
-    agent.fail(line);
+    end(agent, { result: 'Failed', message: line }, (ending) => inventorySummary(run, ending));
     return;
   }
-  const withIssues = issues > 0 || unread > 0;
-  summarize(agent, run, { result: withIssues ? 'SucceededWithIssues' : 'Succeeded', message });
-  if (withIssues) agent.succeedWithIssues(message);
-  else agent.succeed(message);
-}
-
-/** The run's summary is a report on the run: it never changes how the run ends. */
-function summarize(agent: Agent, run: InventoryRun, ending: Ending): void {
-  try {
-    agent.summary(inventorySummary(run, ending));
-  } catch (error) {
-    agent.warn(`Could not attach the run's summary: ${(error as Error)?.message ?? String(error)}`);
-  }
+  const result = issues > 0 || unread > 0 ? 'SucceededWithIssues' : 'Succeeded';
+  end(agent, { result, message }, (ending) => inventorySummary(run, ending));
 }

@@ -16,9 +16,8 @@ import { migratedCount, type MigrationReport, migrationReport, resultOf } from '
 import { type MigrationRun, migrationSummary } from '../migrationSummary';
 import type { RawTask } from '../rawTask';
 import { type MigrationRequest, parseMigrationRequest } from '../requestMigration';
-import type { Ending } from '../summary';
 import type { TaskAction } from '.';
-import { failed } from './failed';
+import { end, failed } from './ending';
 import { writeReportFile } from './inventory';
 
 export const migrate: TaskAction = { check: parseMigrationRequest, run: migrateRun };
@@ -54,7 +53,7 @@ async function migrateRun(agent: Agent, clock: Clock, task: RawTask): Promise<vo
     run.outputs = writeOutputs(agent, request, report);
     finish(agent, run, request, report, read.unknown.length);
   } catch (error) {
-    failed(agent, error, (ending) => summarize(agent, run, ending));
+    failed(agent, error, (ending) => migrationSummary(run, ending));
   }
 }
 
@@ -72,24 +71,11 @@ function finish(agent: Agent, run: MigrationRun, request: MigrationRequest, repo
   const noun = `service connection${report.connections.length === 1 ? '' : 's'}`;
   if (request.dryRun) {
     const message = `Dry run: nothing was written. Of ${report.connections.length} ${noun}: ${counts || 'none'}.`;
-    summarize(agent, run, { result: 'DryRun', message });
-    agent.succeed(message);
+    end(agent, { result: 'DryRun', message }, (ending) => migrationSummary(run, ending));
     return;
   }
   const migrations = report.connections.map((c) => c.migration);
   const result = resultOf(migrations, unknown);
   const message = `Migration of ${report.connections.length} ${noun}: ${counts || 'none'}${unknown > 0 ? `; ${unknown} name${unknown === 1 ? '' : 's'} matched no connection` : ''}; ${migratedCount(migrations)} converted or prepared.`;
-  summarize(agent, run, { result, message });
-  if (result === 'Failed') agent.fail(message);
-  else if (result === 'SucceededWithIssues') agent.succeedWithIssues(message);
-  else agent.succeed(message);
-}
-
-/** The run's summary is a report on the run: it never changes how the run ends. */
-function summarize(agent: Agent, run: MigrationRun, ending: Ending): void {
-  try {
-    agent.summary(migrationSummary(run, ending));
-  } catch (error) {
-    agent.warn(`Could not attach the run's summary: ${(error as Error)?.message ?? String(error)}`);
-  }
+  end(agent, { result, message }, (ending) => migrationSummary(run, ending));
 }

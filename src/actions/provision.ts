@@ -24,10 +24,10 @@ import {
 import { parseRequest, type ProvisioningRequest } from '../request';
 import { bootstrapConnectionName } from '../resources/serviceConnection';
 import { verifyConnection } from '../resources/verification';
-import { type Ending, provisioningSummary, type ProvisioningRun } from '../summary';
+import { provisioningSummary, type ProvisioningRun } from '../summary';
 import type { RawTask } from '../rawTask';
 import type { TaskAction } from '.';
-import { failed } from './failed';
+import { failed, summarize } from './ending';
 
 export const provision: TaskAction = { check: parseRequest, run: provisionRun };
 
@@ -70,7 +70,7 @@ async function provisionRun(agent: Agent, clock: Clock, task: RawTask): Promise<
     finish(agent, run, `Service connection '${applied.connection.name || request.connectionName}' ${ready}.`, changes.warnings);
   } catch (caught) {
     const error = named ? await named(caught) : caught;
-    failed(agent, error, (ending) => summarize(agent, run, ending));
+    failed(agent, error, (ending) => provisioningSummary(run, ending));
   }
 }
 
@@ -80,18 +80,9 @@ async function provisionRun(agent: Agent, clock: Clock, task: RawTask): Promise<
  */
 function finish(agent: Agent, run: ProvisioningRun, message: string, issues: string[]): void {
   const result = run.request?.dryRun ? 'DryRun' : issues.length === 0 ? 'Succeeded' : 'SucceededWithIssues';
-  summarize(agent, run, { result, message });
+  summarize(agent, () => provisioningSummary(run, { result, message }));
   if (issues.length === 0) agent.succeed(message);
   else agent.succeedWithIssues(`${message} ${issues.length === 1 ? 'One warning' : `${issues.length} warnings`}: ${issues.join(' ')}`);
-}
-
-/** The run's summary is a report on the run: it never changes how the run ends. */
-function summarize(agent: Agent, run: ProvisioningRun, ending: Ending): void {
-  try {
-    agent.summary(provisioningSummary(run, ending));
-  } catch (error) {
-    agent.warn(`Could not attach the run's summary: ${(error as Error)?.message ?? String(error)}`);
-  }
 }
 
 /** A bootstrap sign-in failure names the connection by its name when Azure DevOps tells it (its id otherwise). */

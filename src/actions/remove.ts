@@ -15,7 +15,7 @@ import { type RemovalRun, removalSummary } from '../removal/summary';
 import { lastUseWords } from '../resources/connectionUse';
 import type { Ending } from '../summary';
 import type { TaskAction } from '.';
-import { failed } from './failed';
+import { end, failed } from './ending';
 
 export const remove: TaskAction = { check: parseRemovalRequest, run: removeRun };
 
@@ -60,7 +60,7 @@ async function removeRun(agent: Agent, clock: Clock, task: RawTask): Promise<voi
       message: `Removed service connection '${request.connectionName}' and what this task made for it: ${count} ${count === 1 ? 'resource' : 'resources'}${kept.length > 0 ? `; kept ${kept.map((entry) => entry.what.split(' (')[0]).join(', ')}` : ''}.`,
     });
   } catch (error) {
-    failed(agent, error, (ending) => summarize(agent, run, ending));
+    failed(agent, error, (ending) => removalSummary(run, ending));
   }
 }
 
@@ -79,15 +79,5 @@ export function nothingLine(connectionName: string, projectName: string, changes
 }
 
 function finish(agent: Agent, run: RemovalRun, ending: Ending): void {
-  summarize(agent, run, ending);
-  agent.succeed(ending.message);
-}
-
-/** The summary is a report on the run: it never changes how the run ends. */
-function summarize(agent: Agent, run: RemovalRun, ending: Ending): void {
-  try {
-    agent.summary(removalSummary(run, ending));
-  } catch (error) {
-    agent.warn(`Could not attach the run's summary: ${(error as Error)?.message ?? String(error)}`);
-  }
+  end(agent, ending, (ending) => removalSummary(run, ending));
 }
