@@ -24,25 +24,35 @@ export async function readInventory(request: InventoryRequest, clients: Clients,
   const projects: ProjectRef[] = request.scope === 'organization' ? await listProjects(reads) : [await readProject(reads, request.project)];
   const unreadProjects: InventoryRead['unreadProjects'] = [];
   const byId = new Map<string, ConnectionRead>();
-  const pending: Promise<unknown>[] = [];
+  // Each read's outcome, taken as it starts: a read that fails while the projects are still being listed is
+  // held here, never left without a handler (Node ends a process on an unhandled rejection), and waited for.
+  const pending: Promise<PromiseSettledResult<unknown>>[] = [];
+  const track = (read: Promise<unknown>): void => {
+    pending.push(
+      read.then(
+        (value): PromiseSettledResult<unknown> => ({ status: 'fulfilled', value }),
+        (reason: unknown): PromiseSettledResult<unknown> => ({ status: 'rejected', reason }),
+      ),
+    );
+  };
   const verifyUntil = request.verify ? clients.clock.now() + request.verify.timeoutSeconds * 1000 : undefined;
 
   const follow = (entry: ConnectionRead): void => {
     const { connection } = entry;
-    pending.push(readLastUse(reads, connection).then((lastUse) => (entry.lastUse = lastUse)));
+    track(readLastUse(reads, connection).then((lastUse) => (entry.lastUse = lastUse)));
     // An identity of another cloud or tenant is not this tenant's Graph's to describe: it is left unknown.
     const sameCloud = !connection.environment || connection.environment.toLowerCase() === request.bootstrap.cloud.environment.toLowerCase();
     const sameTenant = !connection.tenantId || connection.tenantId.toLowerCase() === tenantId.toLowerCase();
     if (connection.clientId && sameCloud && sameTenant && IDENTITY_SCHEMES.includes(connection.scheme.toLowerCase())) {
-      pending.push(identities.identity(connection.clientId).then((identity) => (entry.identity = identity)));
+      track(identities.identity(connection.clientId).then((identity) => (entry.identity = identity)));
     }
     // A disabled connection, or one the run may not see whole, is not asked: its finding says so already.
     if (verifyUntil !== undefined && !connection.isDisabled && !connection.partial) {
-      pending.push(verifyWithin(reads, entry, verifyUntil).then((verified) => (entry.verified = verified)));
+      track(verifyWithin(reads, entry, verifyUntil).then((verified) => (entry.verified = verified)));
     }
   };
 
-  await Promise.all(
+  const listings = Promise.allSettled(
     projects.map(async (project) => {
       const listed = await listConnections(reads, project);
       if (isUnreadable(listed)) {
@@ -58,9 +68,11 @@ export async function readInventory(request: InventoryRequest, clients: Clients,
       }
     }),
   );
+  // A listing that fails for good fails the run, as any read does; every other read is awaited first, so
+  // nothing is left running when the run ends.
+  const listed = await listings;
   identities.flush();
-  // A read that fails for good fails the run; the others are awaited first, so nothing is left running.
-  const settled = await Promise.allSettled(pending);
+  const settled = [...listed, ...(await Promise.all(pending))];
   const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failed) throw failed.reason;
   const connections = [...byId.values()].sort(

@@ -94,6 +94,26 @@ describe('action inventory, whole runs in process over the seeded fleet', functi
     assert.ok(!emulator.requests.some((r) => r.service === 'devops' && /\/_apis\/projects(\?|$)/.test(r.path)), 'the projects are not listed');
   });
 
+  it('an answer that is not JSON is a failure of the service, never "not found" nor "unreadable": an HTML page for the projects\' connections after the first, then for Graph\'s $batch', async () => {
+    const page = {
+      status: 200,
+      headers: { 'Content-Type': 'text/html; charset=utf-8' },
+      body: '<!DOCTYPE html><html><body><p>Sign in to your account</p></body></html>',
+    };
+    emulator = await Emulator.start({ fleet: {} });
+    emulator.faults.add({ service: 'devops', ...page, path: /\/_apis\/serviceendpoint\/endpoints\?/, skip: 1, times: Infinity });
+    const devops = await run(emulator, ORGANIZATION);
+    assert.equal(devops.result, 'Failed', printed(devops));
+    assert.match(devops.message ?? '', /HTTP 200.*text\/html.*Sign in to your account/);
+    assert.doesNotMatch(devops.message ?? '', /<|not found/i, 'no markup, and no absence');
+    emulator.faults.clear();
+    emulator.faults.add({ service: 'graph', ...page, path: /\$batch/, times: Infinity });
+    const graph = await run(emulator, ORGANIZATION);
+    assert.equal(graph.result, 'Failed', printed(graph));
+    assert.match(graph.message ?? '', /HTTP 200.*text\/html/);
+    assert.doesNotMatch(graph.message ?? '', /<|identityNotFound|unreadable/);
+  });
+
   it('what it may not read is unreadable, never a failure: a refused project, Graph without Application.Read.All; throttling and delays honoured, 16 in flight at most', async () => {
     emulator = await Emulator.start({ fleet: {}, unreadableProjects: ['fleet-a'], graphPermissions: [], devopsRateLimitDelaySeconds: 0.2 });
     emulator.faults.add(throttled('devops', 3, { path: /executionhistory/, times: 5 }));
